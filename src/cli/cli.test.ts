@@ -1,0 +1,154 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readVolume } from "../core/io";
+import { labelValues } from "../core/metrics/conventions";
+import { dataPath, hasData, missingDataMessage } from "../test/data";
+
+/**
+ * Mean tissue Dice the shipped model must reach on the SPM152 T1 template against the argmax
+ * of the SPM priors. Provisional: the priors mark all CSF (a different protocol from the
+ * FreeSurfer-style training labels); the lead tightens this with measured numbers.
+ */
+const SPM_T1_FLOOR = 0.5;
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const BIN = join(ROOT, "bin/siteseg.mjs");
+const MODEL = join(ROOT, "public/models/siteseg-tissue/manifest.json");
+/** Whole-volume CPU inference on a busy 2-core machine can take minutes. */
+const SLOW = 600_000;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function siteseg(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: SLOW, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+\(?.+:\d+:\d+\)?/);
+
+let tmp = "";
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "siteseg-cli-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("siteseg usage and input errors", () => {
+  it("exits 2 without a command", async () => {
+    const r = await siteseg();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^siteseg: missing command/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("exits 2 on an unknown command or option", async () => {
+    expect((await siteseg("segmnet")).code).toBe(2);
+    const r = await siteseg("segment", "--image", "a.nii", "--out", "b.nii.gz", "--bogus");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--bogus");
+  });
+
+  it("exits 2 when --image is missing", async () => {
+    const r = await siteseg("segment", "--out", join(tmp, "m.nii.gz"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--image");
+    noStack(r.stderr);
+  });
+
+  it("prints help on stdout with exit 0", async () => {
+    const r = await siteseg("evaluate", "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--label");
+  });
+
+  it("exits 1 naming a file that does not exist", async () => {
+    const missing = join(tmp, "no-such-scan.nii.gz");
+    const r = await siteseg("segment", "--image", missing, "--out", join(tmp, "m.nii.gz"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(missing);
+    noStack(r.stderr);
+  });
+
+  it("exits 1 with a readable message on a corrupt scan", async () => {
+    const corrupt = join(tmp, "x.nii.gz");
+    const bytes = new Uint8Array(4096);
+    crypto.getRandomValues(bytes);
+    await writeFile(corrupt, bytes);
+    const r = await siteseg("evaluate", "--image", corrupt, "--label", corrupt);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^siteseg: cannot read image .*x\.nii\.gz: /);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    noStack(r.stderr);
+  });
+});
+
+const FS = ["niivue_fs/norm.mgz", "niivue_fs/aparc.a2009s+aseg.mgz"];
+const SPM = ["spm152/avg152T1.nii", "spm152/tissue.nii.gz"];
+const T2 = "torchio_fpg/t2.nii.gz";
+const haveAll = hasData(...FS, ...SPM, T2);
+const haveModel = existsSync(MODEL);
+
+describe.skipIf(!haveAll || !haveModel)(
+  haveAll ? (haveModel ? "siteseg on real scans" : `siteseg on real scans: skipped, no shipped model at ${MODEL}`) : `siteseg on real scans: skipped, ${missingDataMessage(...FS, ...SPM, T2)}`,
+  () => {
+    it("evaluate --json on the FreeSurfer T1 guesses the convention and scores well", { timeout: SLOW }, async () => {
+      const r = await siteseg("evaluate", "--image", dataPath(FS[0]), "--label", dataPath(FS[1]), "--json");
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      const out = JSON.parse(lines[0]);
+      for (const key of ["model", "modelVersion", "adapter", "backend", "image", "label", "convention", "dice", "meanDice", "perSlice", "perSliceAxis", "resampledReference", "ms"]) {
+        expect(out, key).toHaveProperty(key);
+      }
+      for (const key of ["read", "preprocess", "inference", "postprocess", "evaluate", "total"]) expect(out.ms[key], key).toBeTypeOf("number");
+      expect(out.model).toBe("siteseg-tissue");
+      expect(out.adapter).toBeNull();
+      expect(out.backend).toBe("cpu");
+      expect(out.convention).toBe("freesurfer");
+      expect(out.resampledReference).toBe(false);
+      expect(out.perSlice).toHaveLength(256);
+      expect(out.perSliceAxis).toBe(2);
+      console.info(`niivue_fs T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
+      for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(0.6);
+      expect(out.meanDice).toBeGreaterThanOrEqual(0.8);
+    });
+
+    it("evaluate --json on the SPM152 T1 template against the tissue priors", { timeout: SLOW }, async () => {
+      const r = await siteseg("evaluate", "--image", dataPath(SPM[0]), "--label", dataPath(SPM[1]), "--convention", "tissue", "--json");
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.convention).toBe("tissue");
+      expect(out.perSlice).toHaveLength(91);
+      console.info(`spm152 T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
+      expect(out.meanDice).toBeGreaterThanOrEqual(SPM_T1_FLOOR);
+    });
+
+    it("segment writes labels on the T2's own thick-slice grid", { timeout: SLOW }, async () => {
+      const mask = join(tmp, "t2-labels.nii.gz");
+      const r = await siteseg("segment", "--image", dataPath(T2), "--out", mask);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/cpu/);
+      const input = readVolume(new Uint8Array(await readFile(dataPath(T2))), T2);
+      const labels = readVolume(new Uint8Array(await readFile(mask)), mask);
+      expect(labels.dims).toEqual([320, 320, 26]);
+      expect(labels.dims).toEqual(input.dims);
+      labels.affine.forEach((v, i) => expect(v).toBeCloseTo(input.affine[i], 4));
+      expect(labelValues(labels.data).length).toBeGreaterThanOrEqual(3);
+    });
+  },
+);

@@ -1,0 +1,270 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { readVolume, writeNifti } from "../core/io";
+import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import { evaluate } from "../core/metrics/evaluate";
+import { CONVENTIONS, guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
+import type { Tensor } from "../core/pipeline/runner";
+import { segment, type SegmentResult } from "../core/pipeline/segment";
+import { VolumeError, type Volume } from "../core/volume/types";
+import { createNodeRunner } from "../runtime/ort-node";
+import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
+import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
+
+/** The package root is two levels above src/cli, wherever the checkout lives. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, "public/models/siteseg-tissue");
+
+const COMMON_OPTIONS = {
+  image: { type: "string" },
+  model: { type: "string" },
+  adapter: { type: "string" },
+  threads: { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const EVALUATE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  label: { type: "string" },
+  convention: { type: "string" },
+  axis: { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** What an adapter contributes to inference: extra graph inputs fed with every batch. */
+export interface ResolvedAdapter {
+  name: string;
+  feeds: Record<string, Tensor>;
+}
+
+/**
+ * Turns --adapter into tensors for the model. Only "none" exists until the site-adapter work
+ * (issue 3) lands; it will look up shipped names in the manifest, then folders on disk.
+ */
+export async function resolveAdapter(value: string | undefined, _modelDir: string, _manifest: Manifest): Promise<ResolvedAdapter | null> {
+  if (value === undefined || value === "none") return null;
+  throw new UsageError(`--adapter ${value}: adapters arrive with the site-adapter work (issue 3); use --adapter none`);
+}
+
+function parse<O extends ParseArgsConfig["options"]>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    // node's messages run on with advice about "--"; the first sentence is the useful part
+    throw new UsageError((e as Error).message.split(/\.\s/)[0]);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+function parseThreads(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(4, availableParallelism()));
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function parseOutPath(value: string | undefined): string | undefined {
+  if (value !== undefined && !/\.nii(\.gz)?$/i.test(value)) throw new UsageError(`--out must end in .nii or .nii.gz, got "${value}"`);
+  return value;
+}
+
+/** A fresh ArrayBuffer-backed view: readers may build DataViews over `.buffer` from offset 0. */
+function ownBytes(buf: Buffer): Uint8Array {
+  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : Uint8Array.from(buf);
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return ownBytes(await readFile(path));
+  } catch (e) {
+    throw describeFsError(e, `read ${what} ${path}`) ?? e;
+  }
+}
+
+/** Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. */
+async function readScan(path: string, what: string): Promise<Volume> {
+  const bytes = await readBytes(path, what);
+  try {
+    // readVolume prefixes its messages with the name it is given: give it the path as typed
+    return readVolume(bytes, path);
+  } catch (e) {
+    if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
+    throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function readModel(dir: string): Promise<LoadedModel> {
+  return loadModel((p) => readBytes(join(dir, p), "model file"));
+}
+
+async function writeLabels(path: string, labels: Volume, manifest: Manifest): Promise<void> {
+  const bytes = writeNifti(labels, { gzip: /\.gz$/i.test(path), description: `siteseg ${manifest.id} ${manifest.version}` });
+  try {
+    await writeFile(path, bytes);
+  } catch (e) {
+    throw describeFsError(e, `write ${path}`) ?? e;
+  }
+}
+
+interface Segmented {
+  manifest: Manifest;
+  adapter: ResolvedAdapter | null;
+  result: SegmentResult;
+  readMs: number;
+}
+
+/** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
+async function runSegmentation(opts: { image: string; model?: string; adapter?: string; threads?: string }, extraRead?: () => Promise<void>): Promise<Segmented & { scan: Volume }> {
+  const threads = parseThreads(opts.threads);
+  const modelDir = resolve(opts.model ?? DEFAULT_MODEL_DIR);
+  const t0 = performance.now();
+  // the user's own files first: their mistakes are the likelier ones
+  const scan = await readScan(opts.image, "image");
+  await extraRead?.();
+  const { manifest, onnx } = await readModel(modelDir);
+  const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
+  const runner = await createNodeRunner(onnx, threads).catch((e: unknown) => {
+    throw new RuntimeError(`onnxruntime cannot load ${join(modelDir, manifest.files.model.path)}: ${(e as Error).message}`);
+  });
+  const readMs = performance.now() - t0;
+  try {
+    const result = await segment(scan, manifest, runner, { extraFeeds: adapter?.feeds });
+    return { manifest, adapter, result, readMs, scan };
+  } finally {
+    await runner.dispose();
+  }
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+const roundMs = (ms: Record<string, number>) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v, 1)]));
+/** The pipeline's stage timings, without its own total (the commands report their whole run). */
+const stages = ({ preprocess, inference, postprocess }: SegmentResult["ms"]) => ({ preprocess, inference, postprocess });
+
+async function segmentCommand(args: string[]): Promise<number> {
+  const start = performance.now();
+  const o = parse(args, COMMON_OPTIONS);
+  if (o.help) return help(SEGMENT_HELP);
+  const image = required(o.image, "image");
+  const out = required(parseOutPath(o.out), "out");
+  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image });
+  await writeLabels(out, result.labels, manifest);
+  const total = performance.now() - start;
+  process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
+  if (o.json) {
+    const ms = roundMs({ read: readMs, ...stages(result.ms), total });
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, image, out, slices: result.slices, ms };
+    process.stdout.write(JSON.stringify(json) + "\n");
+  }
+  return 0;
+}
+
+function parseConvention(value: string | undefined): ConventionId | undefined {
+  if (value === undefined) return undefined;
+  if (!Object.hasOwn(CONVENTIONS, value)) throw new UsageError(`--convention must be one of ${Object.keys(CONVENTIONS).join(", ")}, got "${value}"`);
+  return value as ConventionId;
+}
+
+function parseAxis(value: string | undefined): 0 | 1 | 2 {
+  if (value === undefined) return 2;
+  if (value !== "0" && value !== "1" && value !== "2") throw new UsageError(`--axis must be 0, 1 or 2, got "${value}"`);
+  return Number(value) as 0 | 1 | 2;
+}
+
+/** Millilitres per voxel: |det| of the affine's 3×3 part, in mm³, over 1000. */
+function voxelMl(affine: number[]): number {
+  const [a, b, c, , d, e, f, , g, h, i] = affine;
+  return Math.abs(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)) / 1000;
+}
+
+async function evaluateCommand(args: string[]): Promise<number> {
+  const start = performance.now();
+  const o = parse(args, EVALUATE_OPTIONS);
+  if (o.help) return help(EVALUATE_HELP);
+  const image = required(o.image, "image");
+  const labelPath = required(o.label, "label");
+  const out = parseOutPath(o.out);
+  const axis = parseAxis(o.axis);
+  const given = parseConvention(o.convention);
+  let reference: Volume | undefined;
+  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image }, async () => {
+    reference = await readScan(labelPath, "label");
+  });
+  if (!reference) throw new Error("reference was not read");
+  if (out) await writeLabels(out, result.labels, manifest);
+
+  const t0 = performance.now();
+  const classNames = manifest.classes.map((c) => c.name);
+  const convention = given ?? guessConvention(labelValues(reference.data), classNames.length);
+  const ev = evaluate(result.labels, reference, convention, classNames, axis);
+  const evaluateMs = performance.now() - t0;
+  const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, total: performance.now() - start });
+
+  if (o.json) {
+    const json = {
+      model: manifest.id,
+      modelVersion: manifest.version,
+      adapter: adapter?.name ?? null,
+      backend: result.backend,
+      image,
+      label: labelPath,
+      convention,
+      dice: Object.fromEntries(Object.entries(ev.dice).map(([k, v]) => [k, v === null ? null : round(v, 4)])),
+      meanDice: ev.meanDice === null ? null : round(ev.meanDice, 4),
+      perSlice: ev.perSlice.values.map((v) => (v === null ? null : round(v, 4))),
+      perSliceAxis: ev.perSlice.axis,
+      resampledReference: ev.resampled,
+      ms,
+    };
+    process.stdout.write(JSON.stringify(json) + "\n");
+    return 0;
+  }
+  const ml = voxelMl(result.labels.affine);
+  const rows = classNames.slice(1).map((name, i) => ({
+    name,
+    dice: ev.dice[name],
+    predictedMl: ev.counts[i + 1].predicted * ml,
+    referenceMl: ev.counts[i + 1].reference * ml,
+  }));
+  const lines = [
+    `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
+    `backend     ${result.backend}, ${result.slices} slices, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,
+    `reference   ${labelPath}: ${convention} convention${given ? "" : " (guessed)"}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
+    "",
+    evaluationTable(rows, ev.meanDice),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
+}
+
+function help(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { segment: segmentCommand, evaluate: evaluateCommand };
+
+/** Runs one command line; returns the exit code. Known errors become one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined) throw new UsageError("missing command (segment or evaluate)");
+    if (command === "--help" || command === "-h" || command === "help") return help(MAIN_HELP);
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`unknown command "${command}" (expected segment or evaluate)`);
+    return await run(rest);
+  } catch (e) {
+    const { code, message, known } = classify(e);
+    process.stderr.write(`siteseg: ${message}\n`);
+    if (code === 2) process.stderr.write("Run 'siteseg --help' for usage.\n");
+    if (!known && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,126 @@
+import { gunzipSync } from "fflate";
+import { VolumeError, type VoxelArray } from "../volume/types";
+
+/** True on every browser and Node build we target; checked once so file byte order can be compared. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export type VoxelKind =
+  | "uint8"
+  | "int8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "float32"
+  | "float64";
+
+type VoxelCtor = {
+  new (buffer: ArrayBuffer): VoxelArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+const CTORS: Record<VoxelKind, VoxelCtor> = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+export function bytesPerVoxel(kind: VoxelKind): number {
+  return CTORS[kind].BYTES_PER_ELEMENT;
+}
+
+/** The kind of a typed array, for writers that pick a datatype code from it. */
+export function kindOf(data: VoxelArray): VoxelKind {
+  if (data instanceof Uint8Array) return "uint8";
+  if (data instanceof Int8Array) return "int8";
+  if (data instanceof Int16Array) return "int16";
+  if (data instanceof Uint16Array) return "uint16";
+  if (data instanceof Int32Array) return "int32";
+  if (data instanceof Uint32Array) return "uint32";
+  if (data instanceof Float32Array) return "float32";
+  return "float64";
+}
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Gunzips when the gzip magic is present; a broken stream becomes a user-facing VolumeError. */
+export function gunzipIfNeeded(bytes: Uint8Array): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new VolumeError(
+      `the compressed (gzip) file is truncated or corrupt and cannot be decompressed (${why})`,
+    );
+  }
+}
+
+/** Reverses the bytes of each element in place (file byte order -> host byte order). */
+export function swapInPlace(bytes: Uint8Array, elementSize: number): void {
+  if (elementSize === 1) return;
+  for (let i = 0; i + elementSize <= bytes.length; i += elementSize) {
+    for (let a = i, b = i + elementSize - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+/**
+ * Copies `count` voxels from `bytes` at `offset` into a fresh, aligned typed array in host order.
+ * The copy is needed anyway: typed arrays cannot view unaligned offsets such as 284 or 352+ext.
+ */
+export function readVoxels(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  kind: VoxelKind,
+  fileLittleEndian: boolean,
+): VoxelArray {
+  const size = bytesPerVoxel(kind);
+  const copy = bytes.slice(offset, offset + count * size);
+  if (fileLittleEndian !== HOST_LITTLE_ENDIAN) swapInPlace(copy, size);
+  return new CTORS[kind](copy.buffer);
+}
+
+/** The voxel bytes of `data` in the requested byte order (a copy only when swapping is needed). */
+export function voxelBytes(data: VoxelArray, littleEndian: boolean): Uint8Array {
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (littleEndian === HOST_LITTLE_ENDIAN) return view;
+  const copy = view.slice();
+  swapInPlace(copy, data.BYTES_PER_ELEMENT);
+  return copy;
+}
+
+/** A standalone ArrayBuffer holding bytes[0, length), for APIs that take an ArrayBuffer. */
+export function headBuffer(bytes: Uint8Array, length: number): ArrayBuffer {
+  return bytes.slice(0, length).buffer;
+}
+
+export function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/** Checks a Volume before writing so writers never emit a file that cannot be read back. */
+export function assertWritable(dims: readonly number[], affine: readonly number[], n: number): void {
+  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new VolumeError(`cannot write volume: invalid dims ${JSON.stringify(dims)}`);
+  }
+  if (product(dims) !== n) {
+    throw new VolumeError(
+      `cannot write volume: data has ${n} voxels but dims ${dims.join("x")} need ${product(dims)}`,
+    );
+  }
+  if (affine.length !== 16 || affine.some((v) => !Number.isFinite(v))) {
+    throw new VolumeError("cannot write volume: the affine must be 16 finite numbers");
+  }
+}

@@ -1,0 +1,77 @@
+import { VolumeError, type Volume } from "../volume/types";
+import { gunzipIfNeeded, isGzip } from "./bytes";
+import { readMgh } from "./mgh";
+import { readNifti } from "./nifti";
+
+export { readNifti, writeNifti, type WriteNiftiOptions } from "./nifti";
+export { readMgh, writeMgh, type WriteMghOptions } from "./mgh";
+
+export const ACCEPTED_FORMATS = ".nii, .nii.gz, .mgh, .mgz";
+
+type Format = "nifti" | "mgh";
+
+/**
+ * Reads a scan or label map (NIfTI-1/2 or MGH, gzipped or not), recognising the format by
+ * content and otherwise by file extension. Every failure is a VolumeError whose message names the file.
+ */
+export function readVolume(bytes: Uint8Array, fileName: string): Volume {
+  try {
+    // Decompress once; content wins over a wrong extension (an MGZ saved as .nii.gz still opens).
+    const inner = gunzipIfNeeded(bytes);
+    const sniffed = sniffFormat(inner);
+    if (sniffed) return read(sniffed, inner);
+    const byName = formatFromName(fileName);
+    if (!byName) throw new VolumeError(unsupportedMessage(fileName, isGzip(bytes)));
+    return readExpecting(byName, inner);
+  } catch (err) {
+    if (err instanceof VolumeError) throw new VolumeError(`${fileName}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The extension's reader explains what is wrong; "not a ..." errors also list what we accept. */
+function readExpecting(format: Format, bytes: Uint8Array): Volume {
+  try {
+    return read(format, bytes);
+  } catch (err) {
+    if (err instanceof VolumeError && err.message.startsWith("this is not")) {
+      throw new VolumeError(`${err.message}. Accepted formats: ${ACCEPTED_FORMATS}`);
+    }
+    throw err;
+  }
+}
+
+function read(format: Format, bytes: Uint8Array): Volume {
+  return format === "nifti" ? readNifti(bytes) : readMgh(bytes);
+}
+
+function formatFromName(fileName: string): Format | null {
+  const name = fileName.toLowerCase();
+  if (name.endsWith(".nii") || name.endsWith(".nii.gz")) return "nifti";
+  if (name.endsWith(".mgh") || name.endsWith(".mgz")) return "mgh";
+  return null;
+}
+
+/** Recognises NIfTI-1 ('n+1'/'ni1' at 344), NIfTI-2 (sizeof_hdr 540) and MGH (version 1). */
+export function sniffFormat(bytes: Uint8Array): Format | null {
+  if (bytes.length < 4) return null;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 348) {
+    const magic = String.fromCharCode(bytes[344], bytes[345], bytes[346], bytes[347]);
+    if (magic === "n+1\0" || magic === "ni1\0") return "nifti";
+  }
+  if (v.getInt32(0, true) === 540 || v.getInt32(0, false) === 540) return "nifti";
+  if (bytes.length >= 284 && v.getInt32(0, false) === 1) return "mgh";
+  return null;
+}
+
+function unsupportedMessage(fileName: string, gzipped: boolean): string {
+  const lower = fileName.toLowerCase();
+  const hint = /\.(hdr|img)(\.gz)?$/.test(lower)
+    ? " (ANALYZE/NIfTI .hdr/.img pairs: save the scan as a single .nii or .nii.gz)"
+    : /\.dcm$|\.ima$/.test(lower)
+      ? " (DICOM: convert the series to NIfTI first, e.g. with dcm2niix)"
+      : "";
+  const what = gzipped ? "a compressed file of unknown content" : "not a recognised volume format";
+  return `${what}${hint}. Accepted formats: ${ACCEPTED_FORMATS}`;
+}

@@ -1,0 +1,143 @@
+import { gzipSync } from "fflate";
+import { voxelSizes } from "../volume/affine";
+import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/types";
+import {
+  assertWritable,
+  bytesPerVoxel,
+  gunzipIfNeeded,
+  kindOf,
+  product,
+  readVoxels,
+  voxelBytes,
+  type VoxelKind,
+} from "./bytes";
+
+/** Fixed MGH header length: voxels always start here. */
+const MGH_DATA_OFFSET = 284;
+
+const KIND_BY_TYPE: Record<number, VoxelKind> = { 0: "uint8", 1: "int32", 3: "float32", 4: "int16" };
+const TYPE_BY_KIND: Partial<Record<VoxelKind, number>> = { uint8: 0, int32: 1, float32: 3, int16: 4 };
+
+/** FreeSurfer's conformed orientation (LIA) used when the header has no valid geometry. */
+const DEFAULT_MDC = [-1, 0, 0, 0, 0, -1, 0, 1, 0];
+
+interface MghGeometry {
+  spacing: [number, number, number];
+  /** Column direction cosines: xr xa xs, yr ya ys, zr za zs. */
+  mdc: number[];
+  cras: [number, number, number];
+}
+
+/** Reads a FreeSurfer .mgh or .mgz (gzipped) volume; multi-frame files keep their first frame. */
+export function readMgh(input: Uint8Array): Volume {
+  const bytes = gunzipIfNeeded(input);
+  if (bytes.length < MGH_DATA_OFFSET) {
+    throw new VolumeError(
+      `the file is truncated or corrupt: ${bytes.length} bytes is smaller than an MGH header`,
+    );
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = v.getInt32(0, false);
+  if (version !== 1) throw new VolumeError(`this is not an MGH/MGZ file (version field is ${version}, expected 1)`);
+  const dims = readDims(v);
+  const kind = readKind(v.getInt32(20, false));
+  checkLength(bytes, dims, kind);
+  const data = readVoxels(bytes, MGH_DATA_OFFSET, product(dims), kind, false);
+  return { dims, affine: geometryToAffine(readGeometry(v), dims), data };
+}
+
+function readDims(v: DataView): [number, number, number] {
+  const d: [number, number, number] = [v.getInt32(4, false), v.getInt32(8, false), v.getInt32(12, false)];
+  const frames = v.getInt32(16, false);
+  if (d.some((n) => n < 1) || frames < 1) {
+    throw new VolumeError(
+      `the file is truncated or corrupt: the header declares image size ${d.join("×")} with ${frames} frames`,
+    );
+  }
+  return d;
+}
+
+function readKind(type: number): VoxelKind {
+  const kind = KIND_BY_TYPE[type];
+  if (kind) return kind;
+  throw new VolumeError(
+    `MGH voxel type ${type} is not supported (only uchar, short, int and float): ` +
+      "convert the scan with mri_convert to a float or uchar volume",
+  );
+}
+
+function checkLength(bytes: Uint8Array, dims: number[], kind: VoxelKind): void {
+  const need = product(dims) * bytesPerVoxel(kind);
+  const have = bytes.length - MGH_DATA_OFFSET;
+  if (have < need) {
+    throw new VolumeError(
+      `the file is truncated or corrupt: the header declares ${dims.join("×")} ${kind} voxels ` +
+        `(${need} bytes) but only ${have} bytes of image data follow the header`,
+    );
+  }
+}
+
+function readGeometry(v: DataView): MghGeometry {
+  const f = (offset: number, n: number) =>
+    Array.from({ length: n }, (_, i) => v.getFloat32(offset + 4 * i, false));
+  const good = v.getInt16(28, false) > 0;
+  const geom: MghGeometry = good
+    ? { spacing: f(30, 3) as MghGeometry["spacing"], mdc: f(42, 9), cras: f(78, 3) as MghGeometry["cras"] }
+    : { spacing: [1, 1, 1], mdc: DEFAULT_MDC, cras: [0, 0, 0] };
+  const finite = [...geom.spacing, ...geom.mdc, ...geom.cras].every(Number.isFinite);
+  return finite && geom.spacing.every((s) => s > 0) ? geom : { spacing: [1, 1, 1], mdc: DEFAULT_MDC, cras: [0, 0, 0] };
+}
+
+/** vox2ras = [M P0] with M = Mdc * diag(spacing) and P0 = c_ras - M * dims / 2 (FreeSurfer's centre). */
+function geometryToAffine(g: MghGeometry, dims: [number, number, number]): Mat4 {
+  const m = (r: number, c: number) => g.mdc[3 * c + r] * g.spacing[c];
+  const out: Mat4 = new Array<number>(16).fill(0);
+  for (let r = 0; r < 3; r++) {
+    let centre = 0;
+    for (let c = 0; c < 3; c++) {
+      out[4 * r + c] = m(r, c);
+      centre += m(r, c) * (dims[c] / 2);
+    }
+    out[4 * r + 3] = g.cras[r] - centre;
+  }
+  out[15] = 1;
+  return out;
+}
+
+function affineToGeometry(a: Mat4, dims: [number, number, number]): MghGeometry {
+  const spacing = voxelSizes(a);
+  const mdc = [0, 1, 2].flatMap((c) => [0, 1, 2].map((r) => a[4 * r + c] / spacing[c]));
+  const cras = [0, 1, 2].map(
+    (r) => a[4 * r + 3] + [0, 1, 2].reduce((s, c) => s + a[4 * r + c] * (dims[c] / 2), 0),
+  );
+  return { spacing, mdc, cras: cras as MghGeometry["cras"] };
+}
+
+export interface WriteMghOptions {
+  /** gzip the output (.mgz); default true. */
+  gzip?: boolean;
+}
+
+/** Writes MGH (or MGZ when gzipped); voxel types other than uchar/short/int/float are stored as float. */
+export function writeMgh(vol: Volume, opts: WriteMghOptions = {}): Uint8Array {
+  assertWritable(vol.dims, vol.affine, vol.data.length);
+  const geom = affineToGeometry(vol.affine, vol.dims);
+  if (geom.spacing.some((s) => !(s > 0))) throw new VolumeError("cannot write MGH: the affine has a zero-length axis");
+  const data = storable(vol.data);
+  const body = voxelBytes(data, false);
+  // Four trailing float32 scan parameters (TR, flip angle, TE, TI), zero here, as FreeSurfer writes them.
+  const out = new Uint8Array(MGH_DATA_OFFSET + body.length + 16);
+  writeHeader(new DataView(out.buffer), vol.dims, TYPE_BY_KIND[kindOf(data)] ?? 3, geom);
+  out.set(body, MGH_DATA_OFFSET);
+  return (opts.gzip ?? true) ? gzipSync(out, { level: 6 }) : out;
+}
+
+function storable(data: VoxelArray): VoxelArray {
+  return TYPE_BY_KIND[kindOf(data)] !== undefined ? data : Float32Array.from(data);
+}
+
+function writeHeader(v: DataView, dims: number[], type: number, g: MghGeometry): void {
+  [1, ...dims, 1, type, 0].forEach((x, n) => v.setInt32(4 * n, x, false)); // version .. dof
+  v.setInt16(28, 1, false); // goodRASFlag
+  [...g.spacing, ...g.mdc, ...g.cras].forEach((x, n) => v.setFloat32(30 + 4 * n, x, false));
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** The closed set of preprocessing steps a manifest may name: data, never code. */
+export const PreprocessStep = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("percentileScale"),
+    /** Percentiles computed over voxels above the scan's minimum (background excluded). */
+    lower: z.number().min(0).max(100),
+    upper: z.number().min(0).max(100),
+  }),
+  z.object({ kind: z.literal("zscore") }),
+]);
+export type PreprocessStep = z.infer<typeof PreprocessStep>;
+
+const Rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256");
+const FileRef = z.object({ path: z.string().min(1), sha256: Sha256, bytes: z.number().int().positive() });
+
+export const AdapterSlot = z.object({
+  /** Graph input names of the LoRA A and B matrices of one adapted layer. */
+  module: z.string(),
+  inputA: z.string(),
+  inputB: z.string(),
+  /** Shapes without the rank: A is [rank, inFeatures], B is [outFeatures, rank]. */
+  inFeatures: z.number().int().positive(),
+  outFeatures: z.number().int().positive(),
+});
+
+export const ShippedAdapter = z.object({
+  name: z.string().min(1),
+  site: z.string(),
+  description: z.string().default(""),
+  /** Folder (relative to the manifest) holding adapter_config.json and adapter_model.safetensors. */
+  path: z.string(),
+});
+
+export const Manifest = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-' only"),
+  name: z.string().min(1),
+  version: z.string(),
+  description: z.string().default(""),
+  files: z.object({ model: FileRef }),
+  input: z.object({
+    /** Axis codes of the grid the model sees, e.g. "RAS": i runs to Right, j to Anterior, k to Superior. */
+    orientation: z.string().regex(/^[RL][AP][SI]$|^[RL][SI][AP]$|^[AP][RL][SI]$|^[AP][SI][RL]$|^[SI][RL][AP]$|^[SI][AP][RL]$/, "three distinct axis codes such as RAS or LPS"),
+    spacing: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+    /** Which axis of that grid the model slices along (0, 1 or 2). */
+    sliceAxis: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+    /** Neighbouring slices on each side fed as extra channels (2k + 1 channels). */
+    contextSlices: z.number().int().min(0).max(8),
+    /** Slice height and width are padded up to a multiple of this. */
+    multipleOf: z.number().int().positive(),
+    /** Largest slice (height, width) the model accepts; bigger grids are cropped around the foreground. */
+    maxSliceSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    batchSize: z.number().int().positive(),
+    inputName: z.string(),
+    outputName: z.string(),
+  }),
+  preprocess: z.array(PreprocessStep),
+  classes: z
+    .array(z.object({ index: z.number().int().min(0), name: z.string().min(1), color: Rgb }))
+    .min(2)
+    .refine((cs) => cs.every((c, i) => c.index === i), "class indices must be 0, 1, 2, … in order"),
+  /** Reference-label conventions this model's classes can be compared with. */
+  labelConventions: z.array(z.string()).min(1),
+  adapters: z
+    .object({ slots: z.array(AdapterSlot), maxRank: z.number().int().min(0), shipped: z.array(ShippedAdapter) })
+    .default({ slots: [], maxRank: 0, shipped: [] }),
+  training: z.record(z.string(), z.unknown()).optional(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+/** Validate a parsed manifest; errors name each offending field by its path. */
+export function parseManifest(json: unknown, source = "manifest.json"): Manifest {
+  const result = Manifest.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ManifestError(`${source} is not a valid model manifest — ${problems.join("; ")}`);
+  }
+  return result.data;
+}

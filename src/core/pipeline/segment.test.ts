@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../manifest/schema";
+import { multiply4 } from "../volume/affine";
+import type { Mat4, Volume } from "../volume/types";
+import { CancelledError, type InferenceRunner } from "./runner";
+import { segment } from "./segment";
+
+// Geometry tests of the pipeline with a transparent runner: "foreground where the centre slice
+// is bright". The real model is exercised by the CLI and end-to-end tests.
+const manifest = parseManifest({
+  schemaVersion: 1, id: "threshold", name: "threshold", version: "0",
+  files: { model: { path: "none", sha256: "0".repeat(64), bytes: 1 } },
+  input: { orientation: "RAS", spacing: [1, 1, 1], sliceAxis: 2, contextSlices: 1, multipleOf: 8, maxSliceSize: [64, 64], batchSize: 3, inputName: "image", outputName: "logits" },
+  preprocess: [{ kind: "percentileScale", lower: 0, upper: 100 }],
+  classes: [{ index: 0, name: "bg", color: [0, 0, 0] }, { index: 1, name: "bright", color: [255, 0, 0] }],
+  labelConventions: ["tissue"],
+});
+
+const threshold: InferenceRunner = {
+  backend: "test",
+  async run(feeds) {
+    const { data, dims } = feeds.image;
+    const [n, c, h, w] = dims;
+    const out = new Float32Array(n * 2 * h * w);
+    for (let b = 0; b < n; b++) for (let p = 0; p < h * w; p++) {
+      const x = data[(b * c + (c - 1) / 2) * h * w + p];
+      out[(b * 2) * h * w + p] = 20 * (0.5 - x);
+      out[(b * 2 + 1) * h * w + p] = 20 * (x - 0.5);
+    }
+    return { logits: { data: out, dims: [n, 2, h, w] } };
+  },
+};
+
+/** A blocky phantom in RAS: values far from the 0.5 threshold after scaling. */
+function phantom(dims: [number, number, number]): Float32Array {
+  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
+  let d = 0;
+  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, d++) {
+    const inside = i > 2 && j > 3 && k > 1 && i < dims[0] - 3 && j < dims[1] - 2 && k < dims[2] - 2;
+    data[d] = !inside ? 0 : (i + 2 * j + 3 * k) % 7 < 3 ? 90 : 20;
+  }
+  return data;
+}
+
+/** Store the same RAS phantom with another voxel order: permute/flip axes, world unchanged. */
+function relayout(src: Volume, order: [number, number, number], flip: [boolean, boolean, boolean]): Volume {
+  const dims = order.map((a) => src.dims[a]) as [number, number, number];
+  // new voxel index n -> old index o: o[order[a]] = flip[a] ? dims[a]-1-n[a] : n[a]
+  const P: Mat4 = new Array(16).fill(0);
+  P[15] = 1;
+  order.forEach((a, c) => {
+    P[a * 4 + c] = flip[c] ? -1 : 1;
+    P[a * 4 + 3] += flip[c] ? dims[c] - 1 : 0;
+  });
+  const data = new Float32Array(src.data.length);
+  let d = 0;
+  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++, d++) {
+    const o = [0, 1, 2].map((r) => P[r * 4] * i + P[r * 4 + 1] * j + P[r * 4 + 2] * k + P[r * 4 + 3]);
+    data[d] = src.data[(o[2] * src.dims[1] + o[1]) * src.dims[0] + o[0]];
+  }
+  return { dims, affine: multiply4(src.affine, P), data };
+}
+
+const expected = (v: Volume) => Array.from(v.data, (x) => (x > 50 ? 1 : 0));
+
+describe("segment geometry", () => {
+  const dims: [number, number, number] = [17, 21, 13];
+  const ras: Volume = { dims, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 1, 5, 0, 0, 0, 1], data: phantom(dims) };
+
+  it.each([
+    ["RAS", [0, 1, 2], [false, false, false]],
+    ["LIA", [0, 2, 1], [true, true, false]],
+    ["LPS", [0, 1, 2], [true, true, false]],
+    ["PSR", [1, 2, 0], [true, false, false]],
+  ] as const)("puts every label on its voxel for a %s scan", async (_, order, flip) => {
+    const scan = relayout(ras, [...order], [...flip]);
+    const result = await segment(scan, manifest, threshold);
+    expect(result.labels.dims).toEqual(scan.dims);
+    expect(result.labels.affine).toEqual(scan.affine);
+    expect(Array.from(result.labels.data)).toEqual(expected(scan));
+  });
+
+  it("keeps anisotropic voxels (1 x 1 x 3 mm) on their own grid", async () => {
+    const scan = { ...ras, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 3, 5, 0, 0, 0, 1] };
+    const result = await segment(scan, manifest, threshold);
+    expect(Array.from(result.labels.data)).toEqual(expected(scan));
+  });
+
+  it("follows an oblique affine (20° about z) to within a voxel's blur", async () => {
+    const t = (20 * Math.PI) / 180;
+    const rot: Mat4 = [Math.cos(t), -Math.sin(t), 0, 0, Math.sin(t), Math.cos(t), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+    const scan = { ...ras, affine: multiply4(rot, ras.affine) };
+    const result = await segment(scan, manifest, threshold);
+    const want = expected(scan);
+    const agree = want.filter((v, i) => v === result.labels.data[i]).length / want.length;
+    expect(agree).toBeGreaterThan(0.9);
+  });
+
+  it("reports progress and stops when cancelled", async () => {
+    const progress: number[] = [];
+    const abort = new AbortController();
+    const run = segment(ras, manifest, threshold, {
+      signal: abort.signal,
+      onProgress: (done) => {
+        progress.push(done);
+        if (progress.length === 2) abort.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(progress.length).toBe(2);
+  });
+});

@@ -1,0 +1,127 @@
+import type { Manifest } from "../manifest/schema";
+import { preprocess } from "../preprocess/normalise";
+import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
+import type { Volume } from "../volume/types";
+import { argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
+import { CancelledError, type InferenceRunner, type Tensor } from "./runner";
+
+export interface SegmentOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Extra graph inputs fed with every batch (adapter tensors). */
+  extraFeeds?: Record<string, Tensor>;
+}
+
+export interface SegmentResult {
+  /** Class index per voxel, on the scan's own grid and affine. */
+  labels: Volume & { data: Uint8Array };
+  backend: string;
+  slices: number;
+  ms: { preprocess: number; inference: number; postprocess: number; total: number };
+}
+
+const now = () => performance.now();
+
+/** Plane axes of a slice: width runs along the lower axis, height along the higher one. */
+function planeAxes(sliceAxis: number): [number, number] {
+  const [w, h] = [0, 1, 2].filter((a) => a !== sliceAxis);
+  return [w, h];
+}
+
+/** Bounding box (in-plane) of voxels above zero, padded to a multiple and clamped to maxSize. */
+function sliceWindow(data: Float32Array, grid: Grid, sliceAxis: number, multiple: number, maxSize: [number, number]) {
+  const [wa, ha] = planeAxes(sliceAxis);
+  const [nx, ny] = grid.dims;
+  const lo = [Infinity, Infinity, Infinity], hi = [-1, -1, -1];
+  const occupied = new Uint8Array(grid.dims[sliceAxis]);
+  for (let d = 0; d < data.length; d++) {
+    if (data[d] <= 0) continue;
+    const idx = [d % nx, Math.floor(d / nx) % ny, Math.floor(d / (nx * ny))];
+    for (let a = 0; a < 3; a++) {
+      if (idx[a] < lo[a]) lo[a] = idx[a];
+      if (idx[a] > hi[a]) hi[a] = idx[a];
+    }
+    occupied[idx[sliceAxis]] = 1;
+  }
+  const span = (a: number, max: number) => {
+    if (hi[a] < 0) return { start: 0, size: multiple };
+    const extent = hi[a] - lo[a] + 1;
+    const size = Math.min(Math.ceil(extent / multiple) * multiple, Math.floor(max / multiple) * multiple);
+    const centre = (lo[a] + hi[a] + 1) / 2;
+    return { start: Math.round(centre - size / 2), size };
+  };
+  return { w: span(wa, maxSize[1]), h: span(ha, maxSize[0]), occupied, wa, ha };
+}
+
+/**
+ * The whole segmentation, written once for worker, CLI and tests: resample the scan onto the
+ * model's grid, normalise as the manifest says, run slice batches, and map the class
+ * probabilities back onto the scan's own grid.
+ */
+export async function segment(scan: Volume, manifest: Manifest, runner: InferenceRunner, opts: SegmentOptions = {}): Promise<SegmentResult> {
+  const t0 = now();
+  const { input } = manifest;
+  const grid = modelGrid(scan, input.orientation, input.spacing);
+  let floor = Infinity;
+  for (let i = 0; i < scan.data.length; i++) if (scan.data[i] < floor) floor = scan.data[i];
+  const image = preprocess(resampleLinear(scan, grid, floor), manifest.preprocess, floor);
+  const win = sliceWindow(image, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
+  const t1 = now();
+
+  const K = manifest.classes.length;
+  const n = image.length;
+  const probs = new Uint8Array(K * n); // class-major, 0..255
+  probs.fill(255, 0, n); // unvisited voxels are background
+  const total = grid.dims[input.sliceAxis];
+  const ctx = input.contextSlices;
+  const C = 2 * ctx + 1;
+  const W = win.w.size, H = win.h.size;
+  const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
+  const todo: number[] = [];
+  for (let s = 0; s < total; s++) if (win.occupied[s]) todo.push(s);
+  let done = total - todo.length;
+  opts.onProgress?.(done, total);
+
+  for (let b = 0; b < todo.length; b += input.batchSize) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const batch = todo.slice(b, b + input.batchSize);
+    const x = new Float32Array(batch.length * C * H * W);
+    batch.forEach((s, bi) => {
+      for (let c = 0; c < C; c++) {
+        const sc = s + c - ctx;
+        if (sc < 0 || sc >= total) continue;
+        const base = sc * stride[input.sliceAxis];
+        const off = (bi * C + c) * H * W;
+        for (let y = 0; y < H; y++) {
+          const gy = win.h.start + y;
+          if (gy < 0 || gy >= grid.dims[win.ha]) continue;
+          for (let xx = 0; xx < W; xx++) {
+            const gx = win.w.start + xx;
+            if (gx < 0 || gx >= grid.dims[win.wa]) continue;
+            x[off + y * W + xx] = image[base + gy * stride[win.ha] + gx * stride[win.wa]];
+          }
+        }
+      }
+    });
+    const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] } , ...opts.extraFeeds });
+    const logits = out[input.outputName];
+    if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);
+    batch.forEach((s, bi) => softmaxToBytes(logits.data, bi, K, H, W, (y, xx) => {
+      const gy = win.h.start + y, gx = win.w.start + xx;
+      if (gy < 0 || gy >= grid.dims[win.ha] || gx < 0 || gx >= grid.dims[win.wa]) return -1;
+      return s * stride[input.sliceAxis] + gy * stride[win.ha] + gx * stride[win.wa];
+    }, probs, n));
+    done += batch.length;
+    opts.onProgress?.(done, total);
+  }
+  if (opts.signal?.aborted) throw new CancelledError();
+  const t2 = now();
+  const labels = argmaxOnGrid(probs, K, grid, scan);
+  const t3 = now();
+  return {
+    labels: { dims: [...scan.dims], affine: [...scan.affine], data: labels },
+    backend: runner.backend,
+    slices: total,
+    ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
+  };
+}

@@ -1,0 +1,26 @@
+/** A 3D scan or label map: voxels plus the affine that places them in world (RAS+, mm) space. */
+export type VoxelArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+/** Row-major 4x4 matrix, 16 numbers: world = M * [i, j, k, 1]. */
+export type Mat4 = number[];
+
+export interface Volume {
+  /** Voxel counts along i, j, k; i varies fastest in `data`. */
+  dims: [number, number, number];
+  /** Voxel index (i, j, k) to world RAS+ millimetres. */
+  affine: Mat4;
+  /** First frame only for 4D inputs; length is dims[0] * dims[1] * dims[2]. */
+  data: VoxelArray;
+}
+
+export class VolumeError extends Error {
+  override name = "VolumeError";
+}

@@ -1,0 +1,47 @@
+import * as ort from "onnxruntime-web";
+// ORT's own loader files, served by Vite from our origin (never a CDN). Without these explicit
+// paths a production build with numThreads > 1 hangs at session creation.
+import wasmMjs from "onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url";
+import wasmBinary from "onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url";
+import { wrapSession, type OrtModule, type SessionRunner } from "./session";
+
+export type BackendPreference = "auto" | "webgpu" | "wasm";
+
+let configured = false;
+function configure() {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.wasmPaths = { mjs: wasmMjs, wasm: wasmBinary };
+  // Threads need cross-origin isolation (COOP/COEP); fall back to one thread without it.
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency || 1 : 1;
+  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, cores) : 1;
+  ort.env.logLevel = "error";
+}
+
+/** True when the browser offers a WebGPU adapter (the fallback software one counts). */
+export async function hasWebGpu(): Promise<boolean> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** WebGPU when asked for or available, else multi-threaded WASM; reports which one it got. */
+export async function createWebRunner(model: Uint8Array, preference: BackendPreference = "auto"): Promise<SessionRunner> {
+  configure();
+  const tryGpu = preference === "webgpu" || (preference === "auto" && (await hasWebGpu()));
+  if (tryGpu) {
+    try {
+      const session = await ort.InferenceSession.create(model, { executionProviders: ["webgpu"], graphOptimizationLevel: "all" });
+      return wrapSession(ort as unknown as OrtModule, session, "webgpu");
+    } catch (e) {
+      if (preference === "webgpu") throw e;
+      console.warn("WebGPU session failed, using WASM:", e);
+    }
+  }
+  const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  return wrapSession(ort as unknown as OrtModule, session, `wasm (${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? "" : "s"})`);
+}

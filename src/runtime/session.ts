@@ -1,0 +1,44 @@
+import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-common";
+import type { InferenceRunner, Tensor } from "../core/pipeline/runner";
+
+/** The part of an onnxruntime module (web or node) the runner uses. */
+export interface OrtModule {
+  Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OrtTensor;
+}
+
+export interface SessionRunner extends InferenceRunner {
+  /** How many sessions this runner has created: adapters must never add one. */
+  readonly sessionsCreated: number;
+  inputNames: readonly string[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * Wrap an ORT session as the pipeline's InferenceRunner. Calls are queued: ORT must never run
+ * one session concurrently.
+ */
+export function wrapSession(ort: OrtModule, session: InferenceSession, backend: string): SessionRunner {
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (feeds: Record<string, Tensor>) => {
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor("float32", t.data, t.dims);
+    const out = await session.run(ortFeeds);
+    const result: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(out)) {
+      result[name] = { data: (await t.getData()) as Float32Array, dims: [...t.dims] };
+      t.dispose();
+    }
+    return result;
+  };
+  return {
+    backend,
+    sessionsCreated: 1,
+    inputNames: session.inputNames,
+    run(feeds) {
+      const next = queue.then(() => run(feeds));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    dispose: () => session.release(),
+  };
+}

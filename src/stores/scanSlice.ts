@@ -1,0 +1,36 @@
+import { readVolume } from "../core/io";
+import type { Volume } from "../core/volume/types";
+import { message, type Slice } from "./types";
+
+export interface LoadedScan {
+  name: string;
+  /** The file's own bytes, for niivue to display exactly what the user opened. */
+  bytes: Uint8Array;
+  volume: Volume;
+}
+
+export interface ScanSlice {
+  scan: LoadedScan | null;
+  scanError: string | null;
+  openScan: (name: string, bytes: Uint8Array) => void;
+  dismissScanError: () => void;
+}
+
+export const createScanSlice: Slice<ScanSlice> = (set, get) => ({
+  scan: null,
+  scanError: null,
+  openScan: (name, bytes) => {
+    let volume: Volume;
+    try {
+      volume = readVolume(bytes, name);
+    } catch (e) {
+      // A bad file never replaces what is loaded.
+      set({ scanError: message(e) });
+      return;
+    }
+    get().cancelSegmentation();
+    set({ scan: { name, bytes, volume }, scanError: null, result: null, job: { status: "idle", done: 0, total: 0, error: null } });
+    get().clearReference();
+  },
+  dismissScanError: () => set({ scanError: null }),
+});

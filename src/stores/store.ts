@@ -1,0 +1,21 @@
+import { create } from "zustand";
+import { createEvaluationSlice, type EvaluationSlice } from "./evaluationSlice";
+import { createJobSlice, type JobSlice } from "./jobSlice";
+import { createModelSlice, type ModelSlice } from "./modelSlice";
+import { createScanSlice, type ScanSlice } from "./scanSlice";
+import { createViewSlice, type ViewSlice } from "./viewSlice";
+
+export type AppState = ScanSlice & ModelSlice & JobSlice & EvaluationSlice & ViewSlice;
+
+/** The one store, built from slices (zustand's slices pattern). */
+export const useApp = create<AppState>()((...a) => ({
+  ...createScanSlice(...a),
+  ...createModelSlice(...a),
+  ...createJobSlice(...a),
+  ...createEvaluationSlice(...a),
+  ...createViewSlice(...a),
+}));
+
+const initial = useApp.getState();
+/** Back to a fresh app (tests). */
+export const resetApp = () => useApp.setState(initial, true);

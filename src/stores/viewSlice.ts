@@ -1,0 +1,49 @@
+import { orientationCode } from "../core/volume/grid";
+import type { Slice } from "./types";
+
+export type ViewMode = "axial" | "coronal" | "sagittal" | "multiplanar" | "render";
+
+/** World axis each 2D view slices along: axial S/I, coronal A/P, sagittal R/L. */
+const VIEW_LETTERS: Record<ViewMode, string> = { axial: "SI", coronal: "AP", sagittal: "RL", multiplanar: "SI", render: "SI" };
+
+export interface ViewSlice {
+  viewMode: ViewMode;
+  opacity: number;
+  hiddenClasses: number[];
+  /** What the cursor points at, as niivue reports it. */
+  location: string;
+  /** A slice the viewer should move to (voxel axis of the scan, index); nonce makes repeats count. */
+  jump: { axis: number; index: number; nonce: number } | null;
+  setViewMode: (m: ViewMode) => void;
+  setOpacity: (o: number) => void;
+  toggleClass: (index: number) => void;
+  setLocation: (s: string) => void;
+  jumpToSlice: (index: number) => void;
+  /** The scan's voxel axis that the current view slices along. */
+  perSliceAxis: () => number;
+}
+
+export const createViewSlice: Slice<ViewSlice> = (set, get) => ({
+  viewMode: "multiplanar",
+  opacity: 0.5,
+  hiddenClasses: [],
+  location: "",
+  jump: null,
+  setViewMode: (viewMode) => {
+    const before = get().perSliceAxis();
+    set({ viewMode });
+    if (get().perSliceAxis() !== before) get().recomputeEvaluation();
+  },
+  setOpacity: (opacity) => set({ opacity }),
+  toggleClass: (index) =>
+    set({ hiddenClasses: get().hiddenClasses.includes(index) ? get().hiddenClasses.filter((i) => i !== index) : [...get().hiddenClasses, index] }),
+  setLocation: (location) => set({ location }),
+  jumpToSlice: (index) => set({ jump: { axis: get().perSliceAxis(), index, nonce: (get().jump?.nonce ?? 0) + 1 } }),
+  perSliceAxis: () => {
+    const scan = get().scan;
+    if (!scan) return 2;
+    const code = orientationCode(scan.volume.affine);
+    const letters = VIEW_LETTERS[get().viewMode];
+    return [...code].findIndex((c) => letters.includes(c));
+  },
+});

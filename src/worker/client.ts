@@ -1,0 +1,94 @@
+import type { Manifest } from "../core/manifest/schema";
+import { CancelledError } from "../core/pipeline/runner";
+import type { SegmentOptions, SegmentResult } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
+import type { BackendPreference } from "../runtime/ort-web";
+import type { WorkerRequest, WorkerResponse } from "./protocol";
+
+type Pending = { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void };
+
+function revive(error: { name: string; message: string }): Error {
+  const e = new Error(error.message);
+  e.name = error.name;
+  return e;
+}
+
+/**
+ * The UI's handle on the inference worker; `segment` has the same shape as the core's.
+ * Cancel terminates the worker outright (a WASM batch cannot be interrupted), so it stops at
+ * once; the next call starts a fresh worker and reloads the model it had.
+ */
+export class InferenceClient {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private current: { modelBaseUrl: string; backend: BackendPreference } | null = null;
+  private ready: Promise<{ manifest: Manifest; backend: string }> | null = null;
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
+      const msg = e.data;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      if (msg.type === "progress") return p.onProgress?.(msg.done, msg.total);
+      this.pending.delete(msg.id);
+      if (msg.type === "error") p.reject(revive(msg.error));
+      else p.resolve(msg);
+    };
+    worker.onerror = (e) => this.failAll(new Error(`The inference worker crashed: ${e.message || "unknown error"}. Try again; if it repeats, reload the page.`));
+    return worker;
+  }
+
+  private failAll(error: Error) {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = null;
+  }
+
+  private call(req: Omit<WorkerRequest, "id">, transfer: Transferable[] = [], onProgress?: Pending["onProgress"]): Promise<WorkerResponse> {
+    this.worker ??= this.spawn();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker!.postMessage({ ...req, id } as WorkerRequest, transfer);
+    });
+  }
+
+  /** Load (or switch to) a model; resolves with its manifest and the backend actually used. */
+  load(modelBaseUrl: string, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string }> {
+    this.current = { modelBaseUrl, backend };
+    const ready = this.call({ type: "load", modelBaseUrl, backend }).then((m) => {
+      if (m.type !== "loaded") throw new Error("unexpected reply");
+      return { manifest: m.manifest, backend: m.backend };
+    });
+    this.ready = ready;
+    ready.catch(() => (this.ready === ready ? (this.ready = null) : null));
+    return ready;
+  }
+
+  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult> {
+    if (!this.current) throw new Error("Choose a model first");
+    if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
+    await this.ready;
+    if (opts.signal?.aborted) throw new CancelledError();
+    // The UI keeps its scan: send a copy and transfer that.
+    const data = scan.data.slice();
+    const run = this.call({ type: "segment", scan: { ...scan, data } }, [data.buffer as ArrayBuffer], opts.onProgress);
+    const onAbort = () => this.failAll(new CancelledError());
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const msg = await run;
+      if (msg.type !== "segmented") throw new Error("unexpected reply");
+      return msg.result;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  dispose() {
+    this.failAll(new CancelledError());
+  }
+}

@@ -1,0 +1,39 @@
+// The inference worker: thin glue between messages and the shared core pipeline.
+import { loadModel, type Manifest } from "../core/manifest";
+import { segment } from "../core/pipeline/segment";
+import { createWebRunner } from "../runtime/ort-web";
+import type { SessionRunner } from "../runtime/session";
+import type { WorkerRequest, WorkerResponse } from "./protocol";
+
+const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
+let model: { manifest: Manifest; runner: SessionRunner } | null = null;
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not load ${url} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function handle(msg: WorkerRequest): Promise<void> {
+  if (msg.type === "load") {
+    await model?.runner.dispose();
+    model = null;
+    const { manifest, onnx } = await loadModel((path) => fetchBytes(new URL(path, msg.modelBaseUrl).href));
+    const runner = await createWebRunner(onnx, msg.backend);
+    model = { manifest, runner };
+    scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
+  } else if (msg.type === "segment") {
+    if (!model) throw new Error("No model is loaded yet");
+    const result = await segment(msg.scan, model.manifest, model.runner, {
+      onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
+    });
+    scope.postMessage({ type: "segmented", id: msg.id, result }, [result.labels.data.buffer as ArrayBuffer]);
+  }
+}
+
+scope.onmessage = (e) => {
+  handle(e.data).catch((err: unknown) => {
+    const error = err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
+    scope.postMessage({ type: "error", id: e.data.id, error });
+  });
+};

@@ -1,0 +1,114 @@
+"""Train the base tissue model on synthetic images.  /usr/bin/python3 train.py --minutes 40"""
+import argparse, json, os, time
+import nibabel as nib
+import numpy as np
+import torch
+import torch.nn.functional as F
+from data import load_synthseg_maps, DATA
+from infer import segment_ras, dice
+from labels import freesurfer_to_tissue
+from model import ModelConfig, UNet2D
+from synth import synthesise, normalise
+
+
+def sample_batch(pool, rng, batch, size, context):
+    xs, ys = [], []
+    for _ in range(batch):
+        img, tissue, zs = pool[rng.integers(len(pool))]
+        z = int(rng.choice(zs))
+        slab = img[:, :, z - context:z + context + 1].transpose(2, 1, 0)  # [C, y, x]
+        target = tissue[:, :, z].T
+        ys_, xs_ = np.nonzero(target)
+        cy, cx = (ys_[rng.integers(len(ys_))], xs_[rng.integers(len(xs_))]) if len(ys_) else (128, 128)
+        oy = int(np.clip(cy - size // 2 + rng.integers(-24, 25), 0, target.shape[0] - size))
+        ox = int(np.clip(cx - size // 2 + rng.integers(-24, 25), 0, target.shape[1] - size))
+        s, t = slab[:, oy:oy + size, ox:ox + size], target[oy:oy + size, ox:ox + size]
+        if rng.random() < 0.5:
+            s, t = s[:, :, ::-1], t[:, ::-1]
+        if rng.random() < 0.5:
+            s, t = s[:, ::-1], t[::-1]
+        if rng.random() < 0.3:
+            s = s[::-1]  # slice order reversed (S->I stacks)
+        xs.append(np.ascontiguousarray(s) * rng.uniform(0.85, 1.15))
+        ys.append(np.ascontiguousarray(t))
+    return torch.from_numpy(np.stack(xs).astype(np.float32)), torch.from_numpy(np.stack(ys).astype(np.int64))
+
+
+def soft_dice_loss(logits, target, n):
+    p = logits.softmax(1)
+    oh = F.one_hot(target, n).permute(0, 3, 1, 2).float()
+    inter = (p * oh).sum((0, 2, 3))
+    denom = p.sum((0, 2, 3)) + oh.sum((0, 2, 3))
+    return 1 - ((2 * inter + 1) / (denom + 1))[1:].mean()
+
+
+def real_t1_dice(model, context):
+    """Monitoring only (never used for model selection): Dice on the niivue_fs T1."""
+    img = nib.as_closest_canonical(nib.load(os.path.join(DATA, "niivue_fs", "norm.mgz")))
+    ref = nib.as_closest_canonical(nib.load(os.path.join(DATA, "niivue_fs", "aparc.a2009s+aseg.mgz")))
+    pred = segment_ras(model, normalise(np.asanyarray(img.dataobj).astype(np.float32)), context)
+    return dice(pred, freesurfer_to_tissue(np.asanyarray(ref.dataobj)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=40)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "base.pt"))
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    cfg = ModelConfig()
+    context = (cfg.in_channels - 1) // 2
+    model = UNet2D(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    maps = load_synthseg_maps()
+    print(f"{len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+
+    def fresh():
+        name, lab, ids, tissue = maps[rng.integers(len(maps))]
+        img = synthesise(lab, ids, rng)
+        zs = np.nonzero((tissue > 0).sum((0, 1)) > 200)[0]
+        zs = zs[(zs >= context) & (zs < lab.shape[2] - context)]
+        return img, tissue, zs
+
+    pool = [fresh() for _ in range(4)]
+    budget = args.minutes * 60
+    t0 = time.time()
+    step = 0
+    while time.time() - t0 < budget:
+        frac = (time.time() - t0) / budget
+        for g in opt.param_groups:
+            g["lr"] = args.lr * 0.5 * (1 + np.cos(np.pi * frac))
+        if step % 10 == 0 and step:
+            pool[rng.integers(len(pool))] = fresh()
+        model.train()
+        x, y = sample_batch(pool, rng, args.batch, args.size, context)
+        logits = model(x)
+        loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 50 == 0:
+            print(f"step {step} t={time.time() - t0:.0f}s loss={loss.item():.4f} lr={opt.param_groups[0]['lr']:.2e}", flush=True)
+        if step % 1000 == 0:
+            print("niivue_fs T1 dice (monitor)", real_t1_dice(model, context), flush=True)
+            save(model, cfg, args, step)
+    save(model, cfg, args, step)
+    print("final niivue_fs T1 dice (monitor)", real_t1_dice(model, context), flush=True)
+
+
+def save(model, cfg, args, step):
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "step": step,
+                "train_args": vars(args)}, args.out)
+
+
+if __name__ == "__main__":
+    main()
