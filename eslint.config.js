@@ -26,6 +26,17 @@ export default tseslint.config(
   {
     // Features never import each other; they meet in the store and the app.
     files: ["src/features/**/*.{ts,tsx}"],
-    rules: { "no-restricted-imports": ["error", { patterns: ["../*/**", "!../../*"] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            // "../segmentation/x" from src/features/viewer; "../../stores/..." stays allowed.
+            { regex: "^\\.\\./(?!\\.\\./)", message: "Features never import each other; meet in the store or the app." },
+            { regex: "^(\\.\\./)+features/", message: "Features never import each other; meet in the store or the app." },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -1,17 +1,20 @@
 """Label conventions: FreeSurfer aseg/aparc numbering -> tissue classes (0 bg, 1 CSF, 2 GM, 3 WM).
 
-The same table lives in src/core/metrics/conventions.ts; tests check that they agree.
-Source: ../shared/data/README.md ("The tissue convention used for evaluation").
+The table is src/core/metrics/freesurfer-tissue.json, shared with the app's evaluation.
 """
+import json, os
 import numpy as np
 
-CLASSES = ["background", "CSF", "GM", "WM"]
+with open(os.path.join(os.path.dirname(__file__), "..", "src", "core", "metrics", "freesurfer-tissue.json")) as f:
+    _TABLE = json.load(f)
 
-CSF = [4, 5, 14, 15, 43, 44, 72, 31, 63]
-GM = [3, 42, 8, 47, 10, 49, 11, 50, 12, 51, 13, 52, 17, 53, 18, 54, 26, 58, 28, 60] \
-    + list(range(1000, 1036)) + list(range(2000, 2036)) \
-    + list(range(11100, 11176)) + list(range(12100, 12176))
-WM = [2, 41, 7, 46, 16, 77, 78, 79, 85, 192] + list(range(251, 256))
+
+def _expand(entries):
+    return [v for e in entries for v in (range(e[0], e[1] + 1) if isinstance(e, list) else [e])]
+
+
+CLASSES = _TABLE["classes"]
+CSF, GM, WM = _expand(_TABLE["CSF"]), _expand(_TABLE["GM"]), _expand(_TABLE["WM"])
 
 
 def freesurfer_to_tissue(labels: np.ndarray) -> np.ndarray:

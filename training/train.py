@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "base.pt"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", help="checkpoint to continue from")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -66,6 +67,11 @@ def main():
     cfg = ModelConfig()
     context = (cfg.in_channels - 1) // 2
     model = UNet2D(cfg)
+    start_step = 0
+    if args.init:
+        ckpt = torch.load(args.init, map_location="cpu")
+        model.load_state_dict(ckpt["state_dict"])
+        start_step = ckpt["step"]
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     maps = load_synthseg_maps()
     print(f"{len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
@@ -80,7 +86,7 @@ def main():
     pool = [fresh() for _ in range(4)]
     budget = args.minutes * 60
     t0 = time.time()
-    step = 0
+    step = start_step
     while time.time() - t0 < budget:
         frac = (time.time() - t0) / budget
         for g in opt.param_groups:

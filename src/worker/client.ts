@@ -5,6 +5,8 @@ import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
+/** A request before the client gives it an id (distributes over the union). */
+type Unsent = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
 type Pending = { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void };
 
 function revive(error: { name: string; message: string }): Error {
@@ -48,7 +50,7 @@ export class InferenceClient {
     this.ready = null;
   }
 
-  private call(req: Omit<WorkerRequest, "id">, transfer: Transferable[] = [], onProgress?: Pending["onProgress"]): Promise<WorkerResponse> {
+  private call(req: Unsent, transfer: Transferable[] = [], onProgress?: Pending["onProgress"]): Promise<WorkerResponse> {
     this.worker ??= this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

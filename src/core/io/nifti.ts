@@ -324,7 +324,7 @@ interface Quatern {
 }
 
 /** nifti1_io's mat44_to_quatern: orthonormalise the direction cosines, flip k if left-handed. */
-export function affineToQuatern(m: Mat4): Quatern {
+function affineToQuatern(m: Mat4): Quatern {
   const zooms = voxelSizes(m).map(positiveOr1) as [number, number, number];
   // Direction cosines as columns; a zero column becomes its unit axis.
   const cols = [0, 1, 2].map((c) =>

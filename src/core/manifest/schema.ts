@@ -21,10 +21,13 @@ export const AdapterSlot = z.object({
   module: z.string(),
   inputA: z.string(),
   inputB: z.string(),
-  /** Shapes without the rank: A is [rank, inFeatures], B is [outFeatures, rank]. */
+  /** Conv: A is [rank, inFeatures, kh, kw] and B [outFeatures, rank, 1, 1]; Linear: A [rank, in], B [out, rank]. */
   inFeatures: z.number().int().positive(),
   outFeatures: z.number().int().positive(),
+  /** Kernel size for a Conv2d slot; absent for a Linear slot. */
+  kernel: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
 });
+export type AdapterSlot = z.infer<typeof AdapterSlot>;
 
 export const ShippedAdapter = z.object({
   name: z.string().min(1),

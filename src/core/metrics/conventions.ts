@@ -1,8 +1,9 @@
 /**
  * Reference-label conventions: how a reference's numbers map onto the model's classes.
- * The FreeSurfer table is the tissue convention of ../shared/data/README.md, mirrored in
- * training/labels.py (a test checks they agree).
+ * The FreeSurfer table (freesurfer-tissue.json) is the tissue convention of ../shared/data/README.md.
  */
+import table from "./freesurfer-tissue.json";
+
 export type ConventionId = "tissue" | "freesurfer";
 
 export interface Convention {
@@ -12,12 +13,13 @@ export interface Convention {
   map: (value: number) => number;
 }
 
-const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+type Entry = number | [number, number];
+const expand = (entries: Entry[]) => entries.flatMap((e) => (Array.isArray(e) ? Array.from({ length: e[1] - e[0] + 1 }, (_, i) => e[0] + i) : [e]));
+/** Shared with training/labels.py: one table for training targets and evaluation. */
 export const FREESURFER_TISSUE = {
-  CSF: [4, 5, 14, 15, 43, 44, 72, 31, 63],
-  GM: [3, 42, 8, 47, 10, 49, 11, 50, 12, 51, 13, 52, 17, 53, 18, 54, 26, 58, 28, 60,
-    ...range(1000, 1035), ...range(2000, 2035), ...range(11100, 11175), ...range(12100, 12175)],
-  WM: [2, 41, 7, 46, 16, 77, 78, 79, 85, 192, ...range(251, 255)],
+  CSF: expand(table.CSF as Entry[]),
+  GM: expand(table.GM as Entry[]),
+  WM: expand(table.WM as Entry[]),
 };
 
 const fsLookup = new Map<number, number>([

@@ -3,13 +3,14 @@ import { preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
 import type { Volume } from "../volume/types";
 import { argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
+import { zeroFeeds } from "../adapters/adapter";
 import { CancelledError, type InferenceRunner, type Tensor } from "./runner";
 
 export interface SegmentOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Extra graph inputs fed with every batch (adapter tensors). */
-  extraFeeds?: Record<string, Tensor>;
+  /** Adapter tensors for the model's LoRA slots; zeros (the base model) when absent. */
+  adapterFeeds?: Record<string, Tensor>;
 }
 
 export interface SegmentResult {
@@ -79,6 +80,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
   const todo: number[] = [];
   for (let s = 0; s < total; s++) if (win.occupied[s]) todo.push(s);
+  const adapterFeeds = opts.adapterFeeds ?? zeroFeeds(manifest);
   let done = total - todo.length;
   opts.onProgress?.(done, total);
 
@@ -103,7 +105,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
         }
       }
     });
-    const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] } , ...opts.extraFeeds });
+    const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] }, ...adapterFeeds });
     const logits = out[input.outputName];
     if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);
     batch.forEach((s, bi) => softmaxToBytes(logits.data, bi, K, H, W, (y, xx) => {

@@ -1,4 +1,5 @@
-import { resampleLinear, type Grid } from "../volume/grid";
+import { invert4, multiply4 } from "../volume/affine";
+import { resampleLinear, resampleNearest, type Grid } from "../volume/grid";
 
 /**
  * Softmax of one batch item's logits [K, H, W], written as bytes (0..255) into class-major
@@ -25,9 +26,24 @@ export function softmaxToBytes(
   }
 }
 
+/** True when every destination voxel centre is exactly a source voxel centre (axis permutations, flips, integer steps). */
+function sharesVoxelCentres(src: Grid, dst: Grid): boolean {
+  return multiply4(invert4(src.affine), dst.affine).every((v) => Math.abs(v - Math.round(v)) < 1e-4);
+}
+
 /** Resample each class's probability onto `dst` (trilinear) and keep the most probable class. */
 export function argmaxOnGrid(probs: Uint8Array, K: number, src: Grid, dst: Grid): Uint8Array {
   const n = src.dims[0] * src.dims[1] * src.dims[2];
+  if (sharesVoxelCentres(src, dst)) {
+    // Interpolation would only read the voxel itself: take the argmax there and look it up.
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (probs[k * n + i] > probs[best * n + i]) best = k;
+      labels[i] = best;
+    }
+    return resampleNearest({ ...src, data: labels }, dst);
+  }
   const m = dst.dims[0] * dst.dims[1] * dst.dims[2];
   const best = new Float32Array(m).fill(-1);
   const labels = new Uint8Array(m);

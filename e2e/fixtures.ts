@@ -1,0 +1,121 @@
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { dataPath, hasData, missingDataMessage } from "../src/test/data";
+
+export { expect, dataPath, hasData, missingDataMessage };
+
+export const ORIGIN = "http://localhost:4173";
+export const SCREENS = path.resolve("test-results/screens");
+
+const sameOrigin = (url: string) =>
+  url === ORIGIN || url.startsWith(`${ORIGIN}/`) || url.startsWith(`blob:${ORIGIN}/`) || url.startsWith("data:");
+
+/**
+ * Every test runs under a privacy guard: all requests of the browser context (pages and their
+ * workers) are recorded, and the test fails if any of them left http://localhost:4173.
+ */
+export const test = base.extend<{ requests: string[] }>({
+  requests: [
+    async ({ context }, use) => {
+      const all: string[] = [];
+      context.on("request", (r) => void all.push(r.url()));
+      await use(all);
+      expect(all.length, "the privacy guard saw no requests at all, so it was not watching").toBeGreaterThan(0);
+      expect(all.filter((u) => !sameOrigin(u)), "requests that left the origin").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENS, `${name}.png`) });
+}
+
+/** Loads the app and waits for the shipped model to be ready. */
+export async function openApp(page: Page, { waitForModel = true } = {}) {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "siteseg" })).toBeVisible();
+  if (waitForModel) await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
+}
+
+/** Opens a scan through the "Open scan" input and waits until the viewer shows it. */
+export async function openScan(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
+  await page.getByLabel("Open scan").setInputFiles(file);
+  const name = typeof file === "string" ? path.basename(file) : file.name;
+  await expect(page.getByText(name, { exact: true })).toBeVisible();
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+}
+
+/** Presses Segment and waits for the run to finish (progress at its maximum and a result). */
+export async function segment(page: Page, timeout = 240_000) {
+  const started = Date.now();
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  const bar = page.getByRole("progressbar", { name: "Segmentation progress" });
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout });
+  const max = await bar.getAttribute("aria-valuemax");
+  expect(Number(max)).toBeGreaterThan(0);
+  await expect(bar).toHaveAttribute("aria-valuenow", max!);
+  await expect(bar).toContainText(`${max} / ${max} slices`);
+  return Date.now() - started;
+}
+
+export interface PixelStats {
+  total: number;
+  /** Pixels within `tol` (per channel) of each colour. */
+  near: number[];
+  /** Pixels whose channels differ by more than 40 (not a grey level). */
+  chromatic: number;
+  /** Pixels brighter than the background. */
+  lit: number;
+}
+
+/**
+ * Reads a screenshot of `target` by pixels, decoding the PNG inside the page (no network, no
+ * extra packages): how many pixels lie near each colour, and how many are coloured at all.
+ */
+export async function pixelStats(page: Page, target: Locator, colours: [number, number, number][], tol = 24): Promise<PixelStats> {
+  const png = await target.screenshot();
+  return page.evaluate(
+    async ({ b64, colours, tol }) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const bmp = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+      const cv = new OffscreenCanvas(bmp.width, bmp.height);
+      const ctx = cv.getContext("2d")!;
+      ctx.drawImage(bmp, 0, 0);
+      const px = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+      const near = colours.map(() => 0);
+      let chromatic = 0;
+      let lit = 0;
+      for (let p = 0; p < px.length; p += 4) {
+        const r = px[p], g = px[p + 1], b = px[p + 2];
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 40) chromatic++;
+        if (r + g + b > 3 * 40) lit++;
+        colours.forEach((c, i) => {
+          if (Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol) near[i]++;
+        });
+      }
+      return { total: px.length / 4, near, chromatic, lit };
+    },
+    { b64: png.toString("base64"), colours, tol },
+  );
+}
+
+/** The classes of the first shipped model, read from its manifest on disk. */
+export function shippedClasses(): { index: number; name: string; color: [number, number, number] }[] {
+  const root = path.resolve("public/models");
+  const ids = JSON.parse(readFileSync(path.join(root, "index.json"), "utf8")) as string[];
+  const manifest = JSON.parse(readFileSync(path.join(root, ids[0], "manifest.json"), "utf8")) as { classes: { index: number; name: string; color: [number, number, number] }[] };
+  return manifest.classes;
+}
+
+/** The number in the Current slice readout ("Axial slice 120 / 255"). */
+export async function currentSlice(page: Page): Promise<number> {
+  const text = (await page.getByLabel("Current slice").textContent()) ?? "";
+  const m = text.match(/slice (\d+)/);
+  if (!m) throw new Error(`no slice number in "${text}"`);
+  return Number(m[1]);
+}

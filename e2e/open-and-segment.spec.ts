@@ -1,0 +1,91 @@
+import { currentSlice, dataPath, expect, hasData, missingDataMessage, openApp, openScan, pixelStats, screenshot, segment, shippedClasses, test } from "./fixtures";
+
+const SCAN = "niivue_fs/norm.mgz";
+const REFERENCE = "niivue_fs/aparc.a2009s+aseg.mgz";
+
+test.describe("open and segment", () => {
+  test.skip(!hasData(SCAN, REFERENCE), missingDataMessage(SCAN, REFERENCE));
+
+  test("segment a scan, see the mask on the canvas, and read Dice against the reference", async ({ page }) => {
+    const classes = shippedClasses();
+    const colours = classes.map((c) => c.color);
+    const byName = (name: string) => classes.findIndex((c) => c.name === name);
+    const GM = byName("GM");
+    const WM = byName("WM");
+    expect(GM).toBeGreaterThan(0);
+    expect(WM).toBeGreaterThan(0);
+
+    await openApp(page);
+    await expect(page.getByRole("alert")).toHaveCount(0);
+    await expect(page.getByLabel("Backend in use")).toContainText(/Backend: wasm/);
+    await expect(page.getByRole("button", { name: "Segment", exact: true })).toBeDisabled();
+
+    await openScan(page, dataPath(SCAN));
+    const canvas = page.getByLabel("Scan viewer");
+    await expect(page.getByRole("button", { name: "Segment", exact: true })).toBeEnabled();
+    await expect(page.getByRole("button", { name: "Cancel", exact: true })).toBeDisabled();
+
+    // Full opacity makes mask pixels exactly the class colours.
+    await page.getByLabel("Mask opacity").fill("1");
+    await page.waitForTimeout(500);
+    const before = await pixelStats(page, canvas, colours);
+
+    const ms = await segment(page);
+    console.log(`segmentation of ${SCAN} took ${(ms / 1000).toFixed(1)} s (wall, incl. model warm-up)`);
+    const info = page.getByRole("definition");
+    await expect(page.getByLabel("Segmentation result")).toContainText(/none \(base\)/);
+    await expect(page.getByLabel("Segmentation result")).toContainText(/wasm/);
+    await expect(info.first()).not.toBeEmpty();
+
+    // The mask is on the canvas: many more pixels now carry the GM and WM colours.
+    const gain = (s: { near: number[] }, i: number) => s.near[i] - before.near[i];
+    await expect.poll(async () => gain(await pixelStats(page, canvas, colours), GM), { timeout: 20_000 }).toBeGreaterThan(3000);
+    const after = await pixelStats(page, canvas, colours);
+    expect(gain(after, WM)).toBeGreaterThan(3000);
+    console.log(`mask pixels: GM +${gain(after, GM)}, WM +${gain(after, WM)} of ${after.total}`);
+
+    // Hiding GM takes its colour off the canvas; WM stays.
+    await page.getByLabel("GM", { exact: true }).uncheck();
+    await expect.poll(async () => gain(await pixelStats(page, canvas, colours), GM), { timeout: 20_000 }).toBeLessThan(gain(after, GM) * 0.1);
+    expect(gain(await pixelStats(page, canvas, colours), WM)).toBeGreaterThan(gain(after, WM) * 0.8);
+    await page.getByLabel("GM", { exact: true }).check();
+    await expect.poll(async () => gain(await pixelStats(page, canvas, colours), GM), { timeout: 20_000 }).toBeGreaterThan(gain(after, GM) * 0.8);
+
+    // The legend gives each class a volume in mL.
+    await expect(page.getByRole("list", { name: "Mask legend" })).toContainText(/GM\s*[\d.]+ mL/);
+
+    await page.getByLabel("Mask opacity").fill("0.5");
+    await page.waitForTimeout(500);
+    await screenshot(page, "05-segmented");
+
+    // Reference label: FreeSurfer numbering is recognised; Dice per class and per slice.
+    await page.getByLabel("Open reference label").setInputFiles(dataPath(REFERENCE));
+    await expect(page.getByLabel("Label convention")).toHaveValue("freesurfer");
+    await expect(page.getByText("(guessed)")).toBeVisible();
+    const table = page.getByRole("table", { name: "Dice" });
+    await expect(table).toBeVisible();
+    for (const name of ["CSF", "GM", "WM"]) await expect(table.getByRole("row", { name: new RegExp(`^${name}\\b`) })).toContainText(/\d\.\d{3}/);
+    const meanText = (await table.getByRole("row", { name: /^Mean/ }).textContent()) ?? "";
+    const mean = Number(meanText.match(/\d\.\d{3}/)?.[0]);
+    console.log(`mean Dice ${mean}; table: ${(await table.textContent())?.replace(/\s+/g, " ")}`);
+    expect(mean).toBeGreaterThanOrEqual(0.75);
+
+    const chart = page.getByRole("group", { name: "Per-slice Dice" });
+    await expect(chart).toContainText("along axial slices");
+    const bars = chart.locator("rect[data-slice]");
+    expect(await bars.count()).toBeGreaterThan(50);
+    await screenshot(page, "06-dice");
+
+    // Clicking a bar moves the viewer to that slice.
+    const from = await currentSlice(page);
+    const indices = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-slice"))));
+    const target = indices.find((i) => Math.abs(i - from) > 20) ?? indices[0];
+    const cursorBefore = await page.getByLabel("Cursor").textContent();
+    await chart.locator(`rect[data-slice="${target}"]`).click();
+    await expect.poll(() => currentSlice(page)).toBe(target);
+    await expect(page.getByLabel("Cursor")).not.toHaveText(cursorBefore!);
+    await expect(chart).toContainText(`Selected slice ${target}`);
+    await page.waitForTimeout(300);
+    await screenshot(page, "07-jumped");
+  });
+});

@@ -1,0 +1,45 @@
+import type { Evaluation } from "../core/metrics/evaluate";
+import { Swatch } from "./Swatch";
+
+const dice = (d: number | null | undefined) => (d === null || d === undefined ? "—" : d.toFixed(3));
+const mL = (voxels: number | undefined, voxelMm3: number) => (voxels === undefined ? "—" : ((voxels * voxelMm3) / 1000).toFixed(1));
+
+/** Dice per foreground class with predicted and reference volumes, and the mean. */
+export function DiceTable({ evaluation, classes, voxelMm3 }: { evaluation: Evaluation; classes: { index: number; name: string; color: [number, number, number] }[]; voxelMm3: number }) {
+  const fg = classes.filter((c) => c.index !== 0);
+  return (
+    <table aria-label="Dice" className="w-full border-collapse text-xs tabular-nums">
+      <thead>
+        <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+          <th scope="col" className="py-1.5 pr-2 font-medium">Class</th>
+          <th scope="col" className="py-1.5 pr-2 text-right font-medium">Dice</th>
+          <th scope="col" className="py-1.5 pr-2 text-right font-medium">Pred. mL</th>
+          <th scope="col" className="py-1.5 text-right font-medium">Ref. mL</th>
+        </tr>
+      </thead>
+      <tbody>
+        {fg.map((c) => (
+          <tr key={c.index} className="border-b border-slate-800/70">
+            <th scope="row" className="py-1.5 pr-2 text-left font-medium text-slate-200">
+              <span className="inline-flex items-center gap-1.5">
+                <Swatch rgb={c.color} />
+                {c.name}
+              </span>
+            </th>
+            <td className="py-1.5 pr-2 text-right text-slate-100">{dice(evaluation.dice[c.name])}</td>
+            <td className="py-1.5 pr-2 text-right text-slate-400">{mL(evaluation.counts[c.index]?.predicted, voxelMm3)}</td>
+            <td className="py-1.5 text-right text-slate-400">{mL(evaluation.counts[c.index]?.reference, voxelMm3)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr className="font-semibold">
+          <th scope="row" className="py-1.5 pr-2 text-left text-slate-200">Mean</th>
+          <td className="py-1.5 pr-2 text-right text-sky-300">{dice(evaluation.meanDice)}</td>
+          <td className="py-1.5 pr-2" />
+          <td className="py-1.5" />
+        </tr>
+      </tfoot>
+    </table>
+  );
+}

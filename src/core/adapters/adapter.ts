@@ -1,0 +1,112 @@
+import { z } from "zod";
+import type { AdapterSlot, Manifest } from "../manifest/schema";
+import type { Tensor } from "../pipeline/runner";
+import { AdapterError, readSafetensors, type NamedTensor } from "./safetensors";
+
+/** The adapter_config.json fields that matter here (PEFT writes many more; they pass through). */
+export const AdapterConfig = z.object({
+  peft_type: z.literal("LORA").default("LORA"),
+  base_model_name_or_path: z.string().nullable().optional(),
+  r: z.number().int().positive(),
+  lora_alpha: z.number().positive(),
+  target_modules: z.union([z.array(z.string()), z.string()]),
+  use_rslora: z.boolean().optional(),
+  use_dora: z.boolean().optional(),
+  site: z.string().optional(),
+  description: z.string().optional(),
+}).passthrough();
+export type AdapterConfig = z.infer<typeof AdapterConfig>;
+
+export interface Adapter {
+  name: string;
+  config: AdapterConfig;
+  /** Graph input name -> tensor, zero-padded to the manifest's slot rank, scaling folded into B. */
+  feeds: Record<string, Tensor>;
+  /** Modules this adapter changes. */
+  modules: string[];
+  parameters: number;
+}
+
+export function parseAdapterConfig(bytes: Uint8Array): AdapterConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new AdapterError("adapter_config.json is not valid JSON");
+  }
+  const r = AdapterConfig.safeParse(json);
+  if (!r.success) throw new AdapterError(`adapter_config.json is not a LoRA config — ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (r.data.use_dora) throw new AdapterError("adapter_config.json asks for DoRA, which this model's slots do not support; train a plain LoRA adapter");
+  return r.data;
+}
+
+/** PEFT's rule: a module is targeted when a target equals its name or ends it after a dot (a string is a regex). */
+function targeted(config: AdapterConfig, module: string): boolean {
+  const t = config.target_modules;
+  return typeof t === "string" ? new RegExp(`^(?:${t})$`).test(module) : t.some((x) => module === x || module.endsWith(`.${x}`));
+}
+
+/** Zero tensors for every slot: the base model exactly. */
+export function zeroFeeds(manifest: Manifest): Record<string, Tensor> {
+  const R = manifest.adapters.maxRank;
+  const feeds: Record<string, Tensor> = {};
+  for (const s of manifest.adapters.slots) {
+    const [a, b] = slotShapes(s, R);
+    feeds[s.inputA] = { data: new Float32Array(a.reduce((p, d) => p * d, 1)), dims: a };
+    feeds[s.inputB] = { data: new Float32Array(b.reduce((p, d) => p * d, 1)), dims: b };
+  }
+  return feeds;
+}
+
+function slotShapes(s: AdapterSlot, rank: number): [number[], number[]] {
+  return s.kernel ? [[rank, s.inFeatures, ...s.kernel], [s.outFeatures, rank, 1, 1]] : [[rank, s.inFeatures], [s.outFeatures, rank]];
+}
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Check an adapter against the base's manifest and turn it into graph feeds. Every mismatch is
+ * refused with a message that names it: another base, an unknown module, a wrong shape or rank.
+ */
+export function buildAdapter(name: string, config: AdapterConfig, tensors: Record<string, NamedTensor>, manifest: Manifest): Adapter {
+  const R = manifest.adapters.maxRank;
+  const slots = manifest.adapters.slots;
+  if (!slots.length) throw new AdapterError(`Model ${manifest.id} has no adapter slots, so adapters cannot be used with it`);
+  const base = config.base_model_name_or_path;
+  if (base && base !== manifest.id) throw new AdapterError(`Adapter "${name}" was trained for base model "${base}", not "${manifest.id}"`);
+  if (config.r > R) throw new AdapterError(`Adapter "${name}" has rank ${config.r}; this model's slots take rank ${R} at most`);
+
+  const feeds = zeroFeeds(manifest);
+  const byModule = new Map<string, { A?: NamedTensor; B?: NamedTensor }>();
+  for (const [key, t] of Object.entries(tensors)) {
+    const m = /^(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.[^.]+)?\.weight$/.exec(key);
+    if (!m) throw new AdapterError(`Adapter "${name}" has tensor "${key}", which is not a LoRA A or B weight`);
+    const entry = byModule.get(m[1]) ?? {};
+    entry[m[2] as "A" | "B"] = t;
+    byModule.set(m[1], entry);
+  }
+  if (!byModule.size) throw new AdapterError(`Adapter "${name}" contains no LoRA tensors`);
+  const scaling = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
+  let parameters = 0;
+  for (const [module, { A, B }] of byModule) {
+    const slot = slots.find((s) => s.module === module);
+    if (!slot) throw new AdapterError(`Adapter "${name}" adapts module "${module}", which ${manifest.id} has no slot for (slots: ${slots.map((s) => s.module).join(", ")})`);
+    if (!targeted(config, module)) throw new AdapterError(`Adapter "${name}" has tensors for "${module}", which its target_modules do not name`);
+    if (!A || !B) throw new AdapterError(`Adapter "${name}" lacks lora_${A ? "B" : "A"} for "${module}"`);
+    const [fullA, fullB] = slotShapes(slot, config.r);
+    if (!sameShape(A.shape, fullA) || !sameShape(B.shape, fullB)) {
+      throw new AdapterError(`Adapter "${name}": "${module}" has A ${JSON.stringify(A.shape)} and B ${JSON.stringify(B.shape)}; the base expects A ${JSON.stringify(fullA)} and B ${JSON.stringify(fullB)} (rank ${config.r})`);
+    }
+    // A: the first r of R rows; B: the first r of R columns, times the LoRA scaling.
+    feeds[slot.inputA].data.set(A.data);
+    const bOut = feeds[slot.inputB].data;
+    for (let o = 0; o < slot.outFeatures; o++) for (let k = 0; k < config.r; k++) bOut[o * R + k] = B.data[o * config.r + k] * scaling;
+    parameters += A.data.length + B.data.length;
+  }
+  return { name, config, feeds, modules: [...byModule.keys()], parameters };
+}
+
+/** An adapter from its two files' bytes. */
+export function loadAdapter(name: string, configBytes: Uint8Array, weightBytes: Uint8Array, manifest: Manifest): Adapter {
+  return buildAdapter(name, parseAdapterConfig(configBytes), readSafetensors(weightBytes), manifest);
+}

@@ -1,0 +1,78 @@
+import { Alert } from "../../components/Alert";
+import { Field, selectClass } from "../../components/Field";
+import { FileButton } from "../../components/FileButton";
+import { Panel } from "../../components/Panel";
+import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
+import { voxelSizes } from "../../core/volume/affine";
+import { useApp } from "../../stores/store";
+import { DiceTable } from "../../components/DiceTable";
+import { PerSliceChart } from "./PerSliceChart";
+
+const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
+
+async function openReferenceFile(file: File) {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    useApp.getState().openReference(file.name, bytes);
+  } catch (e) {
+    useApp.setState({ evaluationError: `${file.name}: the browser could not read this file (${e instanceof Error ? e.message : String(e)}).` });
+  }
+}
+
+/** Reference label, its numbering convention, and Dice against the current mask. */
+export function EvaluationPanel() {
+  const reference = useApp((s) => s.reference);
+  const convention = useApp((s) => s.convention);
+  const guessed = useApp((s) => s.conventionGuessed);
+  const evaluation = useApp((s) => s.evaluation);
+  const evaluationError = useApp((s) => s.evaluationError);
+  const hasResult = useApp((s) => s.result !== null);
+  const manifest = useApp((s) => s.manifest);
+  const result = useApp((s) => s.result);
+  const { setConvention, clearReference } = useApp.getState();
+
+  const voxelMm3 = result ? voxelSizes(result.labels.affine).reduce((a, b) => a * b, 1) : 1;
+
+  return (
+    <Panel title="Evaluation">
+      <div className="flex flex-wrap items-center gap-2">
+        <FileButton label="Open reference label" accept={ACCEPT} onFile={(f) => void openReferenceFile(f)} />
+        {reference && (
+          <button type="button" onClick={clearReference} className="text-xs text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
+            Remove
+          </button>
+        )}
+      </div>
+      {reference && (
+        <p className="truncate text-xs text-slate-400" title={reference.name}>
+          Reference: <span className="text-slate-200">{reference.name}</span> ({reference.values.length} label values)
+        </p>
+      )}
+      <Field label="Label convention" hint={guessed && reference ? <span className="rounded bg-amber-500/15 px-1.5 text-[11px] font-medium text-amber-300">(guessed)</span> : undefined}>
+        {(id) => (
+          <select id={id} className={selectClass} value={convention} onChange={(e) => setConvention(e.target.value as ConventionId)}>
+            {Object.values(CONVENTIONS).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {evaluationError && (
+        <Alert title="The reference cannot be compared">
+          <p>{evaluationError}</p>
+        </Alert>
+      )}
+      {!reference && !evaluationError && <p className="text-xs text-slate-500">Open the reference label made for this scan to read Dice per class and per slice.</p>}
+      {reference && !hasResult && !evaluationError && <p className="text-xs text-slate-500">Segment the scan to compare it with this reference.</p>}
+      {evaluation && manifest && (
+        <>
+          {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}
+          <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMm3={voxelMm3} />
+          <PerSliceChart />
+        </>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,55 @@
+import { useEffect, useState } from "react";
+import { openScanFile } from "./readFile";
+
+const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+
+/** Drag a file anywhere onto the page to open it as the scan. */
+export function DropOverlay() {
+  const [active, setActive] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      setActive(true);
+    };
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setActive(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setActive(false);
+      const file = e.dataTransfer?.files[0];
+      if (file) void openScanFile(file);
+    };
+    window.addEventListener("dragenter", enter);
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragenter", enter);
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
+  if (!active) return null;
+  return (
+    <div className="pointer-events-none fixed inset-0 z-50 flex items-center justify-center bg-slate-950/70 backdrop-blur-sm">
+      <div className="rounded-xl border-2 border-dashed border-sky-400 px-10 py-8 text-center">
+        <p className="text-lg font-semibold text-sky-200">Drop to open the scan</p>
+        <p className="mt-1 text-sm text-slate-300">NIfTI (.nii, .nii.gz) or MGH (.mgh, .mgz)</p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { Alert } from "../../components/Alert";
+import { FileButton } from "../../components/FileButton";
+import { voxelSizes } from "../../core/volume/affine";
+import { orientationCode } from "../../core/volume/grid";
+import { useApp } from "../../stores/store";
+import { openScanFile, SCAN_ACCEPT } from "./readFile";
+
+const fmt = (n: number) => (Math.abs(n - Math.round(n)) < 0.005 ? String(Math.round(n)) : n.toFixed(2));
+
+/** "Open scan" and what is loaded: name, grid, spacing, orientation. */
+export function ScanBar() {
+  const scan = useApp((s) => s.scan);
+  return (
+    <div className="flex min-w-0 flex-wrap items-center gap-3">
+      <FileButton label="Open scan" accept={SCAN_ACCEPT} onFile={openScanFile} primary />
+      {scan ? (
+        <p className="flex min-w-0 flex-wrap items-baseline gap-x-3 gap-y-0.5 text-sm">
+          <span className="truncate font-medium text-slate-100" title={scan.name}>
+            {scan.name}
+          </span>
+          <span className="text-xs tabular-nums text-slate-400">
+            {scan.volume.dims.join(" × ")} voxels · {voxelSizes(scan.volume.affine).map(fmt).join(" × ")} mm · {orientationCode(scan.volume.affine)}
+          </span>
+        </p>
+      ) : (
+        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file anywhere, or use Open scan.</p>
+      )}
+    </div>
+  );
+}
+
+/** The store's scan error, with what to do about it; the loaded scan stays. */
+export function ScanError() {
+  const scanError = useApp((s) => s.scanError);
+  const hasScan = useApp((s) => s.scan !== null);
+  const dismiss = useApp((s) => s.dismissScanError);
+  if (!scanError) return null;
+  return (
+    <Alert title="This file could not be opened as a scan" onDismiss={dismiss}>
+      <p>{scanError}</p>
+      <p className="mt-1 text-red-200/80">
+        Choose a brain MRI saved as NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz) and open it again.
+        {hasScan ? " The scan that was already open is still shown." : ""}
+      </p>
+    </Alert>
+  );
+}

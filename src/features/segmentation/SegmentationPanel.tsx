@@ -1,0 +1,144 @@
+import { Alert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { Field, selectClass } from "../../components/Field";
+import { Panel } from "../../components/Panel";
+import { ProgressBar } from "../../components/ProgressBar";
+import type { BackendPreference } from "../../runtime/ort-web";
+import { useApp } from "../../stores/store";
+
+const BACKENDS: { value: BackendPreference; label: string }[] = [
+  { value: "auto", label: "Auto" },
+  { value: "webgpu", label: "WebGPU" },
+  { value: "wasm", label: "WASM" },
+];
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Model and backend choice, Segment/Cancel, progress and the result's provenance. */
+export function SegmentationPanel() {
+  const models = useApp((s) => s.models);
+  const modelId = useApp((s) => s.modelId);
+  const manifest = useApp((s) => s.manifest);
+  const modelStatus = useApp((s) => s.modelStatus);
+  const modelError = useApp((s) => s.modelError);
+  const backend = useApp((s) => s.backend);
+  const backendPreference = useApp((s) => s.backendPreference);
+  const hasScan = useApp((s) => s.scan !== null);
+  const job = useApp((s) => s.job);
+  const result = useApp((s) => s.result);
+  const { selectModel, setBackendPreference, runSegmentation, cancelSegmentation } = useApp.getState();
+
+  const running = job.status === "running";
+  const canRun = hasScan && modelStatus === "ready" && !running;
+  const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
+
+  const modelLine =
+    modelStatus === "loading"
+      ? "Loading model…"
+      : modelStatus === "ready" && manifest
+        ? `${manifest.name} ${manifest.version} ready`
+        : modelStatus === "error"
+          ? "Model not loaded"
+          : models.length === 0
+            ? "Looking for shipped models…"
+            : "No model selected";
+
+  let statusText: string;
+  if (running) statusText = job.total > 0 ? "Segmenting…" : "Starting…";
+  else if (job.status === "cancelled") statusText = "Cancelled";
+  else if (job.status === "done" && result) statusText = `Done in ${seconds(result.ms.total)}`;
+  else if (job.status === "error") statusText = "Failed";
+  else if (!hasScan) statusText = "Open a scan to segment it";
+  else if (modelStatus !== "ready") statusText = "Waiting for the model";
+  else statusText = "Ready";
+
+  return (
+    <Panel title="Segmentation">
+      <Field label="Model">
+        {(id) => (
+          <select id={id} className={selectClass} value={modelId ?? ""} disabled={models.length === 0} onChange={(e) => void selectModel(e.target.value)}>
+            {models.length === 0 && <option value="">No models found</option>}
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Backend">
+        {(id) => (
+          <select id={id} className={selectClass} value={backendPreference} onChange={(e) => void setBackendPreference(e.target.value as BackendPreference)}>
+            {BACKENDS.map((b) => (
+              <option key={b.value} value={b.value}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div className="flex items-center justify-between gap-2 text-xs">
+        <span className={modelStatus === "error" ? "text-red-300" : modelStatus === "ready" ? "text-emerald-300" : "text-slate-400"}>
+          <span
+            aria-hidden="true"
+            className={`mr-1.5 inline-block h-2 w-2 rounded-full align-middle ${
+              modelStatus === "ready" ? "bg-emerald-400" : modelStatus === "error" ? "bg-red-400" : "animate-pulse bg-amber-400"
+            }`}
+          />
+          {modelLine}
+        </span>
+        <span role="note" aria-label="Backend in use" className="tabular-nums text-slate-300">
+          Backend: {backend ?? "—"}
+        </span>
+      </div>
+      {modelStatus === "error" && modelError && (
+        <Alert title="The model could not be loaded">
+          <p>{modelError}</p>
+          <p className="mt-1 text-red-200/80">
+            {backendPreference === "webgpu"
+              ? "WebGPU may be unavailable here: choose Backend “WASM” or “Auto”."
+              : "Reload the page; if it persists, check that the app's models folder is complete."}
+          </p>
+        </Alert>
+      )}
+      <div className="flex gap-2">
+        <Button variant="primary" className="flex-1" disabled={!canRun} onClick={() => void runSegmentation()}>
+          Segment
+        </Button>
+        <Button variant="danger" disabled={!running} onClick={cancelSegmentation}>
+          Cancel
+        </Button>
+      </div>
+      <ProgressBar label="Segmentation progress" value={job.done} max={job.total} text={progressText} active={running} />
+      <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>
+        {statusText}
+      </p>
+      {job.status === "error" && job.error && (
+        <Alert title="Segmentation failed">
+          <p>{job.error}</p>
+          <p className="mt-1 text-red-200/80">
+            Press Segment to try again{backend?.startsWith("webgpu") ? ", or choose Backend “WASM”" : ""}. Any earlier mask is kept.
+          </p>
+        </Alert>
+      )}
+      {result && (
+        <div role="group" aria-label="Segmentation result">
+        <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs">
+          <dt className="text-slate-500">Model</dt>
+          <dd className="text-slate-200">
+            {result.modelName} {result.modelVersion}
+          </dd>
+          <dt className="text-slate-500">Adapter</dt>
+          <dd className="text-slate-200">{result.adapter ?? "none (base)"}</dd>
+          <dt className="text-slate-500">Backend</dt>
+          <dd className="text-slate-200">{result.backend}</dd>
+          <dt className="text-slate-500">Time</dt>
+          <dd className="tabular-nums text-slate-200">
+            {seconds(result.ms.total)} ({result.slices} slices; inference {seconds(result.ms.inference)})
+          </dd>
+        </dl>
+        </div>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,73 @@
+import { useId, useMemo } from "react";
+import { Panel } from "../../components/Panel";
+import { Swatch } from "../../components/Swatch";
+import { voxelSizes } from "../../core/volume/affine";
+import { useApp } from "../../stores/store";
+
+const mL = (voxels: number, voxelMm3: number) => (voxels * voxelMm3) / 1000;
+
+/** Mask display: opacity, per-class visibility, and a legend with each class's volume. */
+export function MaskPanel() {
+  const result = useApp((s) => s.result);
+  const manifest = useApp((s) => s.manifest);
+  const opacity = useApp((s) => s.opacity);
+  const setOpacity = useApp((s) => s.setOpacity);
+  const hidden = useApp((s) => s.hiddenClasses);
+  const toggleClass = useApp((s) => s.toggleClass);
+  const baseId = useId();
+
+  const counts = useMemo(() => {
+    if (!result) return null;
+    const K = Math.max(manifest?.classes.length ?? 0, 1);
+    const c = new Float64Array(Math.max(K, 256));
+    const data = result.labels.data;
+    for (let i = 0; i < data.length; i++) c[data[i]]++;
+    return c;
+  }, [result, manifest]);
+  const voxelMm3 = result ? voxelSizes(result.labels.affine).reduce((a, b) => a * b, 1) : 1;
+  const classes = manifest?.classes.filter((c) => c.index !== 0) ?? [];
+
+  return (
+    <Panel title="Mask">
+      <div className="space-y-1">
+        <div className="flex items-center justify-between text-xs">
+          <label htmlFor={`${baseId}-opacity`} className="font-medium text-slate-300">
+            Mask opacity
+          </label>
+          <span className="tabular-nums text-slate-400">{Math.round(opacity * 100)}%</span>
+        </div>
+        <input
+          id={`${baseId}-opacity`}
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={opacity}
+          onChange={(e) => setOpacity(e.target.valueAsNumber)}
+          className="w-full accent-sky-500"
+        />
+      </div>
+      {classes.length > 0 ? (
+        <ul aria-label="Mask legend" className="divide-y divide-slate-800 rounded-md border border-slate-800">
+          {classes.map((c) => {
+            const id = `${baseId}-class-${c.index}`;
+            const off = hidden.includes(c.index);
+            return (
+              <li key={c.index} className="flex items-center gap-2 px-2.5 py-1.5">
+                <input id={id} type="checkbox" checked={!off} onChange={() => toggleClass(c.index)} className="h-4 w-4 accent-sky-500" />
+                <Swatch rgb={c.color} faded={off} />
+                <label htmlFor={id} className={`flex-1 cursor-pointer font-medium ${off ? "text-slate-500 line-through" : "text-slate-200"}`}>
+                  {c.name}
+                </label>
+                <span className="tabular-nums text-xs text-slate-400">{counts ? `${mL(counts[c.index], voxelMm3).toFixed(1)} mL` : "—"}</span>
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        <p className="text-xs text-slate-500">Class colours appear once a model is loaded.</p>
+      )}
+      {!result && classes.length > 0 && <p className="text-xs text-slate-500">Volumes appear after segmentation.</p>}
+    </Panel>
+  );
+}

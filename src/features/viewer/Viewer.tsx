@@ -1,0 +1,230 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Alert } from "../../components/Alert";
+import { useApp } from "../../stores/store";
+import type { ViewMode } from "../../stores/viewSlice";
+import { NiivueController, type MaskClass } from "./niivueController";
+
+const VIEWS: { mode: ViewMode; label: string }[] = [
+  { mode: "axial", label: "Axial" },
+  { mode: "coronal", label: "Coronal" },
+  { mode: "sagittal", label: "Sagittal" },
+  { mode: "multiplanar", label: "Multiplanar" },
+  { mode: "render", label: "3D" },
+];
+
+const PLANE_NAME: Record<ViewMode, string> = { axial: "Axial", coronal: "Coronal", sagittal: "Sagittal", multiplanar: "Axial", render: "Axial" };
+
+const round = (v: number) => {
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(1) : v.toPrecision(3);
+};
+const step = (min: number, max: number) => {
+  const span = Math.abs(max - min);
+  return span > 100 ? 1 : span > 10 ? 0.1 : span > 1 ? 0.01 : 0.001;
+};
+
+/** The niivue canvas with its toolbar: view mode, window/level, cursor readout and slice. */
+export function Viewer() {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const ctlRef = useRef<NiivueController | null>(null);
+  const scan = useApp((s) => s.scan);
+  const result = useApp((s) => s.result);
+  const manifest = useApp((s) => s.manifest);
+  const viewMode = useApp((s) => s.viewMode);
+  const opacity = useApp((s) => s.opacity);
+  const hiddenClasses = useApp((s) => s.hiddenClasses);
+  const jump = useApp((s) => s.jump);
+  const location = useApp((s) => s.location);
+  const setViewMode = useApp((s) => s.setViewMode);
+  const [viewerError, setViewerError] = useState<string | null>(null);
+  const [windowRange, setWindowRange] = useState<{ min: number; max: number } | null>(null);
+  const [voxel, setVoxel] = useState<[number, number, number] | null>(null);
+
+  // Latest scan and result for the location callback, which niivue calls outside React.
+  const latest = useRef({ scan, result, manifest });
+  useEffect(() => {
+    latest.current = { scan, result, manifest };
+  }, [scan, result, manifest]);
+
+  // The crosshair's position, and what the mouse points at (shown instead while it hovers).
+  const crosshairMm = useRef<[number, number, number] | null>(null);
+  const hoverMm = useRef<[number, number, number] | null>(null);
+
+  const showLocation = useCallback(() => {
+    const ctl = ctlRef.current;
+    const { scan, result, manifest } = latest.current;
+    const mm = hoverMm.current ?? crosshairMm.current;
+    if (!ctl || !scan || !mm) return;
+    const v = ctl.voxelAt(mm);
+    if (!v) return;
+    const [nx, ny, nz] = scan.volume.dims;
+    const inside = v.every((c, a) => c >= 0 && c < scan.volume.dims[a]);
+    let text = `Voxel ${v.join(", ")}`;
+    if (inside) {
+      const idx = v[0] + nx * (v[1] + ny * v[2]);
+      text += ` · value ${round(scan.volume.data[idx])}`;
+      const labels = result?.labels;
+      if (labels && labels.dims[0] === nx && labels.dims[1] === ny && labels.dims[2] === nz) {
+        const cls = labels.data[idx];
+        text += ` · ${manifest?.classes[cls]?.name ?? `class ${cls}`}`;
+      }
+    } else {
+      text += " (outside the scan)";
+    }
+    text += ` · ${mm.map((c) => c.toFixed(1)).join(", ")} mm`;
+    useApp.getState().setLocation(text);
+  }, []);
+
+  const onLocation = useCallback(
+    (mm: [number, number, number]) => {
+      crosshairMm.current = mm;
+      const v = ctlRef.current?.voxelAt(mm) ?? null;
+      const scan = latest.current.scan;
+      setVoxel(v && scan && v.every((c, a) => c >= 0 && c < scan.volume.dims[a]) ? v : null);
+      showLocation();
+    },
+    [showLocation],
+  );
+
+  const onHover = useCallback(
+    (mm: [number, number, number] | null) => {
+      hoverMm.current = mm;
+      showLocation();
+    },
+    [showLocation],
+  );
+
+  // The class under the cursor changes when a mask arrives.
+  useEffect(() => showLocation(), [result, showLocation]);
+
+  // One niivue instance per mounted viewer; StrictMode's trial unmount does not destroy it.
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    let ctl = ctlRef.current;
+    if (ctl?.disposeTimer) {
+      clearTimeout(ctl.disposeTimer);
+      ctl.disposeTimer = null;
+    }
+    if (!ctl) {
+      ctl = new NiivueController(canvas, {
+        onLocation,
+        onHover,
+        onWindow: (min, max) => setWindowRange({ min, max }),
+        onError: setViewerError,
+      });
+      ctlRef.current = ctl;
+    }
+    const mine = ctl;
+    return () => {
+      mine.disposeTimer = setTimeout(() => {
+        mine.dispose();
+        if (ctlRef.current === mine) ctlRef.current = null;
+      }, 0);
+    };
+  }, [onLocation, onHover]);
+
+  useEffect(() => {
+    crosshairMm.current = null;
+    hoverMm.current = null;
+    if (!scan) useApp.getState().setLocation("");
+    void ctlRef.current?.setScan(scan, scan?.bytes ?? null, scan?.name ?? "", scan?.volume.affine ?? null);
+  }, [scan]);
+
+  useEffect(() => {
+    const classes: MaskClass[] = manifest?.classes.map((c) => ({ index: c.index, name: c.name, color: c.color })) ?? [];
+    void ctlRef.current?.setMask(result, result?.labels ?? null, classes);
+  }, [result, manifest]);
+
+  useEffect(() => ctlRef.current?.setHiddenClasses(hiddenClasses), [hiddenClasses]);
+  useEffect(() => ctlRef.current?.setOpacity(opacity), [opacity]);
+  useEffect(() => ctlRef.current?.setViewMode(viewMode), [viewMode]);
+  useEffect(() => {
+    if (jump) ctlRef.current?.jumpToSlice(jump.axis, jump.index);
+  }, [jump]);
+
+  const axis = scan ? useApp.getState().perSliceAxis() : 2;
+  const sliceText = scan && voxel ? `${PLANE_NAME[viewMode]} slice ${voxel[axis]} / ${scan.volume.dims[axis] - 1}` : "—";
+
+  const changeWindow = (which: "min" | "max", value: number) => {
+    if (!windowRange || !Number.isFinite(value)) return;
+    const next = { ...windowRange, [which]: value };
+    setWindowRange(next);
+    if (next.min < next.max) ctlRef.current?.setWindow(next.min, next.max);
+  };
+
+  return (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/60 px-3 py-2">
+        <div role="group" aria-label="View" className="inline-flex overflow-hidden rounded-md border border-slate-700">
+          {VIEWS.map(({ mode, label }) => (
+            <button
+              key={mode}
+              type="button"
+              aria-pressed={viewMode === mode}
+              onClick={() => setViewMode(mode)}
+              className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
+                viewMode === mode ? "bg-sky-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
+              }`}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className="flex items-center gap-2 text-xs text-slate-300">
+          <label className="flex items-center gap-1.5">
+            <span>Window min</span>
+            <input
+              type="number"
+              aria-label="Window min"
+              disabled={!windowRange}
+              value={windowRange ? Number(windowRange.min.toFixed(3)) : ""}
+              step={windowRange ? step(windowRange.min, windowRange.max) : 1}
+              onChange={(e) => changeWindow("min", e.target.valueAsNumber)}
+              className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
+            />
+          </label>
+          <label className="flex items-center gap-1.5">
+            <span>Window max</span>
+            <input
+              type="number"
+              aria-label="Window max"
+              disabled={!windowRange}
+              value={windowRange ? Number(windowRange.max.toFixed(3)) : ""}
+              step={windowRange ? step(windowRange.min, windowRange.max) : 1}
+              onChange={(e) => changeWindow("max", e.target.valueAsNumber)}
+              className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
+            />
+          </label>
+        </div>
+        <output aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
+          {sliceText}
+        </output>
+      </div>
+      {viewerError && (
+        <div className="px-3 pt-2">
+          <Alert title="Viewer problem" onDismiss={() => setViewerError(null)}>
+            {viewerError}
+          </Alert>
+        </div>
+      )}
+      <div className="relative min-h-0 flex-1">
+        <canvas ref={canvasRef} aria-label="Scan viewer" tabIndex={0} className="absolute inset-0 block h-full w-full outline-none" />
+        {!scan && (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
+            <div className="max-w-sm rounded-xl border border-dashed border-slate-700 bg-slate-900/80 px-8 py-10 text-center">
+              <p className="text-base font-semibold text-slate-200">Drop a brain MRI here</p>
+              <p className="mt-2 text-sm text-slate-400">or use Open scan above. NIfTI (.nii, .nii.gz) and FreeSurfer MGH (.mgh, .mgz) are read in this browser; nothing is uploaded.</p>
+            </div>
+          </div>
+        )}
+      </div>
+      <div className="flex flex-wrap items-center gap-x-4 border-t border-slate-800 bg-slate-900/60 px-3 py-1.5 text-xs text-slate-400">
+        <span className="shrink-0">Cursor</span>
+        <output aria-label="Cursor" className="min-w-0 flex-1 truncate font-mono tabular-nums text-slate-200">
+          {location || "—"}
+        </output>
+        <span className="hidden shrink-0 text-slate-500 lg:inline">Scroll: slices · Arrow keys: move crosshair · Right-drag: window/level</span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,277 @@
+// The one place that talks to niivue. React components drive it through plain methods; every
+// change to the scene runs through one promise queue, so a new scan, a mask and a jump always
+// apply in the order they were asked for.
+import { Niivue, NVImage, SLICE_TYPE } from "@niivue/niivue";
+import { writeNifti } from "../../core/io";
+import { applyAffine, invert4 } from "../../core/volume/affine";
+import type { Mat4, Volume } from "../../core/volume/types";
+import type { ViewMode } from "../../stores/viewSlice";
+
+export interface MaskClass {
+  index: number;
+  name: string;
+  color: [number, number, number];
+}
+
+export interface ControllerEvents {
+  /** The crosshair moved: world millimetres of its position. */
+  onLocation: (mm: [number, number, number]) => void;
+  /** The mouse points at world mm on a 2D slice, or at nothing (null). */
+  onHover: (mm: [number, number, number] | null) => void;
+  /** The scan's display range changed (inputs or right-drag). */
+  onWindow: (min: number, max: number) => void;
+  /** Something the viewer could not do, in words for the user. */
+  onError: (message: string | null) => void;
+}
+
+const SLICE: Record<ViewMode, SLICE_TYPE> = {
+  axial: SLICE_TYPE.AXIAL,
+  coronal: SLICE_TYPE.CORONAL,
+  sagittal: SLICE_TYPE.SAGITTAL,
+  multiplanar: SLICE_TYPE.MULTIPLANAR,
+  render: SLICE_TYPE.RENDER,
+};
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class NiivueController {
+  private nv: Niivue;
+  private queue: Promise<unknown>;
+  private scanImg: NVImage | null = null;
+  private maskImg: NVImage | null = null;
+  private scanKey: object | null = null;
+  private maskKey: object | null = null;
+  private affine: Mat4 | null = null;
+  private inverse: Mat4 | null = null;
+  private classes: MaskClass[] = [];
+  private hidden: number[] = [];
+  private opacity = 0.5;
+  private disposed = false;
+  private mode: ViewMode = "multiplanar";
+  private canvas: HTMLCanvasElement;
+  /** Pending disposal, cancelled when React mounts the same viewer again (StrictMode). */
+  disposeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(canvas: HTMLCanvasElement, private events: ControllerEvents) {
+    this.canvas = canvas;
+    canvas.addEventListener("keydown", this.onKey);
+    canvas.addEventListener("mousemove", this.onMouseMove);
+    canvas.addEventListener("mouseleave", this.onMouseLeave);
+    this.nv = new Niivue({
+      backColor: [0.008, 0.024, 0.09, 1],
+      crosshairColor: [0.2, 0.85, 1, 0.6],
+      crosshairWidth: 1,
+      dragAndDropEnabled: false, // the page handles drops, through the store
+      isColorbar: false,
+      showLegend: false,
+      isOrientCube: false,
+      logLevel: "warn",
+      loadingText: "",
+      sliceType: SLICE_TYPE.MULTIPLANAR,
+      multiplanarForceRender: false,
+    });
+    this.nv.onLocationChange = (loc: unknown) => {
+      const mm = (loc as { mm?: ArrayLike<number> }).mm;
+      if (mm) this.events.onLocation([mm[0], mm[1], mm[2]]);
+    };
+    this.nv.onIntensityChange = (vol: NVImage) => {
+      if (vol === this.scanImg) this.reportWindow();
+    };
+    this.queue = this.nv.attachToCanvas(canvas).catch((e: unknown) => {
+      this.events.onError(`The viewer needs WebGL2, which this browser did not provide (${describe(e)}). Try an up-to-date Chrome, Edge or Firefox with hardware acceleration on.`);
+      throw e;
+    });
+  }
+
+  private run(step: () => Promise<void> | void): Promise<void> {
+    const next = this.queue.catch(() => undefined).then(async () => {
+      if (!this.disposed) await step();
+    });
+    this.queue = next;
+    return next;
+  }
+
+  private reportWindow() {
+    const img = this.scanImg;
+    if (img) this.events.onWindow(img.cal_min ?? 0, img.cal_max ?? 0);
+  }
+
+  /** Show a scan from its own file bytes; drops the mask and everything else. */
+  setScan(key: object | null, bytes: Uint8Array | null, name: string, affine: Mat4 | null): Promise<void> {
+    if (key === this.scanKey) return this.queue.then(() => undefined, () => undefined);
+    this.scanKey = key;
+    this.maskKey = null;
+    return this.run(async () => {
+      this.clearVolumes();
+      this.affine = affine;
+      this.inverse = affine ? invert4(affine) : null;
+      if (!bytes || key !== this.scanKey) return;
+      try {
+        // niivue reads the format from the name's extension; give it its own copy of the bytes.
+        const img = await NVImage.loadFromUrl({ url: bytes.slice().buffer, name, colormap: "gray" });
+        if (key !== this.scanKey || this.disposed) return;
+        this.nv.addVolume(img);
+        this.scanImg = img;
+        this.events.onError(null);
+        this.reportWindow();
+        this.nv.createOnLocationChange();
+        this.nv.drawScene();
+      } catch (e) {
+        this.events.onError(`The scan was read, but the viewer could not display it: ${describe(e)}`);
+      }
+    });
+  }
+
+  private clearVolumes() {
+    for (const v of [...this.nv.volumes].reverse()) this.nv.removeVolume(v);
+    this.scanImg = null;
+    this.maskImg = null;
+  }
+
+  /** Show (or replace, or remove with null) the segmentation mask over the scan. */
+  setMask(key: object | null, labels: Volume | null, classes: MaskClass[]): Promise<void> {
+    if (key === this.maskKey) return this.queue.then(() => undefined, () => undefined);
+    this.maskKey = key;
+    this.classes = classes;
+    return this.run(async () => {
+      if (this.maskImg) {
+        this.nv.removeVolume(this.maskImg);
+        this.maskImg = null;
+      }
+      if (!labels || !this.scanImg || key !== this.maskKey) return;
+      try {
+        const bytes = writeNifti(labels, { gzip: false, description: "siteseg mask" });
+        const img = await NVImage.loadFromUrl({ url: bytes.buffer as ArrayBuffer, name: "siteseg-mask.nii", opacity: this.opacity });
+        if (key !== this.maskKey || this.disposed || !this.scanImg) return;
+        img.setColormapLabel(this.colormap());
+        img.opacity = this.opacity;
+        this.nv.addVolume(img);
+        this.maskImg = img;
+        this.nv.updateGLVolume();
+      } catch (e) {
+        this.events.onError(`The mask could not be shown: ${describe(e)}`);
+      }
+    });
+  }
+
+  private colormap() {
+    const cs = this.classes.length ? this.classes : [{ index: 0, name: "background", color: [0, 0, 0] as [number, number, number] }];
+    return {
+      R: cs.map((c) => c.color[0]),
+      G: cs.map((c) => c.color[1]),
+      B: cs.map((c) => c.color[2]),
+      A: cs.map((c) => (c.index === 0 || this.hidden.includes(c.index) ? 0 : 255)),
+      I: cs.map((c) => c.index),
+      labels: cs.map((c) => c.name),
+    };
+  }
+
+  setHiddenClasses(hidden: number[]) {
+    this.hidden = hidden;
+    void this.run(() => {
+      if (!this.maskImg) return;
+      this.maskImg.setColormapLabel(this.colormap());
+      this.nv.updateGLVolume();
+    });
+  }
+
+  setOpacity(opacity: number) {
+    this.opacity = opacity;
+    void this.run(() => {
+      if (!this.maskImg) return;
+      this.maskImg.opacity = opacity;
+      this.nv.updateGLVolume();
+    });
+  }
+
+  /** Arrow up/down and page up/down step through slices of the 2D view (niivue's arrows page 4D frames). */
+  private onKey = (e: KeyboardEvent) => {
+    const delta = { ArrowUp: 1, ArrowDown: -1, PageUp: 10, PageDown: -10 }[e.key];
+    if (!delta || this.mode === "render" || !this.scanImg) return;
+    e.preventDefault();
+    // niivue's voxel steps run along its RAS-ordered axes: sagittal x, coronal y, axial z.
+    const axis = this.mode === "sagittal" ? 0 : this.mode === "coronal" ? 1 : 2;
+    const step: [number, number, number] = [0, 0, 0];
+    step[axis] = delta;
+    this.nv.moveCrosshairInVox(...step);
+  };
+
+  private hoverFrame = 0;
+  private hoverAt: [number, number] | null = null;
+
+  /** What lies under the mouse, once per animation frame. */
+  private onMouseMove = (e: MouseEvent) => {
+    const box = this.canvas.getBoundingClientRect();
+    if (!box.width || !box.height) return;
+    this.hoverAt = [((e.clientX - box.left) * this.canvas.width) / box.width, ((e.clientY - box.top) * this.canvas.height) / box.height];
+    if (this.hoverFrame) return;
+    this.hoverFrame = requestAnimationFrame(() => {
+      this.hoverFrame = 0;
+      if (!this.hoverAt || !this.scanImg || this.disposed) return;
+      const frac = this.nv.canvasPos2frac(this.hoverAt);
+      if (frac[0] < 0) return this.events.onHover(null);
+      const mm = this.nv.frac2mm(frac, 0, true);
+      this.events.onHover([mm[0], mm[1], mm[2]]);
+    });
+  };
+
+  private onMouseLeave = () => {
+    this.hoverAt = null;
+    this.events.onHover(null);
+  };
+
+  setViewMode(mode: ViewMode) {
+    this.mode = mode;
+    void this.run(() => {
+      this.nv.setSliceType(SLICE[mode]);
+    });
+  }
+
+  setWindow(min: number, max: number) {
+    void this.run(() => {
+      const img = this.scanImg;
+      if (!img || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) return;
+      img.cal_min = min;
+      img.cal_max = max;
+      this.nv.updateGLVolume();
+    });
+  }
+
+  /** Voxel (i, j, k) of the scan's own grid at world mm. */
+  voxelAt(mm: [number, number, number]): [number, number, number] | null {
+    if (!this.inverse) return null;
+    const v = applyAffine(this.inverse, mm[0], mm[1], mm[2]);
+    return [Math.round(v[0]), Math.round(v[1]), Math.round(v[2])];
+  }
+
+  /** Move the crosshair to slice `index` along the scan's voxel `axis`, keeping the other two. */
+  jumpToSlice(axis: number, index: number) {
+    void this.run(() => {
+      if (!this.scanImg || !this.affine) return;
+      const here = this.nv.frac2mm(this.nv.scene.crosshairPos, 0, true);
+      const vox = this.voxelAt([here[0], here[1], here[2]]) ?? [0, 0, 0];
+      vox[axis] = index;
+      const mm = applyAffine(this.affine, vox[0], vox[1], vox[2]);
+      const frac = this.nv.mm2frac([mm[0], mm[1], mm[2]]);
+      this.nv.scene.crosshairPos = [frac[0], frac[1], frac[2]] as typeof this.nv.scene.crosshairPos;
+      this.nv.createOnLocationChange();
+      this.nv.updateGLVolume();
+    });
+  }
+
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.canvas.removeEventListener("keydown", this.onKey);
+    this.canvas.removeEventListener("mousemove", this.onMouseMove);
+    this.canvas.removeEventListener("mouseleave", this.onMouseLeave);
+    if (this.hoverFrame) cancelAnimationFrame(this.hoverFrame);
+    try {
+      this.nv.cleanup();
+      const gl = this.nv.gl as WebGL2RenderingContext | null;
+      gl?.getExtension("WEBGL_lose_context")?.loseContext();
+    } catch {
+      // best effort: the page is going away
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildAdapter, parseAdapterConfig, zeroFeeds } from "../core/adapters";
+import { loadModel } from "../core/manifest";
+import type { Tensor } from "../core/pipeline/runner";
+import { createNodeRunner } from "./ort-node";
+
+const root = resolve(import.meta.dirname, "../..");
+const modelDir = resolve(root, "public/models/siteseg-tissue");
+const model = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))));
+const { manifest } = model;
+// written by training/export.py from the PyTorch model in eval mode
+const parity = JSON.parse(readFileSync(resolve(root, `training/parity/${manifest.id}.json`), "utf8"));
+const probe: Tensor = { data: Float32Array.from(parity.input), dims: parity.inputDims };
+
+function maxAbsDiff(a: Float32Array, b: number[]): number {
+  let m = 0;
+  a.forEach((v, i) => (m = Math.max(m, Math.abs(v - b[i]))));
+  return m;
+}
+
+describe("shipped model vs PyTorch", () => {
+  it("matches without an adapter (zero LoRA slots)", async () => {
+    const runner = await createNodeRunner(model.onnx, 1);
+    const out = await runner.run({ [manifest.input.inputName]: probe, ...zeroFeeds(manifest) });
+    const logits = out[manifest.input.outputName];
+    expect(logits.dims).toEqual(parity.outputDims);
+    expect(maxAbsDiff(logits.data, parity.output)).toBeLessThan(parity.tolerance);
+    await runner.dispose();
+  });
+
+  it("matches a PEFT-style LoRA adapter fed as graph inputs", async () => {
+    const { config, tensors } = parity.adapter;
+    const named = Object.fromEntries(Object.entries(tensors as Record<string, { shape: number[]; data: number[] }>).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
+    const adapter = buildAdapter("probe", parseAdapterConfig(new TextEncoder().encode(JSON.stringify(config))), named, manifest);
+    const runner = await createNodeRunner(model.onnx, 1);
+    const out = await runner.run({ [manifest.input.inputName]: probe, ...adapter.feeds });
+    const logits = out[manifest.input.outputName].data;
+    expect(maxAbsDiff(logits, parity.adapter.output)).toBeLessThan(parity.tolerance);
+    // and the adapter really changes the output
+    expect(maxAbsDiff(logits, parity.output)).toBeGreaterThan(10 * parity.tolerance);
+    await runner.dispose();
+  });
+
+  it("is refused when its file does not match the manifest's checksum", async () => {
+    const read = async (p: string) => {
+      const bytes = new Uint8Array(readFileSync(resolve(modelDir, p)));
+      if (p.endsWith(".onnx")) bytes[bytes.length - 1] ^= 0xff;
+      return bytes;
+    };
+    await expect(loadModel(read)).rejects.toThrow(/does not match its manifest/);
+  });
+});
