@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { readVolume } from "../src/core/io";
+import { loadAdapter, zeroFeeds } from "../src/core/adapters";
 import { loadModel } from "../src/core/manifest";
 import { segment } from "../src/core/pipeline/segment";
 import { createNodeRunner } from "../src/runtime/ort-node";
@@ -32,10 +33,32 @@ for (const rel of scans) {
   rows.push({ scan: rel, dims: scan.dims.join("×"), slices: r.slices, readMs, ...Object.fromEntries(Object.entries(r.ms).map(([k, v]) => [`${k}Ms`, v])) });
   console.log(rows[rows.length - 1]);
 }
+// Adapter switching: parse + fit each shipped adapter, then one batch with its tensors on the
+// same session (the session is never recreated; sessionsCreated stays 1).
+const adapterRows: { name: string; parameters: number; loadMs: number; firstBatchMs: number; baseBatchMs: number }[] = [];
+const probe = { data: new Float32Array(4 * 3 * 192 * 192).fill(0.5), dims: [4, 3, 192, 192] };
+const batch = async (feeds: Record<string, { data: Float32Array; dims: number[] }>) => {
+  const t0 = performance.now();
+  await runner.run({ [manifest.input.inputName]: probe, ...feeds });
+  return performance.now() - t0;
+};
+await batch(zeroFeeds(manifest)); // warm-up
+for (const a of manifest.adapters.shipped) {
+  const dir = resolve(modelDir, a.path);
+  t = performance.now();
+  const adapter = loadAdapter(a.name, readFileSync(resolve(dir, "adapter_config.json")), readFileSync(resolve(dir, "adapter_model.safetensors")), manifest);
+  const loadMs = performance.now() - t;
+  const baseBatchMs = await batch(zeroFeeds(manifest));
+  const firstBatchMs = await batch(adapter.feeds);
+  adapterRows.push({ name: a.name, parameters: adapter.parameters, loadMs, firstBatchMs, baseBatchMs });
+  console.log(adapterRows[adapterRows.length - 1]);
+}
+if (runner.sessionsCreated !== 1) throw new Error("an adapter switch created a session");
+
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows }, null, 2));
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -44,6 +67,12 @@ const table = [
   "| scan | dims | slices | read ms | preprocess ms | inference ms | postprocess ms | total ms |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((r) => `| ${r.scan} | ${r.dims} | ${r.slices} | ${(+r.readMs).toFixed(0)} | ${(+r.preprocessMs).toFixed(0)} | ${(+r.inferenceMs).toFixed(0)} | ${(+r.postprocessMs).toFixed(0)} | ${(+r.totalMs).toFixed(0)} |`),
+  "",
+  "Adapter switch (same session; load = parse safetensors + check against the manifest + build feeds; a batch is 4 slices of 192×192):",
+  "",
+  "| adapter | parameters | load ms | batch ms with it | batch ms base |",
+  "| --- | --- | --- | --- | --- |",
+  ...adapterRows.map((a) => `| ${a.name} | ${a.parameters} | ${a.loadMs.toFixed(1)} | ${a.firstBatchMs.toFixed(0)} | ${a.baseBatchMs.toFixed(0)} |`),
   "",
 ].join("\n");
 if (!existsSync(resolve(root, "BENCHMARKS.md"))) writeFileSync(resolve(root, "BENCHMARKS.md"), "# Benchmarks\n\nWritten by `npm run bench` (appends one section per run).\n");

@@ -15,7 +15,20 @@ const sameOrigin = (url: string) =>
  * Every test runs under a privacy guard: all requests of the browser context (pages and their
  * workers) are recorded, and the test fails if any of them left http://localhost:4173.
  */
-export const test = base.extend<{ requests: string[] }>({
+export const test = base.extend<{ requests: string[]; pageErrors: string[] }>({
+  /** Uncaught exceptions fail the test; console errors (CSP violations included) are printed. */
+  pageErrors: [
+    async ({ page }, use, info) => {
+      const errors: string[] = [];
+      page.on("pageerror", (e) => void errors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") console.log(`[browser console error in "${info.title}"] ${m.text()}`);
+      });
+      await use(errors);
+      expect(errors, "uncaught exceptions in the page").toEqual([]);
+    },
+    { auto: true },
+  ],
   requests: [
     async ({ context }, use) => {
       const all: string[] = [];

@@ -68,18 +68,20 @@ test.describe("open and segment", () => {
     const meanText = (await table.getByRole("row", { name: /^Mean/ }).textContent()) ?? "";
     const mean = Number(meanText.match(/\d\.\d{3}/)?.[0]);
     console.log(`mean Dice ${mean}; table: ${(await table.textContent())?.replace(/\s+/g, " ")}`);
-    expect(mean).toBeGreaterThanOrEqual(0.75);
+    // Soft: a weak model fails the test but the chart and the jump are still checked.
+    expect.soft(mean, "mean Dice of the shipped model on niivue_fs").toBeGreaterThanOrEqual(0.75);
 
     const chart = page.getByRole("group", { name: "Per-slice Dice" });
     await expect(chart).toContainText("along axial slices");
     const bars = chart.locator("rect[data-slice]");
     expect(await bars.count()).toBeGreaterThan(50);
+    await chart.scrollIntoViewIfNeeded();
     await screenshot(page, "06-dice");
 
     // Clicking a bar moves the viewer to that slice.
     const from = await currentSlice(page);
-    const indices = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-slice"))));
-    const target = indices.find((i) => Math.abs(i - from) > 20) ?? indices[0];
+    const heights = await bars.evaluateAll((els) => els.map((e) => [Number(e.getAttribute("data-slice")), Number(e.getAttribute("height"))]));
+    const target = (heights.find(([i, h]) => Math.abs(i - from) > 20 && h > 20) ?? heights[0])[0];
     const cursorBefore = await page.getByLabel("Cursor").textContent();
     await chart.locator(`rect[data-slice="${target}"]`).click();
     await expect.poll(() => currentSlice(page)).toBe(target);

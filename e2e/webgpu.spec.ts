@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { writeNifti } from "../src/core/io";
-import { expect, openApp, segment, test } from "./fixtures";
+import { expect, openApp, screenshot, segment, test } from "./fixtures";
 
 /** A tiny synthetic T1-like head: 32×32×6 voxels, 1 mm, RAS; bright "WM" core in a darker shell. */
 function tinyScan(): Uint8Array {
@@ -42,4 +42,5 @@ test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   await expect(page.getByLabel("Segmentation result")).toContainText("webgpu");
   await expect(page.getByLabel("Backend in use")).toContainText("webgpu");
   await expect(page.getByRole("alert")).toHaveCount(0);
+  await screenshot(page, "08-webgpu-tiny");
 });

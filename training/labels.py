@@ -1,26 +1,45 @@
-"""Label conventions: FreeSurfer aseg/aparc numbering -> tissue classes (0 bg, 1 CSF, 2 GM, 3 WM).
+"""Label conventions -> tissue classes (0 bg, 1 CSF, 2 GM, 3 WM).
 
-The table is src/core/metrics/freesurfer-tissue.json, shared with the app's evaluation.
+The tables are src/core/metrics/{freesurfer,gif}-tissue.json, shared with the app's evaluation
+(src/core/metrics/conventions.ts): FreeSurfer aseg/aparc numbering and GIF (NeuroMorphometrics) numbering.
 """
 import json, os
 import numpy as np
 
-with open(os.path.join(os.path.dirname(__file__), "..", "src", "core", "metrics", "freesurfer-tissue.json")) as f:
-    _TABLE = json.load(f)
+_TABLES = os.path.join(os.path.dirname(__file__), "..", "src", "core", "metrics")
 
 
 def _expand(entries):
     return [v for e in entries for v in (range(e[0], e[1] + 1) if isinstance(e, list) else [e])]
 
 
-CLASSES = _TABLE["classes"]
-CSF, GM, WM = _expand(_TABLE["CSF"]), _expand(_TABLE["GM"]), _expand(_TABLE["WM"])
+def _load(name):
+    """(classes, CSF, GM, WM, lookup) from a *-tissue.json table; lookup maps label value -> class."""
+    with open(os.path.join(_TABLES, name)) as f:
+        table = json.load(f)
+    csf, gm, wm = _expand(table["CSF"]), _expand(table["GM"]), _expand(table["WM"])
+    lut = np.zeros(max(csf + gm + wm) + 1, np.uint8)
+    lut[csf], lut[gm], lut[wm] = 1, 2, 3
+    return table["classes"], csf, gm, wm, lut
+
+
+CLASSES, CSF, GM, WM, _FS_LUT = _load("freesurfer-tissue.json")
+_, GIF_CSF, GIF_GM, GIF_WM, _GIF_LUT = _load("gif-tissue.json")
+
+
+def _apply(lut: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Map label values through lut; values beyond the table (everything unlisted) are background."""
+    labels = np.asarray(labels).astype(np.int64)
+    if labels.size and labels.max() >= len(lut):
+        lut = np.concatenate([lut, np.zeros(int(labels.max()) + 1 - len(lut), np.uint8)])
+    return lut[labels]
 
 
 def freesurfer_to_tissue(labels: np.ndarray) -> np.ndarray:
     """Map a FreeSurfer label volume to tissue classes; everything unlisted is background."""
-    lut = np.zeros(max(int(labels.max()) + 1, 12176), np.uint8)
-    lut[CSF] = 1
-    lut[GM] = 2
-    lut[WM] = 3
-    return lut[labels.astype(np.int64)]
+    return _apply(_FS_LUT, labels)
+
+
+def gif_to_tissue(labels: np.ndarray) -> np.ndarray:
+    """Map a GIF parcellation (GIFColourLUTv3 / NeuroMorphometrics numbering) to tissue classes; everything unlisted is background."""
+    return _apply(_GIF_LUT, labels)

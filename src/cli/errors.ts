@@ -1,3 +1,4 @@
+import { AdapterError } from "../core/adapters";
 import { ManifestError } from "../core/manifest/schema";
 import { ReferenceMismatchError } from "../core/metrics/evaluate";
 import { CancelledError } from "../core/pipeline/runner";
@@ -13,7 +14,7 @@ export class RuntimeError extends Error {
   override name = "RuntimeError";
 }
 
-const KNOWN = [RuntimeError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError];
+const KNOWN = [RuntimeError, AdapterError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError];
 
 /** Node's fs errors carry a code; their messages repeat the syscall, so say it plainly instead. */
 export function describeFsError(e: unknown, action: string): RuntimeError | null {

@@ -36,8 +36,11 @@ per slice. A reference on another grid is resampled (nearest neighbour) through 
 Options:
   --image SCAN       input scan (required)
   --label REFERENCE  reference label map (required)
-  --convention ID    how the reference is numbered: tissue (0-3) or freesurfer (default: guessed)
+  --convention ID    how the reference is numbered: tissue (0-3), freesurfer or gif (default: guessed)
   --axis 0|1|2       voxel axis of the scan for per-slice Dice (default: 2)
+  --holdout ADAPTER  score only slices more than ADAPTER's gap away from the slices it was trained
+                     on (recorded in its adapter_config.json); use it for the base and the adapter
+                     alike to compare them on the same held-out slices
   --out MASK         also write the predicted labels here
 ${COMMON}
 

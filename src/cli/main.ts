@@ -1,13 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { loadAdapter, type Adapter } from "../core/adapters";
 import { readVolume, writeNifti } from "../core/io";
 import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
-import { evaluate } from "../core/metrics/evaluate";
+import { evaluate, type Holdout } from "../core/metrics/evaluate";
 import { CONVENTIONS, guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
-import type { Tensor } from "../core/pipeline/runner";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
@@ -33,21 +33,38 @@ const EVALUATE_OPTIONS = {
   label: { type: "string" },
   convention: { type: "string" },
   axis: { type: "string" },
+  holdout: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
-/** What an adapter contributes to inference: extra graph inputs fed with every batch. */
-export interface ResolvedAdapter {
-  name: string;
-  feeds: Record<string, Tensor>;
+/**
+ * Turns --adapter into tensors for the model: "none", a shipped adapter's name (the manifest's
+ * list), or a folder holding adapter_config.json and adapter_model.safetensors.
+ */
+export async function resolveAdapter(value: string | undefined, modelDir: string, manifest: Manifest): Promise<Adapter | null> {
+  if (value === undefined || value === "none") return null;
+  const shipped = manifest.adapters.shipped.find((a) => a.name === value);
+  const dir = shipped ? join(modelDir, shipped.path) : resolve(value);
+  const read = async (file: string) => {
+    try {
+      return new Uint8Array(await readFile(join(dir, file)));
+    } catch {
+      const names = manifest.adapters.shipped.map((a) => a.name).join(", ") || "none";
+      throw new UsageError(`--adapter ${value}: neither a shipped adapter (${names}) nor a folder with ${file}`);
+    }
+  };
+  const [config, weights] = await Promise.all([read("adapter_config.json"), read("adapter_model.safetensors")]);
+  return loadAdapter(shipped?.name ?? basename(dir), config, weights, manifest);
 }
 
-/**
- * Turns --adapter into tensors for the model. Only "none" exists until the site-adapter work
- * (issue 3) lands; it will look up shipped names in the manifest, then folders on disk.
- */
-export async function resolveAdapter(value: string | undefined, _modelDir: string, _manifest: Manifest): Promise<ResolvedAdapter | null> {
-  if (value === undefined || value === "none") return null;
-  throw new UsageError(`--adapter ${value}: adapters arrive with the site-adapter work (issue 3); use --adapter none`);
+const modelDirOf = (option: string | undefined) => resolve(option ?? DEFAULT_MODEL_DIR);
+
+/** The training slices an adapter records, to score only the others (--holdout NAME|PATH). */
+function holdoutOf(adapter: Adapter | null): Holdout {
+  const t = adapter?.config.training_slices as Partial<Holdout> | undefined;
+  if (!t || typeof t.axis !== "number" || !Array.isArray(t.indices) || typeof t.gap !== "number") {
+    throw new UsageError(`--holdout: adapter ${adapter?.name ?? ""} does not record its training_slices in adapter_config.json`);
+  }
+  return { axis: t.axis, indices: t.indices, gap: t.gap };
 }
 
 function parse<O extends ParseArgsConfig["options"]>(args: string[], options: O) {
@@ -116,7 +133,7 @@ async function writeLabels(path: string, labels: Volume, manifest: Manifest): Pr
 
 interface Segmented {
   manifest: Manifest;
-  adapter: ResolvedAdapter | null;
+  adapter: Adapter | null;
   result: SegmentResult;
   readMs: number;
 }
@@ -124,7 +141,7 @@ interface Segmented {
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
 async function runSegmentation(opts: { image: string; model?: string; adapter?: string; threads?: string }, extraRead?: () => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
-  const modelDir = resolve(opts.model ?? DEFAULT_MODEL_DIR);
+  const modelDir = modelDirOf(opts.model);
   const t0 = performance.now();
   // the user's own files first: their mistakes are the likelier ones
   const scan = await readScan(opts.image, "image");
@@ -136,7 +153,7 @@ async function runSegmentation(opts: { image: string; model?: string; adapter?: 
   });
   const readMs = performance.now() - t0;
   try {
-    const result = await segment(scan, manifest, runner, { extraFeeds: adapter?.feeds });
+    const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds });
     return { manifest, adapter, result, readMs, scan };
   } finally {
     await runner.dispose();
@@ -203,7 +220,9 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const t0 = performance.now();
   const classNames = manifest.classes.map((c) => c.name);
   const convention = given ?? guessConvention(labelValues(reference.data), classNames.length);
-  const ev = evaluate(result.labels, reference, convention, classNames, axis);
+  // The same held-out slices for the base and the adapter make the two comparable.
+  const holdout = o.holdout ? holdoutOf(await resolveAdapter(o.holdout, modelDirOf(o.model), manifest)) : undefined;
+  const ev = evaluate(result.labels, reference, convention, classNames, holdout?.axis ?? axis, holdout);
   const evaluateMs = performance.now() - t0;
   const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, total: performance.now() - start });
 
@@ -221,6 +240,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
       perSlice: ev.perSlice.values.map((v) => (v === null ? null : round(v, 4))),
       perSliceAxis: ev.perSlice.axis,
       resampledReference: ev.resampled,
+      ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}),
       ms,
     };
     process.stdout.write(JSON.stringify(json) + "\n");

@@ -10,6 +10,9 @@ export function SliceChart({ label, values, selected, onSelect, caption }: { lab
   const [hover, setHover] = useState<number | null>(null);
   const n = values.length;
   const indexAt = (e: MouseEvent<SVGSVGElement>) => {
+    // The column under the pointer names its slice; between columns, work it out from x.
+    const col = (e.target as Element).closest?.("[data-col]")?.getAttribute("data-col");
+    if (col != null) return Number(col);
     const box = e.currentTarget.getBoundingClientRect();
     return Math.min(n - 1, Math.max(0, Math.floor(((e.clientX - box.left) / box.width) * n)));
   };
@@ -43,21 +46,23 @@ export function SliceChart({ label, values, selected, onSelect, caption }: { lab
             <line key={y} x1={0} x2={n} y1={y} y2={y} stroke="rgb(51 65 85)" strokeWidth={1} strokeDasharray="2 3" vectorEffect="non-scaling-stroke" />
           ))}
           {selected !== null && selected < n && <rect x={selected} y={0} width={1} height={100} fill="rgb(251 191 36 / 0.18)" />}
-          {values.map((v, i) =>
-            v === null ? null : (
-              <rect
-                key={i}
-                data-slice={i}
-                x={i + 0.1}
-                width={0.8}
-                y={100 - v * 100}
-                height={Math.max(v * 100, 0.5)}
-                fill={i === selected ? "rgb(251 191 36)" : i === hover ? "rgb(125 211 252)" : "rgb(14 165 233)"}
-              >
-                <title>{`Slice ${i}: Dice ${v.toFixed(3)}`}</title>
-              </rect>
-            ),
-          )}
+          {values.map((v, i) => (
+            <g key={i}>
+              {/* the whole column is the click target, so thin or empty slices can be picked too */}
+              <rect data-col={i} x={i} y={0} width={1} height={100} fill="transparent" />
+              {v !== null && (
+                <rect
+                  data-slice={i}
+                  data-col={i}
+                  x={i + 0.1}
+                  width={0.8}
+                  y={100 - Math.max(v * 100, 2)}
+                  height={Math.max(v * 100, 2)}
+                  fill={i === selected ? "rgb(251 191 36)" : i === hover ? "rgb(125 211 252)" : "rgb(14 165 233)"}
+                />
+              )}
+            </g>
+          ))}
         </svg>
         <div className="flex justify-between px-0.5 pb-0.5 text-[10px] tabular-nums text-slate-500">
           <span>0</span>
@@ -68,7 +73,7 @@ export function SliceChart({ label, values, selected, onSelect, caption }: { lab
       <p className="text-xs tabular-nums text-slate-400">
         {shown !== null && shown < n ? (
           <>
-            {hover !== null ? "Slice" : "Selected slice"} <span className="text-slate-200">{shown}</span>: Dice <span className="text-slate-200">{fmt(values[shown])}</span>
+            {shown === selected ? "Selected slice" : "Slice"} <span className="text-slate-200">{shown}</span>: Dice <span className="text-slate-200">{fmt(values[shown])}</span>
           </>
         ) : (
           <>Mean over {valid.length} slices with tissue: {fmt(mean)} · click a bar to go to that slice</>

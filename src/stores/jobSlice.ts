@@ -14,6 +14,8 @@ export interface SegmentationResult extends SegmentResult {
   modelName: string;
   modelVersion: string;
   adapter: string | null;
+  /** The inference session that produced it: the same one across adapter switches. */
+  sessionId: string;
 }
 
 export interface JobSlice {
@@ -30,7 +32,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => ({
   result: null,
   abort: null,
   runSegmentation: async () => {
-    const { scan, manifest, client } = get();
+    const { scan, manifest, client, adapter } = get();
     if (!scan || !manifest) return;
     get().cancelSegmentation(); // a new run replaces one in flight
     const abort = new AbortController();
@@ -38,13 +40,14 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => ({
     try {
       const result = await client.segment(scan.volume, {
         signal: abort.signal,
+        adapterFeeds: adapter?.feeds,
         onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null } }),
       });
       if (get().abort !== abort) return;
       set({
         abort: null,
         job: { ...get().job, status: "done" },
-        result: { ...result, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: null },
+        result: { ...result, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: adapter?.name ?? null },
       });
       get().recomputeEvaluation();
     } catch (e) {

@@ -57,7 +57,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
     const entry = get().models.find((m) => m.id === id);
     if (!entry) return;
     get().cancelSegmentation();
-    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null });
+    // Adapters belong to a base: switching model drops the selected one.
+    const reset = get().modelId !== id ? { adapter: null, fileAdapters: [], adapterError: null } : {};
+    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, ...reset });
     try {
       const { manifest, backend } = await get().client.load(entry.baseUrl, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile

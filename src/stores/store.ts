@@ -1,16 +1,18 @@
 import { create } from "zustand";
+import { createAdapterSlice, type AdapterSlice } from "./adapterSlice";
 import { createEvaluationSlice, type EvaluationSlice } from "./evaluationSlice";
 import { createJobSlice, type JobSlice } from "./jobSlice";
 import { createModelSlice, type ModelSlice } from "./modelSlice";
 import { createScanSlice, type ScanSlice } from "./scanSlice";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
 
-export type AppState = ScanSlice & ModelSlice & JobSlice & EvaluationSlice & ViewSlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
   ...createScanSlice(...a),
   ...createModelSlice(...a),
+  ...createAdapterSlice(...a),
   ...createJobSlice(...a),
   ...createEvaluationSlice(...a),
   ...createViewSlice(...a),

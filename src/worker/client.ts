@@ -71,20 +71,20 @@ export class InferenceClient {
     return ready;
   }
 
-  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult> {
+  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string }> {
     if (!this.current) throw new Error("Choose a model first");
     if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
     await this.ready;
     if (opts.signal?.aborted) throw new CancelledError();
     // The UI keeps its scan: send a copy and transfer that.
     const data = scan.data.slice();
-    const run = this.call({ type: "segment", scan: { ...scan, data } }, [data.buffer as ArrayBuffer], opts.onProgress);
+    const run = this.call({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds }, [data.buffer as ArrayBuffer], opts.onProgress);
     const onAbort = () => this.failAll(new CancelledError());
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const msg = await run;
       if (msg.type !== "segmented") throw new Error("unexpected reply");
-      return msg.result;
+      return { ...msg.result, sessionId: msg.sessionId };
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
     }

@@ -6,7 +6,8 @@ import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-let model: { manifest: Manifest; runner: SessionRunner } | null = null;
+let model: { manifest: Manifest; runner: SessionRunner; sessionId: string } | null = null;
+let sessions = 0;
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
@@ -20,14 +21,16 @@ async function handle(msg: WorkerRequest): Promise<void> {
     model = null;
     const { manifest, onnx } = await loadModel((path) => fetchBytes(new URL(path, msg.modelBaseUrl).href));
     const runner = await createWebRunner(onnx, msg.backend);
-    model = { manifest, runner };
+    // unique across workers too: a cancelled run replaces the worker
+    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}` };
     scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
     const result = await segment(msg.scan, model.manifest, model.runner, {
+      adapterFeeds: msg.adapterFeeds,
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
     });
-    scope.postMessage({ type: "segmented", id: msg.id, result }, [result.labels.data.buffer as ArrayBuffer]);
+    scope.postMessage({ type: "segmented", id: msg.id, result, sessionId: model.sessionId }, [result.labels.data.buffer as ArrayBuffer]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyConvention, guessConvention } from "./conventions";
+import { applyConvention, FREESURFER_TISSUE, GIF_TISSUE, guessConvention } from "./conventions";
 import { diceByClass, meanDice, perSliceDice } from "./dice";
 import { evaluate, ReferenceMismatchError } from "./evaluate";
 import type { Mat4 } from "../volume/types";
@@ -49,5 +49,59 @@ describe("evaluate", () => {
   it("refuses a reference that does not overlap the scan", () => {
     const far = { ...pred, affine: eye.map((v, i) => (i === 3 ? 500 : v)) };
     expect(() => evaluate(pred, far, "tissue", ["bg", "CSF", "GM", "WM"])).toThrow(ReferenceMismatchError);
+  });
+});
+
+describe("GIF convention", () => {
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  // The 159 values of ../shared/data/torchio_fpg/t1_seg_gif.nii.gz (GIF v3 numbering).
+  const gifValues = [
+    ...range(0, 5), 12, 16, 24, 31, 32, 33, ...range(35, 43), ...range(47, 53), ...range(56, 67), 70, 72, 73, 74, 76, 77,
+    ...range(81, 87), ...range(89, 94), 96, 97, ...range(101, 110), ...range(113, 126), 129, 130, ...range(133, 158),
+    ...range(161, 188), ...range(191, 208),
+  ];
+  // A FreeSurfer aseg: shares 2, 3, 4, 41, 42, 43 with GIF but always has 7, 8, 10, 11, 17, 18.
+  const aseg = [0, 2, 3, 4, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24, 26, 28, 30, 31, 41, 42, 43, 44, 46, 47, 49, 50, 51, 52, 53, 54, 58, 60, 62, 63, 72, 77, 85, ...range(251, 255)];
+
+  it("maps hand-checked GIF labels to tissue classes", () => {
+    const cases: [number, number, string][] = [
+      [0, 0, "Non-Brain-Outer-Tissue"],
+      [3, 0, "NonBrain-High"],
+      [4, 0, "Non-ventricular-CSF (background, as FreeSurfer 24)"],
+      [5, 1, "3rd-Ventricle"],
+      [12, 1, "4th-Ventricle"],
+      [52, 1, "Right-Lateral-Ventricle"],
+      [51, 1, "Left-Inf-Lat-Vent"],
+      [39, 2, "Right-Cerebellum-Exterior"],
+      [60, 2, "Right-Thalamus-Proper"],
+      [49, 2, "Left-Hippocampus"],
+      [143, 2, "Right-MFG-middle-frontal-gyrus"],
+      [208, 2, "Left-TTG-transverse-temporal-gyrus"],
+      [36, 3, "Brain-Stem"],
+      [42, 3, "Left-Cerebellum-White-Matter"],
+      [87, 3, "Corpus-Callosum"],
+      [92, 3, "Left-Frontal-White-Matter"],
+      [66, 3, "Right-Ventricular-Lining"],
+      [64, 0, "Right-vessel"],
+      [43, 0, "Right-Cerebral-Exterior"],
+    ];
+    const got = [...applyConvention(cases.map((c) => c[0]), "gif", 4)];
+    expect(got.map((c, i) => `${cases[i][2]}: ${c}`)).toEqual(cases.map((c) => `${c[2]}: ${c[1]}`));
+  });
+
+  it("keeps every table's classes disjoint", () => {
+    for (const t of [FREESURFER_TISSUE, GIF_TISSUE]) {
+      const all = [...t.CSF, ...t.GM, ...t.WM];
+      expect(new Set(all).size).toBe(all.length);
+    }
+  });
+
+  it("guesses GIF only from its signature", () => {
+    expect(guessConvention(gifValues, 4)).toBe("gif");
+    expect(guessConvention(aseg, 4)).toBe("freesurfer");
+    expect(guessConvention([...aseg.slice(0, -5), ...range(1000, 1035), ...range(2000, 2035)].sort((a, b) => a - b), 4)).toBe("freesurfer");
+    // Only a few values in 101-208 (e.g. a partial relabelling) is not enough for GIF.
+    expect(guessConvention([0, 2, 3, 4, 41, 42, 43, 101, 102], 4)).toBe("freesurfer");
+    expect(guessConvention([0, 1, 2, 3], 4)).toBe("tissue");
   });
 });

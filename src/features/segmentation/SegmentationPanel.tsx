@@ -77,19 +77,21 @@ export function SegmentationPanel() {
           </select>
         )}
       </Field>
-      <div className="flex items-center justify-between gap-2 text-xs">
-        <span className={modelStatus === "error" ? "text-red-300" : modelStatus === "ready" ? "text-emerald-300" : "text-slate-400"}>
+      <div className="space-y-0.5 text-xs">
+        <p className={`flex items-center gap-1.5 ${modelStatus === "error" ? "text-red-300" : modelStatus === "ready" ? "text-emerald-300" : "text-slate-400"}`}>
           <span
             aria-hidden="true"
-            className={`mr-1.5 inline-block h-2 w-2 rounded-full align-middle ${
+            className={`inline-block h-2 w-2 shrink-0 rounded-full ${
               modelStatus === "ready" ? "bg-emerald-400" : modelStatus === "error" ? "bg-red-400" : "animate-pulse bg-amber-400"
             }`}
           />
-          {modelLine}
-        </span>
-        <span role="note" aria-label="Backend in use" className="tabular-nums text-slate-300">
-          Backend: {backend ?? "—"}
-        </span>
+          <span className="truncate" title={modelLine}>
+            {modelLine}
+          </span>
+        </p>
+        <p role="note" aria-label="Backend in use" className="pl-3.5 tabular-nums text-slate-400">
+          Backend: <span className="text-slate-200">{backend ?? (modelStatus === "loading" ? "starting…" : "—")}</span>
+        </p>
       </div>
       {modelStatus === "error" && modelError && (
         <Alert title="The model could not be loaded">
@@ -109,7 +111,7 @@ export function SegmentationPanel() {
           Cancel
         </Button>
       </div>
-      <ProgressBar label="Segmentation progress" value={job.done} max={job.total} text={progressText} active={running} />
+      <ProgressBar label="Segmentation progress" value={job.done} max={job.total} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
       <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>
         {statusText}
       </p>

@@ -196,9 +196,9 @@ export function Viewer() {
             />
           </label>
         </div>
-        <output aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
+        <p role="note" aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
           {sliceText}
-        </output>
+        </p>
       </div>
       {viewerError && (
         <div className="px-3 pt-2">
@@ -220,9 +220,9 @@ export function Viewer() {
       </div>
       <div className="flex flex-wrap items-center gap-x-4 border-t border-slate-800 bg-slate-900/60 px-3 py-1.5 text-xs text-slate-400">
         <span className="shrink-0">Cursor</span>
-        <output aria-label="Cursor" className="min-w-0 flex-1 truncate font-mono tabular-nums text-slate-200">
+        <p role="note" aria-label="Cursor" className="min-w-0 flex-1 truncate font-mono tabular-nums text-slate-200">
           {location || "—"}
-        </output>
+        </p>
         <span className="hidden shrink-0 text-slate-500 lg:inline">Scroll: slices · Arrow keys: move crosshair · Right-drag: window/level</span>
       </div>
     </div>

@@ -252,10 +252,11 @@ export class NiivueController {
       const vox = this.voxelAt([here[0], here[1], here[2]]) ?? [0, 0, 0];
       vox[axis] = index;
       const mm = applyAffine(this.affine, vox[0], vox[1], vox[2]);
-      const frac = this.nv.mm2frac([mm[0], mm[1], mm[2]]);
+      // the inverse of frac2mm(…, true), which niivue reports locations with: lands on the voxel centre
+      const frac = this.nv.mm2frac([mm[0], mm[1], mm[2]], 0, true);
       this.nv.scene.crosshairPos = [frac[0], frac[1], frac[2]] as typeof this.nv.scene.crosshairPos;
       this.nv.createOnLocationChange();
-      this.nv.updateGLVolume();
+      this.nv.drawScene(); // only the crosshair moved: no need to rebuild the volume textures
     });
   }
 

@@ -1,0 +1,79 @@
+import { loadAdapter, type Adapter } from "../core/adapters";
+import { message, type Slice } from "./types";
+
+export interface AdapterEntry {
+  name: string;
+  source: "shipped" | "file";
+  site?: string;
+  description?: string;
+}
+
+export interface AdapterSlice {
+  /** Loaded from disk this session; the shipped ones come from the manifest. */
+  fileAdapters: (AdapterEntry & { adapter: Adapter })[];
+  /** The adapter the next run uses; null = the base model. */
+  adapter: Adapter | null;
+  adapterStatus: "idle" | "loading";
+  adapterError: string | null;
+  availableAdapters: () => AdapterEntry[];
+  selectAdapter: (name: string | null) => Promise<void>;
+  loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => void;
+  dismissAdapterError: () => void;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not read ${url} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
+  fileAdapters: [],
+  adapter: null,
+  adapterStatus: "idle",
+  adapterError: null,
+  availableAdapters: () => [
+    ...(get().manifest?.adapters.shipped ?? []).map((a) => ({ name: a.name, source: "shipped" as const, site: a.site, description: a.description })),
+    ...get().fileAdapters,
+  ],
+  selectAdapter: async (name) => {
+    const { manifest, models, modelId } = get();
+    if (name === null || !manifest) return set({ adapter: null, adapterError: null });
+    const fromFile = get().fileAdapters.find((a) => a.name === name);
+    if (fromFile) return set({ adapter: fromFile.adapter, adapterError: null });
+    const shipped = manifest.adapters.shipped.find((a) => a.name === name);
+    const base = models.find((m) => m.id === modelId)?.baseUrl;
+    if (!shipped || !base) return;
+    set({ adapterStatus: "loading" });
+    try {
+      const dir = new URL(`${shipped.path.replace(/\/?$/, "/")}`, base).href;
+      const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
+      if (get().manifest !== manifest) return; // the model changed meanwhile
+      set({ adapter: loadAdapter(name, config, weights, manifest), adapterError: null, adapterStatus: "idle" });
+    } catch (e) {
+      // The previous adapter (or the base) stays selected.
+      set({ adapterError: `Adapter ${name} could not be used: ${message(e)}`, adapterStatus: "idle" });
+    }
+  },
+  loadAdapterFiles: (files) => {
+    const manifest = get().manifest;
+    if (!manifest) return set({ adapterError: "Choose a model before loading an adapter" });
+    const config = files.find((f) => f.name.endsWith(".json"));
+    const weights = files.find((f) => f.name.endsWith(".safetensors"));
+    if (!config || !weights) {
+      return set({ adapterError: "Select both files of the adapter: adapter_config.json and its .safetensors weights (hold Ctrl or Shift to pick two)" });
+    }
+    try {
+      const site = (JSON.parse(new TextDecoder().decode(config.bytes)) as { site?: unknown }).site;
+      const base = typeof site === "string" && site ? site : weights.name.replace(/\.safetensors$/, "");
+      const taken = new Set(get().availableAdapters().map((a) => a.name));
+      let name = `${base} (file)`;
+      for (let i = 2; taken.has(name); i++) name = `${base} (file ${i})`;
+      const adapter = loadAdapter(name, config.bytes, weights.bytes, manifest);
+      set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site: adapter.config.site, adapter }], adapter, adapterError: null });
+    } catch (e) {
+      set({ adapterError: `The adapter was not loaded: ${message(e)}` });
+    }
+  },
+  dismissAdapterError: () => set({ adapterError: null }),
+});
