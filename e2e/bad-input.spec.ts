@@ -7,7 +7,8 @@ test.describe("bad input", () => {
   test.skip(!hasData(SCAN), missingDataMessage(SCAN));
 
   test("a corrupt file shows a clear alert and the loaded scan stays", async ({ page }) => {
-    await openApp(page, { waitForModel: false });
+    await openApp(page);
+    await expect(page.getByRole("alert")).toHaveCount(0);
     await screenshot(page, "01-empty");
     const scanAlert = page.getByRole("alert").filter({ hasText: "could not be opened" });
     await expect(scanAlert).toHaveCount(0);

@@ -22,7 +22,7 @@ export const test = base.extend<{ requests: string[]; pageErrors: string[] }>({
       const errors: string[] = [];
       page.on("pageerror", (e) => void errors.push(e.message));
       page.on("console", (m) => {
-        if (m.type() === "error") console.log(`[browser console error in "${info.title}"] ${m.text()}`);
+        if (m.type() === "error") console.log(`[browser console error in "${info.title}"] ${m.text()} (${m.location().url})`);
       });
       await use(errors);
       expect(errors, "uncaught exceptions in the page").toEqual([]);
@@ -33,6 +33,9 @@ export const test = base.extend<{ requests: string[]; pageErrors: string[] }>({
     async ({ context }, use) => {
       const all: string[] = [];
       context.on("request", (r) => void all.push(r.url()));
+      context.on("response", (r) => {
+        if (r.status() >= 400) console.log(`[HTTP ${r.status()}] ${r.url()}`);
+      });
       await use(all);
       expect(all.length, "the privacy guard saw no requests at all, so it was not watching").toBeGreaterThan(0);
       expect(all.filter((u) => !sameOrigin(u)), "requests that left the origin").toEqual([]);

@@ -140,7 +140,7 @@ def main():
                   "multipleOf": 16, "maxSliceSize": [320, 320], "batchSize": 4, "inputName": "image", "outputName": "logits"},
         "preprocess": [{"kind": "percentileScale", "lower": 0.5, "upper": 99.5}],
         "classes": [{"index": i, "name": n, "color": c} for i, (n, c) in enumerate(zip(["background", "CSF", "GM", "WM"], CLASS_COLOURS))],
-        "labelConventions": ["tissue", "freesurfer"],
+        "labelConventions": ["tissue", "freesurfer", "gif"],
         "adapters": {"slots": slots, "maxRank": R, "shipped": shipped_adapters(args.outdir)},
         "training": {"config": cfg.to_dict(), "steps": ckpt["step"], "args": ckpt.get("train_args", {})},
     }

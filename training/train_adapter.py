@@ -19,7 +19,7 @@ from train import soft_dice_loss
 
 def choose_slices(counts, n, gap):
     """Up to n slice indices with tissue, spaced so that held-out slices remain between them."""
-    idx = np.nonzero(counts > 0.2 * counts.max())[0]
+    idx = np.nonzero(counts > 0.05 * counts.max())[0]
     a, b = int(idx.min()), int(idx.max())
     stride = max(2 * gap + 2, (b - a + 1) / n)
     picks = [int(round(a + stride / 2 + i * stride)) for i in range(n)]
@@ -34,8 +34,8 @@ def main():
     ap.add_argument("--max-slices", type=int, default=10, help="labelled slices, all images of the site together")
     ap.add_argument("--gap", type=int, default=5)
     ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--r", type=int, default=4)
-    ap.add_argument("--alpha", type=int, default=8)
+    ap.add_argument("--r", type=int, default=2)
+    ap.add_argument("--alpha", type=int, default=4)
     ap.add_argument("--targets", default="conv1,conv2")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--out", default=None)

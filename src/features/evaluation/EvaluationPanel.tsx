@@ -50,7 +50,7 @@ export function EvaluationPanel() {
       )}
       <Field label="Label convention" hint={guessed && reference ? <span className="rounded bg-amber-500/15 px-1.5 text-[11px] font-medium text-amber-300">(guessed)</span> : undefined}>
         {(id) => (
-          <select id={id} className={selectClass} value={convention} onChange={(e) => setConvention(e.target.value as ConventionId)}>
+          <select id={id} className={selectClass.replace("text-sm", "text-[13px]")} value={convention} onChange={(e) => setConvention(e.target.value as ConventionId)}>
             {Object.values(CONVENTIONS).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.label}

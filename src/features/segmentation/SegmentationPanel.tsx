@@ -5,6 +5,7 @@ import { Panel } from "../../components/Panel";
 import { ProgressBar } from "../../components/ProgressBar";
 import type { BackendPreference } from "../../runtime/ort-web";
 import { useApp } from "../../stores/store";
+import { AdapterPicker } from "./AdapterPicker";
 
 const BACKENDS: { value: BackendPreference; label: string }[] = [
   { value: "auto", label: "Auto" },
@@ -77,6 +78,7 @@ export function SegmentationPanel() {
           </select>
         )}
       </Field>
+      <AdapterPicker />
       <div className="space-y-0.5 text-xs">
         <p className={`flex items-center gap-1.5 ${modelStatus === "error" ? "text-red-300" : modelStatus === "ready" ? "text-emerald-300" : "text-slate-400"}`}>
           <span
@@ -124,14 +126,14 @@ export function SegmentationPanel() {
         </Alert>
       )}
       {result && (
-        <div role="group" aria-label="Segmentation result">
+        <div role="group" aria-label="Segmentation result" data-session-id={result.sessionId}>
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs">
           <dt className="text-slate-500">Model</dt>
           <dd className="text-slate-200">
             {result.modelName} {result.modelVersion}
           </dd>
           <dt className="text-slate-500">Adapter</dt>
-          <dd className="text-slate-200">{result.adapter ?? "none (base)"}</dd>
+          <dd className="text-slate-200" aria-label="Result adapter">{result.adapter ?? "none (base)"}</dd>
           <dt className="text-slate-500">Backend</dt>
           <dd className="text-slate-200">{result.backend}</dd>
           <dt className="text-slate-500">Time</dt>

@@ -60,7 +60,9 @@ export class NiivueController {
     this.nv = new Niivue({
       backColor: [0.008, 0.024, 0.09, 1],
       crosshairColor: [0.2, 0.85, 1, 0.6],
-      crosshairWidth: 1,
+      // thin in every scan: a fraction of the field of view, not a voxel (big on coarse scans)
+      crosshairWidth: 0.3,
+      crosshairWidthUnit: "percent",
       dragAndDropEnabled: false, // the page handles drops, through the store
       isColorbar: false,
       showLegend: false,

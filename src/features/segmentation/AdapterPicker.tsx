@@ -1,0 +1,70 @@
+import { useId, type ChangeEvent } from "react";
+import { Alert } from "../../components/Alert";
+import { Field, selectClass } from "../../components/Field";
+import { useApp } from "../../stores/store";
+
+const BASE = "__base__";
+
+/** Choose the site adapter for the next run, or load one (adapter_config.json + .safetensors) from disk. */
+export function AdapterPicker() {
+  const manifest = useApp((s) => s.manifest);
+  const adapter = useApp((s) => s.adapter);
+  const fileAdapters = useApp((s) => s.fileAdapters);
+  const adapterStatus = useApp((s) => s.adapterStatus);
+  const adapterError = useApp((s) => s.adapterError);
+  const running = useApp((s) => s.job.status === "running");
+  const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
+  const inputId = useId();
+  const options = [...(manifest?.adapters.shipped ?? []).map((a) => ({ ...a, source: "shipped" })), ...fileAdapters];
+
+  const onFiles = async (e: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(e.target.files ?? [])];
+    e.target.value = "";
+    if (!files.length) return;
+    loadAdapterFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+  };
+
+  const slots = manifest?.adapters.slots.length ?? 0;
+  return (
+    <div className="space-y-2">
+      <Field
+        label="Adapter"
+        hint={<span className="text-[11px] text-slate-500">{adapterStatus === "loading" ? "loading…" : adapter ? `${adapter.parameters.toLocaleString()} parameters` : "base model"}</span>}
+      >
+        {(id) => (
+          <select
+            id={id}
+            className={selectClass}
+            value={adapter?.name ?? BASE}
+            disabled={!manifest || slots === 0 || running}
+            onChange={(e) => void selectAdapter(e.target.value === BASE ? null : e.target.value)}
+          >
+            <option value={BASE}>None (base)</option>
+            {options.map((a) => (
+              <option key={a.name} value={a.name} title={a.description}>
+                {a.name}
+                {a.source === "shipped" && a.site ? ` — ${a.description || a.site}` : ""}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div className="flex items-center gap-2">
+        <input id={inputId} type="file" multiple accept=".json,.safetensors" onChange={(e) => void onFiles(e)} className="peer sr-only" disabled={!manifest || slots === 0} />
+        <label
+          htmlFor={inputId}
+          className="cursor-pointer select-none rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400"
+        >
+          Load adapter…
+        </label>
+        <span className="text-[11px] text-slate-500">adapter_config.json + .safetensors</span>
+      </div>
+      {adapterError && (
+        <Alert title="Adapter not used" onDismiss={dismissAdapterError}>
+          <p>{adapterError}</p>
+          <p className="mt-1 text-red-200/80">The model keeps running {adapter ? `with adapter ${adapter.name}` : "as the base"}; nothing else changed.</p>
+        </Alert>
+      )}
+    </div>
+  );
+}
