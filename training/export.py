@@ -132,7 +132,7 @@ def main():
     manifest = {
         "schemaVersion": 1,
         "id": args.id,
-        "name": "Brain tissue — 2.5D U-Net (CSF / GM / WM)",
+        "name": "Brain tissue · 2.5D U-Net",
         "version": args.version,
         "description": "Trained only on synthetic images from SynthSeg label maps (random contrasts), so it is meant to work on T1, T2 and other MRI contrasts.",
         "files": {"model": {"path": "model.onnx", "sha256": sha256(onnx_path), "bytes": os.path.getsize(onnx_path)}},

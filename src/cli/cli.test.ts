@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,11 +10,12 @@ import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 
 /**
- * Mean tissue Dice the shipped model must reach on the SPM152 T1 template against the argmax
- * of the SPM priors. Provisional: the priors mark all CSF (a different protocol from the
- * FreeSurfer-style training labels); the lead tightens this with measured numbers.
+ * Floors under measured values (MODEL_CARD.md; measured 0.306 for the base on the whole SPM152
+ * T1 template, 0.254 -> 0.551 base -> spm152 adapter on its held-out slices). The SPM priors
+ * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
-const SPM_T1_FLOOR = 0.5;
+const SPM_T1_BASE_FLOOR = 0.25;
+const SPM_ADAPTER_GAIN = 0.2;
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const BIN = join(ROOT, "bin/siteseg.mjs");
@@ -134,7 +135,38 @@ describe.skipIf(!haveAll || !haveModel)(
       expect(out.convention).toBe("tissue");
       expect(out.perSlice).toHaveLength(91);
       console.info(`spm152 T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
-      expect(out.meanDice).toBeGreaterThanOrEqual(SPM_T1_FLOOR);
+      expect(out.meanDice).toBeGreaterThanOrEqual(SPM_T1_BASE_FLOOR);
+    });
+
+    it("the spm152 adapter beats the base on the slices it was not trained on", { timeout: SLOW }, async () => {
+      const args = ["evaluate", "--image", dataPath(SPM[0]), "--label", dataPath(SPM[1]), "--convention", "tissue", "--holdout", "spm152", "--json"];
+      const [base, adapted] = await Promise.all([siteseg(...args), siteseg(...args, "--adapter", "spm152")]);
+      expect(base.code, base.stderr).toBe(0);
+      expect(adapted.code, adapted.stderr).toBe(0);
+      const b = JSON.parse(base.stdout), a = JSON.parse(adapted.stdout);
+      expect(b.adapter).toBeNull();
+      expect(a.adapter).toBe("spm152");
+      // the same held-out slices, none within the gap of a training slice
+      expect(a.holdout.scoredSlices).toEqual(b.holdout.scoredSlices);
+      for (const s of a.holdout.scoredSlices) for (const t of a.holdout.indices) expect(Math.abs(s - t)).toBeGreaterThan(a.holdout.gap);
+      console.info(`spm152 T1 held out: base ${b.meanDice}, adapter ${a.meanDice}`);
+      expect(a.meanDice).toBeGreaterThan(b.meanDice + SPM_ADAPTER_GAIN);
+    });
+
+    it("refuses an unknown adapter name and an adapter made for another base", async () => {
+      const unknown = await siteseg("segment", "--image", dataPath(T2), "--out", join(tmp, "x.nii.gz"), "--adapter", "no-such-site");
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/neither a shipped adapter \(fpg-t2, niivue-t1, spm152\)/);
+      const dir = join(tmp, "foreign-adapter");
+      const shipped = join(ROOT, "public/models/siteseg-tissue/adapters/spm152");
+      await mkdir(dir, { recursive: true });
+      await copyFile(join(shipped, "adapter_model.safetensors"), join(dir, "adapter_model.safetensors"));
+      const config = JSON.parse(await readFile(join(shipped, "adapter_config.json"), "utf8"));
+      await writeFile(join(dir, "adapter_config.json"), JSON.stringify({ ...config, base_model_name_or_path: "another-base" }));
+      const foreign = await siteseg("segment", "--image", dataPath(T2), "--out", join(tmp, "x.nii.gz"), "--adapter", dir);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toMatch(/trained for base model "another-base"/);
+      noStack(foreign.stderr);
     });
 
     it("segment writes labels on the T2's own thick-slice grid", { timeout: SLOW }, async () => {

@@ -171,30 +171,20 @@ export function Viewer() {
           ))}
         </div>
         <div className="flex items-center gap-2 text-xs text-slate-300">
-          <label className="flex items-center gap-1.5">
-            <span>Window min</span>
-            <input
-              type="number"
-              aria-label="Window min"
-              disabled={!windowRange}
-              value={windowRange ? Number(windowRange.min.toFixed(3)) : ""}
-              step={windowRange ? step(windowRange.min, windowRange.max) : 1}
-              onChange={(e) => changeWindow("min", e.target.valueAsNumber)}
-              className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
-            />
-          </label>
-          <label className="flex items-center gap-1.5">
-            <span>Window max</span>
-            <input
-              type="number"
-              aria-label="Window max"
-              disabled={!windowRange}
-              value={windowRange ? Number(windowRange.max.toFixed(3)) : ""}
-              step={windowRange ? step(windowRange.min, windowRange.max) : 1}
-              onChange={(e) => changeWindow("max", e.target.valueAsNumber)}
-              className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
-            />
-          </label>
+          {(["min", "max"] as const).map((end) => (
+            <label key={end} className="flex items-center gap-1.5">
+              <span>Window {end}</span>
+              <input
+                type="number"
+                aria-label={`Window ${end}`}
+                disabled={!windowRange}
+                value={windowRange ? Number(windowRange[end].toFixed(3)) : ""}
+                step={windowRange ? step(windowRange.min, windowRange.max) : 1}
+                onChange={(e) => changeWindow(end, e.target.valueAsNumber)}
+                className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
+              />
+            </label>
+          ))}
         </div>
         <p role="note" aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
           {sliceText}
