@@ -18,12 +18,18 @@ function configure() {
   ort.env.logLevel = "error";
 }
 
-/** True when the browser offers a WebGPU adapter (the fallback software one counts). */
+type GpuAdapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
+
+/**
+ * True when the browser offers a hardware WebGPU adapter. A software fallback adapter (such as
+ * SwiftShader) runs 100-300x slower than WASM, so "auto" skips it; choosing WebGPU still uses it.
+ */
 export async function hasWebGpu(): Promise<boolean> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapter | null> } }).gpu;
   if (!gpu) return false;
   try {
-    return (await gpu.requestAdapter()) !== null;
+    const adapter = await gpu.requestAdapter();
+    return adapter !== null && !(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false);
   } catch {
     return false;
   }
