@@ -1,20 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { writeNifti } from "../src/core/io";
-import { expect, openApp, screenshot, segment, test } from "./fixtures";
-
-/** A tiny synthetic T1-like head: 32×32×6 voxels, 1 mm, RAS; bright "WM" core in a darker shell. */
-function tinyScan(): Uint8Array {
-  const dims: [number, number, number] = [32, 32, 6];
-  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
-  for (let k = 0; k < dims[2]; k++)
-    for (let j = 0; j < dims[1]; j++)
-      for (let i = 0; i < dims[0]; i++) {
-        const r = Math.hypot((i - 15.5) / 13, (j - 15.5) / 11, (k - 2.5) / 6);
-        data[i + dims[0] * (j + dims[1] * k)] = r < 0.45 ? 110 : r < 0.75 ? 70 : r < 0.9 ? 25 : 0;
-      }
-  const affine = [1, 0, 0, -16, 0, 1, 0, -16, 0, 0, 1, -3, 0, 0, 0, 1];
-  return writeNifti({ dims, affine, data }, { gzip: true });
-}
+import { expect, openApp, screenshot, segment, test, tinyScan } from "./fixtures";
 
 test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   test.setTimeout(600_000);
