@@ -10,8 +10,8 @@ import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 
 /**
- * Floors under measured values (MODEL_CARD.md; measured 0.306 for the base on the whole SPM152
- * T1 template, 0.254 -> 0.551 base -> spm152 adapter on its held-out slices). The SPM priors
+ * Floors under measured values (MODEL_CARD.md; measured 0.360 for the base on the whole SPM152
+ * T1 template, 0.322 -> 0.586 base -> spm152 adapter on its held-out slices). The SPM priors
  * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
 const SPM_T1_BASE_FLOOR = 0.25;
