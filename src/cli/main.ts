@@ -9,6 +9,7 @@ import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
 import { CONVENTIONS, guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
+import { voxelVolumeMl } from "../core/volume/affine";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
 import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
@@ -195,11 +196,6 @@ function parseAxis(value: string | undefined): 0 | 1 | 2 {
   return Number(value) as 0 | 1 | 2;
 }
 
-/** Millilitres per voxel: |det| of the affine's 3×3 part, in mm³, over 1000. */
-function voxelMl(affine: number[]): number {
-  const [a, b, c, , d, e, f, , g, h, i] = affine;
-  return Math.abs(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)) / 1000;
-}
 
 async function evaluateCommand(args: string[]): Promise<number> {
   const start = performance.now();
@@ -246,7 +242,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }
-  const ml = voxelMl(result.labels.affine);
+  const ml = voxelVolumeMl(result.labels.affine);
   const rows = classNames.slice(1).map((name, i) => ({
     name,
     dice: ev.dice[name],

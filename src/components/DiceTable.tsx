@@ -2,10 +2,10 @@ import type { Evaluation } from "../core/metrics/evaluate";
 import { Swatch } from "./Swatch";
 
 const dice = (d: number | null | undefined) => (d === null || d === undefined ? "—" : d.toFixed(3));
-const mL = (voxels: number | undefined, voxelMm3: number) => (voxels === undefined ? "—" : ((voxels * voxelMm3) / 1000).toFixed(1));
+const mL = (voxels: number | undefined, voxelMl: number) => (voxels === undefined ? "—" : (voxels * voxelMl).toFixed(1));
 
 /** Dice per foreground class with predicted and reference volumes, and the mean. */
-export function DiceTable({ evaluation, classes, voxelMm3 }: { evaluation: Evaluation; classes: { index: number; name: string; color: [number, number, number] }[]; voxelMm3: number }) {
+export function DiceTable({ evaluation, classes, voxelMl }: { evaluation: Evaluation; classes: { index: number; name: string; color: [number, number, number] }[]; voxelMl: number }) {
   const fg = classes.filter((c) => c.index !== 0);
   return (
     <table aria-label="Dice" className="w-full border-collapse text-xs tabular-nums">
@@ -27,8 +27,8 @@ export function DiceTable({ evaluation, classes, voxelMm3 }: { evaluation: Evalu
               </span>
             </th>
             <td className="py-1.5 pr-2 text-right text-slate-100">{dice(evaluation.dice[c.name])}</td>
-            <td className="py-1.5 pr-2 text-right text-slate-400">{mL(evaluation.counts[c.index]?.predicted, voxelMm3)}</td>
-            <td className="py-1.5 text-right text-slate-400">{mL(evaluation.counts[c.index]?.reference, voxelMm3)}</td>
+            <td className="py-1.5 pr-2 text-right text-slate-400">{mL(evaluation.counts[c.index]?.predicted, voxelMl)}</td>
+            <td className="py-1.5 text-right text-slate-400">{mL(evaluation.counts[c.index]?.reference, voxelMl)}</td>
           </tr>
         ))}
       </tbody>

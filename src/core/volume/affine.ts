@@ -80,3 +80,8 @@ export function det3(m: Mat4): number {
     m[2] * (m[4] * m[9] - m[5] * m[8])
   );
 }
+
+/** Millilitres per voxel: |det| of the 3x3 part in mm³ (right for sheared grids too), over 1000. */
+export function voxelVolumeMl(m: Mat4): number {
+  return Math.abs(det3(m)) / 1000;
+}

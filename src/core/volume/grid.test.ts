@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { voxelVolumeMl } from "./affine";
 import { modelGrid, orientationCode, overlapFraction, resampleLinear, resampleNearest, sameGrid } from "./grid";
 import type { Mat4, Volume } from "./types";
 
@@ -63,5 +64,13 @@ describe("resampling", () => {
     expect(overlapFraction(a, a)).toBe(1);
     const shifted = { ...a, affine: ras1mm.map((v, i) => (i === 3 ? v + 100 : v)) };
     expect(overlapFraction(a, shifted)).toBe(0);
+  });
+});
+
+describe("voxel volume", () => {
+  it("is |det| of the affine in mL, for flipped and sheared grids alike", () => {
+    expect(voxelVolumeMl([-2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1])).toBeCloseTo(0.008);
+    // a shear keeps the volume (det 0.75 * 1 * 5.5) while column norms would grow it
+    expect(voxelVolumeMl([0.75, 0.5, 0, 0, 0, 1, 0, 0, 0, 0, 5.5, 0, 0, 0, 0, 1])).toBeCloseTo(0.004125);
   });
 });

@@ -3,7 +3,7 @@ import { Field, selectClass } from "../../components/Field";
 import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
-import { voxelSizes } from "../../core/volume/affine";
+import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
 import { DiceTable } from "../../components/DiceTable";
 import { PerSliceChart } from "./PerSliceChart";
@@ -31,7 +31,7 @@ export function EvaluationPanel() {
   const result = useApp((s) => s.result);
   const { setConvention, clearReference } = useApp.getState();
 
-  const voxelMm3 = result ? voxelSizes(result.labels.affine).reduce((a, b) => a * b, 1) : 1;
+  const voxelMl = result ? voxelVolumeMl(result.labels.affine) : 0;
 
   return (
     <Panel title="Evaluation">
@@ -69,7 +69,7 @@ export function EvaluationPanel() {
       {evaluation && manifest && (
         <>
           {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}
-          <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMm3={voxelMm3} />
+          <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMl={voxelMl} />
           <PerSliceChart />
         </>
       )}

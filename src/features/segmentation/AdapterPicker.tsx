@@ -13,9 +13,11 @@ export function AdapterPicker() {
   const adapterStatus = useApp((s) => s.adapterStatus);
   const adapterError = useApp((s) => s.adapterError);
   const running = useApp((s) => s.job.status === "running");
-  const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
+  const { selectAdapter, loadAdapterFiles, dismissAdapterError, availableAdapters } = useApp.getState();
   const inputId = useId();
-  const options = [...(manifest?.adapters.shipped ?? []).map((a) => ({ ...a, source: "shipped" })), ...fileAdapters];
+  // The component re-renders when the manifest or the loaded files change (subscribed above).
+  const options = manifest ? availableAdapters() : [];
+  void fileAdapters;
 
   const onFiles = async (e: ChangeEvent<HTMLInputElement>) => {
     const files = [...(e.target.files ?? [])];

@@ -1,10 +1,9 @@
 import { useId, useMemo } from "react";
 import { Panel } from "../../components/Panel";
 import { Swatch } from "../../components/Swatch";
-import { voxelSizes } from "../../core/volume/affine";
+import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
 
-const mL = (voxels: number, voxelMm3: number) => (voxels * voxelMm3) / 1000;
 
 /** Mask display: opacity, per-class visibility, and a legend with each class's volume. */
 export function MaskPanel() {
@@ -24,7 +23,7 @@ export function MaskPanel() {
     for (let i = 0; i < data.length; i++) c[data[i]]++;
     return c;
   }, [result, manifest]);
-  const voxelMm3 = result ? voxelSizes(result.labels.affine).reduce((a, b) => a * b, 1) : 1;
+  const voxelMl = result ? voxelVolumeMl(result.labels.affine) : 0;
   const classes = manifest?.classes.filter((c) => c.index !== 0) ?? [];
 
   return (
@@ -59,7 +58,7 @@ export function MaskPanel() {
                 <label htmlFor={id} className={`flex-1 cursor-pointer font-medium ${off ? "text-slate-500 line-through" : "text-slate-200"}`}>
                   {c.name}
                 </label>
-                <span className="tabular-nums text-xs text-slate-400">{counts ? `${mL(counts[c.index], voxelMm3).toFixed(1)} mL` : "—"}</span>
+                <span className="tabular-nums text-xs text-slate-400">{counts ? `${(counts[c.index] * voxelMl).toFixed(1)} mL` : "—"}</span>
               </li>
             );
           })}
