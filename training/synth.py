@@ -49,15 +49,15 @@ def synthesise(labels: np.ndarray, label_ids: np.ndarray, rng: np.random.Generat
     n = int(label_ids.max()) + 1
     mean = np.zeros(n, np.float32)
     std = np.zeros(n, np.float32)
-    mode = rng.choice(["random", "T1", "T2", "PD", "FLAIR"], p=[0.2, 0.45, 0.2, 0.1, 0.05])
+    mode = rng.choice(["random", "T1", "T2", "PD", "FLAIR"], p=[0.25, 0.35, 0.25, 0.1, 0.05])
     for lid in label_ids:
         if mode == "random" or lid not in BRAIN or lid == 0:
             mean[lid] = rng.uniform(0, 1)
         else:
             c = CONTRASTS[mode]
             base = c[0] if lid in CSF or lid == 24 else c[1] if lid in GM else c[2] if lid in WM else rng.uniform(0, 1)
-            mean[lid] = np.clip(base + rng.normal(0, 0.06), 0, 1)
-        std[lid] = rng.uniform(0, 0.05)
+            mean[lid] = np.clip(base + rng.normal(0, 0.08), 0, 1)
+        std[lid] = rng.uniform(0, 0.08)
     lab = labels
     if rng.random() < 0.5:  # skull-stripped: everything outside the brain is exactly zero
         keep = np.zeros(n, bool)
@@ -69,18 +69,19 @@ def synthesise(labels: np.ndarray, label_ids: np.ndarray, rng: np.random.Generat
     img = mean[lab] + std[lab] * rng.standard_normal(lab.shape, dtype=np.float32)
 
     # thick slices / low resolution along one axis, then back to 1 mm
-    if rng.random() < 0.3:
+    if rng.random() < 0.35:
         ax = rng.choice(3, p=[0.2, 0.2, 0.6])  # mostly thick axial slices, as clinical 2D protocols
-        k = int(rng.integers(2, 7))
+        k = int(rng.integers(2, 8))
         img = np.moveaxis(img, ax, 0)
         m = img.shape[0] // k * k
         block = img[:m].reshape(m // k, k, *img.shape[1:]).mean(1)
         img[:m] = np.repeat(block, k, axis=0)
         img = np.moveaxis(img, 0, ax)
-    sigma = rng.uniform(0, 0.8, 3)
+    # blur: mostly mild, sometimes as coarse as a 2 mm population template (effective FWHM ~5 mm)
+    sigma = rng.uniform(0, 0.8, 3) if rng.random() < 0.6 else rng.uniform(0.5, 2.2) * rng.uniform(0.8, 1.2, 3)
     if sigma.max() > 0.2:
         img = gaussian_filter(img, sigma, truncate=2.0)
-    img *= np.exp(smooth_field(img.shape, rng, 0.2))
+    img *= np.exp(smooth_field(img.shape, rng, 0.25))
     img += rng.normal(0, rng.uniform(0, 0.03), img.shape).astype(np.float32)
     if mean[0] == 0.0 and std[0] == 0.0:
         img[lab == 0] = 0.0  # a skull-stripped scan keeps its zero background

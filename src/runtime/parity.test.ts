@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildAdapter, parseAdapterConfig, zeroFeeds } from "../core/adapters";
+import { buildAdapter, loadAdapter, parseAdapterConfig, zeroFeeds } from "../core/adapters";
 import { loadModel } from "../core/manifest";
 import type { Tensor } from "../core/pipeline/runner";
 import { createNodeRunner } from "./ort-node";
@@ -40,6 +40,21 @@ describe("shipped model vs PyTorch", () => {
     expect(maxAbsDiff(logits, parity.adapter.output)).toBeLessThan(parity.tolerance);
     // and the adapter really changes the output
     expect(maxAbsDiff(logits, parity.output)).toBeGreaterThan(10 * parity.tolerance);
+    await runner.dispose();
+  });
+
+  it("matches an adapter trained and saved by the peft library itself (training/peft_interop.py)", async () => {
+    const dir = resolve(root, `training/parity/${manifest.id}-peft`);
+    const expected = JSON.parse(readFileSync(resolve(dir, "expected.json"), "utf8"));
+    // the same loader as "Load adapter…" in the app and --adapter FOLDER in the CLI
+    const adapter = loadAdapter("peft", readFileSync(resolve(dir, "adapter_config.json")), readFileSync(resolve(dir, "adapter_model.safetensors")), manifest);
+    expect(adapter.config.use_rslora).toBe(true);
+    expect(adapter.modules).toHaveLength(manifest.adapters.slots.length);
+    const runner = await createNodeRunner(model.onnx, 1);
+    const logits = (await runner.run({ [manifest.input.inputName]: probe, ...adapter.feeds }))[manifest.input.outputName];
+    expect(logits.dims).toEqual(expected.outputDims);
+    expect(maxAbsDiff(logits.data, expected.output)).toBeLessThan(parity.tolerance);
+    expect(maxAbsDiff(logits.data, parity.output)).toBeGreaterThan(10 * parity.tolerance);
     await runner.dispose();
   });
 

@@ -62,6 +62,8 @@ describe("fitting an adapter to the base", () => {
     ["a wrong shape", () => buildAdapter("t", config(), { ...tensorsFor(2), [`base_model.model.${slot.module}.lora_B.weight`]: { shape: [slot.outFeatures + 1, 2, 1, 1], data: new Float32Array((slot.outFeatures + 1) * 2) } }, manifest), /the base expects/],
     ["too high a rank", () => buildAdapter("t", config({ r: R + 1 }), tensorsFor(R + 1), manifest), new RegExp(`rank ${R + 1}`)],
     ["a missing B", () => buildAdapter("t", config(), { [`base_model.model.${slot.module}.lora_A.weight`]: tensorsFor(2)[`base_model.model.${slot.module}.lora_A.weight`] }, manifest), /lacks lora_B/],
+    ["per-module ranks (PEFT rank_pattern)", () => config({ rank_pattern: { "down.0.conv1": 4 } }), /uses rank_pattern/],
+    ["trained biases (PEFT bias)", () => config({ bias: "lora_only" }), /uses bias/],
     ["a config that is not LoRA", () => parseAdapterConfig(new TextEncoder().encode(JSON.stringify({ peft_type: "IA3", target_modules: ["x"] }))), /not a LoRA config/],
   ])("refuses %s with a message naming it", (_, build, message) => {
     expect(build).toThrow(AdapterError);

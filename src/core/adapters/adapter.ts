@@ -17,6 +17,17 @@ export const AdapterConfig = z.object({
 }).passthrough();
 export type AdapterConfig = z.infer<typeof AdapterConfig>;
 
+const isEmpty = (v: unknown) => v == null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v).length === 0);
+/** PEFT config keys and the values under which the adapter is a plain LoRA. */
+const PEFT_UNSUPPORTED: Record<string, (v: unknown) => boolean> = {
+  rank_pattern: isEmpty,
+  alpha_pattern: isEmpty,
+  bias: (v) => v == null || v === "none",
+  lora_bias: (v) => !v,
+  modules_to_save: isEmpty,
+  layers_to_transform: isEmpty,
+};
+
 export interface Adapter {
   name: string;
   config: AdapterConfig;
@@ -37,6 +48,9 @@ export function parseAdapterConfig(bytes: Uint8Array): AdapterConfig {
   const r = AdapterConfig.safeParse(json);
   if (!r.success) throw new AdapterError(`adapter_config.json is not a LoRA config — ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   if (r.data.use_dora) throw new AdapterError("adapter_config.json asks for DoRA, which this model's slots do not support; train a plain LoRA adapter");
+  // PEFT options the slots cannot express: refuse them rather than run a different adapter than was trained
+  const unsupported = Object.entries(PEFT_UNSUPPORTED).filter(([key, isPlain]) => !isPlain(r.data[key])).map(([key]) => key);
+  if (unsupported.length) throw new AdapterError(`adapter_config.json uses ${unsupported.join(", ")}, which this model's LoRA slots do not support; train a plain LoRA adapter (one rank and alpha for all modules, bias "none")`);
   return r.data;
 }
 
