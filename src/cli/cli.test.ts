@@ -10,12 +10,12 @@ import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 
 /**
- * Floors under measured values (MODEL_CARD.md; measured 0.360 for the base on the whole SPM152
- * T1 template, 0.322 -> 0.586 base -> spm152 adapter on its held-out slices). The SPM priors
+ * Floors under measured values (MODEL_CARD.md; measured 0.525 for the base on the whole SPM152
+ * T1 template, 0.485 -> 0.597 base -> spm152 adapter on its held-out slices; niivue_fs T1 0.850). The SPM priors
  * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
-const SPM_T1_BASE_FLOOR = 0.25;
-const SPM_ADAPTER_GAIN = 0.2;
+const SPM_T1_BASE_FLOOR = 0.45;
+const SPM_ADAPTER_GAIN = 0.08;
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const BIN = join(ROOT, "bin/siteseg.mjs");
@@ -124,8 +124,8 @@ describe.skipIf(!haveAll || !haveModel)(
       expect(out.perSlice).toHaveLength(256);
       expect(out.perSliceAxis).toBe(2);
       console.info(`niivue_fs T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
-      for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(0.6);
-      expect(out.meanDice).toBeGreaterThanOrEqual(0.8);
+      for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(0.75);
+      expect(out.meanDice).toBeGreaterThanOrEqual(0.83);
     });
 
     it("evaluate --json on the SPM152 T1 template against the tissue priors", { timeout: SLOW }, async () => {
