@@ -15,6 +15,7 @@ import argparse, json, os
 import numpy as np
 import torch
 import torch.nn.functional as F
+import peft
 from peft import LoraConfig, get_peft_model
 from model import ModelConfig, UNet2D
 from sites import SITES, load_site_volume
@@ -66,7 +67,7 @@ def main():
     with torch.no_grad():
         out = model(probe).numpy()
     with open(os.path.join(out_dir, "expected.json"), "w") as f:
-        json.dump({"peft": __import__("peft").__version__, "torch": torch.__version__, "output": out.ravel().tolist(),
+        json.dump({"peft": peft.__version__, "torch": torch.__version__, "output": out.ravel().tolist(),
                    "outputDims": list(out.shape)}, f)
     print("wrote", out_dir, os.listdir(out_dir))
 

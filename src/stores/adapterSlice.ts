@@ -1,4 +1,5 @@
-import { loadAdapter, type Adapter } from "../core/adapters";
+import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
+import type { Manifest } from "../core/manifest";
 import { message, type Slice } from "./types";
 
 export interface AdapterEntry {
@@ -15,7 +16,6 @@ export interface AdapterSlice {
   adapter: Adapter | null;
   adapterStatus: "idle" | "loading";
   adapterError: string | null;
-  availableAdapters: () => AdapterEntry[];
   selectAdapter: (name: string | null) => Promise<void>;
   loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => void;
   dismissAdapterError: () => void;
@@ -27,15 +27,19 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** The adapters the select offers: the manifest's shipped ones, then those loaded from disk. */
+export function availableAdapters(s: Pick<AdapterSlice, "fileAdapters"> & { manifest: Manifest | null }): AdapterEntry[] {
+  return [
+    ...(s.manifest?.adapters.shipped ?? []).map((a) => ({ name: a.name, source: "shipped" as const, site: a.site, description: a.description })),
+    ...s.fileAdapters,
+  ];
+}
+
 export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
   fileAdapters: [],
   adapter: null,
   adapterStatus: "idle",
   adapterError: null,
-  availableAdapters: () => [
-    ...(get().manifest?.adapters.shipped ?? []).map((a) => ({ name: a.name, source: "shipped" as const, site: a.site, description: a.description })),
-    ...get().fileAdapters,
-  ],
   selectAdapter: async (name) => {
     const { manifest, models, modelId } = get();
     if (name === null || !manifest) return set({ adapter: null, adapterError: null });
@@ -58,18 +62,18 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
   loadAdapterFiles: (files) => {
     const manifest = get().manifest;
     if (!manifest) return set({ adapterError: "Choose a model before loading an adapter" });
-    const config = files.find((f) => f.name.endsWith(".json"));
+    const configFile = files.find((f) => f.name.endsWith(".json"));
     const weights = files.find((f) => f.name.endsWith(".safetensors"));
-    if (!config || !weights) {
+    if (!configFile || !weights) {
       return set({ adapterError: "Select both files of the adapter: adapter_config.json and its .safetensors weights (hold Ctrl or Shift to pick two)" });
     }
     try {
-      const site = (JSON.parse(new TextDecoder().decode(config.bytes)) as { site?: unknown }).site;
-      const base = typeof site === "string" && site ? site : weights.name.replace(/\.safetensors$/, "");
-      const taken = new Set(get().availableAdapters().map((a) => a.name));
+      const config = parseAdapterConfig(configFile.bytes);
+      const base = config.site || weights.name.replace(/\.safetensors$/, "");
+      const taken = new Set(availableAdapters(get()).map((a) => a.name));
       let name = `${base} (file)`;
       for (let i = 2; taken.has(name); i++) name = `${base} (file ${i})`;
-      const adapter = loadAdapter(name, config.bytes, weights.bytes, manifest);
+      const adapter = buildAdapter(name, config, readSafetensors(weights.bytes, weights.name), manifest);
       set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site: adapter.config.site, adapter }], adapter, adapterError: null });
     } catch (e) {
       set({ adapterError: `The adapter was not loaded: ${message(e)}` });

@@ -1,6 +1,7 @@
 import { useId, type ChangeEvent } from "react";
 import { Alert } from "../../components/Alert";
 import { Field, selectClass } from "../../components/Field";
+import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 
 const BASE = "__base__";
@@ -13,11 +14,9 @@ export function AdapterPicker() {
   const adapterStatus = useApp((s) => s.adapterStatus);
   const adapterError = useApp((s) => s.adapterError);
   const running = useApp((s) => s.job.status === "running");
-  const { selectAdapter, loadAdapterFiles, dismissAdapterError, availableAdapters } = useApp.getState();
+  const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
   const inputId = useId();
-  // The component re-renders when the manifest or the loaded files change (subscribed above).
-  const options = manifest ? availableAdapters() : [];
-  void fileAdapters;
+  const options = availableAdapters({ manifest, fileAdapters });
 
   const onFiles = async (e: ChangeEvent<HTMLInputElement>) => {
     const files = [...(e.target.files ?? [])];
