@@ -1,5 +1,5 @@
 """Train the base tissue model on synthetic images.  /usr/bin/python3 train.py --minutes 40"""
-import argparse, json, os, time
+import argparse, copy, json, os, time
 import nibabel as nib
 import numpy as np
 import torch
@@ -60,6 +60,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "base.pt"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="checkpoint to continue from")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="keep an exponential moving average of the weights (e.g. 0.999) and save that: "
+                         "it smooths the step-to-step noise of small synthetic batches")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -73,6 +76,7 @@ def main():
         model.load_state_dict(ckpt["state_dict"])
         start_step = ckpt["step"]
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    averaged = copy.deepcopy(model) if args.ema else model
     maps = load_synthseg_maps()
     print(f"{len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
@@ -100,14 +104,26 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if args.ema:
+            update_ema(averaged, model, args.ema)
         step += 1
         if step % 50 == 0:
             print(f"step {step} t={time.time() - t0:.0f}s loss={loss.item():.4f} lr={opt.param_groups[0]['lr']:.2e}", flush=True)
         if step % 1000 == 0:
-            print("niivue_fs T1 dice (monitor)", real_t1_dice(model, context), flush=True)
-            save(model, cfg, args, step)
-    save(model, cfg, args, step)
-    print("final niivue_fs T1 dice (monitor)", real_t1_dice(model, context), flush=True)
+            print("niivue_fs T1 dice (monitor)", real_t1_dice(averaged, context), flush=True)
+            save(averaged, cfg, args, step)
+    save(averaged, cfg, args, step)
+    print("final niivue_fs T1 dice (monitor)", real_t1_dice(averaged, context), flush=True)
+
+
+@torch.no_grad()
+def update_ema(averaged, model, decay):
+    """Weights and BatchNorm statistics alike: the average is a model that can be saved as is."""
+    for a, m in zip(averaged.state_dict().values(), model.state_dict().values()):
+        if a.dtype.is_floating_point:
+            a.mul_(decay).add_(m, alpha=1 - decay)
+        else:
+            a.copy_(m)
 
 
 def save(model, cfg, args, step):

@@ -10,12 +10,12 @@ import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 
 /**
- * Floors under measured values (MODEL_CARD.md; measured 0.525 for the base on the whole SPM152
- * T1 template, 0.485 -> 0.597 base -> spm152 adapter on its held-out slices; niivue_fs T1 0.850). The SPM priors
+ * Floors under measured values (MODEL_CARD.md, model 0.3.0; measured 0.564 for the base on the whole
+ * SPM152 T1 template, 0.541 -> 0.601 base -> spm152 adapter on its held-out slices; niivue_fs T1 0.861). The SPM priors
  * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
-const SPM_T1_BASE_FLOOR = 0.45;
-const SPM_ADAPTER_GAIN = 0.08;
+const SPM_T1_BASE_FLOOR = 0.52;
+const SPM_ADAPTER_GAIN = 0.04;
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const BIN = join(ROOT, "bin/siteseg.mjs");
@@ -125,7 +125,7 @@ describe.skipIf(!haveAll || !haveModel)(
       expect(out.perSliceAxis).toBe(2);
       console.info(`niivue_fs T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
       for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(0.75);
-      expect(out.meanDice).toBeGreaterThanOrEqual(0.83);
+      expect(out.meanDice).toBeGreaterThanOrEqual(0.85);
     });
 
     it("evaluate --json on the SPM152 T1 template against the tissue priors", { timeout: SLOW }, async () => {
