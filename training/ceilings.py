@@ -15,11 +15,8 @@ import numpy as np
 from scipy import ndimage as nd
 from scipy.ndimage import map_coordinates
 from data import DATA
+from infer import dice
 from labels import gif_to_tissue
-
-
-def dice(a, b, classes=(1, 2, 3)):
-    return {c: float(2 * ((a == c) & (b == c)).sum() / ((a == c).sum() + (b == c).sum())) for c in classes}
 
 
 def spm_csf_ceiling():

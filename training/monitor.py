@@ -4,31 +4,44 @@ Monitoring and the stage-adoption rule only (model card: no scan down by more th
 the figures the card reports come from the CLI (`npx tsx scripts/dice-table.ts`).
 
   /usr/bin/python3 monitor.py out/stage4.pt out/stage6.pt
+  /usr/bin/python3 monitor.py --detail out/base.pt   # + confusion matrix, largest-component share
 """
-import os, sys
+import argparse, os
 import numpy as np
 import torch
+from scipy import ndimage as nd
 from export import load
 from infer import dice, segment_ras
 from sites import SITES, load_site_volume
 
 
-def site_scans():
-    return [(image, load_site_volume(image, s["label"], s["convention"])) for s in SITES.values() for image in s["images"]]
+def site_scans(sites=None):
+    return [(image, load_site_volume(image, s["label"], s["convention"]))
+            for name, s in SITES.items() if sites is None or name in sites for image in s["images"]]
 
 
-def scores(model, scans, context=1):
+def scores(model, scans, context=1, detail=False):
     out = {}
     for image, v in scans:
-        d = dice(segment_ras(model, v["image"], context), v["labels"])
+        pred = segment_ras(model, v["image"], context)
+        d = dice(pred, v["labels"])
         out[image] = (float(np.mean(list(d.values()))), d)
+        if detail:
+            print(image, "confusion (rows reference, columns prediction: bg, CSF, GM, WM)")
+            print(np.array([[int(((v["labels"] == a) & (pred == b)).sum()) for b in range(4)] for a in range(4)]))
+            parts, n = nd.label(pred > 0)
+            print(f"largest connected component holds {nd.sum(pred > 0, parts, range(1, n + 1)).max() / (pred > 0).sum():.4f} of the mask")
     return out
 
 
 if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--detail", action="store_true")
+    args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("THREADS", 2)))
     scans = site_scans()
-    for path in sys.argv[1:]:
+    for path in args.checkpoints:
         model, cfg, ckpt = load(path)
-        for image, (mean, d) in scores(model, scans, (cfg.in_channels - 1) // 2).items():
+        for image, (mean, d) in scores(model, scans, (cfg.in_channels - 1) // 2, args.detail).items():
             print(f"{path} step {ckpt.get('step')} {image:28s} mean {mean:.4f}  " + " ".join(f"{c}:{x:.3f}" for c, x in d.items()), flush=True)

@@ -1,14 +1,12 @@
 """Train the base tissue model on synthetic images.  /usr/bin/python3 train.py --minutes 40"""
-import argparse, copy, json, os, time
-import nibabel as nib
+import argparse, copy, os, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from data import load_synthseg_maps, DATA
-from infer import segment_ras, dice
-from labels import freesurfer_to_tissue
+from data import load_synthseg_maps
 from model import ModelConfig, UNet2D
-from synth import synthesise, normalise
+from monitor import site_scans, scores
+from synth import synthesise
 
 
 def sample_batch(pool, rng, batch, size, context):
@@ -40,14 +38,6 @@ def soft_dice_loss(logits, target, n):
     inter = (p * oh).sum((0, 2, 3))
     denom = p.sum((0, 2, 3)) + oh.sum((0, 2, 3))
     return 1 - ((2 * inter + 1) / (denom + 1))[1:].mean()
-
-
-def real_t1_dice(model, context):
-    """Monitoring only (never used for model selection): Dice on the niivue_fs T1."""
-    img = nib.as_closest_canonical(nib.load(os.path.join(DATA, "niivue_fs", "norm.mgz")))
-    ref = nib.as_closest_canonical(nib.load(os.path.join(DATA, "niivue_fs", "aparc.a2009s+aseg.mgz")))
-    pred = segment_ras(model, normalise(np.asanyarray(img.dataobj).astype(np.float32)), context)
-    return dice(pred, freesurfer_to_tissue(np.asanyarray(ref.dataobj)))
 
 
 def main():
@@ -88,6 +78,9 @@ def main():
         return img, tissue, zs
 
     pool = [fresh() for _ in range(4)]
+    # Monitoring only (never used for model selection): Dice on the niivue_fs T1, read once.
+    t1 = site_scans(["niivue-t1"])
+    monitor = lambda: scores(averaged, t1, context)["niivue_fs/norm.mgz"]
     budget = args.minutes * 60
     t0 = time.time()
     step = start_step
@@ -110,10 +103,10 @@ def main():
         if step % 50 == 0:
             print(f"step {step} t={time.time() - t0:.0f}s loss={loss.item():.4f} lr={opt.param_groups[0]['lr']:.2e}", flush=True)
         if step % 1000 == 0:
-            print("niivue_fs T1 dice (monitor)", real_t1_dice(averaged, context), flush=True)
+            print("niivue_fs T1 dice (monitor)", monitor(), flush=True)
             save(averaged, cfg, args, step)
     save(averaged, cfg, args, step)
-    print("final niivue_fs T1 dice (monitor)", real_t1_dice(averaged, context), flush=True)
+    print("final niivue_fs T1 dice (monitor)", monitor(), flush=True)
 
 
 @torch.no_grad()
