@@ -4,8 +4,7 @@ import { message, type Slice } from "./types";
 
 export interface LoadedScan {
   name: string;
-  /** The file's own bytes, for niivue to display exactly what the user opened. */
-  bytes: Uint8Array;
+  /** Read once by core/io: the viewer, the pipeline, the Dice and exports all use this affine. */
   volume: Volume;
 }
 
@@ -29,7 +28,7 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => ({
       return;
     }
     get().cancelSegmentation();
-    set({ scan: { name, bytes, volume }, scanError: null, result: null, job: { status: "idle", done: 0, total: 0, error: null } });
+    set({ scan: { name, volume }, scanError: null, result: null, job: { status: "idle", done: 0, total: 0, error: null } });
     get().clearReference();
   },
   dismissScanError: () => set({ scanError: null }),

@@ -127,7 +127,7 @@ export function Viewer() {
     crosshairMm.current = null;
     hoverMm.current = null;
     if (!scan) useApp.getState().setLocation("");
-    void ctlRef.current?.setScan(scan, scan?.bytes ?? null, scan?.name ?? "", scan?.volume.affine ?? null);
+    void ctlRef.current?.setScan(scan, scan?.volume ?? null, scan?.name ?? "");
   }, [scan]);
 
   useEffect(() => {

@@ -2,10 +2,10 @@
 // change to the scene runs through one promise queue, so a new scan, a mask and a jump always
 // apply in the order they were asked for.
 import { Niivue, NVImage, SLICE_TYPE } from "@niivue/niivue";
-import { writeNifti } from "../../core/io";
 import { applyAffine, invert4 } from "../../core/volume/affine";
 import type { Mat4, Volume } from "../../core/volume/types";
 import type { ViewMode } from "../../stores/viewSlice";
+import { volumeImage } from "./volumeImage";
 
 export interface MaskClass {
   index: number;
@@ -98,20 +98,18 @@ export class NiivueController {
     if (img) this.events.onWindow(img.cal_min ?? 0, img.cal_max ?? 0);
   }
 
-  /** Show a scan from its own file bytes; drops the mask and everything else. */
-  setScan(key: object | null, bytes: Uint8Array | null, name: string, affine: Mat4 | null): Promise<void> {
+  /** Show a scan (the project's volume: its voxels, its affine); drops the mask and everything else. */
+  setScan(key: object | null, volume: Volume | null, name: string): Promise<void> {
     if (key === this.scanKey) return this.queue.then(() => undefined, () => undefined);
     this.scanKey = key;
     this.maskKey = null;
-    return this.run(async () => {
+    return this.run(() => {
       this.clearVolumes();
-      this.affine = affine;
-      this.inverse = affine ? invert4(affine) : null;
-      if (!bytes || key !== this.scanKey) return;
+      this.affine = volume?.affine ?? null;
+      this.inverse = volume ? invert4(volume.affine) : null;
+      if (!volume || key !== this.scanKey) return;
       try {
-        // niivue reads the format from the name's extension; give it its own copy of the bytes.
-        const img = await NVImage.loadFromUrl({ url: bytes.slice().buffer, name, colormap: "gray" });
-        if (key !== this.scanKey || this.disposed) return;
+        const img = volumeImage(volume, { name });
         this.nv.addVolume(img);
         this.scanImg = img;
         this.events.onError(null);
@@ -135,16 +133,15 @@ export class NiivueController {
     if (key === this.maskKey) return this.queue.then(() => undefined, () => undefined);
     this.maskKey = key;
     this.classes = classes;
-    return this.run(async () => {
+    return this.run(() => {
       if (this.maskImg) {
         this.nv.removeVolume(this.maskImg);
         this.maskImg = null;
       }
       if (!labels || !this.scanImg || key !== this.maskKey) return;
       try {
-        const bytes = writeNifti(labels, { gzip: false, description: "siteseg mask" });
-        const img = await NVImage.loadFromUrl({ url: bytes.buffer as ArrayBuffer, name: "siteseg-mask.nii", opacity: this.opacity });
-        if (key !== this.maskKey || this.disposed || !this.scanImg) return;
+        // on the scan's own grid and affine, straight from memory: no file round trip
+        const img = volumeImage(labels, { name: "siteseg-mask", opacity: this.opacity });
         img.setColormapLabel(this.colormap());
         img.opacity = this.opacity;
         this.nv.addVolume(img);
