@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { Alert } from "../components/Alert";
 import { EvaluationPanel } from "../features/evaluation/EvaluationPanel";
 import { DropOverlay } from "../features/scan/DropOverlay";
 import { ScanBar, ScanError } from "../features/scan/ScanBar";
@@ -17,6 +18,7 @@ export function App() {
     if (modelListRequested) return;
     modelListRequested = true;
     void useApp.getState().loadModelList();
+    void useApp.getState().loadSamples();
   }, []);
 
   return (
@@ -56,10 +58,17 @@ export function App() {
 
 function ScanErrorRow() {
   const has = useApp((s) => s.scanError !== null);
-  if (!has) return null;
+  const samplesError = useApp((s) => s.samplesError);
+  if (!has && !samplesError) return null;
   return (
-    <div className="border-b border-slate-800 bg-slate-950 px-4 py-2">
+    <div className="space-y-2 border-b border-slate-800 bg-slate-950 px-4 py-2">
       <ScanError />
+      {samplesError && (
+        <Alert title="Sample not available" onDismiss={() => useApp.setState({ samplesError: null })}>
+          <p>{samplesError}</p>
+          <p className="mt-1 text-red-200/80">Your own scans still open with Open scan; the samples ship in the app's samples folder.</p>
+        </Alert>
+      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { AdapterError } from "../core/adapters";
 import { ManifestError } from "../core/manifest/schema";
 import { ReferenceMismatchError } from "../core/metrics/evaluate";
 import { CancelledError } from "../core/pipeline/runner";
+import { StudyError } from "../core/study/types";
 import { VolumeError } from "../core/volume/types";
 
 /** Bad command line: exit code 2, with a hint to --help. */
@@ -14,7 +15,7 @@ export class RuntimeError extends Error {
   override name = "RuntimeError";
 }
 
-const KNOWN = [RuntimeError, AdapterError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError];
+const KNOWN = [RuntimeError, AdapterError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError, StudyError];
 
 /** Node's fs errors carry a code; their messages repeat the syscall, so say it plainly instead. */
 export function describeFsError(e: unknown, action: string): RuntimeError | null {

@@ -1,14 +1,58 @@
-/** Help texts and the human-readable evaluation table. */
+/** Help texts and the human-readable tables. */
+import { formatDice, formatGain, formatMeanSd, type StudyJson } from "../core/study";
 
 export const MAIN_HELP = `siteseg — brain MRI tissue segmentation (CSF, GM, WM) from the command line
 
 Usage:
   siteseg segment  --image SCAN --out MASK.nii.gz [options]
   siteseg evaluate --image SCAN --label REFERENCE [options]
+  siteseg study    LIST.csv|FOLDER [--shard I/N] [--json OUT] [--csv OUT] [options]
+  siteseg merge    SHARD.json... [--json OUT] [--csv OUT]
   siteseg <command> --help
 
 Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz).
 Exit codes: 0 success, 1 the work failed (unreadable file, mismatched reference), 2 bad command line.
+`;
+
+const OUTPUTS = `  --json OUT         write the study (every case's scores and the table) as JSON, for siteseg merge
+  --csv OUT          write the table as CSV: one row per site
+  --cases-csv OUT    write one CSV row per case (scores and errors)`;
+
+export const STUDY_HELP = `Usage: siteseg study LIST.csv|FOLDER [options]
+
+Scores the base model and each site's adapter on many cases (scan + reference label) and
+tabulates Dice per site: base, adapter and the paired gain adapter - base (mean ± sample sd
+over cases). A site's adapter is the shipped adapter whose site (or name) is the site's name;
+a site without one is scored with the base only. A case that fails is reported with its reason
+and the study goes on.
+
+Cases come from a CSV list with the header image,label,site[,convention] (relative paths are
+read from the list's folder), or from a folder, searched recursively. In a folder the site is
+the first folder under it, and a scan is paired with its label by name:
+  X.nii[.gz]|.mgz|.mgh  with  X_label.<ext> or X_seg.<ext>  in the same folder
+  BIDS sub-A[_ses-B]_…_T1w.nii.gz (T2w, FLAIR, PDw, …)  with  sub-A[_ses-B]_…_dseg.nii.gz
+  FreeSurfer mri/norm.mgz  with  mri/aseg.mgz (else aparc*+aseg.mgz)
+
+Options:
+  --shard I/N        score only shard I of N (cases sorted by id, every N-th): run N of these
+                     (e.g. a job array), then join their --json files with siteseg merge
+${OUTPUTS}
+  --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
+  --threads N        CPU threads for inference (default: up to 4)
+  -h, --help         show this help
+
+Exit code 0 when some case was scored (failures are listed), 1 when none was.
+`;
+
+export const MERGE_HELP = `Usage: siteseg merge SHARD.json... [options]
+
+Joins the --json outputs of siteseg study --shard 1/N ... N/N into the result of a single run
+(the same table, to the last bit) and prints it. Refuses shards of another model, a missing or
+repeated shard, and a case given twice.
+
+Options:
+${OUTPUTS}
+  -h, --help         show this help
 `;
 
 const COMMON = `  --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
@@ -65,4 +109,36 @@ export function evaluationTable(rows: EvaluationRow[], mean: number | null): str
   }
   lines.push(`${"mean".padEnd(8)}${fmt(mean).padStart(7)}`);
   return lines.join("\n");
+}
+
+/** A fixed-width table of columns of strings; the first column left-aligned, the rest right-aligned. */
+function columns(rows: string[][]): string {
+  const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((v, c) => (c === 0 || c === 3 ? v.padEnd(width[c]) : v.padStart(width[c]))).join("  ").trimEnd()).join("\n");
+}
+
+/** The study for people: one row per site (mean Dice over classes), then the failed cases. */
+export function studyReport(doc: StudyJson): string {
+  const scored = doc.cases.filter((c) => c.error === null).length;
+  const failed = doc.cases.length - scored;
+  const shard = doc.shard ? ` · shard ${doc.shard.index}/${doc.shard.count} of ${doc.shard.total} cases` : "";
+  const lines = [`model ${doc.model.id} ${doc.model.version}${shard} · ${doc.cases.length} case${doc.cases.length === 1 ? "" : "s"}: ${scored} scored, ${failed} failed`, ""];
+  if (doc.table.length) {
+    const rows = [["site", "n", "failed", "adapter", "base", "with adapter", "gain"]];
+    for (const r of doc.table) {
+      rows.push([r.site, String(r.n), String(r.failed), r.adapter ?? "—", formatMeanSd(r.base.mean, r.base.sd), r.adapted ? formatMeanSd(r.adapted.mean, r.adapted.sd) : "—", r.gain ? formatMeanSd(r.gain.mean, r.gain.sd, true) : "—"]);
+    }
+    lines.push(columns(rows), "", `Dice: mean over ${doc.classes.join(", ")} per case, then mean ± sd over a site's cases; gain = adapter - base, paired per case.`);
+  }
+  const failures = doc.cases.filter((c) => c.error !== null);
+  if (failures.length) lines.push("", "Failed cases:", ...failures.map((c) => `  ${c.id}: ${c.error}`));
+  return lines.join("\n") + "\n";
+}
+
+/** One progress line per case, for logs: its scores or why it failed. */
+export function caseLine(c: StudyJson["cases"][number], index: number, total: number): string {
+  const head = `[${index + 1}/${total}] ${c.id}`;
+  if (c.error !== null) return `${head}: failed: ${c.error}`;
+  const gain = c.adapted && c.base && c.adapted.meanDice !== null && c.base.meanDice !== null ? ` (${formatGain(c.adapted.meanDice - c.base.meanDice)})` : "";
+  return `${head}: base ${formatDice(c.base?.meanDice)}${c.adapted ? `, ${c.adapter} ${formatDice(c.adapted.meanDice)}${gain}` : ""}`;
 }

@@ -1,23 +1,19 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadAdapter, type Adapter } from "../core/adapters";
+import { writeFile } from "node:fs/promises";
+import type { ParseArgsConfig } from "node:util";
+import type { Adapter } from "../core/adapters";
 import { readVolume, writeNifti } from "../core/io";
-import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
 import { CONVENTIONS, guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { voxelVolumeMl } from "../core/volume/affine";
 import { VolumeError, type Volume } from "../core/volume/types";
-import { createNodeRunner } from "../runtime/ort-node";
+import { modelDirOf, parse, parseThreads, readBytes, readModel, required, resolveAdapter, startRunner } from "./common";
 import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
+import { mergeCommand, studyCommand } from "./study";
 
-/** The package root is two levels above src/cli, wherever the checkout lives. */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, "public/models/siteseg-tissue");
+export { DEFAULT_MODEL_DIR, resolveAdapter } from "./common";
 
 const COMMON_OPTIONS = {
   image: { type: "string" },
@@ -37,28 +33,6 @@ const EVALUATE_OPTIONS = {
   holdout: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
-/**
- * Turns --adapter into tensors for the model: "none", a shipped adapter's name (the manifest's
- * list), or a folder holding adapter_config.json and adapter_model.safetensors.
- */
-export async function resolveAdapter(value: string | undefined, modelDir: string, manifest: Manifest): Promise<Adapter | null> {
-  if (value === undefined || value === "none") return null;
-  const shipped = manifest.adapters.shipped.find((a) => a.name === value);
-  const dir = shipped ? join(modelDir, shipped.path) : resolve(value);
-  const read = async (file: string) => {
-    try {
-      return new Uint8Array(await readFile(join(dir, file)));
-    } catch {
-      const names = manifest.adapters.shipped.map((a) => a.name).join(", ") || "none";
-      throw new UsageError(`--adapter ${value}: neither a shipped adapter (${names}) nor a folder with ${file}`);
-    }
-  };
-  const [config, weights] = await Promise.all([read("adapter_config.json"), read("adapter_model.safetensors")]);
-  return loadAdapter(shipped?.name ?? basename(dir), config, weights, manifest);
-}
-
-const modelDirOf = (option: string | undefined) => resolve(option ?? DEFAULT_MODEL_DIR);
-
 /** The training slices an adapter records, to score only the others (--holdout NAME|PATH). */
 function holdoutOf(adapter: Adapter | null): Holdout {
   const t = adapter?.config.training_slices as Partial<Holdout> | undefined;
@@ -68,43 +42,9 @@ function holdoutOf(adapter: Adapter | null): Holdout {
   return { axis: t.axis, indices: t.indices, gap: t.gap };
 }
 
-function parse<O extends ParseArgsConfig["options"]>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    // node's messages run on with advice about "--"; the first sentence is the useful part
-    throw new UsageError((e as Error).message.split(/\.\s/)[0]);
-  }
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
-  return value;
-}
-
-function parseThreads(value: string | undefined): number {
-  if (value === undefined) return Math.max(1, Math.min(4, availableParallelism()));
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive whole number, got "${value}"`);
-  return n;
-}
-
 function parseOutPath(value: string | undefined): string | undefined {
   if (value !== undefined && !/\.nii(\.gz)?$/i.test(value)) throw new UsageError(`--out must end in .nii or .nii.gz, got "${value}"`);
   return value;
-}
-
-/** A fresh ArrayBuffer-backed view: readers may build DataViews over `.buffer` from offset 0. */
-function ownBytes(buf: Buffer): Uint8Array {
-  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : Uint8Array.from(buf);
-}
-
-async function readBytes(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return ownBytes(await readFile(path));
-  } catch (e) {
-    throw describeFsError(e, `read ${what} ${path}`) ?? e;
-  }
 }
 
 /** Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. */
@@ -117,10 +57,6 @@ async function readScan(path: string, what: string): Promise<Volume> {
     if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
     throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
-}
-
-async function readModel(dir: string): Promise<LoadedModel> {
-  return loadModel((p) => readBytes(join(dir, p), "model file"));
 }
 
 async function writeLabels(path: string, labels: Volume, manifest: Manifest): Promise<void> {
@@ -147,11 +83,10 @@ async function runSegmentation(opts: { image: string; model?: string; adapter?: 
   // the user's own files first: their mistakes are the likelier ones
   const scan = await readScan(opts.image, "image");
   await extraRead?.();
-  const { manifest, onnx } = await readModel(modelDir);
+  const model = await readModel(modelDir);
+  const { manifest } = model;
   const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
-  const runner = await createNodeRunner(onnx, threads).catch((e: unknown) => {
-    throw new RuntimeError(`onnxruntime cannot load ${join(modelDir, manifest.files.model.path)}: ${(e as Error).message}`);
-  });
+  const runner = await startRunner(modelDir, model, threads);
   const readMs = performance.now() - t0;
   try {
     const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds });
@@ -265,16 +200,21 @@ function help(text: string): number {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { segment: segmentCommand, evaluate: evaluateCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  segment: segmentCommand,
+  evaluate: evaluateCommand,
+  study: studyCommand,
+  merge: mergeCommand,
+};
 
 /** Runs one command line; returns the exit code. Known errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw new UsageError("missing command (segment or evaluate)");
+    if (command === undefined) throw new UsageError("missing command (segment, evaluate, study or merge)");
     if (command === "--help" || command === "-h" || command === "help") return help(MAIN_HELP);
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command "${command}" (expected segment or evaluate)`);
+    if (!run) throw new UsageError(`unknown command "${command}" (expected segment, evaluate, study or merge)`);
     return await run(rest);
   } catch (e) {
     const { code, message, known } = classify(e);

@@ -43,3 +43,59 @@ export function DiceTable({ evaluation, classes, voxelMl }: { evaluation: Evalua
     </table>
   );
 }
+
+const delta = (a: number | null | undefined, b: number | null | undefined) => {
+  if (a === null || a === undefined || b === null || b === undefined) return "—";
+  const d = b - a;
+  return `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}`;
+};
+const deltaTone = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null || Math.abs(b - a) < 0.0005 ? "text-slate-400" : b > a ? "text-emerald-300" : "text-red-300";
+
+/** Dice per class for the base and an adapter on the same scan, with the difference. */
+export function CompareDiceTable({ base, adapted, adapter, classes, voxelMl }: { base: Evaluation; adapted: Evaluation; adapter: string; classes: { index: number; name: string; color: [number, number, number] }[]; voxelMl: number }) {
+  const fg = classes.filter((c) => c.index !== 0);
+  const row = (a: number | null | undefined, b: number | null | undefined) => (
+    <>
+      <td className="py-1.5 pr-2 text-right text-slate-100">{dice(a)}</td>
+      <td className="py-1.5 pr-2 text-right text-slate-100">{dice(b)}</td>
+      <td className={`py-1.5 pr-2 text-right ${deltaTone(a, b)}`}>{delta(a, b)}</td>
+    </>
+  );
+  return (
+    <table aria-label="Dice" className="w-full border-collapse text-xs tabular-nums">
+      <thead>
+        <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+          <th scope="col" className="py-1.5 pr-2 font-medium">Class</th>
+          <th scope="col" className="py-1.5 pr-2 text-right font-medium">Base</th>
+          <th scope="col" className="max-w-[6rem] truncate py-1.5 pr-2 text-right font-medium normal-case" title={`Base + ${adapter}`}>
+            + {adapter}
+          </th>
+          <th scope="col" className="py-1.5 pr-2 text-right font-medium">Δ</th>
+          <th scope="col" className="py-1.5 text-right font-medium">Ref. mL</th>
+        </tr>
+      </thead>
+      <tbody>
+        {fg.map((c) => (
+          <tr key={c.index} className="border-b border-slate-800/70">
+            <th scope="row" className="py-1.5 pr-2 text-left font-medium text-slate-200">
+              <span className="inline-flex items-center gap-1.5">
+                <Swatch rgb={c.color} />
+                {c.name}
+              </span>
+            </th>
+            {row(base.dice[c.name], adapted.dice[c.name])}
+            <td className="py-1.5 text-right text-slate-400">{mL(base.counts[c.index]?.reference, voxelMl)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr className="font-semibold">
+          <th scope="row" className="py-1.5 pr-2 text-left text-slate-200">Mean</th>
+          {row(base.meanDice, adapted.meanDice)}
+          <td className="py-1.5" />
+        </tr>
+      </tfoot>
+    </table>
+  );
+}

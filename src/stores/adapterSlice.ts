@@ -1,5 +1,6 @@
 import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
 import type { Manifest } from "../core/manifest";
+import { resultKey } from "./jobSlice";
 import { message, type Slice } from "./types";
 
 export interface AdapterEntry {
@@ -42,9 +43,15 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
   adapterError: null,
   selectAdapter: async (name) => {
     const { manifest, models, modelId } = get();
-    if (name === null || !manifest) return set({ adapter: null, adapterError: null });
+    if (name === null || !manifest) {
+      set({ adapter: null, adapterError: null });
+      return get().showResult(resultKey(null)); // a kept result of the base shows at once
+    }
     const fromFile = get().fileAdapters.find((a) => a.name === name);
-    if (fromFile) return set({ adapter: fromFile.adapter, adapterError: null });
+    if (fromFile) {
+      set({ adapter: fromFile.adapter, adapterError: null });
+      return get().showResult(resultKey(name));
+    }
     const shipped = manifest.adapters.shipped.find((a) => a.name === name);
     const base = models.find((m) => m.id === modelId)?.baseUrl;
     if (!shipped || !base) return;
@@ -54,6 +61,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
       const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
       if (get().manifest !== manifest) return; // the model changed meanwhile
       set({ adapter: loadAdapter(name, config, weights, manifest), adapterError: null, adapterStatus: "idle" });
+      get().showResult(resultKey(name));
     } catch (e) {
       // The previous adapter (or the base) stays selected.
       set({ adapterError: `Adapter ${name} could not be used: ${message(e)}`, adapterStatus: "idle" });

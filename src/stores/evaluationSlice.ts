@@ -2,52 +2,86 @@ import { readVolume } from "../core/io";
 import { guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
 import { evaluate, type Evaluation } from "../core/metrics/evaluate";
 import type { Volume } from "../core/volume/types";
+import type { ResultKey, SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
 
 export interface EvaluationSlice {
   reference: { name: string; volume: Volume; values: number[] } | null;
   convention: ConventionId;
   conventionGuessed: boolean;
+  /** Dice of the shown result. */
   evaluation: Evaluation | null;
+  /** Dice of every kept result (base and adapters), for the comparison. */
+  evaluations: Record<ResultKey, Evaluation>;
   evaluationError: string | null;
   openReference: (name: string, bytes: Uint8Array) => void;
+  /** A reference already read (a sample site's label). */
+  setReference: (name: string, volume: Volume, convention?: ConventionId) => void;
   setConvention: (c: ConventionId) => void;
   clearReference: () => void;
   recomputeEvaluation: () => void;
 }
 
-export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => ({
-  reference: null,
-  convention: "tissue",
-  conventionGuessed: false,
-  evaluation: null,
-  evaluationError: null,
-  openReference: (name, bytes) => {
-    let volume: Volume;
-    try {
-      volume = readVolume(bytes, name);
-    } catch (e) {
-      set({ evaluationError: message(e) });
-      return;
-    }
-    const values = labelValues(volume.data);
-    const K = get().manifest?.classes.length ?? 4;
-    set({ reference: { name, volume, values }, convention: guessConvention(values, K), conventionGuessed: true, evaluationError: null });
-    get().recomputeEvaluation();
-  },
-  setConvention: (convention) => {
-    set({ convention, conventionGuessed: false });
-    get().recomputeEvaluation();
-  },
-  clearReference: () => set({ reference: null, evaluation: null, evaluationError: null }),
-  recomputeEvaluation: () => {
-    const { reference, result, manifest, convention } = get();
-    if (!reference || !result || !manifest) return set({ evaluation: null });
-    try {
+export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
+  // Scores are cached per result for one (reference, convention, axis): switching the shown
+  // result or adding one never re-scores the others.
+  let cache = new WeakMap<SegmentationResult, Evaluation>();
+  let cacheFor = "";
+  let referenceId = 0;
+
+  return {
+    reference: null,
+    convention: "tissue",
+    conventionGuessed: false,
+    evaluation: null,
+    evaluations: {},
+    evaluationError: null,
+    openReference: (name, bytes) => {
+      let volume: Volume;
+      try {
+        volume = readVolume(bytes, name);
+      } catch (e) {
+        set({ evaluationError: message(e) });
+        return;
+      }
+      get().setReference(name, volume);
+    },
+    setReference: (name, volume, convention) => {
+      const values = labelValues(volume.data);
+      const K = get().manifest?.classes.length ?? 4;
+      referenceId++;
+      set({ reference: { name, volume, values }, convention: convention ?? guessConvention(values, K), conventionGuessed: !convention, evaluationError: null });
+      get().recomputeEvaluation();
+    },
+    setConvention: (convention) => {
+      set({ convention, conventionGuessed: false });
+      get().recomputeEvaluation();
+    },
+    clearReference: () => {
+      referenceId++;
+      set({ reference: null, evaluation: null, evaluations: {}, evaluationError: null });
+    },
+    recomputeEvaluation: () => {
+      const { reference, result, results, manifest, convention } = get();
+      if (!reference || !manifest) return set({ evaluation: null, evaluations: {} });
       const axis = get().perSliceAxis();
-      set({ evaluation: evaluate(result.labels, reference.volume, convention, manifest.classes.map((c) => c.name), axis), evaluationError: null });
-    } catch (e) {
-      set({ evaluation: null, evaluationError: message(e) });
-    }
-  },
-});
+      const key = `${referenceId}|${convention}|${axis}`;
+      if (key !== cacheFor) {
+        cache = new WeakMap();
+        cacheFor = key;
+      }
+      const names = manifest.classes.map((c) => c.name);
+      const evaluations: Record<ResultKey, Evaluation> = {};
+      try {
+        for (const [k, r] of Object.entries(results)) {
+          let ev = cache.get(r);
+          if (!ev) cache.set(r, (ev = evaluate(r.labels, reference.volume, convention, names, axis)));
+          evaluations[k] = ev;
+        }
+        set({ evaluations, evaluation: result ? (cache.get(result) ?? null) : null, evaluationError: null });
+      } catch (e) {
+        set({ evaluation: null, evaluations: {}, evaluationError: message(e) });
+      }
+    },
+  };
+};

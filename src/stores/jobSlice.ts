@@ -6,6 +6,8 @@ export interface JobState {
   done: number;
   total: number;
   error: string | null;
+  /** What the run in flight computes: "base" or an adapter's name (shown beside the progress). */
+  running?: string;
 }
 
 export interface SegmentationResult extends SegmentResult {
@@ -18,48 +20,96 @@ export interface SegmentationResult extends SegmentResult {
   sessionId: string;
 }
 
+/** Results are kept per adapter for the open scan; this names one ("base" = no adapter). */
+export type ResultKey = string;
+export const resultKey = (adapter: string | null): ResultKey => (adapter === null ? "base" : `adapter:${adapter}`);
+
 export interface JobSlice {
   job: JobState;
+  /** Every result for the open scan and model, by adapter: running another never re-runs these. */
+  results: Record<ResultKey, SegmentationResult>;
+  /** The result the viewer and the Dice table show. */
   result: SegmentationResult | null;
+  /** Base vs an adapter, side by side in the Dice table and chart, toggled in the viewer. */
+  compare: { adapter: string } | null;
   /** Aborts the run in flight. */
   abort: AbortController | null;
   runSegmentation: () => Promise<void>;
+  /** Runs what is missing of base and the selected adapter, then shows them compared. */
+  runComparison: () => Promise<void>;
+  /** Shows a kept result (compare toggle, adapter select); no-op when there is none. */
+  showResult: (key: ResultKey) => void;
+  leaveComparison: () => void;
+  /** Drops every kept result (a new scan or model). */
+  clearResults: () => void;
   cancelSegmentation: () => void;
 }
 
-export const createJobSlice: Slice<JobSlice> = (set, get) => ({
-  job: { status: "idle", done: 0, total: 0, error: null },
-  result: null,
-  abort: null,
-  runSegmentation: async () => {
-    const { scan, manifest, client, adapter } = get();
-    if (!scan || !manifest) return;
-    get().cancelSegmentation(); // a new run replaces one in flight
+export const createJobSlice: Slice<JobSlice> = (set, get) => {
+  /** One run with the given adapter (null = base); resolves to its result or null if it did not finish. */
+  async function run(adapterName: string | null): Promise<SegmentationResult | null> {
+    const { scan, manifest, client } = get();
+    const adapter = adapterName === null ? null : get().adapter;
+    if (!scan || !manifest || (adapterName !== null && adapter?.name !== adapterName)) return null;
     const abort = new AbortController();
-    set({ abort, job: { status: "running", done: 0, total: 0, error: null } });
+    const running = adapterName ?? "base";
+    set({ abort, job: { status: "running", done: 0, total: 0, error: null, running } });
     try {
-      const result = await client.segment(scan.volume, {
+      const out = await client.segment(scan.volume, {
         signal: abort.signal,
         adapterFeeds: adapter?.feeds,
-        onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null } }),
+        onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running } }),
       });
-      if (get().abort !== abort) return;
-      set({
-        abort: null,
-        job: { ...get().job, status: "done" },
-        result: { ...result, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: adapter?.name ?? null },
-      });
+      if (get().abort !== abort) return null;
+      const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: adapter?.name ?? null };
+      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [resultKey(result.adapter)]: result }, result });
       get().recomputeEvaluation();
+      return result;
     } catch (e) {
-      if (get().abort !== abort) return;
+      if (get().abort !== abort) return null;
       // The previous mask and Dice stay: only this run failed.
       set({ abort: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e) } });
+      return null;
     }
-  },
-  cancelSegmentation: () => {
-    const { abort } = get();
-    if (!abort) return;
-    set({ abort: null, job: { ...get().job, status: "cancelled", error: null } });
-    abort.abort();
-  },
-});
+  }
+
+  return {
+    job: { status: "idle", done: 0, total: 0, error: null },
+    results: {},
+    result: null,
+    compare: null,
+    abort: null,
+    runSegmentation: async () => {
+      get().cancelSegmentation(); // a new run replaces one in flight
+      const name = get().adapter?.name ?? null;
+      // A comparison stays open while its own adapter (or the base) is re-run.
+      if (get().compare && name !== null && name !== get().compare?.adapter) set({ compare: null });
+      await run(name);
+    },
+    runComparison: async () => {
+      const adapter = get().adapter?.name;
+      if (!adapter) return;
+      get().cancelSegmentation();
+      set({ compare: { adapter } });
+      for (const name of [null, adapter]) {
+        if (get().results[resultKey(name)]) continue;
+        if (!(await run(name)) || get().compare?.adapter !== adapter) return;
+      }
+      get().showResult(resultKey(adapter));
+    },
+    showResult: (key) => {
+      const kept = get().results[key];
+      if (!kept || kept === get().result) return;
+      set({ result: kept });
+      get().recomputeEvaluation();
+    },
+    leaveComparison: () => set({ compare: null }),
+    clearResults: () => set({ results: {}, result: null, compare: null }),
+    cancelSegmentation: () => {
+      const { abort } = get();
+      if (!abort) return;
+      set({ abort: null, job: { ...get().job, status: "cancelled", error: null } });
+      abort.abort();
+    },
+  };
+};

@@ -59,6 +59,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
     get().cancelSegmentation();
     // Adapters belong to a base: switching model drops the selected one.
     const reset = get().modelId !== id ? { adapter: null, fileAdapters: [], adapterError: null } : {};
+    if (get().modelId !== id) get().clearResults(); // another model's masks are not this one's
     set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, ...reset });
     try {
       const { manifest, backend } = await get().client.load(entry.baseUrl, get().backendPreference);

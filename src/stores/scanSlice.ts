@@ -6,19 +6,21 @@ export interface LoadedScan {
   name: string;
   /** Read once by core/io: the viewer, the pipeline, the Dice and exports all use this affine. */
   volume: Volume;
+  /** Set when the scan is a built-in sample site. */
+  sample?: { id: string; name: string; synthetic: boolean };
 }
 
 export interface ScanSlice {
   scan: LoadedScan | null;
   scanError: string | null;
-  openScan: (name: string, bytes: Uint8Array) => void;
+  openScan: (name: string, bytes: Uint8Array, sample?: LoadedScan["sample"]) => void;
   dismissScanError: () => void;
 }
 
 export const createScanSlice: Slice<ScanSlice> = (set, get) => ({
   scan: null,
   scanError: null,
-  openScan: (name, bytes) => {
+  openScan: (name, bytes, sample) => {
     let volume: Volume;
     try {
       volume = readVolume(bytes, name);
@@ -28,7 +30,8 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => ({
       return;
     }
     get().cancelSegmentation();
-    set({ scan: { name, volume }, scanError: null, result: null, job: { status: "idle", done: 0, total: 0, error: null } });
+    set({ scan: { name, volume, sample }, scanError: null, job: { status: "idle", done: 0, total: 0, error: null } });
+    get().clearResults();
     get().clearReference();
   },
   dismissScanError: () => set({ scanError: null }),

@@ -3,10 +3,11 @@ import { createAdapterSlice, type AdapterSlice } from "./adapterSlice";
 import { createEvaluationSlice, type EvaluationSlice } from "./evaluationSlice";
 import { createJobSlice, type JobSlice } from "./jobSlice";
 import { createModelSlice, type ModelSlice } from "./modelSlice";
+import { createSamplesSlice, type SamplesSlice } from "./samplesSlice";
 import { createScanSlice, type ScanSlice } from "./scanSlice";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
 
-export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
@@ -16,6 +17,7 @@ export const useApp = create<AppState>()((...a) => ({
   ...createJobSlice(...a),
   ...createEvaluationSlice(...a),
   ...createViewSlice(...a),
+  ...createSamplesSlice(...a),
 }));
 
 const initial = useApp.getState();

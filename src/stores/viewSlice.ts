@@ -10,6 +10,8 @@ export interface ViewSlice {
   viewMode: ViewMode;
   opacity: number;
   hiddenClasses: number[];
+  /** Compare view: draw the voxels where base and adapter disagree. */
+  showDisagreement: boolean;
   /** What the cursor points at, as niivue reports it. */
   location: string;
   /** A slice the viewer should move to (voxel axis of the scan, index); nonce makes repeats count. */
@@ -17,6 +19,7 @@ export interface ViewSlice {
   setViewMode: (m: ViewMode) => void;
   setOpacity: (o: number) => void;
   toggleClass: (index: number) => void;
+  setShowDisagreement: (on: boolean) => void;
   setLocation: (s: string) => void;
   jumpToSlice: (index: number) => void;
   /** The scan's voxel axis that the current view slices along. */
@@ -27,6 +30,7 @@ export const createViewSlice: Slice<ViewSlice> = (set, get) => ({
   viewMode: "multiplanar",
   opacity: 0.5,
   hiddenClasses: [],
+  showDisagreement: true,
   location: "",
   jump: null,
   setViewMode: (viewMode) => {
@@ -37,6 +41,7 @@ export const createViewSlice: Slice<ViewSlice> = (set, get) => ({
   setOpacity: (opacity) => set({ opacity }),
   toggleClass: (index) =>
     set({ hiddenClasses: get().hiddenClasses.includes(index) ? get().hiddenClasses.filter((i) => i !== index) : [...get().hiddenClasses, index] }),
+  setShowDisagreement: (showDisagreement) => set({ showDisagreement }),
   setLocation: (location) => set({ location }),
   jumpToSlice: (index) => set({ jump: { axis: get().perSliceAxis(), index, nonce: (get().jump?.nonce ?? 0) + 1 } }),
   perSliceAxis: () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyConvention, FREESURFER_TISSUE, GIF_TISSUE, guessConvention } from "./conventions";
 import { diceByClass, meanDice, perSliceDice } from "./dice";
+import { disagreement } from "./compare";
 import { evaluate, ReferenceMismatchError } from "./evaluate";
 import type { Mat4 } from "../volume/types";
 
@@ -103,5 +104,22 @@ describe("GIF convention", () => {
     // Only a few values in 101-208 (e.g. a partial relabelling) is not enough for GIF.
     expect(guessConvention([0, 2, 3, 4, 41, 42, 43, 101, 102], 4)).toBe("freesurfer");
     expect(guessConvention([0, 1, 2, 3], 4)).toBe("tissue");
+  });
+});
+
+describe("disagreement between two masks", () => {
+  const affine: Mat4 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  it("marks the voxels whose classes differ, and counts them against the union of foreground", () => {
+    const a = { dims: [4, 1, 1] as [number, number, number], affine, data: Uint8Array.from([0, 1, 2, 3]) };
+    const b = { dims: [4, 1, 1] as [number, number, number], affine, data: Uint8Array.from([0, 1, 3, 0]) };
+    const d = disagreement(a, b);
+    expect(Array.from(d.volume.data)).toEqual([0, 0, 1, 1]);
+    expect(d.voxels).toBe(2);
+    expect(d.foreground).toBe(3);
+    expect(d.volume.affine).toBe(affine);
+  });
+  it("refuses masks on different grids", () => {
+    const a = { dims: [2, 1, 1] as [number, number, number], affine, data: new Uint8Array(2) };
+    expect(() => disagreement(a, { ...a, dims: [1, 2, 1] })).toThrow(/different grids/);
   });
 });

@@ -5,7 +5,8 @@ import { Panel } from "../../components/Panel";
 import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
-import { DiceTable } from "../../components/DiceTable";
+import { CompareDiceTable, DiceTable } from "../../components/DiceTable";
+import { resultKey } from "../../stores/jobSlice";
 import { PerSliceChart } from "./PerSliceChart";
 
 const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
@@ -29,7 +30,11 @@ export function EvaluationPanel() {
   const hasResult = useApp((s) => s.result !== null);
   const manifest = useApp((s) => s.manifest);
   const result = useApp((s) => s.result);
+  const compare = useApp((s) => s.compare);
+  const evaluations = useApp((s) => s.evaluations);
   const { setConvention, clearReference } = useApp.getState();
+  const base = compare ? evaluations[resultKey(null)] : undefined;
+  const adapted = compare ? evaluations[resultKey(compare.adapter)] : undefined;
 
   const voxelMl = result ? voxelVolumeMl(result.labels.affine) : 0;
 
@@ -69,7 +74,11 @@ export function EvaluationPanel() {
       {evaluation && manifest && (
         <>
           {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}
-          <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMl={voxelMl} />
+          {compare && base && adapted ? (
+            <CompareDiceTable base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
+          ) : (
+            <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMl={voxelMl} />
+          )}
           <PerSliceChart />
         </>
       )}

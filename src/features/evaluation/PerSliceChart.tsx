@@ -1,4 +1,5 @@
 import { SliceChart } from "../../components/SliceChart";
+import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
 import type { ViewMode } from "../../stores/viewSlice";
 
@@ -10,7 +11,18 @@ export function PerSliceChart() {
   const viewMode = useApp((s) => s.viewMode);
   const jump = useApp((s) => s.jump);
   const jumpToSlice = useApp((s) => s.jumpToSlice);
+  const compare = useApp((s) => s.compare);
+  const evaluations = useApp((s) => s.evaluations);
   if (!evaluation) return null;
+  const base = compare && evaluations[resultKey(null)];
+  const adapted = compare && evaluations[resultKey(compare.adapter)];
+  const series =
+    compare && base && adapted && base.perSlice.axis === evaluation.perSlice.axis && adapted.perSlice.axis === evaluation.perSlice.axis
+      ? [
+          { name: "Base", values: base.perSlice.values, color: "rgb(148 163 184)" },
+          { name: `Base + ${compare.adapter}`, values: adapted.perSlice.values, color: "rgb(232 121 249)" },
+        ]
+      : undefined;
   const { axis, values } = evaluation.perSlice;
   const selected = jump && jump.axis === axis ? jump.index : null;
   return (
@@ -20,6 +32,7 @@ export function PerSliceChart() {
       selected={selected}
       onSelect={jumpToSlice}
       caption={`along ${PLANE[viewMode]} slices (voxel axis ${"ijk"[axis]})`}
+      series={series}
     />
   );
 }

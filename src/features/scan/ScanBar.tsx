@@ -4,6 +4,7 @@ import { voxelSizes } from "../../core/volume/affine";
 import { orientationCode } from "../../core/volume/grid";
 import { useApp } from "../../stores/store";
 import { openScanFile, SCAN_ACCEPT } from "./readFile";
+import { SampleMenu } from "./SampleMenu";
 
 const fmt = (n: number) => (Math.abs(n - Math.round(n)) < 0.005 ? String(Math.round(n)) : n.toFixed(2));
 
@@ -13,8 +14,15 @@ export function ScanBar() {
   return (
     <div className="flex min-w-0 flex-wrap items-center gap-3">
       <FileButton label="Open scan" accept={SCAN_ACCEPT} onFile={openScanFile} primary />
+      <SampleMenu />
       {scan ? (
         <p className="flex min-w-0 flex-wrap items-baseline gap-x-3 gap-y-0.5 text-sm">
+          {scan.sample && (
+            <span aria-label="Sample site" className="flex items-center gap-1.5 text-xs text-slate-300">
+              Sample: {scan.sample.name}
+              {scan.sample.synthetic && <span className="rounded bg-violet-500/20 px-1.5 text-[10px] font-semibold uppercase tracking-wide text-violet-300">synthetic</span>}
+            </span>
+          )}
           <span className="truncate font-medium text-slate-100" title={scan.name}>
             {scan.name}
           </span>
@@ -23,7 +31,7 @@ export function ScanBar() {
           </span>
         </p>
       ) : (
-        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file anywhere, or use Open scan.</p>
+        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file anywhere, use Open scan, or try a built-in sample.</p>
       )}
     </div>
   );

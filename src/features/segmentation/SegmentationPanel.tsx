@@ -27,7 +27,9 @@ export function SegmentationPanel() {
   const hasScan = useApp((s) => s.scan !== null);
   const job = useApp((s) => s.job);
   const result = useApp((s) => s.result);
-  const { selectModel, setBackendPreference, runSegmentation, cancelSegmentation } = useApp.getState();
+  const adapterName = useApp((s) => s.adapter?.name ?? null);
+  const compare = useApp((s) => s.compare);
+  const { selectModel, setBackendPreference, runSegmentation, runComparison, cancelSegmentation } = useApp.getState();
 
   const running = job.status === "running";
   const canRun = hasScan && modelStatus === "ready" && !running;
@@ -45,7 +47,8 @@ export function SegmentationPanel() {
             : "No model selected";
 
   let statusText: string;
-  if (running) statusText = job.total > 0 ? "Segmenting…" : "Starting…";
+  const with_ = job.running && job.running !== "base" ? ` with ${job.running}` : " with the base model";
+  if (running) statusText = job.total > 0 ? `Segmenting${with_}…` : `Starting${with_}…`;
   else if (job.status === "cancelled") statusText = "Cancelled";
   else if (job.status === "done" && result) statusText = `Done in ${seconds(result.ms.total)}`;
   else if (job.status === "error") statusText = "Failed";
@@ -113,6 +116,14 @@ export function SegmentationPanel() {
           Cancel
         </Button>
       </div>
+      <Button
+        className="w-full"
+        disabled={!canRun || !adapterName}
+        title={adapterName ? undefined : "Choose an adapter above to compare it with the base model"}
+        onClick={() => void runComparison()}
+      >
+        {adapterName ? (compare?.adapter === adapterName ? `Comparing base and ${adapterName}` : `Compare base and ${adapterName}`) : "Compare base and adapter"}
+      </Button>
       <ProgressBar label="Segmentation progress" value={job.done} max={job.total} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
       <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>
         {statusText}

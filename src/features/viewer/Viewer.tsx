@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Alert } from "../../components/Alert";
+import { disagreement } from "../../core/metrics/compare";
+import { voxelVolumeMl } from "../../core/volume/affine";
+import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
 import type { ViewMode } from "../../stores/viewSlice";
 import { NiivueController, type MaskClass } from "./niivueController";
@@ -36,6 +39,12 @@ export function Viewer() {
   const jump = useApp((s) => s.jump);
   const location = useApp((s) => s.location);
   const setViewMode = useApp((s) => s.setViewMode);
+  const compare = useApp((s) => s.compare);
+  const results = useApp((s) => s.results);
+  const showDisagreement = useApp((s) => s.showDisagreement);
+  const pair = compare ? { base: results[resultKey(null)], adapted: results[resultKey(compare.adapter)] } : null;
+  const comparing = pair?.base && pair.adapted ? { base: pair.base, adapted: pair.adapted } : null;
+  const diff = useMemo(() => (comparing ? disagreement(comparing.base.labels, comparing.adapted.labels) : null), [comparing?.base, comparing?.adapted]); // eslint-disable-line react-hooks/exhaustive-deps
   const [viewerError, setViewerError] = useState<string | null>(null);
   const [windowRange, setWindowRange] = useState<{ min: number; max: number } | null>(null);
   const [voxel, setVoxel] = useState<[number, number, number] | null>(null);
@@ -135,6 +144,9 @@ export function Viewer() {
     void ctlRef.current?.setMask(result, result?.labels ?? null, classes);
   }, [result, manifest]);
 
+  useEffect(() => {
+    void ctlRef.current?.setDisagreement(diff && showDisagreement ? diff : null, diff && showDisagreement ? diff.volume : null);
+  }, [diff, showDisagreement, scan]);
   useEffect(() => ctlRef.current?.setHiddenClasses(hiddenClasses), [hiddenClasses]);
   useEffect(() => ctlRef.current?.setOpacity(opacity), [opacity]);
   useEffect(() => ctlRef.current?.setViewMode(viewMode), [viewMode]);
@@ -190,6 +202,9 @@ export function Viewer() {
           {sliceText}
         </p>
       </div>
+      {comparing && compare && diff && (
+        <CompareBar adapter={compare.adapter} shown={result === comparing.adapted ? "adapter" : result === comparing.base ? "base" : null} diff={diff} voxelMl={voxelVolumeMl(comparing.base.labels.affine)} />
+      )}
       {viewerError && (
         <div className="px-3 pt-2">
           <Alert title="Viewer problem" onDismiss={() => setViewerError(null)}>
@@ -215,6 +230,46 @@ export function Viewer() {
         </p>
         <span className="hidden shrink-0 text-slate-500 lg:inline">Scroll: slices · Arrow keys: move crosshair · Right-drag: window/level</span>
       </div>
+    </div>
+  );
+}
+
+/** Compare view: which mask is drawn (base or adapter), and the voxels where they disagree. */
+function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown: "base" | "adapter" | null; diff: { voxels: number; foreground: number }; voxelMl: number }) {
+  const showDisagreement = useApp((s) => s.showDisagreement);
+  const { showResult, setShowDisagreement, leaveComparison } = useApp.getState();
+  const button = (side: "base" | "adapter", label: string) => (
+    <button
+      type="button"
+      aria-pressed={shown === side}
+      onClick={() => showResult(resultKey(side === "base" ? null : adapter))}
+      className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
+        shown === side ? "bg-fuchsia-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
+      }`}
+    >
+      {label}
+    </button>
+  );
+  const share = diff.foreground ? (100 * diff.voxels) / diff.foreground : 0;
+  return (
+    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-fuchsia-950/30 px-3 py-2 text-xs text-slate-300">
+      <span className="font-semibold uppercase tracking-wide text-fuchsia-300">Compare</span>
+      <div role="group" aria-label="Mask shown" className="inline-flex overflow-hidden rounded-md border border-slate-700">
+        {button("base", "Base")}
+        {button("adapter", `Base + ${adapter}`)}
+      </div>
+      <label className="flex items-center gap-1.5">
+        <input type="checkbox" checked={showDisagreement} onChange={(e) => setShowDisagreement(e.target.checked)} className="accent-fuchsia-500" />
+        <span>
+          Disagreement <span className="inline-block h-2.5 w-2.5 rounded-sm bg-fuchsia-500 align-middle" aria-hidden="true" />
+        </span>
+      </label>
+      <p role="note" aria-label="Disagreement" className="tabular-nums text-slate-400">
+        {(diff.voxels * voxelMl).toFixed(1)} mL differ ({share.toFixed(1)}% of voxels either calls tissue)
+      </p>
+      <button type="button" onClick={leaveComparison} className="ml-auto text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
+        Close comparison
+      </button>
     </div>
   );
 }

@@ -39,6 +39,9 @@ export class NiivueController {
   private queue: Promise<unknown>;
   private scanImg: NVImage | null = null;
   private maskImg: NVImage | null = null;
+  /** Voxels where two masks disagree, drawn over the mask (compare view). */
+  private diffImg: NVImage | null = null;
+  private diffKey: object | null = null;
   private scanKey: object | null = null;
   private maskKey: object | null = null;
   private affine: Mat4 | null = null;
@@ -126,6 +129,30 @@ export class NiivueController {
     for (const v of [...this.nv.volumes].reverse()) this.nv.removeVolume(v);
     this.scanImg = null;
     this.maskImg = null;
+    this.diffImg = null;
+    this.diffKey = null;
+  }
+
+  /** Show (or remove, with null) the voxels where two masks disagree, in one colour over the mask. */
+  setDisagreement(key: object | null, diff: Volume | null): Promise<void> {
+    if (key === this.diffKey) return this.queue.then(() => undefined, () => undefined);
+    this.diffKey = key;
+    return this.run(() => {
+      if (this.diffImg) {
+        this.nv.removeVolume(this.diffImg);
+        this.diffImg = null;
+      }
+      if (!diff || !this.scanImg || key !== this.diffKey) return;
+      try {
+        const img = volumeImage(diff, { name: "siteseg-disagreement" });
+        img.setColormapLabel({ R: [0, 255], G: [0, 0], B: [0, 255], A: [0, 255], I: [0, 1], labels: ["", "disagree"] });
+        this.nv.addVolume(img);
+        this.diffImg = img;
+        this.nv.updateGLVolume();
+      } catch (e) {
+        this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
+      }
+    });
   }
 
   /** Show (or replace, or remove with null) the segmentation mask over the scan. */
@@ -146,6 +173,11 @@ export class NiivueController {
         img.opacity = this.opacity;
         this.nv.addVolume(img);
         this.maskImg = img;
+        if (this.diffImg) {
+          // keep the disagreement on top of the new mask
+          this.nv.removeVolume(this.diffImg);
+          this.nv.addVolume(this.diffImg);
+        }
         this.nv.updateGLVolume();
       } catch (e) {
         this.events.onError(`The mask could not be shown: ${describe(e)}`);

@@ -1,0 +1,58 @@
+import { expect, openApp, pixelStats, screenshot, shippedClasses, test } from "./fixtures";
+
+const MAGENTA: [number, number, number] = [255, 0, 255];
+
+test("open a sample site, compare base and its adapter: two masks, two Dice columns, two curves", async ({ page }) => {
+  await openApp(page);
+  await page.getByRole("button", { name: "Open sample" }).click();
+  const menu = page.getByRole("menu", { name: "Sample sites" });
+  await expect(menu.getByRole("menuitem")).toHaveCount(4);
+  await expect(menu.getByRole("menuitem", { name: /synthetic/i })).toHaveCount(2);
+  await screenshot(page, "sample-menu");
+  await menu.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
+
+  // The sample brings its scan, its reference label (convention set) and its adapter.
+  await expect(page.getByLabel("Sample site")).toContainText("FreeSurfer T1");
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+  await expect(page.getByText(/Reference: aparc\.a2009s\+aseg\.mgz/)).toBeVisible();
+  await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("niivue-t1");
+
+  await page.getByRole("button", { name: "Compare base and niivue-t1" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 300_000 });
+  const shown = page.getByRole("group", { name: "Mask shown" });
+  await expect(shown.getByRole("button", { name: "Base + niivue-t1" })).toHaveAttribute("aria-pressed", "true");
+
+  // Two Dice columns and the difference.
+  const table = page.getByRole("table", { name: "Dice" });
+  await expect(table.getByRole("columnheader")).toHaveText(["Class", "Base", "+ niivue-t1", "Δ", "Ref. mL"]);
+  const mean = (await table.getByRole("row", { name: /^Mean/ }).textContent()) ?? "";
+  const [base, adapted] = [...mean.matchAll(/\d\.\d{3}/g)].map((m) => Number(m[0]));
+  console.log(`niivue-t1 sample: base ${base}, adapter ${adapted} (${mean})`);
+  expect(base).toBeGreaterThan(0.8);
+  expect(adapted).toBeGreaterThan(base);
+
+  // Two curves in the per-slice chart; a click moves the viewer.
+  const chart = page.getByRole("group", { name: "Per-slice Dice" });
+  await expect(chart.locator("path[data-series]")).toHaveCount(2);
+  await expect(chart.getByRole("list", { name: "Curves" })).toContainText("Base + niivue-t1");
+
+  // The disagreement overlay is drawn; both masks are drawn in turn, and differ.
+  const canvas = page.getByLabel("Scan viewer");
+  await page.getByRole("button", { name: "Axial", exact: true }).click();
+  await expect(page.getByRole("note", { name: "Disagreement" })).toContainText(/[\d.]+ mL differ/);
+  await expect.poll(async () => (await pixelStats(page, canvas, [MAGENTA], 30)).near[0]).toBeGreaterThan(50);
+  await screenshot(page, "compare-view");
+  await page.getByRole("checkbox", { name: /Disagreement/ }).uncheck();
+  await expect.poll(async () => (await pixelStats(page, canvas, [MAGENTA], 30)).near[0]).toBeLessThan(20);
+  const colours = shippedClasses().filter((c) => c.index > 0).map((c) => c.color);
+  const adapterPixels = (await pixelStats(page, canvas, colours, 60)).near;
+  await shown.getByRole("button", { name: "Base", exact: true }).click();
+  await expect(shown.getByRole("button", { name: "Base", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(async () => (await pixelStats(page, canvas, colours, 60)).near.join()).not.toBe(adapterPixels.join());
+  expect(adapterPixels.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
+
+  // Choosing the base in the picker shows the kept base result, without running it again.
+  await page.getByLabel("Adapter", { exact: true }).selectOption({ label: "None (base)" });
+  await expect(page.getByRole("group", { name: "Segmentation result" }).getByLabel("Result adapter")).toHaveText("none (base)");
+  await expect(page.getByRole("progressbar", { name: "Segmentation progress" })).not.toHaveAttribute("aria-valuenow", "0");
+});

@@ -1,0 +1,104 @@
+/** What every command shares: option parsing, reading files and the model, starting onnxruntime-node. */
+import { readFile, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { loadAdapter, type Adapter } from "../core/adapters";
+import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import type { InferenceRunner } from "../core/pipeline/runner";
+import { createNodeRunner } from "../runtime/ort-node";
+import { describeFsError, RuntimeError, UsageError } from "./errors";
+
+/** The package root is two levels above src/cli, wherever the checkout lives. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, "public/models/siteseg-tissue");
+
+/**
+ * Turns --adapter into tensors for the model: "none", a shipped adapter's name (the manifest's
+ * list), or a folder holding adapter_config.json and adapter_model.safetensors.
+ */
+export async function resolveAdapter(value: string | undefined, modelDir: string, manifest: Manifest): Promise<Adapter | null> {
+  if (value === undefined || value === "none") return null;
+  const shipped = manifest.adapters.shipped.find((a) => a.name === value);
+  const dir = shipped ? join(modelDir, shipped.path) : resolve(value);
+  const read = async (file: string) => {
+    try {
+      return new Uint8Array(await readFile(join(dir, file)));
+    } catch {
+      const names = manifest.adapters.shipped.map((a) => a.name).join(", ") || "none";
+      throw new UsageError(`--adapter ${value}: neither a shipped adapter (${names}) nor a folder with ${file}`);
+    }
+  };
+  const [config, weights] = await Promise.all([read("adapter_config.json"), read("adapter_model.safetensors")]);
+  return loadAdapter(shipped?.name ?? basename(dir), config, weights, manifest);
+}
+
+export const modelDirOf = (option: string | undefined) => resolve(option ?? DEFAULT_MODEL_DIR);
+
+/** What parseArgs gives for these options (named, so that declarations can refer to it). */
+export type Parsed<O extends ParseArgsConfig["options"], P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>>;
+
+function parseWith<O extends ParseArgsConfig["options"], P extends boolean>(args: string[], options: O, allowPositionals: P): Parsed<O, P> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (e) {
+    // node's messages run on with advice about "--"; the first sentence is the useful part
+    throw new UsageError((e as Error).message.split(/\.\s/)[0]);
+  }
+}
+
+export function parse<O extends ParseArgsConfig["options"]>(args: string[], options: O): Parsed<O, false>["values"] {
+  return parseWith(args, options, false).values;
+}
+
+/** Options plus the bare arguments (files) of commands that take them. */
+export function parseWithFiles<O extends ParseArgsConfig["options"]>(args: string[], options: O): { values: Parsed<O, true>["values"]; files: string[] } {
+  const { values, positionals } = parseWith(args, options, true);
+  return { values, files: positionals };
+}
+
+export function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+export function parseThreads(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(4, availableParallelism()));
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+/** A fresh ArrayBuffer-backed view: readers may build DataViews over `.buffer` from offset 0. */
+export function ownBytes(buf: Buffer): Uint8Array {
+  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : Uint8Array.from(buf);
+}
+
+/** The file's bytes; a failure says "cannot read WHAT PATH: reason" (`what` may be empty). */
+export async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return ownBytes(await readFile(path));
+  } catch (e) {
+    throw describeFsError(e, `read ${what ? `${what} ` : ""}${path}`) ?? e;
+  }
+}
+
+export async function writeText(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (e) {
+    throw describeFsError(e, `write ${path}`) ?? e;
+  }
+}
+
+export async function readModel(dir: string): Promise<LoadedModel> {
+  return loadModel((p) => readBytes(join(dir, p), "model file"));
+}
+
+/** One onnxruntime-node session for the model; dispose it when done. */
+export async function startRunner(modelDir: string, { manifest, onnx }: LoadedModel, threads: number): Promise<InferenceRunner & { dispose(): Promise<void> }> {
+  return createNodeRunner(onnx, threads).catch((e: unknown) => {
+    throw new RuntimeError(`onnxruntime cannot load ${join(modelDir, manifest.files.model.path)}: ${(e as Error).message}`);
+  });
+}

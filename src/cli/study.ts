@@ -1,0 +1,166 @@
+/** siteseg study and siteseg merge: the site study of src/core/study on the disk, with onnxruntime-node. */
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { ParseArgsConfig } from "node:util";
+import type { Adapter } from "../core/adapters";
+import { segment } from "../core/pipeline/segment";
+import {
+  casesCsv, mergeStudies, pairFiles, parseCaseList, parseShard, runStudy, scoredClasses, shardCases, StudyError, studyCsv, studyJson,
+  type Shard, type StudyCase, type StudyJson,
+} from "../core/study";
+import { modelDirOf, ownBytes, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner, writeText } from "./common";
+import { describeFsError, RuntimeError, UsageError } from "./errors";
+import { caseLine, MERGE_HELP, STUDY_HELP, studyReport } from "./format";
+
+const OUTPUT_OPTIONS = {
+  json: { type: "string" },
+  csv: { type: "string" },
+  "cases-csv": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const STUDY_OPTIONS = {
+  ...OUTPUT_OPTIONS,
+  shard: { type: "string" },
+  model: { type: "string" },
+  threads: { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Every file under `root` as a '/'-separated relative path; symlinks followed (each folder once), hidden entries skipped. */
+async function walk(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (dir: string, rel: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const full = join(dir, e.name), path = rel ? `${rel}/${e.name}` : e.name;
+      const s = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
+      if (s?.isDirectory()) await visit(full, path);
+      else if (s?.isFile()) files.push(path);
+    }
+  };
+  await visit(root, "");
+  return files;
+}
+
+/** The cases of a list file or a folder, and the folder their relative paths are read from. */
+async function loadCases(input: string): Promise<{ cases: StudyCase[]; base: string; unpaired: string[] }> {
+  const info = await stat(input).catch((e: unknown) => {
+    throw describeFsError(e, `read ${input}`) ?? e;
+  });
+  if (info.isDirectory()) {
+    const { cases, unpaired } = pairFiles(await walk(input), basename(resolve(input)));
+    return { cases, base: input, unpaired };
+  }
+  if (!/\.csv$/i.test(input)) throw new UsageError(`study takes a case list (.csv) or a folder, got "${input}"`);
+  const text = new TextDecoder().decode(await readBytes(input, "case list"));
+  try {
+    return { cases: parseCaseList(text), base: dirname(input), unpaired: [] };
+  } catch (e) {
+    if (e instanceof StudyError) throw new RuntimeError(`${input}: ${e.message}`);
+    throw e;
+  }
+}
+
+function parseShardOption(value: string | undefined): Omit<Shard, "total"> | null {
+  if (value === undefined) return null;
+  try {
+    return parseShard(value);
+  } catch (e) {
+    throw new UsageError(`--shard: ${(e as Error).message}`);
+  }
+}
+
+/** Writes the files asked for and prints the table; 1 when no case could be scored. */
+async function report(doc: StudyJson, o: { json?: string; csv?: string; "cases-csv"?: string }): Promise<number> {
+  if (o.json) await writeText(o.json, JSON.stringify(doc, null, 1) + "\n");
+  if (o.csv) await writeText(o.csv, studyCsv(doc.table, doc.classes));
+  if (o["cases-csv"]) await writeText(o["cases-csv"], casesCsv(doc.cases, doc.classes));
+  process.stdout.write(studyReport(doc));
+  if (doc.cases.length && doc.cases.every((c) => c.error !== null)) {
+    log(`siteseg: none of the ${doc.cases.length} cases could be scored`);
+    return 1;
+  }
+  return 0;
+}
+
+export async function studyCommand(args: string[]): Promise<number> {
+  const { values: o, files } = parseWithFiles(args, STUDY_OPTIONS);
+  if (o.help) {
+    process.stdout.write(STUDY_HELP);
+    return 0;
+  }
+  if (files.length !== 1) throw new UsageError(files.length ? `study takes one case list or folder, got ${files.length}: ${files.join(" ")}` : "missing the case list (.csv) or folder to study");
+  const shard = parseShardOption(o.shard);
+  const threads = parseThreads(o.threads);
+  const modelDir = modelDirOf(o.model);
+  const { cases: all, base, unpaired } = await loadCases(files[0]);
+  if (unpaired.length) {
+    const shown = unpaired.slice(0, 10).join(", ");
+    log(`siteseg: ${unpaired.length} volume${unpaired.length === 1 ? "" : "s"} left unpaired: ${shown}${unpaired.length > 10 ? `, and ${unpaired.length - 10} more` : ""}`);
+  }
+  if (!all.length) throw new RuntimeError(`no cases in ${files[0]}: see siteseg study --help for how scans are paired with labels`);
+  const cases = shard ? shardCases(all, shard.index, shard.count) : all;
+  const model = await readModel(modelDir);
+  const { manifest } = model;
+  const classes = scoredClasses(manifest);
+  const shardInfo = shard ? { ...shard, total: all.length } : null;
+  if (!cases.length) {
+    log(`siteseg: shard ${shard?.index}/${shard?.count} has no cases (the study has ${all.length})`);
+    return report(studyJson(manifest, classes, [], shardInfo), o);
+  }
+
+  const runner = await startRunner(modelDir, model, threads);
+  try {
+    const adapterFor = async (site: string): Promise<Adapter | null> => {
+      const shipped = manifest.adapters.shipped.find((a) => a.site === site) ?? manifest.adapters.shipped.find((a) => a.name === site);
+      return shipped ? resolveAdapter(shipped.name, modelDir, manifest) : null;
+    };
+    const start = performance.now();
+    const results = await runStudy(
+      cases,
+      {
+        manifest,
+        // errors name the path as the case gives it (relative to the list or folder), as readVolume's do
+        readFile: (path) => readFile(resolve(base, path)).then(ownBytes, (e: unknown) => {
+          throw describeFsError(e, `read ${path}`) ?? e;
+        }),
+        segment: async (scan, adapter, onProgress, signal) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, onProgress, signal })).labels,
+        adapterFor,
+      },
+      { onCase: (c, i, n) => log(caseLine(c, i, n)) },
+    );
+    log(`siteseg: ${results.length} case${results.length === 1 ? "" : "s"} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    return await report(studyJson(manifest, classes, results, shardInfo), o);
+  } finally {
+    await runner.dispose();
+  }
+}
+
+export async function mergeCommand(args: string[]): Promise<number> {
+  const { values: o, files } = parseWithFiles(args, OUTPUT_OPTIONS);
+  if (o.help) {
+    process.stdout.write(MERGE_HELP);
+    return 0;
+  }
+  if (!files.length) throw new UsageError("missing the study JSON files to merge (written by siteseg study --shard I/N --json OUT)");
+  const docs = await Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(file, "utf8").catch((e: unknown) => {
+        throw describeFsError(e, `read ${file}`) ?? e;
+      });
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (e) {
+        throw new RuntimeError(`${file} is not JSON: ${(e as Error).message}`);
+      }
+    }),
+  );
+  return report(mergeStudies(docs, files), o);
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** public/samples/index.json: the built-in sample sites (a scan, its reference label, its adapter). */
+const SampleSite = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  name: z.string().min(1),
+  /** Made by the project's training code, not scanned: every place that shows it says so. */
+  synthetic: z.boolean(),
+  description: z.string(),
+  /** Paths relative to the index. */
+  image: z.string().min(1),
+  label: z.string().min(1),
+  convention: z.enum(["tissue", "freesurfer", "gif"]),
+  /** A shipped adapter of the default model (its manifest's adapters.shipped[].name). */
+  adapter: z.string().min(1),
+  licence: z.string().min(1),
+  source: z.string(),
+});
+
+const SampleIndex = z.object({ schemaVersion: z.literal(1), sites: z.array(SampleSite).min(1) });
+
+export type SampleSite = z.infer<typeof SampleSite>;
+
+export function parseSampleIndex(json: unknown): SampleSite[] {
+  const parsed = SampleIndex.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`samples/index.json: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data.sites;
+}
+
+/** How a sample is named wherever it is shown: synthetic ones say so. */
+export const sampleTitle = (s: Pick<SampleSite, "name" | "synthetic">) => (s.synthetic && !/synthetic/i.test(s.name) ? `${s.name} (synthetic)` : s.name);

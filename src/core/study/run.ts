@@ -1,0 +1,92 @@
+import type { Adapter } from "../adapters/adapter";
+import { readVolume } from "../io";
+import type { Manifest } from "../manifest/schema";
+import { guessConvention, labelValues } from "../metrics/conventions";
+import { alignReference, evaluate } from "../metrics/evaluate";
+import { CancelledError } from "../pipeline/runner";
+import type { Volume } from "../volume/types";
+import { byKey, type CaseResult, type Scores, type StudyCase } from "./types";
+
+/** What a study needs from its host: the app gives dropped files and its worker, the CLI the disk and onnxruntime-node. */
+export interface StudyDeps {
+  manifest: Manifest;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Class labels on the scan's own grid; `adapter` null is the base model. Progress in slices. */
+  segment(scan: Volume, adapter: Adapter | null, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Volume & { data: Uint8Array }>;
+  /** The site's adapter, or null when the site has none. Called once per site; a rejection fails that site's cases. */
+  adapterFor(site: string): Promise<Adapter | null>;
+}
+
+export interface StudyOptions {
+  /** Overall progress: both runs of every case, slices within a run. */
+  onProgress?: (fractionDone: number, caseIndex: number, totalCases: number) => void;
+  /** Each case's result as soon as it is known (in id order). */
+  onCase?: (result: CaseResult, caseIndex: number, totalCases: number) => void;
+  /** Aborting stops the whole study: runStudy rejects with CancelledError. */
+  signal?: AbortSignal;
+}
+
+/** The foreground classes a study scores: the manifest's classes after background. */
+export const scoredClasses = (manifest: Manifest) => manifest.classes.slice(1).map((c) => c.name);
+
+const isCancel = (e: unknown, signal?: AbortSignal) => e instanceof CancelledError || (e as Error | null)?.name === "AbortError" || signal?.aborted === true;
+
+/**
+ * Scores the base model and each site's adapter on every case (sorted by id; results in that
+ * order). A case that fails (unreadable file, label in another world space, adapter refused, ...)
+ * is recorded with its error and the study goes on; cancelling rejects with CancelledError.
+ */
+export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyOptions = {}): Promise<CaseResult[]> {
+  const { manifest } = deps;
+  const { signal } = opts;
+  const names = manifest.classes.map((c) => c.name);
+  const K = names.length;
+  const sorted = [...cases].sort(byKey((c) => c.id));
+  const total = sorted.length;
+  const adapters = new Map<string, Promise<Adapter | null>>();
+  const adapterFor = (site: string) => {
+    let a = adapters.get(site);
+    if (!a) adapters.set(site, (a = deps.adapterFor(site)));
+    return a;
+  };
+  const results: CaseResult[] = [];
+  const checkCancel = () => {
+    if (signal?.aborted) throw new CancelledError();
+  };
+  opts.onProgress?.(0, 0, total);
+
+  for (let i = 0; i < total; i++) {
+    const c = sorted[i];
+    // two runs per case (base, adapter); a site without adapter skips its second
+    const report = (run: number, fraction: number) => opts.onProgress?.(Math.min(1, (2 * i + run + fraction) / (2 * total)), i, total);
+    const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, base: null, adapted: null, error: null };
+    try {
+      checkCancel();
+      const scan = readVolume(await deps.readFile(c.image), c.image);
+      const reference = readVolume(await deps.readFile(c.label), c.label);
+      const convention = c.convention ?? guessConvention(labelValues(reference.data), K);
+      result.convention = convention;
+      // refuse a label from another scan before spending two segmentations on it
+      alignReference(reference, scan, convention, K);
+      const adapter = await adapterFor(c.site);
+      result.adapter = adapter?.name ?? null;
+      const score = async (run: number, a: Adapter | null): Promise<Scores> => {
+        const labels = await deps.segment(scan, a, (done, n) => report(run, n ? done / n : 1), signal);
+        checkCancel();
+        const ev = evaluate(labels, reference, convention, names);
+        return { dice: ev.dice, meanDice: ev.meanDice };
+      };
+      result.base = await score(0, null);
+      if (adapter) result.adapted = await score(1, adapter);
+    } catch (e) {
+      if (isCancel(e, signal)) throw e instanceof CancelledError ? e : new CancelledError();
+      result.base = result.adapted = null;
+      result.error = e instanceof Error ? e.message : String(e);
+    }
+    results.push(result);
+    report(2, 0);
+    opts.onCase?.(result, i, total);
+  }
+  if (!total) opts.onProgress?.(1, 0, 0);
+  return results;
+}

@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { CONVENTIONS, type ConventionId } from "../metrics/conventions";
+import { fixed } from "./format";
+import { studyTable, type SiteRow } from "./table";
+import { byKey, StudyError, type CaseResult, type Shard } from "./types";
+
+/** A study's results as one JSON document: what `siteseg study --json` writes and `siteseg merge` reads. */
+export interface StudyJson {
+  kind: "siteseg-study";
+  schemaVersion: 1;
+  model: { id: string; version: string };
+  /** The foreground classes scored, in the model's order. */
+  classes: string[];
+  /** Which part of the study this is; null for a whole study (one run or merged). */
+  shard: Shard | null;
+  /** Sorted by id. */
+  cases: CaseResult[];
+  table: SiteRow[];
+}
+
+export function studyJson(model: { id: string; version: string }, classNames: string[], results: CaseResult[], shard: Shard | null = null): StudyJson {
+  const cases = [...results].sort(byKey((c) => c.id));
+  return { kind: "siteseg-study", schemaVersion: 1, model: { id: model.id, version: model.version }, classes: [...classNames], shard, cases, table: studyTable(cases, classNames) };
+}
+
+// ---- CSV
+
+/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break (quotes doubled). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+const csvLine = (fields: string[]) => fields.map(csvField).join(",");
+/** Numbers in files: 4 decimals, empty for none. */
+const num = (v: number | null | undefined) => (v === null || v === undefined ? "" : fixed(v, 4));
+
+/** The study table as CSV, one row per site: overall mean Dice stats, then mean and sd per class. */
+export function studyCsv(table: SiteRow[], classNames: string[]): string {
+  const stat = ["mean", "sd", "min", "max"] as const;
+  const header = [
+    "site", "n", "failed", "adapter",
+    ...stat.map((s) => `base_${s}`), ...stat.map((s) => `adapter_${s}`), "gain_mean", "gain_sd",
+    ...classNames.flatMap((c) => ["base", "adapter", "gain"].flatMap((w) => [`${w}_${c}_mean`, `${w}_${c}_sd`])),
+  ];
+  const rows = table.map((r) => [
+    r.site, String(r.n), String(r.failed), r.adapter ?? "",
+    ...stat.map((s) => num(r.base[s])), ...stat.map((s) => num(r.adapted?.[s])), num(r.gain?.mean), num(r.gain?.sd),
+    ...classNames.flatMap((c) => {
+      const k = r.classes[c];
+      return [k?.base, k?.adapted, k?.gain].flatMap((s) => [num(s?.mean), num(s?.sd)]);
+    }),
+  ]);
+  return [header, ...rows].map(csvLine).join("\n") + "\n";
+}
+
+/** One row per case (sorted by id): mean Dice and per-class Dice for base and adapter, the gain, and the error. */
+export function casesCsv(results: CaseResult[], classNames: string[]): string {
+  const header = [
+    "id", "site", "image", "label", "convention", "adapter", "base_dice", "adapter_dice", "gain",
+    ...classNames.flatMap((c) => [`base_${c}`, `adapter_${c}`, `gain_${c}`]), "error",
+  ];
+  const diff = (a: number | null | undefined, b: number | null | undefined) => (typeof a === "number" && typeof b === "number" ? a - b : null);
+  const rows = [...results].sort(byKey((c) => c.id)).map((r) => [
+    r.id, r.site, r.image, r.label, r.convention ?? "", r.adapter ?? "",
+    num(r.base?.meanDice), num(r.adapted?.meanDice), num(diff(r.adapted?.meanDice, r.base?.meanDice)),
+    ...classNames.flatMap((c) => [num(r.base?.dice[c]), num(r.adapted?.dice[c]), num(diff(r.adapted?.dice[c], r.base?.dice[c]))]),
+    r.error ?? "",
+  ]);
+  return [header, ...rows].map(csvLine).join("\n") + "\n";
+}
+
+// ---- JSON documents and merging shards
+
+const ScoresSchema = z.object({ dice: z.record(z.string(), z.number().nullable()), meanDice: z.number().nullable() });
+const CaseSchema = z.object({
+  id: z.string().min(1),
+  site: z.string(),
+  image: z.string(),
+  label: z.string(),
+  convention: z.enum(Object.keys(CONVENTIONS) as [ConventionId, ...ConventionId[]]).nullable(),
+  adapter: z.string().nullable(),
+  base: ScoresSchema.nullable(),
+  adapted: ScoresSchema.nullable(),
+  error: z.string().nullable(),
+});
+const StudyJsonSchema = z.object({
+  kind: z.literal("siteseg-study"),
+  schemaVersion: z.literal(1),
+  model: z.object({ id: z.string(), version: z.string() }),
+  classes: z.array(z.string()),
+  shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1), total: z.number().int().min(0) }).nullable(),
+  cases: z.array(CaseSchema),
+  // recomputed on merging: only its presence is checked
+  table: z.array(z.unknown()),
+});
+
+/** A study document checked against the schema; `name` (a file name) prefixes the error. */
+export function parseStudyJson(doc: unknown, name = "study"): StudyJson {
+  const r = StudyJsonSchema.safeParse(doc);
+  if (r.success) return r.data as StudyJson;
+  const kind = (doc as { kind?: unknown } | null)?.kind;
+  if (kind !== "siteseg-study") throw new StudyError(`${name} is not a siteseg study (written by siteseg study --json)`);
+  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`);
+  throw new StudyError(`${name} is not a valid siteseg study: ${issues.join("; ")}`);
+}
+
+/**
+ * Joins the shards of one study (`siteseg study --shard I/N --json`) into the document a single
+ * run would have written: same model and classes, one count, every shard 1..N exactly once, each
+ * case once; the table is recomputed from all cases. A whole study counts as shard 1/1.
+ * `names` (file names) label the errors.
+ */
+export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) => `study ${i + 1}`)): StudyJson {
+  if (!docs.length) throw new StudyError("nothing to merge: give the JSON files that siteseg study --shard I/N --json wrote");
+  const studies = docs.map((d, i) => parseStudyJson(d, names[i]));
+  const first = studies[0];
+  const shards = studies.map((s) => s.shard ?? { index: 1, count: 1, total: s.cases.length });
+  studies.forEach((s, i) => {
+    if (s.model.id !== first.model.id || s.model.version !== first.model.version) {
+      throw new StudyError(`${names[i]} was made with model ${s.model.id} ${s.model.version}, ${names[0]} with ${first.model.id} ${first.model.version}: merge results of one model only`);
+    }
+    if (s.classes.join("\n") !== first.classes.join("\n")) {
+      throw new StudyError(`${names[i]} scores classes ${s.classes.join(", ")}, ${names[0]} ${first.classes.join(", ")}: merge results of one model only`);
+    }
+    if (shards[i].count !== shards[0].count) {
+      throw new StudyError(`${names[i]} is shard ${shards[i].index}/${shards[i].count} but ${names[0]} is ${shards[0].index}/${shards[0].count}: every shard of a study must use the same count`);
+    }
+    if (shards[i].total !== shards[0].total) {
+      throw new StudyError(`${names[i]} comes from a study of ${shards[i].total} cases, ${names[0]} from one of ${shards[0].total}: the shards were run on different case lists`);
+    }
+  });
+  const count = shards[0].count;
+  const holder = new Map<number, string>();
+  shards.forEach(({ index }, i) => {
+    const other = holder.get(index);
+    if (other !== undefined) throw new StudyError(`shard ${index}/${count} is given twice (${other} and ${names[i]})`);
+    holder.set(index, names[i]);
+  });
+  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !holder.has(k));
+  if (missing.length) throw new StudyError(`shard${missing.length > 1 ? "s" : ""} ${missing.map((k) => `${k}/${count}`).join(", ")} ${missing.length > 1 ? "are" : "is"} missing`);
+  const seen = new Map<string, string>();
+  const cases: CaseResult[] = [];
+  studies.forEach((s, i) => {
+    for (const c of s.cases) {
+      const other = seen.get(c.id);
+      if (other !== undefined) throw new StudyError(`case ${c.id} appears in both ${other} and ${names[i]}`);
+      seen.set(c.id, names[i]);
+      cases.push(c);
+    }
+  });
+  if (cases.length !== shards[0].total) {
+    throw new StudyError(`the shards hold ${cases.length} cases, but the study they come from has ${shards[0].total}`);
+  }
+  return studyJson(first.model, first.classes, cases, null);
+}

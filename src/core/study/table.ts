@@ -1,0 +1,99 @@
+import { byKey, type CaseResult } from "./types";
+
+/** Summary of one score over a site's cases; null fields when there is no value (sd: fewer than two). */
+export interface Stats {
+  n: number;
+  mean: number | null;
+  sd: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** The paired difference adapter − base, over cases that have both. */
+export interface GainStats {
+  n: number;
+  mean: number | null;
+  sd: number | null;
+}
+
+export interface ClassRow {
+  base: Stats;
+  adapted: Stats | null;
+  gain: GainStats | null;
+}
+
+/** One site of the study table: mean Dice over classes, then the same per class. */
+export interface SiteRow {
+  site: string;
+  /** Cases scored. */
+  n: number;
+  failed: number;
+  /** The site's adapter; null when it has none (then adapted and gain are null too). */
+  adapter: string | null;
+  base: Stats;
+  adapted: Stats | null;
+  gain: GainStats | null;
+  classes: Record<string, ClassRow>;
+}
+
+/** Mean and sample sd (n − 1), summed in the order given. */
+function meanSd(values: number[]): { n: number; mean: number | null; sd: number | null } {
+  const n = values.length;
+  if (!n) return { n, mean: null, sd: null };
+  let sum = 0;
+  for (const v of values) sum += v;
+  const mean = sum / n;
+  if (n < 2) return { n, mean, sd: null };
+  let ss = 0;
+  for (const v of values) ss += (v - mean) ** 2;
+  return { n, mean, sd: Math.sqrt(ss / (n - 1)) };
+}
+
+export function stats(values: number[]): Stats {
+  let min: number | null = null, max: number | null = null;
+  for (const v of values) {
+    if (min === null || v < min) min = v;
+    if (max === null || v > max) max = v;
+  }
+  return { ...meanSd(values), min, max };
+}
+
+const present = (v: number | null | undefined): v is number => typeof v === "number";
+
+/** Stats of base, adapter and their paired gain for one score picked from each case. */
+function summarise(cases: CaseResult[], pick: (s: NonNullable<CaseResult["base"]>) => number | null | undefined, hasAdapter: boolean): ClassRow {
+  const base = cases.map((c) => (c.base ? pick(c.base) : null)).filter(present);
+  if (!hasAdapter) return { base: stats(base), adapted: null, gain: null };
+  const adapted = cases.map((c) => (c.adapted ? pick(c.adapted) : null)).filter(present);
+  const gains: number[] = [];
+  for (const c of cases) {
+    const b = c.base && pick(c.base), a = c.adapted && pick(c.adapted);
+    if (present(b) && present(a)) gains.push(a - b);
+  }
+  return { base: stats(base), adapted: stats(adapted), gain: meanSd(gains) };
+}
+
+/**
+ * The study table: one row per site (sorted by name) with n scored and failed cases, the base's
+ * and the adapter's mean Dice over cases (mean, sample sd, min, max) and the paired gain
+ * adapter − base; the same per class in `classes`. Cases are sorted by id before any sum, so a
+ * study merged from shards gives the same numbers, bit for bit, as one run.
+ */
+export function studyTable(results: CaseResult[], classNames: string[]): SiteRow[] {
+  const bySite = new Map<string, CaseResult[]>();
+  for (const r of [...results].sort(byKey((c) => c.id))) bySite.set(r.site, [...(bySite.get(r.site) ?? []), r]);
+  return [...bySite.keys()].sort(byKey((s) => s)).map((site) => {
+    const all = bySite.get(site) ?? [];
+    const scored = all.filter((c) => c.error === null && c.base !== null);
+    const adapter = scored.find((c) => c.adapter !== null)?.adapter ?? null;
+    const mean = summarise(scored, (s) => s.meanDice, adapter !== null);
+    return {
+      site,
+      n: scored.length,
+      failed: all.length - scored.length,
+      adapter,
+      ...mean,
+      classes: Object.fromEntries(classNames.map((name) => [name, summarise(scored, (s) => s.dice[name], adapter !== null)])),
+    };
+  });
+}
