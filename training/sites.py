@@ -21,6 +21,16 @@ SITES = {
     "spm152": {"images": ["spm152/avg152T1.nii", "spm152/avg152T2.nii"], "label": "spm152/tissue.nii.gz", "convention": "tissue",
                "description": "SPM152 T1 and T2 templates (2 mm), tissue priors' argmax (all CSF marked)"},
 }
+# The app's synthetic sample sites (public/samples, made by samples.py from the niivue_fs label
+# map): paths relative to SAMPLES. Kept apart from SITES, the real scans that monitor.py scores.
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "public", "samples")
+SAMPLE_SITES = {
+    "synth-pd": {"root": SAMPLES, "images": ["synth-pd/pd.nii.gz"], "label": "synth-pd/pd_seg.nii.gz", "convention": "freesurfer",
+                 "description": "Synthetic PD-like sample (public/samples): 3 mm axial slices, strong bias field, FreeSurfer reference"},
+    "synth-flair": {"root": SAMPLES, "images": ["synth-flair/flair.nii.gz"], "label": "synth-flair/flair_seg.nii.gz", "convention": "freesurfer",
+                    "description": "Synthetic FLAIR-like sample (public/samples): 1 mm, low GM/WM contrast, strong noise, FreeSurfer reference"},
+}
+ALL_SITES = {**SITES, **SAMPLE_SITES}
 TO_TISSUE = {"freesurfer": freesurfer_to_tissue, "gif": gif_to_tissue, "tissue": lambda a: a.astype(np.uint8)}
 
 
@@ -52,10 +62,10 @@ def through_plane_axis(affine):
     return int(np.argmax(np.abs(affine[2, :3]) / np.linalg.norm(affine[:3, :3], axis=0)))
 
 
-def load_site_volume(image_rel, label_rel, convention):
+def load_site_volume(image_rel, label_rel, convention, root=DATA):
     """Image normalised and tissue labels, both on the model grid, plus the scan's geometry."""
-    img = nib.load(os.path.join(DATA, image_rel))
-    ref = nib.load(os.path.join(DATA, label_rel))
+    img = nib.load(os.path.join(root, image_rel))
+    ref = nib.load(os.path.join(root, label_rel))
     data = np.asanyarray(img.dataobj).astype(np.float32)
     if data.ndim == 4:
         data = data[..., 0]

@@ -92,3 +92,51 @@ def synthesise(labels: np.ndarray, label_ids: np.ndarray, rng: np.random.Generat
     img = np.clip(img, 0, None)
     img = normalise(img)
     return img ** np.float32(np.exp(rng.normal(0, 0.3)))
+
+
+# Deep grey nuclei (thalamus, caudate, putamen, pallidum, accumbens, ventral DC): their contrast
+# lies between cortex and WM on most sequences, so the fixed-contrast samples mix the two.
+DEEP_GREY = {10, 11, 12, 13, 26, 28, 49, 50, 51, 52, 58, 60}
+
+
+def synthesise_fixed(labels, rng, tissue, *, jitter=0.03, texture=0.02, blur=0.5, bias=0.25,
+                     thick=None, noise=0.02, rician=True):
+    """One image of a fixed, seeded contrast (the app's synthetic samples, `samples.py`).
+
+    labels: int volume (RAS, 1 mm); tissue: mean intensity (CSF, GM, WM) on 0..1, extracerebral
+    CSF (24) as CSF, other brain labels halfway between GM and WM, background 0 (skull-stripped).
+    Per-label jitter and texture, Gaussian blur (`blur` mm sigma, in-plane and through-plane),
+    a smooth multiplicative bias field (`smooth_field` of `bias` strength), thick slices
+    (`thick=(axis, k)`: k-voxel blocks averaged and kept as one slice, so the result is k times
+    shorter along `axis`), then noise of standard deviation `noise` at the acquired resolution
+    (Rician magnitude noise by default), and `normalise`. Returns float32 on [0, 1].
+    """
+    ids = np.unique(labels)
+    n = int(ids.max()) + 1
+    mean = np.zeros(n, np.float32)
+    std = np.zeros(n, np.float32)
+    c, g, w = tissue
+    for lid in ids[ids > 0]:
+        base = c if lid in CSF or lid == 24 else 0.5 * (g + w) if lid in DEEP_GREY else g if lid in GM else w if lid in WM else 0.5 * (g + w)
+        mean[lid] = np.clip(base + rng.normal(0, jitter), 0, 1)
+        std[lid] = texture
+    img = mean[labels] + std[labels] * rng.standard_normal(labels.shape, dtype=np.float32)
+    if blur > 0:
+        img = gaussian_filter(img, blur, truncate=2.0)
+    img *= np.exp(smooth_field(img.shape, rng, bias))
+    head = labels > 0
+    if thick is not None:
+        ax, k = thick
+        img, head = np.moveaxis(img, ax, 0), np.moveaxis(head, ax, 0)
+        m = img.shape[0] // k * k
+        img = img[:m].reshape(m // k, k, *img.shape[1:]).mean(1)
+        head = head[:m].reshape(m // k, k, *head.shape[1:]).any(1)
+        img, head = np.moveaxis(img, 0, ax), np.moveaxis(head, 0, ax)
+    e1 = rng.normal(0, noise, img.shape).astype(np.float32)
+    if rician:
+        e2 = rng.normal(0, noise, img.shape).astype(np.float32)
+        img = np.sqrt((img + e1) ** 2 + e2 ** 2)
+    else:
+        img = np.clip(img + e1, 0, None)
+    img[~head] = 0.0  # skull-stripped: the background stays exactly zero
+    return normalise(img)

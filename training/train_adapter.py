@@ -8,12 +8,14 @@ they are recorded in adapter_config.json ("training_slices") so `siteseg evaluat
 scores only the others.
 """
 import argparse, os, time
+import nibabel as nib
 import numpy as np
 import torch
 import torch.nn.functional as F
 from export import load
+from data import DATA
 from lora import LoraConfig, inject, save_adapter
-from sites import SITES, load_site_volume, model_slice_of, resample, through_plane_axis
+from sites import ALL_SITES, TO_TISSUE, load_site_volume, model_slice_of, resample, through_plane_axis
 from train import soft_dice_loss
 
 
@@ -28,7 +30,7 @@ def choose_slices(counts, n, gap):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--site", required=True, choices=sorted(SITES))
+    ap.add_argument("--site", required=True, choices=sorted(ALL_SITES))
     ap.add_argument("--base", default=os.path.join(os.path.dirname(__file__), "out", "base.pt"))
     ap.add_argument("--base-id", default="siteseg-tissue")
     ap.add_argument("--max-slices", type=int, default=10, help="labelled slices, all images of the site together")
@@ -40,20 +42,18 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("THREADS", 2)))
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    site = SITES[args.site]
+    site = ALL_SITES[args.site]
+    root = site.get("root", DATA)
     out = args.out or os.path.join(os.path.dirname(__file__), "..", "public", "models", args.base_id, "adapters", args.site)
 
-    vols = [load_site_volume(im, site["label"], site["convention"]) for im in site["images"]]
+    vols = [load_site_volume(im, site["label"], site["convention"], root) for im in site["images"]]
     v0 = vols[0]
     axis = through_plane_axis(v0["scan_affine"])
     # tissue per scan slice: the reference on the scan's own grid, as the evaluation sees it
-    import nibabel as nib
-    from data import DATA
-    from sites import TO_TISSUE
-    ref = nib.load(os.path.join(DATA, site["label"]))
+    ref = nib.load(os.path.join(root, site["label"]))
     tissue = TO_TISSUE[site["convention"]](np.asanyarray(ref.dataobj).astype(np.int64)).astype(np.float32)
     on_scan = resample(tissue, ref.affine, v0["scan_shape"], v0["scan_affine"], order=0)
     counts = (on_scan > 0).sum(axis=tuple(a for a in range(3) if a != axis))

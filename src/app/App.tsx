@@ -4,6 +4,7 @@ import { EvaluationPanel } from "../features/evaluation/EvaluationPanel";
 import { DropOverlay } from "../features/scan/DropOverlay";
 import { ScanBar, ScanError } from "../features/scan/ScanBar";
 import { SegmentationPanel } from "../features/segmentation/SegmentationPanel";
+import { StudyView } from "../features/study/StudyView";
 import { MaskPanel } from "../features/viewer/MaskPanel";
 import { Viewer } from "../features/viewer/Viewer";
 import { useApp } from "../stores/store";
@@ -13,6 +14,7 @@ let modelListRequested = false;
 
 /** The page: scan bar on top, the viewer large on the left, panels in a sidebar. */
 export function App() {
+  const screen = useApp((s) => s.screen);
   useEffect(() => {
     // Once per page (StrictMode runs effects twice in development).
     if (modelListRequested) return;
@@ -28,12 +30,23 @@ export function App() {
           <h1 className="text-base font-semibold tracking-tight text-white">siteseg</h1>
           <span className="hidden text-xs text-slate-500 sm:inline">brain MRI tissue segmentation · runs entirely in this browser</span>
         </div>
-        <ErrorBoundary area="scan bar">
-          <ScanBar />
-        </ErrorBoundary>
+        <ScreenTabs />
+        {screen === "viewer" && (
+          <ErrorBoundary area="scan bar">
+            <ScanBar />
+          </ErrorBoundary>
+        )}
       </header>
       <ScanErrorRow />
-      <main className="flex min-h-0 flex-1 flex-col lg:flex-row">
+      {screen === "study" && (
+        <main className="min-h-0 flex-1 bg-slate-950">
+          <ErrorBoundary area="site study">
+            <StudyView />
+          </ErrorBoundary>
+        </main>
+      )}
+      {/* the viewer stays mounted behind the study: its scan, masks and niivue instance are kept */}
+      <main className={`min-h-0 flex-1 flex-col lg:flex-row ${screen === "viewer" ? "flex" : "hidden"}`}>
         <section aria-label="Viewer" className="flex min-h-[420px] min-w-0 flex-1 flex-col bg-slate-950">
           <ErrorBoundary area="viewer">
             <Viewer />
@@ -69,6 +82,30 @@ function ScanErrorRow() {
           <p className="mt-1 text-red-200/80">Your own scans still open with Open scan; the samples ship in the app's samples folder.</p>
         </Alert>
       )}
+    </div>
+  );
+}
+
+/** Viewer (one scan) or site study (many scans, by site). */
+function ScreenTabs() {
+  const screen = useApp((s) => s.screen);
+  const studyRunning = useApp((s) => s.studyJob.status === "running");
+  const tab = (id: "viewer" | "study", label: string) => (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={screen === id}
+      onClick={() => useApp.getState().setScreen(id)}
+      className={`rounded-md px-3 py-1 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 ${screen === id ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
+    >
+      {label}
+      {id === "study" && studyRunning && <span aria-hidden="true" className="ml-1.5 inline-block h-2 w-2 animate-pulse rounded-full bg-sky-400" />}
+    </button>
+  );
+  return (
+    <div role="tablist" aria-label="Screen" className="flex gap-1 rounded-lg bg-slate-800/60 p-0.5">
+      {tab("viewer", "Viewer")}
+      {tab("study", "Site study")}
     </div>
   );
 }

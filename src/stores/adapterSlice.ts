@@ -18,6 +18,8 @@ export interface AdapterSlice {
   adapterStatus: "idle" | "loading";
   adapterError: string | null;
   selectAdapter: (name: string | null) => Promise<void>;
+  /** A loaded or shipped adapter of the current model, by name (without selecting it). */
+  getAdapter: (name: string) => Promise<Adapter>;
   loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => void;
   dismissAdapterError: () => void;
 }
@@ -41,26 +43,30 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
   adapter: null,
   adapterStatus: "idle",
   adapterError: null,
-  selectAdapter: async (name) => {
+  getAdapter: async (name) => {
     const { manifest, models, modelId } = get();
+    if (!manifest) throw new Error("no model is loaded");
+    const fromFile = get().fileAdapters.find((a) => a.name === name);
+    if (fromFile) return fromFile.adapter;
+    const shipped = manifest.adapters.shipped.find((a) => a.name === name);
+    const base = models.find((m) => m.id === modelId)?.baseUrl;
+    if (!shipped || !base) throw new Error(`no adapter named ${name} for ${manifest.name}`);
+    const dir = new URL(`${shipped.path.replace(/\/?$/, "/")}`, base).href;
+    const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
+    return loadAdapter(name, config, weights, manifest);
+  },
+  selectAdapter: async (name) => {
+    const manifest = get().manifest;
     if (name === null || !manifest) {
       set({ adapter: null, adapterError: null });
       return get().showResult(resultKey(null)); // a kept result of the base shows at once
     }
     const fromFile = get().fileAdapters.find((a) => a.name === name);
-    if (fromFile) {
-      set({ adapter: fromFile.adapter, adapterError: null });
-      return get().showResult(resultKey(name));
-    }
-    const shipped = manifest.adapters.shipped.find((a) => a.name === name);
-    const base = models.find((m) => m.id === modelId)?.baseUrl;
-    if (!shipped || !base) return;
-    set({ adapterStatus: "loading" });
+    if (!fromFile) set({ adapterStatus: "loading" });
     try {
-      const dir = new URL(`${shipped.path.replace(/\/?$/, "/")}`, base).href;
-      const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
+      const adapter = await get().getAdapter(name);
       if (get().manifest !== manifest) return; // the model changed meanwhile
-      set({ adapter: loadAdapter(name, config, weights, manifest), adapterError: null, adapterStatus: "idle" });
+      set({ adapter, adapterError: null, adapterStatus: "idle" });
       get().showResult(resultKey(name));
     } catch (e) {
       // The previous adapter (or the base) stays selected.

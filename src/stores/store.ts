@@ -5,9 +5,10 @@ import { createJobSlice, type JobSlice } from "./jobSlice";
 import { createModelSlice, type ModelSlice } from "./modelSlice";
 import { createSamplesSlice, type SamplesSlice } from "./samplesSlice";
 import { createScanSlice, type ScanSlice } from "./scanSlice";
+import { createStudySlice, type StudySlice } from "./studySlice";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
 
-export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
@@ -18,6 +19,7 @@ export const useApp = create<AppState>()((...a) => ({
   ...createEvaluationSlice(...a),
   ...createViewSlice(...a),
   ...createSamplesSlice(...a),
+  ...createStudySlice(...a),
 }));
 
 const initial = useApp.getState();

@@ -6,7 +6,12 @@ export type ViewMode = "axial" | "coronal" | "sagittal" | "multiplanar" | "rende
 /** World axis each 2D view slices along: axial S/I, coronal A/P, sagittal R/L. */
 const VIEW_LETTERS: Record<ViewMode, string> = { axial: "SI", coronal: "AP", sagittal: "RL", multiplanar: "SI", render: "SI" };
 
+export type Screen = "viewer" | "study";
+
 export interface ViewSlice {
+  /** The viewer (one scan) or the site study (many). */
+  screen: Screen;
+  setScreen: (s: Screen) => void;
   viewMode: ViewMode;
   opacity: number;
   hiddenClasses: number[];
@@ -27,6 +32,8 @@ export interface ViewSlice {
 }
 
 export const createViewSlice: Slice<ViewSlice> = (set, get) => ({
+  screen: "viewer",
+  setScreen: (screen) => set({ screen }),
   viewMode: "multiplanar",
   opacity: 0.5,
   hiddenClasses: [],

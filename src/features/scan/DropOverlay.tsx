@@ -1,7 +1,10 @@
 import { useEffect, useState } from "react";
+import { useApp } from "../../stores/store";
 import { openScanFile } from "./readFile";
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+// The site study takes its own drops (many files, folders); this overlay is the viewer's.
+const forViewer = () => useApp.getState().screen === "viewer";
 
 /** Drag a file anywhere onto the page to open it as the scan. */
 export function DropOverlay() {
@@ -11,6 +14,7 @@ export function DropOverlay() {
     const enter = (e: DragEvent) => {
       if (!hasFiles(e)) return;
       e.preventDefault();
+      if (!forViewer()) return;
       depth++;
       setActive(true);
     };
@@ -26,9 +30,10 @@ export function DropOverlay() {
     };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
-      e.preventDefault();
+      e.preventDefault(); // never let the browser navigate to a dropped file
       depth = 0;
       setActive(false);
+      if (!forViewer()) return;
       const file = e.dataTransfer?.files[0];
       if (file) void openScanFile(file);
     };

@@ -32,7 +32,8 @@ export function SegmentationPanel() {
   const { selectModel, setBackendPreference, runSegmentation, runComparison, cancelSegmentation } = useApp.getState();
 
   const running = job.status === "running";
-  const canRun = hasScan && modelStatus === "ready" && !running;
+  const studyRunning = useApp((s) => s.studyJob.status === "running");
+  const canRun = hasScan && modelStatus === "ready" && !running && !studyRunning;
   const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =
@@ -54,6 +55,7 @@ export function SegmentationPanel() {
   else if (job.status === "error") statusText = "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";
+  else if (studyRunning) statusText = "The site study is running: segment when it ends or is cancelled";
   else statusText = "Ready";
 
   return (

@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect, openApp, screenshot, SCREENS, test } from "./fixtures";
+
+const run = promisify(execFile);
+
+/** site -> [base_mean, adapter_mean, gain_mean] from a study CSV. */
+function means(csv: string): Record<string, number[]> {
+  const [head, ...rows] = csv.trim().split(/\r?\n/).map((l) => l.split(","));
+  const col = (name: string) => head.indexOf(name);
+  return Object.fromEntries(rows.map((r) => [r[col("site")], ["base_mean", "adapter_mean", "gain_mean"].map((c) => Number(r[col(c)]))]));
+}
+
+test("a site study over the built-in sample sites: table, chart, CSV, PNG and SVG, and the CLI agrees", async ({ page }) => {
+  test.setTimeout(600_000);
+  await openApp(page);
+  await page.getByRole("tab", { name: "Site study" }).click();
+  await page.getByRole("button", { name: "Use the sample sites" }).click();
+
+  // Four cases paired by name, one site each (the folder), conventions guessed from the labels.
+  const cases = page.getByRole("table", { name: "Study cases" });
+  await expect(cases.getByRole("row")).toHaveCount(5);
+  await expect(page.getByLabel("Site of niivue-t1")).toHaveValue("niivue-t1");
+  await expect(page.getByLabel("Convention of niivue-t1")).toHaveValue("freesurfer");
+  await expect(page.getByLabel("Convention of fpg-t2/t2")).toHaveValue("gif");
+  await expect(page.getByLabel("Adapter for synth-pd")).toHaveValue("synth-pd");
+
+  const started = Date.now();
+  await page.getByRole("button", { name: "Run study" }).click();
+  const bar = page.getByRole("progressbar", { name: "Study progress" });
+  await expect(bar).toHaveAttribute("aria-valuetext", /Case \d of 4/);
+  await expect(bar).toHaveAttribute("aria-valuetext", "4 cases done", { timeout: 540_000 });
+  console.log(`study of 4 sample cases (8 runs) in the browser: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  const table = page.getByRole("table", { name: "Study results" });
+  // synthetic sites say so beside their name
+  await expect(table.getByRole("rowheader")).toHaveText(["fpg-t2", "niivue-t1", /^synth-flair\s*synthetic$/i, /^synth-pd\s*synthetic$/i]);
+  await page.getByLabel("Per class").check();
+  await expect(table.getByRole("row", { name: /CSF/ })).toHaveCount(4);
+  await expect(page.getByLabel("Study chart").locator("svg")).toBeVisible();
+  await screenshot(page, "site-study");
+  await page.getByLabel("Study chart").scrollIntoViewIfNeeded();
+  await screenshot(page, "site-study-chart");
+
+  // Exports: the table as CSV, the chart as PNG and SVG.
+  const save = async (name: string) => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name, exact: true }).click()]);
+    return { name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) };
+  };
+  const csv = await save("Export table CSV");
+  expect(csv.name).toMatch(/\.csv$/);
+  const app = means(csv.bytes.toString("utf8"));
+  for (const [site, [base, adapted, gain]] of Object.entries(app)) {
+    expect(adapted, `${site}: the site's adapter beats the base`).toBeGreaterThan(base);
+    expect(gain).toBeCloseTo(adapted - base, 3);
+  }
+  const png = await save("Save PNG");
+  expect(png.bytes.subarray(1, 4).toString()).toBe("PNG");
+  expect(png.bytes.length).toBeGreaterThan(10_000);
+  writeFileSync(path.join(SCREENS, "site-study-export.png"), png.bytes);
+  const svg = (await save("Save SVG")).bytes.toString("utf8");
+  expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  for (const site of Object.keys(app)) expect(svg).toContain(site);
+
+  // The CLI on the same files: the same table to the printed precision (3 decimals).
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "siteseg-study-")), "cli.csv");
+  await run(process.execPath, ["bin/siteseg.mjs", "study", "public/samples", "--csv", out], { timeout: 300_000 });
+  const cli = means(readFileSync(out, "utf8"));
+  expect(Object.keys(cli).sort()).toEqual(Object.keys(app).sort());
+  for (const site of Object.keys(app)) expect(app[site].map((v) => v.toFixed(3)), site).toEqual(cli[site].map((v) => v.toFixed(3)));
+});

@@ -1,0 +1,321 @@
+import { useCallback, useId, useMemo, useState, type ChangeEvent, type DragEvent } from "react";
+import { Alert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { selectClass } from "../../components/Field";
+import { ProgressBar } from "../../components/ProgressBar";
+import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
+import { casesCsv, formatDice, formatGain, formatMeanSd, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
+import { availableAdapters } from "../../stores/adapterSlice";
+import { useApp } from "../../stores/store";
+import { download, droppedFiles, studyPaths } from "./files";
+import { StudyChart, studyPngBlob, studySvgText } from "./StudyChart";
+
+const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
+const cell = "py-1.5 pr-3";
+
+/** Base vs each site's adapter over many cases: pick cases, run, read the table and the chart, export. */
+export function StudyView() {
+  const cases = useApp((s) => s.studyCases);
+  const unpaired = useApp((s) => s.studyUnpaired);
+  const siteAdapters = useApp((s) => s.studySiteAdapters);
+  const job = useApp((s) => s.studyJob);
+  const results = useApp((s) => s.studyResults);
+  const manifest = useApp((s) => s.manifest);
+  const modelReady = useApp((s) => s.modelStatus === "ready");
+  const fileAdapters = useApp((s) => s.fileAdapters);
+  const segmenting = useApp((s) => s.job.status === "running");
+  const samples = useApp((s) => s.samples);
+  const { addStudyFiles, loadSampleStudy, setCaseSite, setCaseConvention, setSiteAdapter, runSiteStudy, cancelStudy, clearStudy } = useApp.getState();
+  const [perClass, setPerClass] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const folderId = useId();
+  const filesId = useId();
+
+  const running = job.status === "running";
+  const classes = manifest ? scoredClasses(manifest) : [];
+  const table = studyTable(results, classes);
+  const sites = Object.keys(siteAdapters).sort();
+  const adapterNames = availableAdapters({ manifest, fileAdapters }).map((a) => a.name);
+  const failures = results.filter((r) => r.error);
+  // Synthetic sample sites say so wherever a site is named.
+  const synthetic = useMemo(() => new Set(samples.filter((s) => s.synthetic).map((s) => s.id)), [samples]);
+  const siteLabel = useCallback((site: string) => (synthetic.has(site) ? `${site} (synthetic)` : site), [synthetic]);
+  const title = `Mean Dice by site: base vs site adapter · ${manifest ? `${manifest.name} ${manifest.version}` : ""}`;
+  const stamp = new Date().toISOString().slice(0, 10);
+
+  const addPicked = async (e: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(e.target.files ?? [])];
+    e.target.value = "";
+    if (!files.length) return;
+    const picked = studyPaths(files.map((f) => ({ relative: f.webkitRelativePath || f.name, file: f })));
+    await addStudyFiles(picked.files, picked.rootName);
+  };
+  const onDrop = async (e: DragEvent<HTMLElement>) => {
+    e.preventDefault(); // the page's scan drop leaves this one alone
+    setDragging(false);
+    const picked = studyPaths(await droppedFiles(e.dataTransfer.items));
+    if (picked.files.length) await addStudyFiles(picked.files, picked.rootName);
+  };
+
+  const progressText = running
+    ? `Case ${Math.min(job.caseIndex + 1, job.totalCases)} of ${job.totalCases} · ${Math.round(job.fraction * 100)}%`
+    : job.status === "done"
+      ? `${results.length} cases done`
+      : job.status === "cancelled"
+        ? `Cancelled after ${results.length} of ${job.totalCases} cases`
+        : job.status === "reading"
+          ? "Reading labels…"
+          : cases.length
+            ? `${cases.length} cases ready`
+            : "No cases yet";
+
+  return (
+    <section
+      aria-label="Site study"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => void onDrop(e)}
+      className={`h-full overflow-y-auto p-4 ${dragging ? "outline-dashed outline-2 -outline-offset-8 outline-sky-400" : ""}`}
+    >
+      <div className="mx-auto max-w-6xl space-y-4">
+        <header className="space-y-1">
+          <h2 className="text-lg font-semibold text-white">Site study</h2>
+          <p className="text-sm text-slate-400">
+            Runs the base model and each site's adapter on every case and compares mean Dice (CSF, GM, WM) with the reference labels, site by site. Drop a folder (one subfolder per site) or files here; images pair with labels by
+            name: <code className="text-slate-300">case.nii.gz</code> + <code className="text-slate-300">case_seg</code>/<code className="text-slate-300">_label</code>, BIDS <code className="text-slate-300">_T1w</code> + <code className="text-slate-300">_dseg</code>,
+            FreeSurfer <code className="text-slate-300">norm.mgz</code> + <code className="text-slate-300">aseg.mgz</code>. Nothing leaves this browser.
+          </p>
+        </header>
+
+        <div className="flex flex-wrap items-center gap-2">
+          <Button variant="primary" disabled={running || !samples.length} onClick={() => void loadSampleStudy()}>
+            Use the sample sites
+          </Button>
+          <input id={folderId} type="file" multiple className="peer/folder sr-only" onChange={(e) => void addPicked(e)} {...{ webkitdirectory: "" }} disabled={running} />
+          <label htmlFor={folderId} className="cursor-pointer rounded-md border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm font-medium text-slate-100 hover:bg-slate-700">
+            Add folder…
+          </label>
+          <input id={filesId} type="file" multiple accept={ACCEPT} className="sr-only" onChange={(e) => void addPicked(e)} disabled={running} />
+          <label htmlFor={filesId} className="cursor-pointer rounded-md border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm font-medium text-slate-100 hover:bg-slate-700">
+            Add files…
+          </label>
+          {cases.length > 0 && (
+            <button type="button" disabled={running} onClick={clearStudy} className="text-xs text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline disabled:opacity-50">
+              Clear
+            </button>
+          )}
+        </div>
+
+        {cases.length > 0 && (
+          <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
+            <div className="overflow-x-auto rounded-lg border border-slate-800 bg-slate-900/70 p-3">
+              <table aria-label="Study cases" className="w-full border-collapse text-xs">
+                <thead>
+                  <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+                    <th className={cell}>Case</th>
+                    <th className={cell}>Site</th>
+                    <th className={cell}>Label</th>
+                    <th className={cell}>Convention</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {cases.map((c) => (
+                    <tr key={c.id} className="border-b border-slate-800/70">
+                      <td className={`${cell} max-w-[16rem] truncate text-slate-200`} title={c.image}>
+                        {c.id}
+                      </td>
+                      <td className={`${cell} whitespace-nowrap`}>
+                        <input
+                          aria-label={`Site of ${c.id}`}
+                          defaultValue={c.site}
+                          key={c.site}
+                          disabled={running}
+                          onBlur={(e) => setCaseSite(c.id, e.target.value)}
+                          onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+                          className="w-28 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-slate-100 focus:border-sky-500 focus:outline-none"
+                        />
+                        {synthetic.has(c.site) && <SyntheticBadge />}
+                      </td>
+                      <td className={`${cell} max-w-[12rem] truncate text-slate-400`} title={c.label}>
+                        {c.label.split("/").pop()}
+                      </td>
+                      <td className={cell}>
+                        <select
+                          aria-label={`Convention of ${c.id}`}
+                          value={c.convention}
+                          disabled={running}
+                          onChange={(e) => setCaseConvention(c.id, e.target.value as ConventionId)}
+                          className="rounded border border-slate-700 bg-slate-800 px-1 py-0.5 text-slate-100"
+                        >
+                          {Object.values(CONVENTIONS).map((v) => (
+                            <option key={v.id} value={v.id}>
+                              {v.id}
+                            </option>
+                          ))}
+                        </select>
+                        {c.conventionGuessed && <span className="ml-1.5 text-[10px] text-amber-300">guessed</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {unpaired.length > 0 && (
+                <p className="mt-2 text-xs text-amber-300" title={unpaired.join("\n")}>
+                  {unpaired.length} volume{unpaired.length > 1 ? "s" : ""} without a partner, left out: {unpaired.slice(0, 4).join(", ")}
+                  {unpaired.length > 4 ? ", …" : ""}
+                </p>
+              )}
+            </div>
+            <div className="space-y-3 rounded-lg border border-slate-800 bg-slate-900/70 p-3">
+              <h3 className="text-xs font-semibold uppercase tracking-wider text-slate-400">Adapter per site</h3>
+              {sites.map((site) => (
+                <label key={site} className="grid grid-cols-[1fr_9rem] items-center gap-2 text-xs text-slate-300">
+                  <span className="truncate" title={siteLabel(site)}>
+                    {site}
+                    {synthetic.has(site) && <SyntheticBadge />}
+                  </span>
+                  <select
+                    aria-label={`Adapter for ${site}`}
+                    value={siteAdapters[site] ?? ""}
+                    disabled={running}
+                    onChange={(e) => setSiteAdapter(site, e.target.value || null)}
+                    className={`${selectClass} text-xs`}
+                  >
+                    <option value="">none (base only)</option>
+                    {adapterNames.map((n) => (
+                      <option key={n} value={n}>
+                        {n}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ))}
+              <div className="flex gap-2 pt-1">
+                <Button variant="primary" className="flex-1" disabled={running || !modelReady || segmenting || job.status === "reading"} onClick={() => void runSiteStudy()}>
+                  Run study
+                </Button>
+                <Button variant="danger" disabled={!running} onClick={cancelStudy}>
+                  Cancel
+                </Button>
+              </div>
+              {segmenting && <p className="text-xs text-slate-400">Waiting for the segmentation in the viewer to finish.</p>}
+              <ProgressBar label="Study progress" value={Math.round(job.fraction * 1000)} max={running || job.fraction > 0 ? 1000 : 0} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
+              {job.status === "error" && job.error && (
+                <Alert title="The study stopped">
+                  <p>{job.error}</p>
+                  <p className="mt-1 text-red-200/80">The cases scored so far are kept; press Run study to start again.</p>
+                </Alert>
+              )}
+            </div>
+          </div>
+        )}
+
+        {results.length > 0 && (
+          <div className="space-y-3 rounded-lg border border-slate-800 bg-slate-900/70 p-3">
+            <div className="flex flex-wrap items-center gap-2">
+              <h3 className="mr-auto text-xs font-semibold uppercase tracking-wider text-slate-400">Mean Dice by site</h3>
+              <label className="flex items-center gap-1.5 text-xs text-slate-300">
+                <input type="checkbox" checked={perClass} onChange={(e) => setPerClass(e.target.checked)} className="accent-sky-500" />
+                Per class
+              </label>
+              <Button onClick={() => download(`siteseg-study-${stamp}.csv`, new Blob([studyCsv(table, classes)], { type: "text/csv" }))}>Export table CSV</Button>
+              <Button onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
+            </div>
+            <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
+            {failures.length > 0 && (
+              <div role="note" aria-label="Failed cases" className="space-y-1 text-xs text-red-300">
+                {failures.map((f) => (
+                  <p key={f.id}>
+                    <span className="font-medium">{f.id}</span>: {f.error}
+                  </p>
+                ))}
+              </div>
+            )}
+          </div>
+        )}
+
+        {results.some((r) => r.base) && (
+          <div className="space-y-2 rounded-lg border border-slate-800 bg-slate-900/70 p-3">
+            <div className="flex flex-wrap items-center gap-2">
+              <h3 className="mr-auto text-xs font-semibold uppercase tracking-wider text-slate-400">Per-case Dice by site</h3>
+              <span className="flex items-center gap-3 text-xs text-slate-400">
+                <span className="flex items-center gap-1">
+                  <span className="inline-block h-2.5 w-2.5 rounded-full bg-slate-400" /> base
+                </span>
+                <span className="flex items-center gap-1">
+                  <span className="inline-block h-2.5 w-2.5 rounded-full bg-fuchsia-400" /> + site adapter
+                </span>
+              </span>
+              <Button onClick={() => void studyPngBlob(studySvgText(results, title, siteLabel)).then((b) => download(`siteseg-study-${stamp}.png`, b))}>Save PNG</Button>
+              <Button onClick={() => download(`siteseg-study-${stamp}.svg`, new Blob([studySvgText(results, title, siteLabel)], { type: "image/svg+xml" }))}>Save SVG</Button>
+            </div>
+            <StudyChart results={results} siteLabel={siteLabel} />
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** Site × {base, adapter, gain}: n, mean ± sd; per class on demand. */
+function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[]; classes: string[]; perClass: boolean; synthetic: Set<string> }) {
+  const num = "py-1.5 pr-3 text-right tabular-nums";
+  return (
+    <table aria-label="Study results" className="w-full border-collapse text-xs">
+      <thead>
+        <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+          <th className="py-1.5 pr-3">Site</th>
+          <th className="py-1.5 pr-3">Class</th>
+          <th className={num}>n</th>
+          <th className="py-1.5 pr-3">Adapter</th>
+          <th className={num}>Base</th>
+          <th className={num}>+ adapter</th>
+          <th className={num}>Gain</th>
+          <th className={num}>Base range</th>
+        </tr>
+      </thead>
+      <tbody>
+        {table.flatMap((row) => [
+          <tr key={row.site} className="border-b border-slate-800/70 text-slate-100">
+            <th scope="row" className="py-1.5 pr-3 text-left font-medium">
+              {row.site}
+              {synthetic.has(row.site) && <SyntheticBadge />}
+            </th>
+            <td className="py-1.5 pr-3 text-slate-400">mean</td>
+            <td className={num}>
+              {row.n}
+              {row.failed ? <span className="text-red-300"> (+{row.failed} failed)</span> : null}
+            </td>
+            <td className="py-1.5 pr-3 text-slate-300">{row.adapter ?? "—"}</td>
+            <td className={num}>{formatMeanSd(row.base.mean, row.base.sd)}</td>
+            <td className={num}>{row.adapted ? formatMeanSd(row.adapted.mean, row.adapted.sd) : "—"}</td>
+            <td className={`${num} ${row.gain?.mean == null ? "" : row.gain.mean > 0 ? "text-emerald-300" : "text-red-300"}`}>{row.gain ? formatMeanSd(row.gain.mean, row.gain.sd, true) : "—"}</td>
+            <td className={`${num} text-slate-400`}>{row.base.min === null ? "—" : `${formatDice(row.base.min)}–${formatDice(row.base.max)}`}</td>
+          </tr>,
+          ...(perClass
+            ? classes.map((name) => {
+                const c = row.classes[name];
+                return (
+                  <tr key={`${row.site}-${name}`} className="border-b border-slate-800/40 text-slate-300">
+                    <td />
+                    <td className="py-1 pr-3 text-slate-400">{name}</td>
+                    <td className={num}>{c.base.n}</td>
+                    <td />
+                    <td className={num}>{formatMeanSd(c.base.mean, c.base.sd)}</td>
+                    <td className={num}>{c.adapted ? formatMeanSd(c.adapted.mean, c.adapted.sd) : "—"}</td>
+                    <td className={num}>{c.gain ? formatGain(c.gain.mean) : "—"}</td>
+                    <td />
+                  </tr>
+                );
+              })
+            : []),
+        ])}
+      </tbody>
+    </table>
+  );
+}
+
+const SyntheticBadge = () => <span className="ml-1.5 rounded bg-violet-500/20 px-1 text-[10px] font-semibold uppercase tracking-wide text-violet-300">synthetic</span>;
