@@ -1,4 +1,4 @@
-import { expect, openApp, pixelStats, screenshot, shippedClasses, test } from "./fixtures";
+import { currentSlice, expect, openApp, pixelStats, screenshot, shippedClasses, test } from "./fixtures";
 
 const MAGENTA: [number, number, number] = [255, 0, 255];
 
@@ -35,6 +35,11 @@ test("open a sample site, compare base and its adapter: two masks, two Dice colu
   const chart = page.getByRole("group", { name: "Per-slice Dice" });
   await expect(chart.locator("path[data-series]")).toHaveCount(2);
   await expect(chart.getByRole("list", { name: "Curves" })).toContainText("Base + niivue-t1");
+  const before = await currentSlice(page);
+  const target = before > 100 ? before - 40 : before + 40;
+  await chart.locator(`rect[data-col="${target}"]`).click();
+  await expect.poll(() => currentSlice(page)).toBe(target);
+  await expect(chart).toContainText(new RegExp(`Selected slice ${target}: Base \\d\\.\\d{3} · Base \\+ niivue-t1 \\d\\.\\d{3}`));
 
   // The disagreement overlay is drawn; both masks are drawn in turn, and differ.
   const canvas = page.getByLabel("Scan viewer");

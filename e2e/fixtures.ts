@@ -137,15 +137,24 @@ export async function currentSlice(page: Page): Promise<number> {
   return Number(m[1]);
 }
 
+/** Tissue classes of `tinyScan` (0 bg, 1 CSF, 2 GM, 3 WM) on its grid. */
+export function tinyLabel(): Uint8Array {
+  return tinyVolume(0, (v) => (v === 110 ? 3 : v === 70 ? 2 : v === 25 ? 1 : 0), Uint8Array);
+}
+
 /** A tiny synthetic T1-like head: 32×32×6 voxels, 1 mm, RAS; bright "WM" core in a darker shell; `shift` moves it in x (mm). */
 export function tinyScan(shift = 0): Uint8Array {
+  return tinyVolume(shift, (v) => v, Float32Array);
+}
+
+function tinyVolume(shift: number, value: (v: number) => number, Type: Float32ArrayConstructor | Uint8ArrayConstructor): Uint8Array {
   const dims: [number, number, number] = [32, 32, 6];
-  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
+  const data = new Type(dims[0] * dims[1] * dims[2]);
   for (let k = 0; k < dims[2]; k++)
     for (let j = 0; j < dims[1]; j++)
       for (let i = 0; i < dims[0]; i++) {
         const r = Math.hypot((i - 15.5) / 13, (j - 15.5) / 11, (k - 2.5) / 6);
-        data[i + dims[0] * (j + dims[1] * k)] = r < 0.45 ? 110 : r < 0.75 ? 70 : r < 0.9 ? 25 : 0;
+        data[i + dims[0] * (j + dims[1] * k)] = value(r < 0.45 ? 110 : r < 0.75 ? 70 : r < 0.9 ? 25 : 0);
       }
   const affine = [1, 0, 0, -16 + shift, 0, 1, 0, -16, 0, 0, 1, -3, 0, 0, 0, 1];
   return writeNifti({ dims, affine, data }, { gzip: true });

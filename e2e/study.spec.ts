@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect, openApp, screenshot, SCREENS, test } from "./fixtures";
+import { expect, openApp, screenshot, SCREENS, test, tinyLabel, tinyScan } from "./fixtures";
 
 const run = promisify(execFile);
 
@@ -71,4 +71,55 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   const cli = means(readFileSync(out, "utf8"));
   expect(Object.keys(cli).sort()).toEqual(Object.keys(app).sort());
   for (const site of Object.keys(app)) expect(app[site].map((v) => v.toFixed(3)), site).toEqual(cli[site].map((v) => v.toFixed(3)));
+});
+
+test("a study from a folder: pairing by name, site from the folder, a broken case recorded, Cancel", async ({ page }) => {
+  // siteA: case + case_seg; siteB: BIDS T1w + dseg, a truncated scan with its label, an orphan.
+  const root = path.join(mkdtempSync(path.join(tmpdir(), "siteseg-folder-")), "hospital");
+  const head = tinyScan();
+  const label = tinyLabel();
+  const put = (rel: string, bytes: Uint8Array) => {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), bytes);
+  };
+  put("siteA/case1.nii.gz", head);
+  put("siteA/case1_seg.nii.gz", label);
+  put("siteB/sub-01_T1w.nii.gz", tinyScan(2));
+  put("siteB/sub-01_dseg.nii.gz", label);
+  put("siteB/bad.nii.gz", head.subarray(0, 200));
+  put("siteB/bad_seg.nii.gz", label);
+  put("siteB/orphan.nii.gz", head);
+
+  await openApp(page);
+  await page.getByRole("tab", { name: "Site study" }).click();
+  await page.getByLabel("Add folder…").setInputFiles(root);
+  const cases = page.getByRole("table", { name: "Study cases" });
+  await expect(cases.getByRole("row")).toHaveCount(4);
+  await expect(page.getByLabel("Site of siteA/case1")).toHaveValue("siteA");
+  await expect(page.getByLabel("Site of siteB/sub-01_T1w")).toHaveValue("siteB");
+  await expect(page.getByText(/1 volume without a partner, left out: siteB\/orphan\.nii\.gz/)).toBeVisible();
+  await expect(page.getByLabel("Convention of siteA/case1")).toHaveValue("tissue");
+  await expect(page.getByLabel("Adapter for siteA")).toHaveValue("");
+
+  // The user names the sites and gives siteB an adapter.
+  await page.getByLabel("Site of siteA/case1").fill("Hospital A");
+  await page.getByLabel("Site of siteA/case1").press("Enter");
+  await expect(page.getByLabel("Adapter for siteA")).toHaveCount(0); // renamed: the old site name is gone
+  await page.getByLabel("Adapter for siteB").selectOption("niivue-t1");
+
+  await page.getByRole("button", { name: "Run study" }).click();
+  const bar = page.getByRole("progressbar", { name: "Study progress" });
+  await expect(bar).toHaveAttribute("aria-valuetext", "3 cases done", { timeout: 120_000 });
+  const table = page.getByRole("table", { name: "Study results" });
+  await expect(table.getByRole("rowheader")).toHaveText(["Hospital A", "siteB"]);
+  await expect(table.getByRole("row", { name: /^siteB/ })).toContainText("1 (+1 failed)");
+  await expect(table.getByRole("row", { name: /^Hospital A/ })).toContainText("—"); // no adapter: base only
+  await expect(page.getByRole("note", { name: "Failed cases" })).toContainText(/siteB\/bad: .*truncated|corrupt/);
+
+  // A second run can be cancelled at once; the cases it scored before that stay listed.
+  await page.getByRole("button", { name: "Run study" }).click();
+  await page.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after \d of 3 cases$/);
+  await expect(page.getByRole("button", { name: "Run study" })).toBeEnabled();
+  await screenshot(page, "site-study-folder");
 });

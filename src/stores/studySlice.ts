@@ -52,9 +52,11 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
   /** The model's adapter for a site, by the same rule as the CLI: a shipped adapter whose site or name is the site's. */
   const defaultAdapter = (site: string) => get().manifest?.adapters.shipped.find((a) => a.site === site || a.name === site)?.name ?? null;
 
+  /** The sites the cases name now (a renamed site leaves), each keeping the adapter chosen for it. */
   const sitesOf = (cases: StudyCaseEntry[]) => {
-    const adapters = { ...get().studySiteAdapters };
-    for (const c of cases) if (!(c.site in adapters)) adapters[c.site] = defaultAdapter(c.site);
+    const before = get().studySiteAdapters;
+    const adapters: Record<string, string | null> = {};
+    for (const c of cases) adapters[c.site] = c.site in before ? before[c.site] : defaultAdapter(c.site);
     return adapters;
   };
 
