@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { siteseg } from "../src/test/cli";
 import { expect, openApp, screenshot, SCREENS, test, tinyLabel, tinyScan } from "./fixtures";
 
-const run = promisify(execFile);
 
 /** site -> [base_mean, adapter_mean, gain_mean] from a study CSV. */
 function means(csv: string): Record<string, number[]> {
@@ -67,7 +65,8 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
 
   // The CLI on the same files: the same table to the printed precision (3 decimals).
   const out = path.join(mkdtempSync(path.join(tmpdir(), "siteseg-study-")), "cli.csv");
-  await run(process.execPath, ["bin/siteseg.mjs", "study", "public/samples", "--csv", out], { timeout: 300_000 });
+  const cliRun = await siteseg(["study", "public/samples", "--csv", out], 300_000);
+  expect(cliRun.code, cliRun.stderr).toBe(0);
   const cli = means(readFileSync(out, "utf8"));
   expect(Object.keys(cli).sort()).toEqual(Object.keys(app).sort());
   for (const site of Object.keys(app)) expect(app[site].map((v) => v.toFixed(3)), site).toEqual(cli[site].map((v) => v.toFixed(3)));

@@ -1,13 +1,12 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readVolume } from "../core/io";
 import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
+import { ROOT, siteseg as run } from "../test/cli";
 
 /**
  * Floors under measured values (MODEL_CARD.md, model 0.3.0; measured 0.564 for the base on the whole
@@ -17,26 +16,11 @@ import { dataPath, hasData, missingDataMessage } from "../test/data";
 const SPM_T1_BASE_FLOOR = 0.52;
 const SPM_ADAPTER_GAIN = 0.04;
 
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const BIN = join(ROOT, "bin/siteseg.mjs");
 const MODEL = join(ROOT, "public/models/siteseg-tissue/manifest.json");
 /** Whole-volume CPU inference on a busy 2-core machine can take minutes. */
 const SLOW = 600_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function siteseg(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: SLOW, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const siteseg = (...args: string[]) => run(args, SLOW);
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+\(?.+:\d+:\d+\)?/);
 

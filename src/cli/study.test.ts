@@ -1,34 +1,18 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readVolume, writeNifti } from "../core/io";
 import type { StudyJson } from "../core/study";
 import type { Volume } from "../core/volume/types";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
+import { ROOT, siteseg as run } from "../test/cli";
 
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const BIN = join(ROOT, "bin/siteseg.mjs");
 const MODEL = join(ROOT, "public/models/siteseg-tissue/manifest.json");
 const SLOW = 300_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function siteseg(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: SLOW, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const siteseg = (...args: string[]) => run(args, SLOW);
 
 let tmp = "";
 beforeAll(async () => {

@@ -4,6 +4,17 @@ import { Swatch } from "./Swatch";
 const dice = (d: number | null | undefined) => (d === null || d === undefined ? "—" : d.toFixed(3));
 const mL = (voxels: number | undefined, voxelMl: number) => (voxels === undefined ? "—" : (voxels * voxelMl).toFixed(1));
 
+function ClassHeader({ name, color }: { name: string; color: [number, number, number] }) {
+  return (
+    <th scope="row" className="py-1.5 pr-2 text-left font-medium text-slate-200">
+      <span className="inline-flex items-center gap-1.5">
+        <Swatch rgb={color} />
+        {name}
+      </span>
+    </th>
+  );
+}
+
 /** Dice per foreground class with predicted and reference volumes, and the mean. */
 export function DiceTable({ evaluation, classes, voxelMl }: { evaluation: Evaluation; classes: { index: number; name: string; color: [number, number, number] }[]; voxelMl: number }) {
   const fg = classes.filter((c) => c.index !== 0);
@@ -20,12 +31,7 @@ export function DiceTable({ evaluation, classes, voxelMl }: { evaluation: Evalua
       <tbody>
         {fg.map((c) => (
           <tr key={c.index} className="border-b border-slate-800/70">
-            <th scope="row" className="py-1.5 pr-2 text-left font-medium text-slate-200">
-              <span className="inline-flex items-center gap-1.5">
-                <Swatch rgb={c.color} />
-                {c.name}
-              </span>
-            </th>
+            <ClassHeader name={c.name} color={c.color} />
             <td className="py-1.5 pr-2 text-right text-slate-100">{dice(evaluation.dice[c.name])}</td>
             <td className="py-1.5 pr-2 text-right text-slate-400">{mL(evaluation.counts[c.index]?.predicted, voxelMl)}</td>
             <td className="py-1.5 text-right text-slate-400">{mL(evaluation.counts[c.index]?.reference, voxelMl)}</td>
@@ -78,12 +84,7 @@ export function CompareDiceTable({ base, adapted, adapter, classes, voxelMl }: {
       <tbody>
         {fg.map((c) => (
           <tr key={c.index} className="border-b border-slate-800/70">
-            <th scope="row" className="py-1.5 pr-2 text-left font-medium text-slate-200">
-              <span className="inline-flex items-center gap-1.5">
-                <Swatch rgb={c.color} />
-                {c.name}
-              </span>
-            </th>
+            <ClassHeader name={c.name} color={c.color} />
             {row(base.dice[c.name], adapted.dice[c.name])}
             <td className="py-1.5 text-right text-slate-400">{mL(base.counts[c.index]?.reference, voxelMl)}</td>
           </tr>

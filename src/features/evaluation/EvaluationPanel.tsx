@@ -31,6 +31,8 @@ export function EvaluationPanel() {
   const manifest = useApp((s) => s.manifest);
   const result = useApp((s) => s.result);
   const compare = useApp((s) => s.compare);
+  const sample = useApp((s) => s.scan?.sample);
+  const sampleAdapter = useApp((s) => s.samples.find((x) => x.id === s.scan?.sample?.id)?.adapter);
   const evaluations = useApp((s) => s.evaluations);
   const { setConvention, clearReference } = useApp.getState();
   const base = compare ? evaluations[resultKey(null)] : undefined;
@@ -75,7 +77,12 @@ export function EvaluationPanel() {
         <>
           {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}
           {compare && base && adapted ? (
-            <CompareDiceTable base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
+            <>
+              <CompareDiceTable base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
+              {sample && sampleAdapter === compare.adapter && (
+                <p className="text-xs text-slate-500">Adapter {compare.adapter} was trained on at most 10 slices of this sample scan; the model card gives its held-out figures.</p>
+              )}
+            </>
           ) : (
             <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMl={voxelMl} />
           )}

@@ -225,6 +225,11 @@ export function StudyView() {
               <Button onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
             </div>
             <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
+            {results.some((r) => samples.some((s) => s.id === r.site && s.adapter === r.adapter)) && (
+              <p className="text-xs text-slate-400">
+                The sample sites' adapters were trained on at most 10 slices of these same scans, so their whole-volume gain includes those slices; the model card gives held-out figures.
+              </p>
+            )}
             {failures.length > 0 && (
               <div role="note" aria-label="Failed cases" className="space-y-1 text-xs text-red-300">
                 {failures.map((f) => (
