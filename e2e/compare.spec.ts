@@ -55,6 +55,12 @@ test("open a sample site, compare base and its adapter: two masks, two Dice colu
   await expect(shown.getByRole("button", { name: "Base", exact: true })).toHaveAttribute("aria-pressed", "true");
   await expect.poll(async () => (await pixelStats(page, canvas, colours, 60)).near.join()).not.toBe(adapterPixels.join());
   expect(adapterPixels.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
+  // T flips back to the adapter's mask, the same pixels as before.
+  await canvas.press("t");
+  await expect(shown.getByRole("button", { name: "Base + niivue-t1" })).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(async () => (await pixelStats(page, canvas, colours, 60)).near.join()).toBe(adapterPixels.join());
+  await page.getByRole("table", { name: "Dice" }).scrollIntoViewIfNeeded();
+  await screenshot(page, "compare-dice");
 
   // Choosing the base in the picker shows the kept base result, without running it again.
   await page.getByLabel("Adapter", { exact: true }).selectOption({ label: "None (base)" });

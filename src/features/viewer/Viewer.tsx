@@ -238,6 +238,16 @@ export function Viewer() {
 function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown: "base" | "adapter" | null; diff: { voxels: number; foreground: number }; voxelMl: number }) {
   const showDisagreement = useApp((s) => s.showDisagreement);
   const { showResult, setShowDisagreement, leaveComparison } = useApp.getState();
+  // T flips between the two masks, for a quick before/after on the same slice.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key.toLowerCase() !== "t" || e.ctrlKey || e.metaKey || e.altKey || target?.closest("input, select, textarea")) return;
+      showResult(resultKey(shown === "adapter" ? null : adapter));
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [adapter, shown, showResult]);
   const button = (side: "base" | "adapter", label: string) => (
     <button
       type="button"
@@ -258,6 +268,7 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
         {button("base", "Base")}
         {button("adapter", `Base + ${adapter}`)}
       </div>
+      <span className="text-slate-500">T flips</span>
       <label className="flex items-center gap-1.5">
         <input type="checkbox" checked={showDisagreement} onChange={(e) => setShowDisagreement(e.target.checked)} className="accent-fuchsia-500" />
         <span>
