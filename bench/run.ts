@@ -8,6 +8,8 @@ import { loadAdapter, zeroFeeds } from "../src/core/adapters";
 import { loadModel } from "../src/core/manifest";
 import { segment } from "../src/core/pipeline/segment";
 import { createNodeRunner } from "../src/runtime/ort-node";
+import { parseSampleIndex } from "../src/core/samples";
+import { pairFiles, runStudy } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
 
 const root = resolve(import.meta.dirname, "..");
@@ -55,10 +57,30 @@ for (const a of manifest.adapters.shipped) {
 }
 if (runner.sessionsCreated !== 1) throw new Error("an adapter switch created a session");
 
+// The site study over the built-in sample sites (what "Use the sample sites" runs in the app):
+// base and site adapter on each, the same session throughout.
+const samplesDir = resolve(root, "public/samples");
+const samples = parseSampleIndex(JSON.parse(readFileSync(resolve(samplesDir, "index.json"), "utf8")));
+const { cases } = pairFiles(samples.flatMap((s) => [s.image, s.label]), "samples");
+t = performance.now();
+const studyResults = await runStudy(cases, {
+  manifest,
+  readFile: async (p) => new Uint8Array(readFileSync(resolve(samplesDir, p))),
+  segment: async (scan, adapter) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds })).labels,
+  adapterFor: async (site) => {
+    const a = manifest.adapters.shipped.find((x) => x.site === site || x.name === site);
+    if (!a) return null;
+    const dir = resolve(modelDir, a.path);
+    return loadAdapter(a.name, readFileSync(resolve(dir, "adapter_config.json")), readFileSync(resolve(dir, "adapter_model.safetensors")), manifest);
+  },
+});
+const study = { cases: studyResults.length, runs: studyResults.filter((r) => r.base).length + studyResults.filter((r) => r.adapted).length, ms: performance.now() - t };
+console.log({ study });
+
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study }, null, 2));
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -73,6 +95,8 @@ const table = [
   "| adapter | parameters | load ms | batch ms with it | batch ms base |",
   "| --- | --- | --- | --- | --- |",
   ...adapterRows.map((a) => `| ${a.name} | ${a.parameters} | ${a.loadMs.toFixed(1)} | ${a.firstBatchMs.toFixed(0)} | ${a.baseBatchMs.toFixed(0)} |`),
+  "",
+  `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",
 ].join("\n");
 if (!existsSync(resolve(root, "BENCHMARKS.md"))) writeFileSync(resolve(root, "BENCHMARKS.md"), "# Benchmarks\n\nWritten by `npm run bench` (appends one section per run).\n");
