@@ -18,6 +18,8 @@ export interface SegmentationResult extends SegmentResult {
   adapter: string | null;
   /** The inference session that produced it: the same one across adapter switches. */
   sessionId: string;
+  /** Slices the user corrected by hand (the mask's voxels there are theirs, not the model's). */
+  corrected?: { axis: number; index: number }[];
 }
 
 /** Results are kept per adapter for the open scan; this names one ("base" = no adapter). */
@@ -63,7 +65,9 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       });
       if (get().abort !== abort) return null;
       const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: adapter?.name ?? null };
-      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [resultKey(result.adapter)]: result }, result });
+      const key = resultKey(result.adapter);
+      const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
+      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       get().recomputeEvaluation();
       return result;
     } catch (e) {
@@ -105,7 +109,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       get().recomputeEvaluation();
     },
     leaveComparison: () => set({ compare: null }),
-    clearResults: () => set({ results: {}, result: null, compare: null }),
+    clearResults: () => set({ results: {}, result: null, compare: null, undoStack: [], redoStack: [], editTool: null }),
     cancelSegmentation: () => {
       const { abort } = get();
       if (!abort) return;

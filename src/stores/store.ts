@@ -1,5 +1,6 @@
 import { create } from "zustand";
 import { createAdapterSlice, type AdapterSlice } from "./adapterSlice";
+import { createEditSlice, type EditSlice } from "./editSlice";
 import { createEvaluationSlice, type EvaluationSlice } from "./evaluationSlice";
 import { createJobSlice, type JobSlice } from "./jobSlice";
 import { createModelSlice, type ModelSlice } from "./modelSlice";
@@ -8,7 +9,7 @@ import { createScanSlice, type ScanSlice } from "./scanSlice";
 import { createStudySlice, type StudySlice } from "./studySlice";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
 
-export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice & EditSlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
@@ -20,6 +21,7 @@ export const useApp = create<AppState>()((...a) => ({
   ...createViewSlice(...a),
   ...createSamplesSlice(...a),
   ...createStudySlice(...a),
+  ...createEditSlice(...a),
 }));
 
 const initial = useApp.getState();

@@ -13,6 +13,9 @@ export function MaskPanel() {
   const setOpacity = useApp((s) => s.setOpacity);
   const hidden = useApp((s) => s.hiddenClasses);
   const toggleClass = useApp((s) => s.toggleClass);
+  const editTool = useApp((s) => s.editTool);
+  const editClass = useApp((s) => s.editClass);
+  const setEditClass = useApp((s) => s.setEditClass);
   const baseId = useId();
 
   const counts = useMemo(() => {
@@ -59,6 +62,9 @@ export function MaskPanel() {
                   {c.name}
                 </label>
                 <span className="tabular-nums text-xs text-slate-400">{counts ? `${(counts[c.index] * voxelMl).toFixed(1)} mL` : "—"}</span>
+                {editTool === "brush" && (
+                  <input type="radio" name={`${baseId}-paint`} aria-label={`Paint ${c.name}`} checked={editClass === c.index} onChange={() => setEditClass(c.index)} className="h-3.5 w-3.5 accent-amber-500" title={`Paint ${c.name}`} />
+                )}
               </li>
             );
           })}

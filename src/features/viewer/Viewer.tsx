@@ -144,6 +144,29 @@ export function Viewer() {
     void ctlRef.current?.setMask(result, result?.labels ?? null, classes);
   }, [result, manifest]);
 
+  // Corrections: left-drag paints while a tool is active; the mask redraws as it changes.
+  const editTool = useApp((s) => s.editTool);
+  const maskVersion = useApp((s) => s.maskVersion);
+  useEffect(() => {
+    const ctl = ctlRef.current;
+    if (!ctl) return;
+    if (!editTool || !result) return ctl.setPainter(null);
+    ctl.setPainter({
+      paint: (mm) => {
+        const v = ctl.voxelAt(mm);
+        if (v) useApp.getState().paintAt(v, useApp.getState().perSliceAxis());
+      },
+      end: () => useApp.getState().endStroke(),
+    });
+  }, [editTool, result]);
+  useEffect(() => {
+    if (result) ctlRef.current?.refreshMask(result.labels);
+  }, [maskVersion]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    // a brush paints one plane: the multiplanar and 3D views give way to a single slice view
+    if (editTool && (viewMode === "multiplanar" || viewMode === "render")) setViewMode("axial");
+  }, [editTool, viewMode, setViewMode]);
+
   useEffect(() => {
     void ctlRef.current?.setDisagreement(diff && showDisagreement ? diff : null, diff && showDisagreement ? diff.volume : null);
   }, [diff, showDisagreement, scan]);
@@ -202,6 +225,7 @@ export function Viewer() {
           {sliceText}
         </p>
       </div>
+      {result && <EditBar />}
       {comparing && compare && diff && (
         <CompareBar adapter={compare.adapter} shown={result === comparing.adapted ? "adapter" : result === comparing.base ? "base" : null} diff={diff} voxelMl={voxelVolumeMl(comparing.base.labels.affine)} />
       )}
@@ -281,6 +305,79 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
       <button type="button" onClick={leaveComparison} className="ml-auto text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
         Close comparison
       </button>
+    </div>
+  );
+}
+
+/** Mask correction: tool, brush size, undo/redo, and the slices corrected so far. */
+function EditBar() {
+  const tool = useApp((s) => s.editTool);
+  const brushMm = useApp((s) => s.brushMm);
+  const undoCount = useApp((s) => s.undoStack.length);
+  const redoCount = useApp((s) => s.redoStack.length);
+  const corrected = useApp((s) => s.result?.corrected);
+  const editClass = useApp((s) => s.manifest?.classes.find((c) => c.index === s.editClass));
+  const { setEditTool, setBrushMm, undo, redo } = useApp.getState();
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.target as HTMLElement | null)?.closest("input, select, textarea")) return;
+      const key = e.key.toLowerCase();
+      if ((e.ctrlKey || e.metaKey) && key === "z") {
+        e.preventDefault();
+        return e.shiftKey ? redo() : undo();
+      }
+      if ((e.ctrlKey || e.metaKey) && key === "y") {
+        e.preventDefault();
+        return redo();
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (key === "b") setEditTool("brush");
+      else if (key === "e") setEditTool("eraser");
+      else if (key === "escape" || key === "n") setEditTool(null);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [setEditTool, undo, redo]);
+
+  const toolButton = (t: "brush" | "eraser" | null, label: string, hint: string) => (
+    <button
+      type="button"
+      aria-pressed={tool === t}
+      title={hint}
+      onClick={() => setEditTool(t)}
+      className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
+        tool === t ? "bg-amber-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
+      }`}
+    >
+      {label}
+    </button>
+  );
+  const small = "rounded border border-slate-700 bg-slate-800 px-2 py-0.5 text-xs text-slate-200 hover:bg-slate-700 disabled:opacity-40";
+  const slices = [...new Set((corrected ?? []).map((c) => c.index))].sort((a, b) => a - b);
+  return (
+    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/40 px-3 py-1.5 text-xs text-slate-300">
+      <span className="font-semibold uppercase tracking-wide text-amber-300">Correct</span>
+      <div role="group" aria-label="Mask tool" className="inline-flex overflow-hidden rounded-md border border-slate-700">
+        {toolButton(null, "Navigate", "N or Esc")}
+        {toolButton("brush", "Brush", "B: paint the class chosen in the Mask legend")}
+        {toolButton("eraser", "Eraser", "E: paint background")}
+      </div>
+      {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
+      <label className="flex items-center gap-1.5">
+        <span>Size</span>
+        <input type="range" aria-label="Brush size" min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500" />
+        <span className="w-10 tabular-nums text-slate-400">{brushMm} mm</span>
+      </label>
+      <button type="button" className={small} disabled={!undoCount} onClick={undo} title="Ctrl+Z">
+        Undo{undoCount ? ` (${undoCount})` : ""}
+      </button>
+      <button type="button" className={small} disabled={!redoCount} onClick={redo} title="Ctrl+Shift+Z or Ctrl+Y">
+        Redo{redoCount ? ` (${redoCount})` : ""}
+      </button>
+      <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
+        {slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
+      </p>
     </div>
   );
 }

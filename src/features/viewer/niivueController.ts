@@ -52,11 +52,21 @@ export class NiivueController {
   private disposed = false;
   private mode: ViewMode = "multiplanar";
   private canvas: HTMLCanvasElement;
+  private host: HTMLElement;
+  /** Set while a correction tool is active: left-drag paints instead of moving the crosshair. */
+  private painter: { paint: (mm: [number, number, number]) => void; end: () => void } | null = null;
+  private painting = false;
   /** Pending disposal, cancelled when React mounts the same viewer again (StrictMode). */
   disposeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(canvas: HTMLCanvasElement, private events: ControllerEvents) {
     this.canvas = canvas;
+    // Capture on the parent runs before niivue's own canvas listeners: a paint stroke never
+    // reaches niivue as a click or drag.
+    this.host = canvas.parentElement ?? canvas;
+    this.host.addEventListener("mousedown", this.onPaintDown, { capture: true });
+    this.host.addEventListener("mousemove", this.onPaintMove, { capture: true });
+    window.addEventListener("mouseup", this.onPaintUp);
     canvas.addEventListener("keydown", this.onKey);
     canvas.addEventListener("mousemove", this.onMouseMove);
     canvas.addEventListener("mouseleave", this.onMouseLeave);
@@ -197,6 +207,60 @@ export class NiivueController {
     };
   }
 
+  /** Left-drag paints through `painter` (null: the viewer navigates again). */
+  setPainter(painter: { paint: (mm: [number, number, number]) => void; end: () => void } | null) {
+    if (!painter && this.painting) this.painter?.end();
+    this.painting = false;
+    this.painter = painter;
+    this.canvas.style.cursor = painter ? "crosshair" : "";
+  }
+
+  /** World mm under a mouse event on a 2D slice, or null (outside the slices, 3D view). */
+  private mmAt(e: MouseEvent): [number, number, number] | null {
+    const box = this.canvas.getBoundingClientRect();
+    if (!box.width || !box.height || !this.scanImg) return null;
+    const frac = this.nv.canvasPos2frac([((e.clientX - box.left) * this.canvas.width) / box.width, ((e.clientY - box.top) * this.canvas.height) / box.height]);
+    if (frac[0] < 0) return null;
+    const mm = this.nv.frac2mm(frac, 0, true);
+    return [mm[0], mm[1], mm[2]];
+  }
+
+  private onPaintDown = (e: MouseEvent) => {
+    if (!this.painter || e.button !== 0 || e.target !== this.canvas) return;
+    e.stopPropagation();
+    e.preventDefault();
+    this.canvas.focus();
+    this.painting = true;
+    const mm = this.mmAt(e);
+    if (mm) this.painter.paint(mm);
+  };
+
+  private onPaintMove = (e: MouseEvent) => {
+    if (!this.painter || !this.painting) return;
+    e.stopPropagation();
+    const mm = this.mmAt(e);
+    if (mm) this.painter.paint(mm);
+  };
+
+  private onPaintUp = () => {
+    if (!this.painting) return;
+    this.painting = false;
+    this.painter?.end();
+  };
+
+  private refreshFrame = 0;
+  /** The mask's voxels changed in place (a correction): redraw it, once per animation frame. */
+  refreshMask(labels: Volume) {
+    if (this.refreshFrame) return;
+    this.refreshFrame = requestAnimationFrame(() => {
+      this.refreshFrame = 0;
+      const img = this.maskImg;
+      if (!img?.img || img.img.length !== labels.data.length || this.disposed) return;
+      img.img.set(labels.data);
+      this.nv.updateGLVolume();
+    });
+  }
+
   setHiddenClasses(hidden: number[]) {
     this.hidden = hidden;
     void this.run(() => {
@@ -295,6 +359,10 @@ export class NiivueController {
     if (this.disposed) return;
     this.disposed = true;
     this.canvas.removeEventListener("keydown", this.onKey);
+    this.host.removeEventListener("mousedown", this.onPaintDown, { capture: true });
+    this.host.removeEventListener("mousemove", this.onPaintMove, { capture: true });
+    window.removeEventListener("mouseup", this.onPaintUp);
+    if (this.refreshFrame) cancelAnimationFrame(this.refreshFrame);
     this.canvas.removeEventListener("mousemove", this.onMouseMove);
     this.canvas.removeEventListener("mouseleave", this.onMouseLeave);
     if (this.hoverFrame) cancelAnimationFrame(this.hoverFrame);

@@ -1,0 +1,72 @@
+import { expect, openApp, openScan, screenshot, segment, test, tinyLabel, tinyScan } from "./fixtures";
+
+const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
+
+test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo steps, redo, corrected slices", async ({ page }) => {
+  await openApp(page);
+  await openScan(page, file("tiny.nii.gz", tinyScan()));
+  await page.getByLabel("Open reference label").setInputFiles(file("tiny_seg.nii.gz", tinyLabel()));
+  await segment(page, 120_000);
+
+  const legend = page.getByRole("list", { name: "Mask legend" });
+  const volumes = async () => (await legend.textContent())?.replace(/\s+/g, " ") ?? "";
+  const mean = async () => (await page.getByRole("table", { name: "Dice" }).getByRole("row", { name: /^Mean/ }).textContent()) ?? "";
+  const original = { volumes: await volumes(), mean: await mean() };
+  await expect(page.getByRole("note", { name: "Corrected slices" })).toHaveText("No slice corrected");
+
+  // Brush: the view becomes a single slice; WM is chosen in the legend; a drag paints it.
+  await page.getByRole("group", { name: "Mask tool" }).getByRole("button", { name: "Brush" }).click();
+  await expect(page.getByRole("button", { name: "Axial", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await page.getByLabel("Paint CSF").check();
+  await page.getByLabel("Brush size").fill("6");
+  const canvas = page.getByLabel("Scan viewer");
+  const box = (await canvas.boundingBox())!;
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const sliceBefore = await page.getByLabel("Current slice").textContent();
+  await page.mouse.move(cx - 60, cy);
+  await page.mouse.down();
+  for (let x = -60; x <= 60; x += 10) await page.mouse.move(cx + x, cy + x / 4);
+  await page.mouse.up();
+  // the drag painted: it did not move the crosshair
+  await expect(page.getByLabel("Current slice")).toHaveText(sliceBefore!);
+  await expect.poll(volumes).not.toBe(original.volumes);
+  await expect.poll(mean).not.toBe(original.mean);
+  const painted = { volumes: await volumes(), mean: await mean() };
+  await expect(page.getByRole("note", { name: "Corrected slices" })).toHaveText(/^1 slice corrected: \d+$/);
+  await screenshot(page, "correct-brush");
+
+  // Eraser: background where it passes.
+  await page.getByRole("button", { name: "Eraser" }).click();
+  await page.mouse.click(cx, cy - 40);
+  await expect.poll(volumes).not.toBe(painted.volumes);
+
+  // Undo twice: back to the model's mask and Dice; redo once: the brush stroke again.
+  await page.getByRole("button", { name: /^Undo/ }).click();
+  await expect.poll(volumes).toBe(painted.volumes);
+  await page.keyboard.press("Control+z");
+  await expect.poll(volumes).toBe(original.volumes);
+  await expect.poll(mean).toBe(original.mean);
+  await expect(page.getByRole("note", { name: "Corrected slices" })).toHaveText("No slice corrected");
+  await page.keyboard.press("Control+Shift+z");
+  await expect.poll(volumes).toBe(painted.volumes);
+  await expect(page.getByRole("button", { name: /^Redo/ })).toHaveText("Redo (1)");
+
+  // More than 50 steps undo back to the model's mask: 55 strokes, alternating classes at one spot.
+  await page.getByRole("button", { name: /^Undo/ }).click();
+  await expect.poll(volumes).toBe(original.volumes);
+  await page.getByRole("button", { name: "Brush" }).click();
+  for (let n = 0; n < 55; n++) {
+    await page.getByLabel(n % 2 ? "Paint GM" : "Paint CSF").check();
+    await page.mouse.click(cx + 20, cy + 10);
+  }
+  await expect(page.getByRole("button", { name: /^Undo/ })).toHaveText("Undo (55)");
+  for (let n = 0; n < 55; n++) await page.keyboard.press("Control+z");
+  await expect(page.getByRole("button", { name: /^Undo/ })).toHaveText("Undo");
+  await expect.poll(volumes).toBe(original.volumes);
+  await expect.poll(mean).toBe(original.mean);
+
+  // Navigate again: a click moves the crosshair, not the mask.
+  await page.getByRole("button", { name: "Navigate" }).click();
+  await page.mouse.click(cx + 30, cy + 30);
+  expect(await volumes()).toBe(original.volumes);
+});

@@ -1,0 +1,110 @@
+import { applyEdit, brushIndices, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
+import { voxelSizes } from "../core/volume/affine";
+import { resultKey, type ResultKey } from "./jobSlice";
+import type { Slice } from "./types";
+
+export type EditTool = "brush" | "eraser";
+
+/** A slice of the scan's voxel grid: `index` along voxel `axis`. */
+export interface SliceRef {
+  axis: number;
+  index: number;
+}
+
+interface UndoStep {
+  key: ResultKey;
+  edit: MaskEdit;
+  slice: SliceRef;
+  /** Whether the slice was already marked corrected before this step. */
+  wasCorrected: boolean;
+}
+
+export const UNDO_STEPS = 100;
+
+export interface EditSlice {
+  /** The active correction tool; null = the viewer navigates. */
+  editTool: EditTool | null;
+  /** The class the brush paints (the eraser paints background, 0). */
+  editClass: number;
+  brushMm: number;
+  undoStack: UndoStep[];
+  redoStack: UndoStep[];
+  /** Bumped while a stroke paints, so the viewer redraws the mask it shares. */
+  maskVersion: number;
+  setEditTool: (t: EditTool | null) => void;
+  setEditClass: (c: number) => void;
+  setBrushMm: (mm: number) => void;
+  /** Paint at voxel `centre` in the slice across voxel `axis` (a stroke runs until endStroke). */
+  paintAt: (centre: [number, number, number], axis: number) => void;
+  endStroke: () => void;
+  undo: () => void;
+  redo: () => void;
+}
+
+/** Slices marked corrected on a result (the ones training uses by default). */
+export const correctedOf = (r: { corrected?: SliceRef[] } | null | undefined) => r?.corrected ?? [];
+
+export const createEditSlice: Slice<EditSlice> = (set, get) => {
+  let stroke: { key: ResultKey; recorder: StrokeRecorder; slice: SliceRef } | null = null;
+
+  /** The shown result becomes a new object (same voxels): volumes, Dice and the overlay recompute. */
+  function commit(key: ResultKey, corrected: SliceRef[]) {
+    const old = get().results[key];
+    if (!old) return;
+    const next = { ...old, corrected };
+    set({ results: { ...get().results, [key]: next }, ...(get().result === old ? { result: next } : {}), maskVersion: get().maskVersion + 1 });
+    get().recomputeEvaluation();
+  }
+
+  const same = (a: SliceRef, b: SliceRef) => a.axis === b.axis && a.index === b.index;
+
+  function step(from: "undoStack" | "redoStack", to: "undoStack" | "redoStack", direction: "undo" | "redo") {
+    stroke = null;
+    const stack = get()[from];
+    const s = stack[stack.length - 1];
+    const target = s && get().results[s.key];
+    if (!s || !target) return;
+    applyEdit(target.labels.data, s.edit, direction);
+    const list = correctedOf(target).filter((c) => !same(c, s.slice));
+    const corrected = direction === "redo" || s.wasCorrected ? [...list, s.slice] : list;
+    set({ [from]: stack.slice(0, -1), [to]: [...get()[to], s] } as Partial<EditSlice>);
+    commit(s.key, corrected);
+  }
+
+  return {
+    editTool: null,
+    editClass: 2,
+    brushMm: 3,
+    undoStack: [],
+    redoStack: [],
+    maskVersion: 0,
+    setEditTool: (editTool) => set({ editTool }),
+    setEditClass: (editClass) => set({ editClass }),
+    setBrushMm: (brushMm) => set({ brushMm: Math.min(30, Math.max(0.5, brushMm)) }),
+    paintAt: (centre, axis) => {
+      const { result, editTool, editClass, brushMm } = get();
+      if (!result || !editTool || get().job.status === "running") return;
+      const key = resultKey(result.adapter);
+      const slice = { axis, index: centre[axis] };
+      if (!stroke || stroke.key !== key || !same(stroke.slice, slice)) {
+        get().endStroke(); // a stroke stays in one slice: crossing slices starts a new undo step
+        stroke = { key, recorder: new StrokeRecorder(result.labels.data), slice };
+      }
+      const { dims, affine } = result.labels;
+      const changed = stroke.recorder.paint(brushIndices(dims, voxelSizes(affine), centre, axis, brushMm / 2), editTool === "eraser" ? 0 : editClass);
+      if (changed) set({ maskVersion: get().maskVersion + 1 });
+    },
+    endStroke: () => {
+      const s = stroke;
+      stroke = null;
+      const edit = s?.recorder.finish();
+      const target = s && get().results[s.key];
+      if (!s || !edit || !target) return;
+      const wasCorrected = correctedOf(target).some((c) => same(c, s.slice));
+      set({ undoStack: [...get().undoStack, { key: s.key, edit, slice: s.slice, wasCorrected }].slice(-UNDO_STEPS), redoStack: [] });
+      commit(s.key, wasCorrected ? correctedOf(target) : [...correctedOf(target), s.slice]);
+    },
+    undo: () => step("undoStack", "redoStack", "undo"),
+    redo: () => step("redoStack", "undoStack", "redo"),
+  };
+};
