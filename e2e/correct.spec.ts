@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { readVolume } from "../src/core/io";
 import { expect, openApp, openScan, screenshot, segment, test, tinyLabel, tinyScan } from "./fixtures";
 
 const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
@@ -50,6 +52,16 @@ test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo 
   await page.keyboard.press("Control+Shift+z");
   await expect.poll(volumes).toBe(painted.volumes);
   await expect(page.getByRole("button", { name: /^Redo/ })).toHaveText("Redo (1)");
+
+  // The saved mask is the corrected one, on the scan's grid: its class volumes are the legend's.
+  const [saved] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Save mask (.nii.gz)" }).click()]);
+  expect(saved.suggestedFilename()).toBe("tiny_siteseg-mask.nii.gz");
+  const mask = readVolume(new Uint8Array(readFileSync((await saved.path())!)), "mask.nii.gz");
+  expect(mask.dims).toEqual([32, 32, 6]);
+  for (const [index, name] of [[1, "CSF"], [2, "GM"], [3, "WM"]] as const) {
+    const n = Array.from(mask.data).filter((v) => v === index).length;
+    expect(painted.volumes).toContain(`${name}${(n / 1000).toFixed(1)} mL`);
+  }
 
   // More than 50 steps undo back to the model's mask: 55 strokes, alternating classes at one spot.
   await page.getByRole("button", { name: /^Undo/ }).click();

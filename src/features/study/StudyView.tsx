@@ -7,7 +7,8 @@ import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
 import { casesCsv, formatDice, formatGain, formatMeanSd, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
-import { download, droppedFiles, studyPaths } from "./files";
+import { download } from "../../components/download";
+import { droppedFiles, studyPaths } from "./files";
 import { StudyChart, studyPngBlob, studySvgText } from "./StudyChart";
 
 const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";

@@ -1,5 +1,7 @@
 import { useId, useMemo } from "react";
+import { download } from "../../components/download";
 import { Panel } from "../../components/Panel";
+import { writeNifti } from "../../core/io";
 import { Swatch } from "../../components/Swatch";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
@@ -73,6 +75,18 @@ export function MaskPanel() {
         <p className="text-xs text-slate-500">Class colours appear once a model is loaded.</p>
       )}
       {!result && classes.length > 0 && <p className="text-xs text-slate-500">Volumes appear after segmentation.</p>}
+      {result && (
+        <button
+          type="button"
+          onClick={() => download(maskFileName(result.scanName, result.adapter), new Blob([writeNifti(result.labels, { description: `siteseg ${result.modelId} ${result.modelVersion}${result.adapter ? ` + ${result.adapter}` : ""}${result.corrected?.length ? " corrected" : ""}` }) as BlobPart], { type: "application/gzip" }))}
+          className="rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700"
+        >
+          Save mask (.nii.gz)
+        </button>
+      )}
     </Panel>
   );
 }
+
+/** "scan_siteseg-mask[_adapter].nii.gz", on the scan's own grid and affine. */
+const maskFileName = (scan: string, adapter: string | null) => `${scan.replace(/\.(nii(\.gz)?|mgz|mgh)$/i, "")}_siteseg-mask${adapter ? `_${adapter.replace(/[^\w.-]+/g, "-")}` : ""}.nii.gz`;
