@@ -54,6 +54,14 @@ function sliceWindow(data: Float32Array, grid: Grid, sliceAxis: number, multiple
   return { w: span(wa, maxSize[1]), h: span(ha, maxSize[0]), occupied, wa, ha };
 }
 
+/** The scan as the model sees it: on the model's grid (manifest orientation and spacing), normalised by the manifest's steps. */
+export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array } {
+  const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
+  let floor = Infinity;
+  for (let i = 0; i < scan.data.length; i++) if (scan.data[i] < floor) floor = scan.data[i];
+  return { grid, image: preprocess(resampleLinear(scan, grid, floor), manifest.preprocess, floor) };
+}
+
 /**
  * The whole segmentation, written once for worker, CLI and tests: resample the scan onto the
  * model's grid, normalise as the manifest says, run slice batches, and map the class
@@ -62,10 +70,7 @@ function sliceWindow(data: Float32Array, grid: Grid, sliceAxis: number, multiple
 export async function segment(scan: Volume, manifest: Manifest, runner: InferenceRunner, opts: SegmentOptions = {}): Promise<SegmentResult> {
   const t0 = now();
   const { input } = manifest;
-  const grid = modelGrid(scan, input.orientation, input.spacing);
-  let floor = Infinity;
-  for (let i = 0; i < scan.data.length; i++) if (scan.data[i] < floor) floor = scan.data[i];
-  const image = preprocess(resampleLinear(scan, grid, floor), manifest.preprocess, floor);
+  const { grid, image } = modelInput(scan, manifest);
   const win = sliceWindow(image, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
   const t1 = now();
 
