@@ -5,8 +5,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadAdapter, type Adapter } from "../core/adapters";
+import { readVolume } from "../core/io";
 import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import { CONVENTIONS, type ConventionId } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
+import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 
@@ -102,3 +105,22 @@ export async function startRunner(modelDir: string, { manifest, onnx }: LoadedMo
     throw new RuntimeError(`onnxruntime cannot load ${join(modelDir, manifest.files.model.path)}: ${(e as Error).message}`);
   });
 }
+
+/** Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. */
+export async function readScan(path: string, what: string): Promise<Volume> {
+  const bytes = await readBytes(path, what);
+  try {
+    // readVolume prefixes its messages with the name it is given: give it the path as typed
+    return readVolume(bytes, path);
+  } catch (e) {
+    if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
+    throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function parseConvention(value: string | undefined): ConventionId | undefined {
+  if (value === undefined) return undefined;
+  if (!Object.hasOwn(CONVENTIONS, value)) throw new UsageError(`--convention must be one of ${Object.keys(CONVENTIONS).join(", ")}, got "${value}"`);
+  return value as ConventionId;
+}
+

@@ -3,6 +3,7 @@ import { ManifestError } from "../core/manifest/schema";
 import { ReferenceMismatchError } from "../core/metrics/evaluate";
 import { CancelledError } from "../core/pipeline/runner";
 import { StudyError } from "../core/study/types";
+import { AdaptError } from "../core/adapt/data";
 import { VolumeError } from "../core/volume/types";
 
 /** Bad command line: exit code 2, with a hint to --help. */
@@ -15,7 +16,7 @@ export class RuntimeError extends Error {
   override name = "RuntimeError";
 }
 
-const KNOWN = [RuntimeError, AdapterError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError, StudyError];
+const KNOWN = [RuntimeError, AdapterError, VolumeError, ManifestError, ReferenceMismatchError, CancelledError, StudyError, AdaptError];
 
 /** Node's fs errors carry a code; their messages repeat the syscall, so say it plainly instead. */
 export function describeFsError(e: unknown, action: string): RuntimeError | null {

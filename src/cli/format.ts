@@ -8,6 +8,7 @@ Usage:
   siteseg evaluate --image SCAN --label REFERENCE [options]
   siteseg study    LIST.csv|FOLDER [--shard I/N] [--json OUT] [--csv OUT] [options]
   siteseg merge    SHARD.json... [--json OUT] [--csv OUT]
+  siteseg adapt    --image SCAN --label REFERENCE --out DIR [options]
   siteseg <command> --help
 
 Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz).
@@ -142,3 +143,30 @@ export function caseLine(c: StudyJson["cases"][number], index: number, total: nu
   const gain = c.adapted && c.base && c.adapted.meanDice !== null && c.base.meanDice !== null ? ` (${formatGain(c.adapted.meanDice - c.base.meanDice)})` : "";
   return `${head}: base ${formatDice(c.base?.meanDice)}${c.adapted ? `, ${c.adapter} ${formatDice(c.adapted.meanDice)}${gain}` : ""}`;
 }
+
+export const ADAPT_HELP = `Usage: siteseg adapt --image SCAN --label REFERENCE --out DIR [options]
+
+Trains a site adapter (LoRA on the frozen base) from a few labelled slices of one scan, then
+scores the base and the new adapter on the slices it was not trained on. DIR receives
+adapter_config.json and adapter_model.safetensors (Hugging Face PEFT layout, with the training
+slices and provenance in the config): use it with --adapter DIR, and --holdout DIR to score only
+the slices it never saw.
+
+Options:
+  --image SCAN       the site's scan (required)
+  --label REFERENCE  its reference label map (required)
+  --out DIR          where to write the adapter (required)
+  --convention ID    tissue, freesurfer or gif (default: guessed)
+  --slices A,B,...   the scan's axial slices to train on (default: --n-slices spread over the brain)
+  --n-slices N       how many slices to choose (default: 10)
+  --gap N            held-out slices lie more than N slices from every training slice (default: 5)
+  --rank R           LoRA rank (default: 2); --alpha A (default: 2 * rank)
+  --steps N          training steps of 8 random 128x128 crops (default: 300)
+  --lr X             AdamW learning rate (default: 0.003)
+  --seed N           random seed (default: 0)
+  --site NAME        the adapter's site name (default: DIR's name)
+  --model DIR        model folder (default: the shipped siteseg-tissue model)
+  --threads N        CPU threads (default: up to 4)
+  --json             print one JSON object on stdout
+  -h, --help         show this help
+`;

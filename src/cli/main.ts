@@ -1,16 +1,17 @@
 import { writeFile } from "node:fs/promises";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
-import { readVolume, writeNifti } from "../core/io";
+import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
-import { CONVENTIONS, guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
+import { guessConvention, labelValues } from "../core/metrics/conventions";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { voxelVolumeMl } from "../core/volume/affine";
-import { VolumeError, type Volume } from "../core/volume/types";
-import { modelDirOf, parse, parseThreads, readBytes, readModel, required, resolveAdapter, startRunner } from "./common";
-import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
+import type { Volume } from "../core/volume/types";
+import { modelDirOf, parse, parseConvention, parseThreads, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
+import { classify, describeFsError, UsageError } from "./errors";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
+import { adaptCommand } from "./adapt";
 import { mergeCommand, studyCommand } from "./study";
 
 export { DEFAULT_MODEL_DIR, resolveAdapter } from "./common";
@@ -45,18 +46,6 @@ function holdoutOf(adapter: Adapter | null): Holdout {
 function parseOutPath(value: string | undefined): string | undefined {
   if (value !== undefined && !/\.nii(\.gz)?$/i.test(value)) throw new UsageError(`--out must end in .nii or .nii.gz, got "${value}"`);
   return value;
-}
-
-/** Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. */
-async function readScan(path: string, what: string): Promise<Volume> {
-  const bytes = await readBytes(path, what);
-  try {
-    // readVolume prefixes its messages with the name it is given: give it the path as typed
-    return readVolume(bytes, path);
-  } catch (e) {
-    if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
-    throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
 }
 
 async function writeLabels(path: string, labels: Volume, manifest: Manifest): Promise<void> {
@@ -117,12 +106,6 @@ async function segmentCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
-}
-
-function parseConvention(value: string | undefined): ConventionId | undefined {
-  if (value === undefined) return undefined;
-  if (!Object.hasOwn(CONVENTIONS, value)) throw new UsageError(`--convention must be one of ${Object.keys(CONVENTIONS).join(", ")}, got "${value}"`);
-  return value as ConventionId;
 }
 
 function parseAxis(value: string | undefined): 0 | 1 | 2 {
@@ -205,16 +188,17 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   evaluate: evaluateCommand,
   study: studyCommand,
   merge: mergeCommand,
+  adapt: adaptCommand,
 };
 
 /** Runs one command line; returns the exit code. Known errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw new UsageError("missing command (segment, evaluate, study or merge)");
+    if (command === undefined) throw new UsageError("missing command (segment, evaluate, study, merge or adapt)");
     if (command === "--help" || command === "-h" || command === "help") return help(MAIN_HELP);
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command "${command}" (expected segment, evaluate, study or merge)`);
+    if (!run) throw new UsageError(`unknown command "${command}" (expected segment, evaluate, study, merge or adapt)`);
     return await run(rest);
   } catch (e) {
     const { code, message, known } = classify(e);

@@ -1,10 +1,14 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import * as ortWeb from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
 import { buildAdapter, parseAdapterConfig } from "../core/adapters";
 import { loadModel } from "../core/manifest";
 import type { Tensor } from "../core/pipeline/runner";
+import { adamwInit } from "../core/train/adamw";
+import { loraFromTensors, loraTensors, stepFeeds, trainStep } from "../core/train/lora-train";
 import { createNodeRunner } from "./ort-node";
+import { wrapSession, type OrtModule, type SessionRunner } from "./session";
 
 /**
  * train_step.onnx (training/grad_export.py): the loss and the LoRA gradients as an ONNX graph,
@@ -24,6 +28,7 @@ const fx = JSON.parse(readFileSync(resolve(root, "training/parity/train-step.jso
   labels: { dims: number[]; data: number[] };
   tolerance: { relative: number; absolute: number; loss: number };
   cases: Case[];
+  training: { lr: number; weightDecay: number; betas: [number, number]; eps: number; losses: number[]; tensors: Record<string, { shape: number[]; data: number[] }> };
 };
 const r = fx.config.r;
 const scaling = fx.config.lora_alpha / r;
@@ -100,16 +105,25 @@ function checkGrads(out: Record<string, Tensor>, c: Case, R: number): number {
   return worst;
 }
 
+/** onnxruntime-web's WASM backend, which runs in Node as well: the browser's kernels. */
+async function createWasmRunner(bytes: Uint8Array): Promise<SessionRunner> {
+  ortWeb.env.wasm.numThreads = 1;
+  const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  return wrapSession(ortWeb as unknown as OrtModule, session, "wasm");
+}
+
+const runtimes = { "onnxruntime-node": (b: Uint8Array) => createNodeRunner(b, 1), "onnxruntime-web (WASM)": createWasmRunner };
+
 describe("train_step.onnx vs PyTorch autograd", () => {
-  for (const c of fx.cases) {
-    it(`gives PyTorch's loss and LoRA gradients (${c.name} loss, adapter padded to the slot rank)`, async () => {
-      const runner = await createNodeRunner(graph, 1);
+  for (const [runtime, create] of Object.entries(runtimes)) for (const c of fx.cases) {
+    it(`gives PyTorch's loss and LoRA gradients in ${runtime} (${c.name} loss, adapter padded to the slot rank)`, async () => {
+      const runner = await create(graph);
       const out = await runner.run({ ...adapterFeeds(), ...targetFeeds(c.weight) });
       await runner.dispose();
       const loss = out.loss.data[0];
       expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(fx.tolerance.loss * Math.max(1, Math.abs(c.loss)));
       const worst = checkGrads(out, c, manifest.adapters.maxRank);
-      console.info(`${c.name}: loss ${loss} (PyTorch ${c.loss}), worst gradient max|Δ|/max|g| ${worst.toExponential(2)}`);
+      console.info(`${runtime} ${c.name}: loss ${loss} (PyTorch ${c.loss}), worst gradient max|Δ|/max|g| ${worst.toExponential(2)}`);
     });
   }
 
@@ -120,6 +134,27 @@ describe("train_step.onnx vs PyTorch autograd", () => {
     await runner.dispose();
     expect(Math.abs(out.loss.data[0] - c.loss)).toBeLessThanOrEqual(fx.tolerance.loss * Math.max(1, Math.abs(c.loss)));
     checkGrads(out, c, r);
+  });
+
+  it("trains as train_adapter.py does: src/core/train's loop (graph + AdamW) follows PyTorch's for 3 steps", async () => {
+    const t = fx.training;
+    const named = Object.fromEntries(Object.entries(fx.tensors).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
+    const params = loraFromTensors(manifest.adapters.slots, r, fx.config.lora_alpha, named);
+    const batch = { image: { data: Float32Array.from(fx.image.data), dims: fx.image.dims }, labels: fx.labels.data, numClasses: C };
+    const state = adamwInit(params.modules.flatMap((m) => [m.A, m.B]));
+    const runner = await createNodeRunner(graph, 1);
+    const losses: number[] = [];
+    for (let k = 0; k < 3; k++) losses.push(await trainStep(runner, params, batch, state, { lr: t.lr, weightDecay: t.weightDecay, betas: t.betas, eps: t.eps }));
+    losses.push((await runner.run(stepFeeds(params, batch))).loss.data[0]);
+    await runner.dispose();
+    losses.forEach((l, k) => expect(Math.abs(l - t.losses[k]), `loss ${k}`).toBeLessThanOrEqual(1e-4 * t.losses[k]));
+    // Adam normalises each update to about lr, so compare the parameters in units of lr
+    let worst = 0;
+    for (const [name, v] of Object.entries(loraTensors(params))) {
+      worst = Math.max(worst, compare(v.data, t.tensors[name].data).diff);
+    }
+    expect(worst).toBeLessThanOrEqual(0.01 * t.lr);
+    console.info(`3 AdamW steps: losses ${losses.map((l) => l.toFixed(5)).join(" ")} (PyTorch ${t.losses.map((l) => l.toFixed(5)).join(" ")}), max |Δparam| ${worst.toExponential(2)} = ${(worst / t.lr).toExponential(2)} lr`);
   });
 
   it("has model.onnx's inputs plus target and weight", async () => {

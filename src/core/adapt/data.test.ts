@@ -38,19 +38,13 @@ describe("adapter training data", () => {
     expect(slice.image.subarray(0, plane)).toEqual(onGrid.image.subarray((k - 1) * plane, k * plane));
     expect(slice.labels.some((v) => v === 3)).toBe(true);
 
-    const batch = sampleBatch([slice], 4, seededRandom(1), 4, 64);
-    expect(batch.x.length).toBe(4 * 3 * 64 * 64);
-    for (let b = 0; b < 4; b++)
-      for (let p = 0; p < 64 * 64; p++) {
-        let sum = 0;
-        for (let c = 0; c < 4; c++) sum += batch.target[(b * 4 + c) * 4096 + p];
-        expect(sum).toBe(1);
-      }
-    // crops are centred on tissue: most target pixels are not background
-    let fg = 0;
-    for (let b = 0; b < 4; b++) for (let p = 0; p < 4096; p++) fg += 1 - batch.target[b * 4 * 4096 + p];
-    expect(fg / (4 * 4096)).toBeGreaterThan(0.2);
+    const batch = sampleBatch([slice], seededRandom(1), 4, 64);
+    expect(batch.image.dims).toEqual([4, 3, 64, 64]);
+    expect(batch.labels.length).toBe(4 * 64 * 64);
+    expect(Math.max(...batch.labels)).toBe(3);
+    // crops are centred on tissue: a good share of pixels is not background
+    expect(batch.labels.filter((v) => v > 0).length / batch.labels.length).toBeGreaterThan(0.2);
     // the same seed draws the same batch
-    expect(sampleBatch([slice], 4, seededRandom(1), 4, 64).x).toEqual(batch.x);
+    expect(sampleBatch([slice], seededRandom(1), 4, 64).image.data).toEqual(batch.image.data);
   });
 });

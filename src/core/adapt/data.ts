@@ -4,12 +4,18 @@
  * model's grid exactly as segment() feeds the model, cut into random crops with flips.
  */
 import type { Manifest } from "../manifest/schema";
+import type { Tensor } from "../pipeline/runner";
 import { alignReference } from "../metrics/evaluate";
 import type { ConventionId } from "../metrics/conventions";
 import { modelInput } from "../pipeline/segment";
 import { applyAffine, invert4 } from "../volume/affine";
 import { resampleNearest, type Grid } from "../volume/grid";
 import type { Volume } from "../volume/types";
+
+/** A request the training cannot meet (no labelled slice, a slice outside the scan, a bad rank): the user's to fix. */
+export class AdaptError extends Error {
+  override name = "AdaptError";
+}
 
 /** The scan's voxel axis closest to superior-inferior (its axial slices), as sites.py's through_plane_axis. */
 export function throughPlaneAxis(affine: number[]): number {
@@ -106,14 +112,13 @@ export function seededRandom(seed: number): () => number {
 /**
  * One training batch as train_adapter.py draws it: per item a random slice, a size² crop around a
  * random labelled pixel (zero-padded past the edge), a left-right flip half the time, intensity
- * ×U(0.9, 1.1); targets one-hot over K classes, weight 1 everywhere.
+ * ×U(0.9, 1.1); labels are class indices (background past the edge).
  */
-export function sampleBatch(slices: TrainingSlice[], K: number, rand: () => number, batch = 8, size = 128) {
+export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128): { image: Tensor; labels: Uint8Array } {
   const C = slices[0].channels;
   const px = size * size;
   const x = new Float32Array(batch * C * px);
-  const target = new Float32Array(batch * K * px);
-  const weight = new Float32Array(batch * px).fill(1);
+  const labels = new Uint8Array(batch * px);
   const pick = (n: number) => Math.min(n - 1, Math.floor(rand() * n));
   for (let b = 0; b < batch; b++) {
     const s = slices[pick(slices.length)];
@@ -126,7 +131,6 @@ export function sampleBatch(slices: TrainingSlice[], K: number, rand: () => numb
     const ox = Math.min(Math.max(cx - size / 2, 0), Math.max(W - size, 0));
     const flip = rand() < 0.5;
     const gain = 0.9 + 0.2 * rand();
-    const labels = new Uint8Array(px); // background where the crop runs past the slice
     for (let y = 0; y < size; y++) {
       const sy = oy + y;
       if (sy >= H) break;
@@ -135,10 +139,9 @@ export function sampleBatch(slices: TrainingSlice[], K: number, rand: () => numb
         if (sx >= W) break;
         const dx = flip ? size - 1 - xx : xx;
         for (let c = 0; c < C; c++) x[(b * C + c) * px + y * size + dx] = s.image[c * H * W + sy * W + sx] * gain;
-        labels[y * size + dx] = s.labels[sy * W + sx];
+        labels[b * px + y * size + dx] = s.labels[sy * W + sx];
       }
     }
-    for (let p = 0; p < px; p++) target[(b * K + labels[p]) * px + p] = 1;
   }
-  return { x, target, weight, dims: { x: [batch, C, size, size], target: [batch, K, size, size], weight: [batch, 1, size, size] } };
+  return { image: { data: x, dims: [batch, C, size, size] }, labels };
 }

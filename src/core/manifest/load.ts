@@ -24,15 +24,27 @@ export async function readManifest(read: ReadModelFile): Promise<Manifest> {
   return parseManifest(json);
 }
 
+/** A model file's bytes, refused when its checksum differs from the manifest's. */
+async function readChecked(read: ReadModelFile, file: { path: string; sha256: string }): Promise<Uint8Array> {
+  const bytes = await read(file.path);
+  const hash = await sha256Hex(bytes);
+  if (hash !== file.sha256) {
+    throw new ManifestError(
+      `${file.path} does not match its manifest (sha256 ${hash.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…): the download is incomplete or the file was changed. Reload the page or reinstall the model.`,
+    );
+  }
+  return bytes;
+}
+
 /** Manifest plus the ONNX bytes, refused when the file's checksum differs from the manifest's. */
 export async function loadModel(read: ReadModelFile): Promise<LoadedModel> {
   const manifest = await readManifest(read);
-  const onnx = await read(manifest.files.model.path);
-  const hash = await sha256Hex(onnx);
-  if (hash !== manifest.files.model.sha256) {
-    throw new ManifestError(
-      `${manifest.files.model.path} does not match its manifest (sha256 ${hash.slice(0, 12)}…, expected ${manifest.files.model.sha256.slice(0, 12)}…): the download is incomplete or the file was changed. Reload the page or reinstall the model.`,
-    );
-  }
-  return { manifest, onnx };
+  return { manifest, onnx: await readChecked(read, manifest.files.model) };
+}
+
+/** The model's training-step graph, checked like the model; an error when the model ships none. */
+export async function loadTrainStep(read: ReadModelFile, manifest: Manifest): Promise<Uint8Array> {
+  const file = manifest.files.trainStep;
+  if (!file) throw new ManifestError(`model ${manifest.id} ${manifest.version} ships no training graph (files.trainStep), so adapters for it cannot be trained here`);
+  return readChecked(read, file);
 }

@@ -43,7 +43,11 @@ export const Manifest = z.object({
   name: z.string().min(1),
   version: z.string(),
   description: z.string().default(""),
-  files: z.object({ model: FileRef }),
+  files: z.object({
+    model: FileRef,
+    /** The training-step graph (loss and LoRA gradients; training/grad_export.py): adapters can be trained when present. */
+    trainStep: FileRef.optional(),
+  }),
   input: z.object({
     /** Axis codes of the grid the model sees, e.g. "RAS": i runs to Right, j to Anterior, k to Superior. */
     orientation: z.string().regex(/^[RL][AP][SI]$|^[RL][SI][AP]$|^[AP][RL][SI]$|^[AP][SI][RL]$|^[SI][RL][AP]$|^[SI][AP][RL]$/, "three distinct axis codes such as RAS or LPS"),

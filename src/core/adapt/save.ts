@@ -1,0 +1,59 @@
+import { writeSafetensors } from "../adapters/safetensors";
+import type { Manifest } from "../manifest/schema";
+import type { TrainedLora } from "./train";
+
+/** Where an adapter came from, recorded in its adapter_config.json. */
+export interface AdapterProvenance {
+  site: string;
+  description: string;
+  /** The scan slices trained on (voxel axis, indices), the held-out gap, and the images. */
+  trainingSlices: { axis: number; indices: number[]; gap: number; images: string[] };
+  /** sha256 of each source scan's file, in the order of trainingSlices.images. */
+  sourceSha256: string[];
+  /** The tool and the moment it was made (ISO date). */
+  tool: string;
+  date: string;
+  /** Held-out mean Dice of the base and of this adapter, measured right after training. */
+  heldOut?: { base: number | null; adapter: number | null; slices: number };
+}
+
+/**
+ * adapter_config.json and adapter_model.safetensors in the layout Hugging Face PEFT writes (and
+ * training/lora.py's save_adapter), with the training recipe and provenance beside PEFT's keys.
+ */
+export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: AdapterProvenance): { config: Uint8Array; weights: Uint8Array } {
+  const { rank, alpha, steps, lr, batch, crop, seed } = trained.options;
+  const parameters = Object.values(trained.tensors).reduce((n, t) => n + t.data.length, 0);
+  const config = {
+    peft_type: "LORA",
+    task_type: null,
+    base_model_name_or_path: manifest.id,
+    r: rank,
+    lora_alpha: alpha,
+    lora_dropout: 0,
+    target_modules: [...new Set(manifest.adapters.slots.map((s) => s.module.split(".").pop()!))],
+    bias: "none",
+    fan_in_fan_out: false,
+    inference_mode: true,
+    use_rslora: false,
+    use_dora: false,
+    modules_to_save: null,
+    site: p.site,
+    description: p.description,
+    training_slices: p.trainingSlices,
+    parameters,
+    provenance: {
+      tool: p.tool,
+      date: p.date,
+      base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
+      source_sha256: p.sourceSha256,
+      recipe: { steps, lr, batch, crop, seed, optimizer: "AdamW (weight decay 0)", loss: "cross-entropy + soft Dice" },
+      final_loss: trained.losses.at(-1) ?? null,
+      ...(p.heldOut ? { held_out_mean_dice: p.heldOut } : {}),
+    },
+  };
+  return {
+    config: new TextEncoder().encode(JSON.stringify(config, null, 2)),
+    weights: writeSafetensors(trained.tensors, { format: "pt" }),
+  };
+}
