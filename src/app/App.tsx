@@ -4,6 +4,7 @@ import { EvaluationPanel } from "../features/evaluation/EvaluationPanel";
 import { DropOverlay } from "../features/scan/DropOverlay";
 import { ScanBar, ScanError } from "../features/scan/ScanBar";
 import { SegmentationPanel } from "../features/segmentation/SegmentationPanel";
+import { TrainPanel } from "../features/adapt/TrainPanel";
 import { StudyView } from "../features/study/StudyView";
 import { MaskPanel } from "../features/viewer/MaskPanel";
 import { Viewer } from "../features/viewer/Viewer";
@@ -61,6 +62,9 @@ export function App() {
           </ErrorBoundary>
           <ErrorBoundary area="evaluation panel">
             <EvaluationPanel />
+          </ErrorBoundary>
+          <ErrorBoundary area="training panel">
+            <TrainPanel />
           </ErrorBoundary>
         </aside>
       </main>

@@ -51,7 +51,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
   /** One run with the given adapter (null = base); resolves to its result or null if it did not finish. */
   async function run(adapterName: string | null): Promise<SegmentationResult | null> {
     const { scan, manifest, client } = get();
-    if (get().studyAbort) return null; // the worker is busy with the site study
+    if (get().studyAbort || get().trainAbort) return null; // the worker is busy with the site study or training
     const adapter = adapterName === null ? null : get().adapter;
     if (!scan || !manifest || (adapterName !== null && adapter?.name !== adapterName)) return null;
     const abort = new AbortController();

@@ -7,9 +7,10 @@ import { createModelSlice, type ModelSlice } from "./modelSlice";
 import { createSamplesSlice, type SamplesSlice } from "./samplesSlice";
 import { createScanSlice, type ScanSlice } from "./scanSlice";
 import { createStudySlice, type StudySlice } from "./studySlice";
+import { createTrainSlice, type TrainSlice } from "./trainSlice";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
 
-export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice & EditSlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice & EditSlice & TrainSlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
@@ -22,6 +23,7 @@ export const useApp = create<AppState>()((...a) => ({
   ...createSamplesSlice(...a),
   ...createStudySlice(...a),
   ...createEditSlice(...a),
+  ...createTrainSlice(...a),
 }));
 
 const initial = useApp.getState();

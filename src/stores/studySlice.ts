@@ -114,7 +114,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     setSiteAdapter: (site, adapter) => set({ studySiteAdapters: { ...get().studySiteAdapters, [site]: adapter } }),
     runSiteStudy: async () => {
       const { manifest, client, studyCases, studyFiles, studySiteAdapters } = get();
-      if (!manifest || !studyCases.length || get().job.status === "running") return;
+      if (!manifest || !studyCases.length || get().job.status === "running" || get().trainAbort) return;
       get().cancelStudy();
       const abort = new AbortController();
       set({ studyAbort: abort, studyResults: [], studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });

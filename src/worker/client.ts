@@ -3,11 +3,11 @@ import { CancelledError } from "../core/pipeline/runner";
 import type { SegmentOptions, SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
-import type { WorkerRequest, WorkerResponse } from "./protocol";
+import type { AdaptJob, AdaptOutcome, WorkerRequest, WorkerResponse } from "./protocol";
 
 /** A request before the client gives it an id (distributes over the union). */
 type Unsent = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
-type Pending = { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void };
+type Pending = { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void; onStep?: (step: number, loss: number) => void };
 
 function revive(error: { name: string; message: string }): Error {
   const e = new Error(error.message);
@@ -34,6 +34,7 @@ export class InferenceClient {
       const p = this.pending.get(msg.id);
       if (!p) return;
       if (msg.type === "progress") return p.onProgress?.(msg.done, msg.total);
+      if (msg.type === "trainProgress") return p.onStep?.(msg.step, msg.loss);
       this.pending.delete(msg.id);
       if (msg.type === "error") p.reject(revive(msg.error));
       else p.resolve(msg);
@@ -50,11 +51,11 @@ export class InferenceClient {
     this.ready = null;
   }
 
-  private call(req: Unsent, transfer: Transferable[] = [], onProgress?: Pending["onProgress"]): Promise<WorkerResponse> {
+  private call(req: Unsent, transfer: Transferable[] = [], onProgress?: Pending["onProgress"], onStep?: Pending["onStep"]): Promise<WorkerResponse> {
     this.worker ??= this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
+      this.pending.set(id, { resolve, reject, onProgress, onStep });
       this.worker!.postMessage({ ...req, id } as WorkerRequest, transfer);
     });
   }
@@ -85,6 +86,30 @@ export class InferenceClient {
       const msg = await run;
       if (msg.type !== "segmented") throw new Error("unexpected reply");
       return { ...msg.result, sessionId: msg.sessionId };
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Trains a site adapter in the worker (never on the page's thread); `signal` cancels at once
+   * by ending the worker, as for a segmentation. The UI keeps its scan and reference: copies travel.
+   */
+  async adapt(job: AdaptJob, opts: { onStep?: (step: number, loss: number) => void; signal?: AbortSignal } = {}): Promise<AdaptOutcome> {
+    if (!this.current) throw new Error("Choose a model first");
+    if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
+    await this.ready;
+    if (opts.signal?.aborted) throw new CancelledError();
+    const scanData = job.scan.data.slice();
+    const refData = job.reference.data.slice();
+    const sent: AdaptJob = { ...job, scan: { ...job.scan, data: scanData }, reference: { ...job.reference, data: refData } };
+    const run = this.call({ type: "adapt", job: sent }, [scanData.buffer as ArrayBuffer, refData.buffer as ArrayBuffer], undefined, opts.onStep);
+    const onAbort = () => this.failAll(new CancelledError());
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const msg = await run;
+      if (msg.type !== "adapted") throw new Error("unexpected reply");
+      return msg.outcome;
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
     }

@@ -1,12 +1,13 @@
 // The inference worker: thin glue between messages and the shared core pipeline.
-import { loadModel, type Manifest } from "../core/manifest";
+import { adaptSite } from "../core/adapt";
+import { loadModel, loadTrainStep, type Manifest } from "../core/manifest";
 import { segment } from "../core/pipeline/segment";
-import { createWebRunner } from "../runtime/ort-web";
+import { createWebRunner, type BackendPreference } from "../runtime/ort-web";
 import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-let model: { manifest: Manifest; runner: SessionRunner; sessionId: string } | null = null;
+let model: { manifest: Manifest; runner: SessionRunner; sessionId: string; baseUrl: string; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
 let sessions = 0;
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
@@ -18,11 +19,12 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 async function handle(msg: WorkerRequest): Promise<void> {
   if (msg.type === "load") {
     await model?.runner.dispose();
+    await model?.trainStep?.dispose();
     model = null;
     const { manifest, onnx } = await loadModel((path) => fetchBytes(new URL(path, msg.modelBaseUrl).href));
     const runner = await createWebRunner(onnx, msg.backend);
     // unique across workers too: a cancelled run replaces the worker
-    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}` };
+    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, baseUrl: msg.modelBaseUrl, backend: msg.backend };
     scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
@@ -31,6 +33,21 @@ async function handle(msg: WorkerRequest): Promise<void> {
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
     });
     scope.postMessage({ type: "segmented", id: msg.id, result, sessionId: model.sessionId }, [result.labels.data.buffer as ArrayBuffer]);
+  } else if (msg.type === "adapt") {
+    if (!model) throw new Error("No model is loaded yet");
+    const m = model;
+    // the training graph is loaded on first use and kept with the model's session
+    m.trainStep ??= await createWebRunner(await loadTrainStep((path) => fetchBytes(new URL(path, m.baseUrl).href), m.manifest), m.backend);
+    const result = await adaptSite({
+      ...msg.job,
+      manifest: m.manifest,
+      trainStep: m.trainStep,
+      segment: async (scan, feeds) => (await segment(scan, m.manifest, m.runner, { adapterFeeds: feeds })).labels,
+      tool: "siteseg (browser)",
+      onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),
+    });
+    const { files, holdout, heldOut, losses } = result;
+    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
   }
 }
 

@@ -1,5 +1,8 @@
 // Messages between the UI and the inference worker: plain data only, buffers transferred.
+import type { AdaptResult } from "../core/adapt";
+import type { TrainOptions } from "../core/adapt/train";
 import type { Manifest } from "../core/manifest/schema";
+import type { ConventionId } from "../core/metrics/conventions";
 import type { Tensor } from "../core/pipeline/runner";
 import type { SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
@@ -8,11 +11,33 @@ import type { BackendPreference } from "../runtime/ort-web";
 export type WorkerRequest =
   | { type: "load"; id: number; modelBaseUrl: string; backend: BackendPreference }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
-  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor> };
+  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor> }
+  /** Train a site adapter (core/adapt) on this scan and reference; the model must be loaded. */
+  | { type: "adapt"; id: number; job: AdaptJob };
+
+/** What the UI asks of a training run: plain data, the provenance it alone knows. */
+export interface AdaptJob {
+  scan: Volume;
+  reference: Volume;
+  convention: ConventionId;
+  slices?: number[];
+  nSlices?: number;
+  gap?: number;
+  train: Partial<TrainOptions>;
+  site: string;
+  description: string;
+  images: string[];
+  sourceSha256: string[];
+}
+
+/** A finished training run: the adapter's two files and what it gained on held-out slices. */
+export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "losses">;
 
 export type WorkerResponse =
   | { type: "loaded"; id: number; manifest: Manifest; backend: string }
   | { type: "progress"; id: number; done: number; total: number }
   /** sessionId: which inference session ran it (one per model load), so tests can see it is reused. */
   | { type: "segmented"; id: number; result: SegmentResult; sessionId: string }
+  | { type: "trainProgress"; id: number; step: number; loss: number }
+  | { type: "adapted"; id: number; outcome: AdaptOutcome }
   | { type: "error"; id: number; error: { name: string; message: string } };

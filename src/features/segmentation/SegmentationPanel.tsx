@@ -33,7 +33,8 @@ export function SegmentationPanel() {
 
   const running = job.status === "running";
   const studyRunning = useApp((s) => s.studyJob.status === "running");
-  const canRun = hasScan && modelStatus === "ready" && !running && !studyRunning;
+  const trainingRunning = useApp((s) => s.training.status === "running");
+  const canRun = hasScan && modelStatus === "ready" && !running && !studyRunning && !trainingRunning;
   const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =
@@ -56,6 +57,7 @@ export function SegmentationPanel() {
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";
   else if (studyRunning) statusText = "The site study is running: segment when it ends or is cancelled";
+  else if (trainingRunning) statusText = "An adapter is training: segment when it ends or is cancelled";
   else statusText = "Ready";
 
   return (

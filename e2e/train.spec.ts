@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, openApp, screenshot, segment, test } from "./fixtures";
+
+/** Opens a built-in sample site (scan, reference, its adapter selected). */
+async function openSample(page: import("@playwright/test").Page, name: RegExp) {
+  await page.getByRole("button", { name: "Open sample" }).click();
+  await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name }).click();
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+}
+
+test("train a site adapter in the browser from the reference, save it, and reload it in a fresh page", async ({ page }) => {
+  test.setTimeout(600_000);
+  await openApp(page);
+  await openSample(page, /Synthetic PD/);
+  await expect(page.getByText(/Reference: pd_seg\.nii\.gz/)).toBeVisible();
+
+  const panel = page.getByRole("region", { name: "Train site adapter" });
+  const bar = panel.getByRole("progressbar", { name: "Training progress" });
+  // Cancel stops a run at once (the worker is ended); the next run starts a fresh one.
+  await panel.getByRole("button", { name: "Train adapter" }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /Step [1-9]\d* \/ 300/, { timeout: 120_000 });
+  await panel.getByRole("button", { name: "Cancel" }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", "Cancelled", { timeout: 1000 });
+  await expect(panel.getByRole("button", { name: "Train adapter" })).toBeEnabled();
+
+  // A short run (the default recipe is 300 steps): 5 slices.
+  await panel.getByLabel("Site name").fill("my-pd-site");
+  await panel.getByLabel("Number of slices").fill("5");
+  await panel.getByLabel("Steps").fill("25");
+  await panel.getByRole("button", { name: "Train adapter" }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /Step \d+ \/ 25 · loss \d\.\d{4}/, { timeout: 120_000 });
+  const result = panel.getByRole("group", { name: "Training result" });
+  await expect(result).toBeVisible({ timeout: 300_000 });
+  const heldOut = (await result.getByRole("note", { name: "Held-out Dice" }).textContent()) ?? "";
+  console.log(`trained in the browser: ${heldOut}`);
+  const [base, adapted] = [...heldOut.matchAll(/0\.\d{3}/g)].map((m) => Number(m[0]));
+  expect(adapted).toBeGreaterThan(base);
+  await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("my-pd-site (trained)");
+  await screenshot(page, "train-adapter");
+
+  // Save: the two PEFT files.
+  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-trained-"));
+  const saved: string[] = [];
+  page.on("download", async (d) => {
+    const to = path.join(dir, d.suggestedFilename());
+    await d.saveAs(to);
+    saved.push(to);
+  });
+  await result.getByRole("button", { name: "Save adapter" }).click();
+  await expect.poll(() => saved.length).toBe(2);
+  const config = JSON.parse(readFileSync(path.join(dir, "adapter_config.json"), "utf8"));
+  expect(config).toMatchObject({ peft_type: "LORA", site: "my-pd-site", r: 2 });
+  expect(config.provenance.tool).toBe("siteseg (browser)");
+  expect(config.provenance.recipe.steps).toBe(25);
+
+  // The mask the trained adapter gives, here and after a reload with the saved files.
+  await segment(page);
+  const legend = page.getByRole("list", { name: "Mask legend" });
+  const volumes = (await legend.textContent())?.replace(/\s+/g, " ");
+  await page.reload();
+  await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
+  await openSample(page, /Synthetic PD/);
+  await page.getByLabel("Load adapter…").setInputFiles([path.join(dir, "adapter_config.json"), path.join(dir, "adapter_model.safetensors")]);
+  await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("my-pd-site (file)");
+  await segment(page);
+  expect((await legend.textContent())?.replace(/\s+/g, " ")).toBe(volumes);
+});

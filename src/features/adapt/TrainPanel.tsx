@@ -1,0 +1,98 @@
+import { useState } from "react";
+import { Alert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { download } from "../../components/download";
+import { Panel } from "../../components/Panel";
+import { ProgressBar } from "../../components/ProgressBar";
+import { TRAIN_DEFAULTS } from "../../core/adapt/train";
+import { formatDice, formatGain } from "../../core/study";
+import { useApp } from "../../stores/store";
+
+const input = "w-full rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-xs tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none";
+
+/** Train this site's adapter from the loaded reference, in the worker; save its two files. */
+export function TrainPanel() {
+  const scan = useApp((s) => s.scan);
+  const reference = useApp((s) => s.reference);
+  const trainable = useApp((s) => Boolean(s.manifest?.files.trainStep));
+  const modelReady = useApp((s) => s.modelStatus === "ready");
+  const busy = useApp((s) => s.job.status === "running" || s.studyJob.status === "running");
+  const training = useApp((s) => s.training);
+  const { trainAdapter, cancelTraining } = useApp.getState();
+  const [nSlices, setNSlices] = useState(10);
+  const [sliceList, setSliceList] = useState("");
+  const [rank, setRank] = useState(TRAIN_DEFAULTS.rank);
+  const [steps, setSteps] = useState(TRAIN_DEFAULTS.steps);
+  const [lr, setLr] = useState(TRAIN_DEFAULTS.lr);
+  const [site, setSite] = useState("");
+
+  if (!scan) return null;
+  const running = training.status === "running";
+  const siteName = site.trim() || scan.sample?.id || scan.name.replace(/\.(nii(\.gz)?|mgz|mgh)$/i, "");
+  const parsed = sliceList.trim() ? sliceList.split(/[\s,]+/).filter(Boolean).map(Number) : undefined;
+  const listOk = !parsed || parsed.every((n) => Number.isInteger(n) && n >= 0);
+  const canTrain = trainable && modelReady && !!reference && !busy && !running && listOk && steps >= 1 && rank >= 1 && lr > 0;
+  const outcome = training.outcome;
+  const heldOut = outcome?.heldOut;
+  const progressText = running ? `Step ${training.step} / ${training.steps}${training.loss !== null ? ` · loss ${training.loss.toFixed(4)}` : ""}` : training.status === "done" ? `${training.steps} steps done` : training.status === "cancelled" ? "Cancelled" : "Not trained yet";
+
+  const field = (label: string, el: React.ReactNode) => (
+    <label className="grid grid-cols-[1fr_6rem] items-center gap-2 text-xs text-slate-300">
+      <span>{label}</span>
+      {el}
+    </label>
+  );
+  return (
+    <Panel title="Train site adapter">
+      {!trainable && <p className="text-xs text-slate-500">This model ships no training graph, so adapters for it cannot be trained here.</p>}
+      {trainable && !reference && <p className="text-xs text-slate-500">Open the reference label of this scan (Evaluation): the adapter learns from a few of its slices and is scored on the others.</p>}
+      <div className="space-y-1.5">
+        {field("Site name", <input aria-label="Site name" className={input} placeholder={siteName} value={site} onChange={(e) => setSite(e.target.value)} disabled={running} />)}
+        {field("Labelled slices", <input aria-label="Number of slices" type="number" min={1} max={40} className={input} value={nSlices} onChange={(e) => setNSlices(e.target.valueAsNumber)} disabled={running || !!parsed} />)}
+        {field("or slice numbers", <input aria-label="Slice numbers" className={input} placeholder="auto" value={sliceList} onChange={(e) => setSliceList(e.target.value)} disabled={running} />)}
+        {field("Rank", <input aria-label="Rank" type="number" min={1} max={8} className={input} value={rank} onChange={(e) => setRank(e.target.valueAsNumber)} disabled={running} />)}
+        {field("Steps", <input aria-label="Steps" type="number" min={1} max={5000} className={input} value={steps} onChange={(e) => setSteps(e.target.valueAsNumber)} disabled={running} />)}
+        {field("Learning rate", <input aria-label="Learning rate" type="number" step={0.0005} min={0} className={input} value={lr} onChange={(e) => setLr(e.target.valueAsNumber)} disabled={running} />)}
+      </div>
+      {!listOk && <p className="text-xs text-red-300">Slice numbers are whole numbers separated by commas.</p>}
+      <div className="flex gap-2">
+        <Button variant="primary" className="flex-1" disabled={!canTrain} onClick={() => void trainAdapter({ slices: parsed, nSlices, options: { rank, steps, lr }, site: siteName })}>
+          Train adapter
+        </Button>
+        <Button variant="danger" disabled={!running} onClick={cancelTraining}>
+          Cancel
+        </Button>
+      </div>
+      <ProgressBar label="Training progress" value={training.step} max={training.steps} text={progressText} tone={running ? "active" : training.status === "done" ? "done" : "idle"} />
+      {running && training.step === training.steps && <p className="text-xs text-slate-400">Scoring base and adapter on the held-out slices…</p>}
+      {training.status === "error" && training.error && (
+        <Alert title="Training failed">
+          <p>{training.error}</p>
+          <p className="mt-1 text-red-200/80">The scan, masks and adapters are unchanged; adjust the settings and train again.</p>
+        </Alert>
+      )}
+      {outcome && heldOut && (
+        <div role="group" aria-label="Training result" className="space-y-2 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs">
+          <p className="text-slate-300">
+            Adapter <span className="font-medium text-slate-100">{outcome.name}</span> (selected above), trained on slices {outcome.holdout.indices.join(", ")}.
+          </p>
+          <p role="note" aria-label="Held-out Dice" className="tabular-nums text-slate-300">
+            Held-out mean Dice ({heldOut.slices} slices more than {outcome.holdout.gap} away): base <span className="text-slate-100">{formatDice(heldOut.base)}</span> → adapter{" "}
+            <span className="text-slate-100">{formatDice(heldOut.adapter)}</span>{" "}
+            <span className={heldOut.adapter !== null && heldOut.base !== null && heldOut.adapter > heldOut.base ? "text-emerald-300" : "text-red-300"}>
+              ({formatGain(heldOut.base !== null && heldOut.adapter !== null ? heldOut.adapter - heldOut.base : null)})
+            </span>
+          </p>
+          <Button
+            onClick={() => {
+              download("adapter_config.json", new Blob([outcome.files.config as BlobPart], { type: "application/json" }));
+              download("adapter_model.safetensors", new Blob([outcome.files.weights as BlobPart], { type: "application/octet-stream" }));
+            }}
+          >
+            Save adapter
+          </Button>
+        </div>
+      )}
+    </Panel>
+  );
+}

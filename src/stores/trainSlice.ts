@@ -1,0 +1,90 @@
+import { loadAdapter } from "../core/adapters";
+import { TRAIN_DEFAULTS, type TrainOptions } from "../core/adapt/train";
+import { sha256Hex } from "../core/manifest";
+import { CancelledError } from "../core/pipeline/runner";
+import type { AdaptOutcome } from "../worker/protocol";
+import { message, type Slice } from "./types";
+
+export interface TrainingState {
+  status: "idle" | "running" | "done" | "cancelled" | "error";
+  step: number;
+  steps: number;
+  loss: number | null;
+  error: string | null;
+  /** The last finished run: its adapter's name in the Adapter select, files and held-out Dice. */
+  outcome: (AdaptOutcome & { name: string }) | null;
+}
+
+export interface TrainRequest {
+  /** Training slices: the scan's axial slice numbers, or how many to spread over the brain. */
+  slices?: number[];
+  nSlices: number;
+  options: Pick<TrainOptions, "rank" | "steps" | "lr">;
+  site: string;
+}
+
+export interface TrainSlice {
+  training: TrainingState;
+  trainAbort: AbortController | null;
+  /** Trains an adapter from the open scan and its loaded reference, in the worker. */
+  trainAdapter: (req: TrainRequest) => Promise<void>;
+  cancelTraining: () => void;
+}
+
+const idle: TrainingState = { status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null };
+
+export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
+  training: idle,
+  trainAbort: null,
+  trainAdapter: async (req) => {
+    const { scan, reference, convention, manifest, client } = get();
+    if (!scan || !reference || !manifest || get().job.status === "running" || get().studyAbort) return;
+    get().cancelTraining();
+    const abort = new AbortController();
+    const steps = req.options.steps;
+    set({ trainAbort: abort, training: { ...idle, status: "running", steps } });
+    const mine = () => get().trainAbort === abort;
+    try {
+      // provenance: the source scan's own voxels (what was trained on), hashed here
+      const sourceSha256 = await sha256Hex(new Uint8Array(scan.volume.data.buffer, scan.volume.data.byteOffset, scan.volume.data.byteLength));
+      const outcome = await client.adapt(
+        {
+          scan: scan.volume,
+          reference: reference.volume,
+          convention,
+          slices: req.slices,
+          nSlices: req.nSlices,
+          train: { ...TRAIN_DEFAULTS, ...req.options, alpha: 2 * req.options.rank },
+          site: req.site,
+          description: `trained in the browser on ${scan.name} with ${reference.name}`,
+          images: [scan.name],
+          sourceSha256: [sourceSha256],
+        },
+        { signal: abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
+      );
+      if (!mine()) return;
+      // The new adapter joins the select, chosen, like one loaded from disk.
+      const taken = new Set([...(manifest.adapters.shipped.map((a) => a.name) ?? []), ...get().fileAdapters.map((a) => a.name)]);
+      let name = `${req.site} (trained)`;
+      for (let i = 2; taken.has(name); i++) name = `${req.site} (trained ${i})`;
+      const adapter = loadAdapter(name, outcome.files.config, outcome.files.weights, manifest);
+      set({
+        trainAbort: null,
+        training: { ...get().training, status: "done", outcome: { ...outcome, name } },
+        fileAdapters: [...get().fileAdapters, { name, source: "file", site: req.site, adapter }],
+        adapter,
+        adapterError: null,
+      });
+    } catch (e) {
+      if (!mine()) return;
+      const cancelled = e instanceof CancelledError || abort.signal.aborted;
+      set({ trainAbort: null, training: { ...get().training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
+    }
+  },
+  cancelTraining: () => {
+    const abort = get().trainAbort;
+    if (!abort) return;
+    set({ trainAbort: null, training: { ...get().training, status: "cancelled" } });
+    abort.abort();
+  },
+});
