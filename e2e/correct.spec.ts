@@ -63,6 +63,17 @@ test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo 
     expect(painted.volumes).toContain(`${name}${(n / 1000).toFixed(1)} mL`);
   }
 
+  // The corrected slice teaches a new adapter (a few steps here), which joins the Adapter select.
+  const train = page.getByRole("region", { name: "Train site adapter" });
+  await train.getByRole("radio", { name: /^Corrected slices \(1 axial slice corrected/ }).check();
+  await train.getByLabel("Steps").fill("5");
+  await train.getByRole("button", { name: "Train adapter" }).click();
+  const outcome = train.getByRole("group", { name: "Training result" });
+  await expect(outcome).toContainText(/trained on slices \d+\./, { timeout: 120_000 });
+  await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("tiny (trained)");
+  await page.getByLabel("Adapter", { exact: true }).selectOption({ label: "None (base)" });
+  await expect.poll(volumes).toBe(painted.volumes); // the corrected base mask is still the one shown
+
   // More than 50 steps undo back to the model's mask: 55 strokes, alternating classes at one spot.
   await page.getByRole("button", { name: /^Undo/ }).click();
   await expect.poll(volumes).toBe(original.volumes);

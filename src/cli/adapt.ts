@@ -13,7 +13,7 @@ import { describeFsError, RuntimeError, UsageError } from "./errors";
 import { ADAPT_HELP } from "./format";
 
 const ADAPT_OPTIONS = {
-  image: { type: "string" },
+  image: { type: "string", multiple: true },
   label: { type: "string" },
   convention: { type: "string" },
   slices: { type: "string" },
@@ -48,7 +48,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
     process.stdout.write(ADAPT_HELP);
     return 0;
   }
-  const imagePath = required(o.image, "image");
+  const imagePaths = o.image ?? [];
+  if (!imagePaths.length) throw new UsageError("missing required option --image");
   const labelPath = required(o.label, "label");
   const out = required(o.out, "out");
   if (o.slices !== undefined && o["n-slices"] !== undefined) throw new UsageError("give --slices or --n-slices, not both");
@@ -66,8 +67,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
 
-  const imageBytes = await readBytes(imagePath, "image");
-  const scan = await readScan(imagePath, "image");
+  const imageBytes = await Promise.all(imagePaths.map((p) => readBytes(p, "image")));
+  const [scan, ...moreScans] = await Promise.all(imagePaths.map((p) => readScan(p, "image")));
   const reference = await readScan(labelPath, "label");
   const model = await readModel(modelDir);
   const { manifest } = model;
@@ -81,10 +82,10 @@ export async function adaptCommand(args: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const result = await adaptSite({
-      scan, reference, convention, manifest, slices, nSlices, gap, train, trainStep,
+      scan, moreScans, reference, convention, manifest, slices, nSlices, gap, train, trainStep,
       segment: async (s, feeds) => (await segment(s, manifest, runner, { adapterFeeds: feeds })).labels,
-      site, description: o.description ?? `trained with siteseg adapt on ${basename(imagePath)}`,
-      images: [imagePath], sourceSha256: [await sha256Hex(imageBytes)], tool: "siteseg adapt",
+      site, description: o.description ?? `trained with siteseg adapt on ${imagePaths.map((p) => basename(p)).join(", ")}`,
+      images: imagePaths, sourceSha256: await Promise.all(imageBytes.map((b) => sha256Hex(b))), tool: "siteseg adapt",
       onStep: (step, loss) => {
         if (step % 50 === 0 || step === train.steps) log(`step ${step}/${train.steps} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
       },
@@ -96,10 +97,12 @@ export async function adaptCommand(args: string[]): Promise<number> {
     } catch (e) {
       throw describeFsError(e, `write the adapter to ${out}`) ?? e;
     }
-    const { base, adapter, slices: scored } = result.heldOut;
-    const gain = base !== null && adapter !== null ? adapter - base : null;
-    log(`trained on scan slices ${result.holdout.indices.join(", ")} (axis ${result.holdout.axis}); ${scored} held-out slices (more than ${gap} away)`);
-    process.stdout.write(`held-out mean Dice: base ${formatDice(base)} → adapter ${formatDice(adapter)} (${formatGain(gain)})\n`);
+    log(`trained on scan slices ${result.holdout.indices.join(", ")} (axis ${result.holdout.axis}) of ${imagePaths.length} image${imagePaths.length > 1 ? "s" : ""}`);
+    result.heldOut.forEach(({ base, adapter, slices: scored }, i) => {
+      const gain = base !== null && adapter !== null ? adapter - base : null;
+      const which = imagePaths.length > 1 ? ` ${basename(imagePaths[i])}` : "";
+      process.stdout.write(`held-out mean Dice${which} (${scored} slices more than ${gap} away): base ${formatDice(base)} → adapter ${formatDice(adapter)} (${formatGain(gain)})\n`);
+    });
     log(`adapter ${site} (${result.adapter.parameters} parameters) → ${out} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
     if (o.json) {
       process.stdout.write(JSON.stringify({ site, out, convention, trainingSlices: result.holdout, heldOut: result.heldOut, finalLoss: result.losses.at(-1), steps: train.steps, ms: Math.round(performance.now() - start) }) + "\n");

@@ -153,12 +153,13 @@ slices and provenance in the config): use it with --adapter DIR, and --holdout D
 the slices it never saw.
 
 Options:
-  --image SCAN       the site's scan (required)
+  --image SCAN       the site's scan (required); repeat it for other contrasts of the site on the
+                     same grid and reference (trained together, as the spm152 adapter)
   --label REFERENCE  its reference label map (required)
   --out DIR          where to write the adapter (required)
   --convention ID    tissue, freesurfer or gif (default: guessed)
   --slices A,B,...   the scan's axial slices to train on (default: --n-slices spread over the brain)
-  --n-slices N       how many slices to choose (default: 10)
+  --n-slices N       how many slices to choose, split over the images (default: 10)
   --gap N            held-out slices lie more than N slices from every training slice (default: 5)
   --rank R           LoRA rank (default: 2); --alpha A (default: 2 * rank)
   --steps N          training steps of 8 random 128x128 crops (default: 300)

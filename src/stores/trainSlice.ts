@@ -1,8 +1,10 @@
 import { loadAdapter } from "../core/adapters";
+import { throughPlaneAxis } from "../core/adapt/data";
 import { TRAIN_DEFAULTS, type TrainOptions } from "../core/adapt/train";
 import { sha256Hex } from "../core/manifest";
 import { CancelledError } from "../core/pipeline/runner";
 import type { AdaptOutcome } from "../worker/protocol";
+import type { SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
 
 export interface TrainingState {
@@ -16,7 +18,9 @@ export interface TrainingState {
 }
 
 export interface TrainRequest {
-  /** Training slices: the scan's axial slice numbers, or how many to spread over the brain. */
+  /** Learn from the loaded reference label, or from the slices corrected by hand in the shown mask. */
+  source: "reference" | "corrected";
+  /** Training slices (reference source): the scan's axial slice numbers, or how many to spread over the brain. */
   slices?: number[];
   nSlices: number;
   options: Pick<TrainOptions, "rank" | "steps" | "lr">;
@@ -26,9 +30,16 @@ export interface TrainRequest {
 export interface TrainSlice {
   training: TrainingState;
   trainAbort: AbortController | null;
-  /** Trains an adapter from the open scan and its loaded reference, in the worker. */
+  /** Trains an adapter from the open scan and its reference or corrected slices, in the worker. */
   trainAdapter: (req: TrainRequest) => Promise<void>;
   cancelTraining: () => void;
+}
+
+/** The shown mask and its corrected axial slices (the scan's axis closest to S), or null when there are none. */
+function correctedSource(affine: number[], result: SegmentationResult | null): { mask: SegmentationResult["labels"]; slices: number[] } | null {
+  const axis = throughPlaneAxis(affine);
+  const slices = [...new Set((result?.corrected ?? []).filter((c) => c.axis === axis).map((c) => c.index))].sort((a, b) => a - b);
+  return result && slices.length ? { mask: result.labels, slices } : null;
 }
 
 const idle: TrainingState = { status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null };
@@ -37,8 +48,13 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
   training: idle,
   trainAbort: null,
   trainAdapter: async (req) => {
-    const { scan, reference, convention, manifest, client } = get();
-    if (!scan || !reference || !manifest || get().job.status === "running" || get().studyAbort) return;
+    const { scan, reference, convention, manifest, client, result } = get();
+    if (!scan || !manifest || get().job.status === "running" || get().studyAbort) return;
+    const source = req.source === "corrected" ? correctedSource(scan.volume.affine, result) : null;
+    if (req.source === "corrected" && !source) {
+      return set({ training: { ...idle, status: "error", error: "No axial slice of the shown mask is corrected yet: correct a few slices with the brush in the Axial view, or train from a reference label." } });
+    }
+    if (req.source === "reference" && !reference) return;
     get().cancelTraining();
     const abort = new AbortController();
     const steps = req.options.steps;
@@ -50,13 +66,13 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
       const outcome = await client.adapt(
         {
           scan: scan.volume,
-          reference: reference.volume,
-          convention,
-          slices: req.slices,
-          nSlices: req.nSlices,
+          ...(source
+            ? // the corrected mask teaches its corrected slices; the reference label, if any, scores the others
+              { reference: source.mask, convention: "tissue" as const, slices: source.slices, scoreAgainst: reference ? { reference: reference.volume, convention } : null }
+            : { reference: reference!.volume, convention, slices: req.slices, nSlices: req.nSlices }),
           train: { ...TRAIN_DEFAULTS, ...req.options, alpha: 2 * req.options.rank },
           site: req.site,
-          description: `trained in the browser on ${scan.name} with ${reference.name}`,
+          description: `trained in the browser on ${scan.name} with ${source ? `${source.slices.length} hand-corrected slices` : reference!.name}`,
           images: [scan.name],
           sourceSha256: [sourceSha256],
         },

@@ -100,10 +100,10 @@ export class InferenceClient {
     if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
     await this.ready;
     if (opts.signal?.aborted) throw new CancelledError();
-    const scanData = job.scan.data.slice();
-    const refData = job.reference.data.slice();
-    const sent: AdaptJob = { ...job, scan: { ...job.scan, data: scanData }, reference: { ...job.reference, data: refData } };
-    const run = this.call({ type: "adapt", job: sent }, [scanData.buffer as ArrayBuffer, refData.buffer as ArrayBuffer], undefined, opts.onStep);
+    const copy = <V extends { data: { slice(): { buffer: ArrayBufferLike } } }>(v: V) => ({ ...v, data: v.data.slice() }) as V;
+    const sent: AdaptJob = { ...job, scan: copy(job.scan), reference: copy(job.reference), scoreAgainst: job.scoreAgainst && { ...job.scoreAgainst, reference: copy(job.scoreAgainst.reference) } };
+    const buffers = [sent.scan, sent.reference, ...(sent.scoreAgainst ? [sent.scoreAgainst.reference] : [])].map((v) => v.data.buffer as ArrayBuffer);
+    const run = this.call({ type: "adapt", job: sent }, [...new Set(buffers)], undefined, opts.onStep);
     const onAbort = () => this.failAll(new CancelledError());
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -20,6 +20,8 @@ export interface AdaptJob {
   scan: Volume;
   reference: Volume;
   convention: ConventionId;
+  /** See AdaptInput.scoreAgainst: absent = the training reference, null = not scored. */
+  scoreAgainst?: { reference: Volume; convention: ConventionId } | null;
   slices?: number[];
   nSlices?: number;
   gap?: number;

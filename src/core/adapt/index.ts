@@ -19,12 +19,20 @@ export * from "./train";
 
 export interface AdaptInput {
   scan: Volume;
+  /** Other scans of the site on the first one's grid and reference (e.g. its T2 beside its T1), trained on together. */
+  moreScans?: Volume[];
   reference: Volume;
   convention: ConventionId;
   manifest: Manifest;
-  /** Scan slices (along its axial axis) to train on; default: `nSlices` spread over the brain. */
+  /** Scan slices (along its axial axis) to train on; default: `nSlices` in all (split over the scans) spread over the brain. */
   slices?: number[];
   nSlices?: number;
+  /**
+   * What base and adapter are scored against on the held-out slices: by default the training
+   * reference; another (the site's reference label when training on hand-corrected slices); or
+   * null, not scored (a corrected mask is no reference for the slices nobody corrected).
+   */
+  scoreAgainst?: { reference: Volume; convention: ConventionId } | null;
   /** Held-out slices lie more than `gap` slices from every training slice. */
   gap?: number;
   train?: Partial<TrainOptions>;
@@ -46,21 +54,33 @@ export interface AdaptResult {
   adapter: Adapter;
   files: { config: Uint8Array; weights: Uint8Array };
   holdout: Holdout;
-  /** Mean Dice on the held-out slices: base, then with the new adapter. */
-  heldOut: { base: number | null; adapter: number | null; slices: number };
+  /** Mean Dice on the held-out slices, base then with the new adapter, for each scan trained on (empty when not scored). */
+  heldOut: HeldOut[];
   losses: number[];
+}
+
+export interface HeldOut {
+  base: number | null;
+  adapter: number | null;
+  slices: number;
 }
 
 export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   const { scan, manifest } = a;
+  const scans = [scan, ...(a.moreScans ?? [])];
   const gap = a.gap ?? 5;
   const axis = throughPlaneAxis(scan.affine);
-  const site = siteOnModelGrid(scan, a.reference, a.convention, manifest);
-  const indices = a.slices ?? chooseSlices(tissuePerSlice(site.classesOnScan, scan.dims, axis), a.nSlices ?? 10, gap);
+  const sites = scans.map((s) => {
+    if (s.dims.some((d, i) => d !== scan.dims[i])) throw new AdaptError(`the scans of one site must share a grid: ${s.dims.join("×")} vs ${scan.dims.join("×")}`);
+    return siteOnModelGrid(s, a.reference, a.convention, manifest);
+  });
+  // train_adapter.py: the same slices from every scan, n / (number of scans) of them
+  const perScan = Math.max(1, Math.floor((a.nSlices ?? 10) / scans.length));
+  const indices = a.slices ?? chooseSlices(tissuePerSlice(sites[0].classesOnScan, scan.dims, axis), perScan, gap);
   const bad = indices.filter((s) => !Number.isInteger(s) || s < 0 || s >= scan.dims[axis]);
   if (bad.length) throw new AdaptError(`slice ${bad.join(", ")} is outside the scan (its axial axis has ${scan.dims[axis]} slices, 0 to ${scan.dims[axis] - 1})`);
   if (!indices.length) throw new AdaptError("the reference has no labelled slice to train on");
-  const slices = indices.map((s) => trainingSlice(site, modelSliceOf(scan, axis, s, site.grid), manifest.input.contextSlices));
+  const slices = sites.flatMap((site, i) => indices.map((s) => trainingSlice(site, modelSliceOf(scans[i], axis, s, site.grid), manifest.input.contextSlices)));
   const trained = await trainLora(slices, manifest, a.trainStep, { ...a.train, onStep: a.onStep, signal: a.signal });
 
   const holdout: Holdout = { axis, indices, gap };
@@ -69,10 +89,16 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   // the files as saved, loaded back: what is scored is exactly what a colleague will load
   let files = adapterFiles(trained, manifest, provenance);
   const adapter = loadAdapter(a.site, files.config, files.weights, manifest);
-  const score = async (feeds?: Record<string, Tensor>) => evaluate(await a.segment(scan, feeds), a.reference, a.convention, names, 2, holdout);
-  const base = await score(undefined);
-  const adapted = await score(adapter.feeds);
-  const heldOut = { base: base.meanDice, adapter: adapted.meanDice, slices: adapted.scoredSlices?.length ?? 0 };
-  files = adapterFiles(trained, manifest, { ...provenance, heldOut });
+  const heldOut: HeldOut[] = [];
+  const against = a.scoreAgainst === undefined ? { reference: a.reference, convention: a.convention } : a.scoreAgainst;
+  if (against) {
+    for (const s of scans) {
+      const score = async (feeds?: Record<string, Tensor>) => evaluate(await a.segment(s, feeds), against.reference, against.convention, names, 2, holdout);
+      const base = await score(undefined);
+      const adapted = await score(adapter.feeds);
+      heldOut.push({ base: base.meanDice, adapter: adapted.meanDice, slices: adapted.scoredSlices?.length ?? 0 });
+    }
+    files = adapterFiles(trained, manifest, { ...provenance, heldOut });
+  }
   return { adapter: loadAdapter(a.site, files.config, files.weights, manifest), files, holdout, heldOut, losses: trained.losses };
 }

@@ -13,8 +13,8 @@ export interface AdapterProvenance {
   /** The tool and the moment it was made (ISO date). */
   tool: string;
   date: string;
-  /** Held-out mean Dice of the base and of this adapter, measured right after training. */
-  heldOut?: { base: number | null; adapter: number | null; slices: number };
+  /** Held-out mean Dice of the base and of this adapter, per image, measured right after training. */
+  heldOut?: { base: number | null; adapter: number | null; slices: number }[];
 }
 
 /**

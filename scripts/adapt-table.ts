@@ -1,0 +1,60 @@
+// Measures how much labelled data an adapter needs, and whether `siteseg adapt` (TypeScript,
+// train-step graph) matches the Python-trained shipped adapters, by running the real CLI on each
+// real site in ../shared/data. Writes the model card's tables to stdout and the numbers to
+// public/models/siteseg-tissue/adapt-table.json (training/plot_efficiency.py draws the PNG).
+//   npx tsx scripts/adapt-table.ts [--threads 2] > /tmp/adapt.md
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { DATA_DIR } from "../src/test/data";
+
+const root = resolve(import.meta.dirname, "..");
+const threads = process.argv.includes("--threads") ? process.argv[process.argv.indexOf("--threads") + 1] : "2";
+// The shipped adapters' recipes (training/README.md): images, labelled slices in all, steps, lr.
+const SITES = [
+  { site: "niivue-t1", images: ["niivue_fs/norm.mgz"], label: "niivue_fs/aparc.a2009s+aseg.mgz", convention: "freesurfer", n: 10, steps: 300, lr: 3e-3, sweep: [1, 2, 5, 10, 20] },
+  { site: "fpg-t2", images: ["torchio_fpg/t2.nii.gz"], label: "torchio_fpg/t1_seg_gif.nii.gz", convention: "gif", n: 1, steps: 150, lr: 5e-3, sweep: [1, 2] },
+  { site: "spm152", images: ["spm152/avg152T1.nii", "spm152/avg152T2.nii"], label: "spm152/tissue.nii.gz", convention: "tissue", n: 10, steps: 600, lr: 3e-3, sweep: [2, 4, 10, 20] },
+];
+
+interface HeldOut { base: number | null; adapter: number | null; slices: number }
+const cli = (args: string[]) => execFileSync("node", [resolve(root, "bin/siteseg.mjs"), ...args], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
+const f = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toFixed(3));
+const tmp = mkdtempSync(join(tmpdir(), "siteseg-adapt-table-"));
+const results: { site: string; image: string; n: number; steps: number; lr: number; slices: number[]; heldOut: HeldOut; python?: number | null }[] = [];
+
+for (const s of SITES) {
+  const images = s.images.map((i) => resolve(DATA_DIR, i));
+  if (!images.every(existsSync)) continue;
+  const label = resolve(DATA_DIR, s.label);
+  for (const n of s.sweep) {
+    const out = join(tmp, `${s.site}-${n}`);
+    const args = ["adapt", ...images.flatMap((i) => ["--image", i]), "--label", label, "--convention", s.convention, "--n-slices", String(n), "--steps", String(s.steps), "--lr", String(s.lr), "--out", out, "--threads", threads, "--json"];
+    const report = JSON.parse(cli(args).trim().split("\n").at(-1)!) as { trainingSlices: { indices: number[] }; heldOut: HeldOut[] };
+    report.heldOut.forEach((h, i) => {
+      const row = { site: s.site, image: s.images[i], n, steps: s.steps, lr: s.lr, slices: report.trainingSlices.indices, heldOut: h } as (typeof results)[number];
+      if (n === s.n) {
+        // the Python-trained shipped adapter on its own held-out slices (the same slices: same rule)
+        const ev = JSON.parse(cli(["evaluate", "--image", images[i], "--label", label, "--convention", s.convention, "--adapter", s.site, "--holdout", s.site, "--json", "--threads", threads]));
+        row.python = ev.meanDice;
+      }
+      results.push(row);
+      console.error(`${s.site} ${s.images[i]} n=${n}: held out ${h.slices} slices, base ${f(h.base)} -> adapter ${f(h.adapter)}${row.python !== undefined ? ` (python ${f(row.python)})` : ""}`);
+    });
+  }
+}
+
+writeFileSync(resolve(root, "public/models/siteseg-tissue/adapt-table.json"), JSON.stringify({ date: new Date().toISOString(), threads, results }, null, 2) + "\n");
+console.log("| site | scan | labelled slices | held-out slices | base | + adapter (siteseg adapt) | gain |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const r of results) {
+  const gain = r.heldOut.base !== null && r.heldOut.adapter !== null ? r.heldOut.adapter - r.heldOut.base : null;
+  console.log(`| ${r.site} | ${r.image} | ${r.n} | ${r.heldOut.slices} | ${f(r.heldOut.base)} | ${f(r.heldOut.adapter)} | ${gain === null ? "—" : (gain >= 0 ? "+" : "") + gain.toFixed(3)} |`);
+}
+console.log("\n| site | scan | held-out base | shipped adapter (Python, train_adapter.py) | siteseg adapt, same recipe | difference |");
+console.log("| --- | --- | --- | --- | --- | --- |");
+for (const r of results.filter((x) => x.python !== undefined)) {
+  const d = r.python != null && r.heldOut.adapter !== null ? r.heldOut.adapter - r.python : null;
+  console.log(`| ${r.site} | ${r.image} | ${f(r.heldOut.base)} | ${f(r.python)} | ${f(r.heldOut.adapter)} | ${d === null ? "—" : (d >= 0 ? "+" : "") + d.toFixed(3)} |`);
+}
