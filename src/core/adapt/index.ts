@@ -3,7 +3,7 @@
  * adapt`) and the browser's training worker alike: choose the training slices, train, score base
  * and adapter on the slices left out, and write the adapter's two files.
  */
-import { loadAdapter, type Adapter } from "../adapters";
+import { contrastProfile, loadAdapter, type Adapter } from "../adapters";
 import type { Manifest } from "../manifest/schema";
 import { evaluate, type Holdout } from "../metrics/evaluate";
 import type { ConventionId } from "../metrics/conventions";
@@ -85,7 +85,8 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
 
   const holdout: Holdout = { axis, indices, gap };
   const names = manifest.classes.map((c) => c.name);
-  const provenance: AdapterProvenance = { site: a.site, description: a.description, trainingSlices: { ...holdout, images: a.images }, sourceSha256: a.sourceSha256, tool: a.tool, date: new Date().toISOString() };
+  const contrasts = sites.map((site, i) => contrastProfile(scans[i].data, site.classesOnScan, names));
+  const provenance: AdapterProvenance = { site: a.site, description: a.description, trainingSlices: { ...holdout, images: a.images }, sourceSha256: a.sourceSha256, contrasts, tool: a.tool, date: new Date().toISOString() };
   // the files as saved, loaded back: what is scored is exactly what a colleague will load
   let files = adapterFiles(trained, manifest, provenance);
   const adapter = loadAdapter(a.site, files.config, files.weights, manifest);

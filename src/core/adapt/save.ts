@@ -1,3 +1,4 @@
+import type { ContrastProfile } from "../adapters/profile";
 import { writeSafetensors } from "../adapters/safetensors";
 import type { Manifest } from "../manifest/schema";
 import type { TrainedLora } from "./train";
@@ -10,6 +11,8 @@ export interface AdapterProvenance {
   trainingSlices: { axis: number; indices: number[]; gap: number; images: string[] };
   /** sha256 of each source scan's file, in the order of trainingSlices.images. */
   sourceSha256: string[];
+  /** The contrast profile of each training image (core/adapters/profile.ts), in images' order. */
+  contrasts: ContrastProfile[];
   /** The tool and the moment it was made (ISO date). */
   tool: string;
   date: string;
@@ -41,6 +44,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
     site: p.site,
     description: p.description,
     training_slices: p.trainingSlices,
+    contrasts: p.trainingSlices.images.map((image, i) => ({ image, profile: p.contrasts[i] })),
     parameters,
     provenance: {
       tool: p.tool,

@@ -14,6 +14,8 @@ export const AdapterConfig = z.object({
   use_dora: z.boolean().optional(),
   site: z.string().optional(),
   description: z.string().optional(),
+  /** The scans it learnt from and their contrast profiles (profile.ts): what it is for. */
+  contrasts: z.array(z.object({ image: z.string(), profile: z.record(z.string(), z.number().nullable()) })).optional(),
 }).passthrough();
 export type AdapterConfig = z.infer<typeof AdapterConfig>;
 

@@ -1,2 +1,3 @@
 export * from "./adapter";
 export * from "./safetensors";
+export * from "./profile";

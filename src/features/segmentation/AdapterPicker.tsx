@@ -1,6 +1,7 @@
-import { useId, type ChangeEvent } from "react";
+import { useId, useMemo, type ChangeEvent } from "react";
 import { Alert } from "../../components/Alert";
 import { Field, selectClass } from "../../components/Field";
+import { contrastFamily, contrastProfile, type ContrastProfile } from "../../core/adapters/profile";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 
@@ -17,6 +18,19 @@ export function AdapterPicker() {
   const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
   const inputId = useId();
   const options = availableAdapters({ manifest, fileAdapters });
+  // The open scan's contrast under its shown mask, against the scans the adapter learnt from.
+  const scanData = useApp((s) => s.scan?.volume.data);
+  const maskData = useApp((s) => s.result?.labels.data);
+  const classes = manifest?.classes;
+  const scanProfile = useMemo(
+    () => (scanData && maskData && classes && scanData.length === maskData.length ? contrastProfile(scanData, maskData, classes.map((c) => c.name)) : null),
+    [scanData, maskData, classes],
+  );
+  const learnt = adapter?.config.contrasts ?? [];
+  const scanFamily = scanProfile ? contrastFamily(scanProfile) : null;
+  const learntFamilies = new Set(learnt.map((c) => contrastFamily(c.profile)));
+  const mismatch = scanFamily !== null && learnt.length > 0 && !learntFamilies.has(scanFamily);
+  const showProfile = (p: ContrastProfile) => Object.entries(p).map(([k, v]) => `${k} ${v === null ? "—" : v.toFixed(2)}`).join(" · ");
 
   const onFiles = async (e: ChangeEvent<HTMLInputElement>) => {
     const files = [...(e.target.files ?? [])];
@@ -60,6 +74,17 @@ export function AdapterPicker() {
         </label>
         <span className="text-[11px] text-slate-500">adapter_config.json + .safetensors</span>
       </div>
+      {adapter && learnt.length > 0 && (
+        <p aria-label="Adapter trained on" className="text-[11px] text-slate-500" title={learnt.map((c) => `${c.image}: ${showProfile(c.profile)}`).join("\n")}>
+          Learnt from {learnt.map((c) => `${c.image.split("/").pop()} (${contrastFamily(c.profile) ?? "?"})`).join(", ")}
+        </p>
+      )}
+      {adapter && mismatch && scanProfile && (
+        <div role="alert" aria-label="Contrast mismatch" className="rounded-md border border-amber-500/40 bg-amber-500/10 px-2.5 py-2 text-xs text-amber-200">
+          This scan looks {scanFamily} ({showProfile(scanProfile)}), but {adapter.name} learnt only from {[...learntFamilies].join(" and ")} scans. An adapter can make a contrast it never saw
+          worse: compare it with the base, or train one for this contrast.
+        </div>
+      )}
       {adapterError && (
         <Alert title="Adapter not used" onDismiss={dismissAdapterError}>
           <p>{adapterError}</p>
