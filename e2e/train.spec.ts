@@ -16,6 +16,16 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   await openSample(page, /Synthetic PD/);
   await expect(page.getByText(/Reference: pd_seg\.nii\.gz/)).toBeVisible();
 
+  // An adapter says what it learnt from, and warns on a scan of the other contrast family.
+  await expect(page.getByLabel("Adapter trained on")).toHaveText("Learnt from pd.nii.gz (T2/FLAIR/PD-like)");
+  await segment(page);
+  await expect(page.getByRole("alert", { name: "Contrast mismatch" })).toHaveCount(0);
+  await page.getByLabel("Adapter", { exact: true }).selectOption("niivue-t1");
+  await expect(page.getByRole("alert", { name: "Contrast mismatch" })).toContainText("This scan looks T2/FLAIR/PD-like");
+  await expect(page.getByRole("alert", { name: "Contrast mismatch" })).toContainText("niivue-t1 learnt only from T1-like scans");
+  await page.getByLabel("Adapter", { exact: true }).selectOption("synth-pd");
+  await expect(page.getByRole("alert", { name: "Contrast mismatch" })).toHaveCount(0);
+
   const panel = page.getByRole("region", { name: "Train site adapter" });
   const bar = panel.getByRole("progressbar", { name: "Training progress" });
   // Cancel stops a run at once (the worker is ended); the next run starts a fresh one.
