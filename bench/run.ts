@@ -5,12 +5,14 @@ import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { readVolume } from "../src/core/io";
 import { loadAdapter, zeroFeeds } from "../src/core/adapters";
-import { loadModel } from "../src/core/manifest";
+import { adaptSite } from "../src/core/adapt";
+import { loadModel, loadTrainStep } from "../src/core/manifest";
 import { segment } from "../src/core/pipeline/segment";
 import { createNodeRunner } from "../src/runtime/ort-node";
 import { parseSampleIndex } from "../src/core/samples";
 import { pairFiles, runStudy } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
+import { browserTraining } from "./browser-train";
 
 const root = resolve(import.meta.dirname, "..");
 const modelDir = resolve(root, "public/models/siteseg-tissue");
@@ -77,10 +79,34 @@ const studyResults = await runStudy(cases, {
 const study = { cases: studyResults.length, runs: studyResults.filter((r) => r.base).length + studyResults.filter((r) => r.adapted).length, ms: performance.now() - t };
 console.log({ study });
 
+// Training the default adapter (train_adapter.py's recipe: 10 slices, 300 steps of 8 crops of
+// 128²) on the niivue T1 sample with the train-step graph, as `siteseg adapt` does; peak memory
+// sampled while it runs.
+const niivue = samples.find((s) => s.id === "niivue-t1")!;
+const trainScan = readVolume(new Uint8Array(readFileSync(resolve(samplesDir, niivue.image))), niivue.image);
+const trainRef = readVolume(new Uint8Array(readFileSync(resolve(samplesDir, niivue.label))), niivue.label);
+const trainRunner = await createNodeRunner(await loadTrainStep(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))), manifest), threads);
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+t = performance.now();
+const adapted = await adaptSite({
+  scan: trainScan, reference: trainRef, convention: niivue.convention, manifest, trainStep: trainRunner,
+  segment: async (scan, feeds) => (await segment(scan, manifest, runner, { adapterFeeds: feeds })).labels,
+  site: "bench", description: "bench", images: [niivue.image], sourceSha256: [""], tool: "bench",
+});
+const training = { slices: adapted.holdout.indices.length, steps: adapted.losses.length, ms: performance.now() - t, peakRssMiB: peakRss / 2 ** 20, heldOut: adapted.heldOut[0] };
+clearInterval(sampler);
+await trainRunner.dispose();
+console.log({ training });
+
+// The same training in headless Chromium (WASM), when the app is built and Chromium is at hand.
+const browser = await browserTraining(root).catch((e: unknown) => (console.warn("browser training bench failed:", e), null));
+console.log({ browser });
+
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study, training, browser }, null, 2));
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -95,6 +121,12 @@ const table = [
   "| adapter | parameters | load ms | batch ms with it | batch ms base |",
   "| --- | --- | --- | --- | --- |",
   ...adapterRows.map((a) => `| ${a.name} | ${a.parameters} | ${a.loadMs.toFixed(1)} | ${a.firstBatchMs.toFixed(0)} | ${a.baseBatchMs.toFixed(0)} |`),
+  "",
+  `Adapter training, default recipe (${training.slices} slices of the niivue T1 sample, ${training.steps} steps, then held-out scoring: two whole-volume segmentations): ${(training.ms / 1000).toFixed(1)} s; peak RSS of the process ${training.peakRssMiB.toFixed(0)} MiB; held-out mean Dice ${training.heldOut.base?.toFixed(3)} → ${training.heldOut.adapter?.toFixed(3)}.`,
+  "",
+  browser
+    ? `The same training in headless Chromium (WASM, the app's Train adapter): ${browser.steps} steps in ${(browser.ms / 1000).toFixed(1)} s (target under 120 s). ${browser.heldOut}`
+    : "Headless Chromium training: not measured (build the app with `npm run build` and install Chromium).",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",
