@@ -28,10 +28,15 @@ for (const s of SITES) {
   const images = s.images.map((i) => resolve(DATA_DIR, i));
   if (!images.every(existsSync)) continue;
   const label = resolve(DATA_DIR, s.label);
+  const seen = new Set<string>();
   for (const n of s.sweep) {
     const out = join(tmp, `${s.site}-${n}`);
     const args = ["adapt", ...images.flatMap((i) => ["--image", i]), "--label", label, "--convention", s.convention, "--n-slices", String(n), "--steps", String(s.steps), "--lr", String(s.lr), "--out", out, "--threads", threads, "--json"];
     const report = JSON.parse(cli(args).trim().split("\n").at(-1)!) as { trainingSlices: { indices: number[] }; heldOut: HeldOut[] };
+    // a scan holds only so many slices 2·gap+2 apart: a larger n gives the same slices again
+    const key = report.trainingSlices.indices.join();
+    if (seen.has(key)) continue;
+    seen.add(key);
     report.heldOut.forEach((h, i) => {
       const row = { site: s.site, image: s.images[i], n, steps: s.steps, lr: s.lr, slices: report.trainingSlices.indices, heldOut: h } as (typeof results)[number];
       if (n === s.n) {
@@ -46,11 +51,11 @@ for (const s of SITES) {
 }
 
 writeFileSync(resolve(root, "public/models/siteseg-tissue/adapt-table.json"), JSON.stringify({ date: new Date().toISOString(), threads, results }, null, 2) + "\n");
-console.log("| site | scan | labelled slices | held-out slices | base | + adapter (siteseg adapt) | gain |");
+console.log("| site | scan | labelled slices (per scan) | held-out slices | base | + adapter (siteseg adapt) | gain |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of results) {
   const gain = r.heldOut.base !== null && r.heldOut.adapter !== null ? r.heldOut.adapter - r.heldOut.base : null;
-  console.log(`| ${r.site} | ${r.image} | ${r.n} | ${r.heldOut.slices} | ${f(r.heldOut.base)} | ${f(r.heldOut.adapter)} | ${gain === null ? "—" : (gain >= 0 ? "+" : "") + gain.toFixed(3)} |`);
+  console.log(`| ${r.site} | ${r.image} | ${r.slices.length} | ${r.heldOut.slices} | ${f(r.heldOut.base)} | ${f(r.heldOut.adapter)} | ${gain === null ? "—" : (gain >= 0 ? "+" : "") + gain.toFixed(3)} |`);
 }
 console.log("\n| site | scan | held-out base | shipped adapter (Python, train_adapter.py) | siteseg adapt, same recipe | difference |");
 console.log("| --- | --- | --- | --- | --- | --- |");

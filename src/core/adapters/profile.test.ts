@@ -12,7 +12,10 @@ describe("contrast profile", () => {
         scan.push(level + (i % 10) - 4.5);
       }
     });
-    for (let i = 0; i < 50; i++) (classes.push(0), scan.push(1000)); // background never counts
+    for (let i = 0; i < 50; i++) {
+      classes.push(0); // background never counts
+      scan.push(1000);
+    }
     return { scan, classes };
   };
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Alert } from "../../components/Alert";
+import { ToggleButton } from "../../components/ToggleButton";
 import { disagreement } from "../../core/metrics/compare";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { resultKey } from "../../stores/jobSlice";
@@ -192,17 +193,9 @@ export function Viewer() {
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/60 px-3 py-2">
         <div role="group" aria-label="View" className="inline-flex overflow-hidden rounded-md border border-slate-700">
           {VIEWS.map(({ mode, label }) => (
-            <button
-              key={mode}
-              type="button"
-              aria-pressed={viewMode === mode}
-              onClick={() => setViewMode(mode)}
-              className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
-                viewMode === mode ? "bg-sky-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
-              }`}
-            >
+            <ToggleButton key={mode} pressed={viewMode === mode} onClick={() => setViewMode(mode)}>
               {label}
-            </button>
+            </ToggleButton>
           ))}
         </div>
         <div className="flex items-center gap-2 text-xs text-slate-300">
@@ -273,16 +266,9 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
     return () => window.removeEventListener("keydown", onKey);
   }, [adapter, shown, showResult]);
   const button = (side: "base" | "adapter", label: string) => (
-    <button
-      type="button"
-      aria-pressed={shown === side}
-      onClick={() => showResult(resultKey(side === "base" ? null : adapter))}
-      className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
-        shown === side ? "bg-fuchsia-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
-      }`}
-    >
+    <ToggleButton pressed={shown === side} onClick={() => showResult(resultKey(side === "base" ? null : adapter))} tone="fuchsia">
       {label}
-    </button>
+    </ToggleButton>
   );
   const share = diff.foreground ? (100 * diff.voxels) / diff.foreground : 0;
   return (
@@ -341,17 +327,9 @@ function EditBar() {
   }, [setEditTool, undo, redo]);
 
   const toolButton = (t: "brush" | "eraser" | null, label: string, hint: string) => (
-    <button
-      type="button"
-      aria-pressed={tool === t}
-      title={hint}
-      onClick={() => setEditTool(t)}
-      className={`border-r border-slate-700 px-2.5 py-1 text-xs font-medium last:border-r-0 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
-        tool === t ? "bg-amber-600 text-white" : "bg-slate-800 text-slate-300 hover:bg-slate-700"
-      }`}
-    >
+    <ToggleButton pressed={tool === t} onClick={() => setEditTool(t)} tone="amber" title={hint}>
       {label}
-    </button>
+    </ToggleButton>
   );
   const small = "rounded border border-slate-700 bg-slate-800 px-2 py-0.5 text-xs text-slate-200 hover:bg-slate-700 disabled:opacity-40";
   const slices = [...new Set((corrected ?? []).map((c) => c.index))].sort((a, b) => a - b);
