@@ -115,10 +115,14 @@ test("a study from a folder: pairing by name, site from the folder, a broken cas
   await expect(table.getByRole("row", { name: /^Hospital A/ })).toContainText("—"); // no adapter: base only
   await expect(page.getByRole("note", { name: "Failed cases" })).toContainText(/siteB\/bad: .*truncated|corrupt/);
 
-  // A second run can be cancelled at once; the cases it scored before that stay listed.
-  await page.getByRole("button", { name: "Run study" }).click();
-  await page.getByRole("button", { name: "Cancel", exact: true }).click();
-  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after \d of 3 cases$/);
-  await expect(page.getByRole("button", { name: "Run study" })).toBeEnabled();
   await screenshot(page, "site-study-folder");
+
+  // A longer study (the sample sites) is cancelled mid-run: it stops at once, and can run again.
+  await page.getByRole("button", { name: "Use the sample sites" }).click();
+  await expect(page.getByRole("table", { name: "Study cases" }).getByRole("row")).toHaveCount(5);
+  await page.getByRole("button", { name: "Run study" }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 1 of 4 · [1-9]\d*%$/, { timeout: 60_000 });
+  await page.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after 0 of 4 cases$/, { timeout: 1000 });
+  await expect(page.getByRole("button", { name: "Run study" })).toBeEnabled();
 });

@@ -31,7 +31,7 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   // Cancel stops a run at once (the worker is ended); the next run starts a fresh one.
   await panel.getByRole("button", { name: "Train adapter" }).click();
   await expect(bar).toHaveAttribute("aria-valuetext", /Step [1-9]\d* \/ 300/, { timeout: 120_000 });
-  await panel.getByRole("button", { name: "Cancel" }).click();
+  await panel.getByRole("button", { name: "Cancel training" }).click();
   await expect(bar).toHaveAttribute("aria-valuetext", "Cancelled", { timeout: 1000 });
   await expect(panel.getByRole("button", { name: "Train adapter" })).toBeEnabled();
 
