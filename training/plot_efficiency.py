@@ -23,7 +23,7 @@ def main(src, out):
         ax.plot(xs, [r["heldOut"]["base"] for r in rs], ":", color=colour, alpha=0.6)
     ax.set_xlabel("labelled slices per scan (0 = base model)")
     ax.set_ylabel("held-out mean Dice (CSF, GM, WM)")
-    ax.set_title("How many labelled slices an adapter needs (dotted: base on the same slices)")
+    ax.set_title("Held-out Dice vs labelled slices (dotted: base, same slices)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
