@@ -47,7 +47,10 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   console.log(`trained in the browser: ${heldOut}`);
   const [base, adapted] = [...heldOut.matchAll(/0\.\d{3}/g)].map((m) => Number(m[0]));
   expect(adapted).toBeGreaterThan(base);
+  // the user's own data-efficiency point, over the reference sites' curves from the model card
+  await expect(result.getByLabel("Data efficiency chart").locator("svg")).toContainText("your site");
   await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("my-pd-site (trained)");
+  await result.scrollIntoViewIfNeeded();
   await screenshot(page, "train-adapter");
 
   // Save: the two PEFT files.

@@ -8,6 +8,7 @@ import { throughPlaneAxis } from "../../core/adapt/data";
 import { TRAIN_DEFAULTS } from "../../core/adapt/train";
 import { formatDice, formatGain } from "../../core/study";
 import { useApp } from "../../stores/store";
+import { EfficiencyChart } from "./EfficiencyChart";
 
 const input = "w-full rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-xs tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none";
 
@@ -109,6 +110,7 @@ export function TrainPanel() {
           ) : (
             <p className="text-slate-400">Not scored: there is no reference label for the slices that were not corrected.</p>
           )}
+          {heldOut && <EfficiencyChart slices={outcome.holdout.indices.length} base={heldOut.base} adapter={heldOut.adapter} />}
           <Button
             onClick={() => {
               download("adapter_config.json", new Blob([outcome.files.config as BlobPart], { type: "application/json" }));
