@@ -72,47 +72,41 @@ export class InferenceClient {
     return ready;
   }
 
-  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string }> {
+  /**
+   * One job in the worker, after the model is ready; `signal` cancels at once by ending the
+   * worker (a WASM batch cannot be interrupted). `transfer` holds the copies the UI sends.
+   */
+  private async job(req: Unsent, transfer: Transferable[], signal: AbortSignal | undefined, onProgress?: Pending["onProgress"], onStep?: Pending["onStep"]): Promise<WorkerResponse> {
     if (!this.current) throw new Error("Choose a model first");
     if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
     await this.ready;
-    if (opts.signal?.aborted) throw new CancelledError();
-    // The UI keeps its scan: send a copy and transfer that.
-    const data = scan.data.slice();
-    const run = this.call({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds }, [data.buffer as ArrayBuffer], opts.onProgress);
+    if (signal?.aborted) throw new CancelledError();
+    const run = this.call(req, transfer, onProgress, onStep);
     const onAbort = () => this.failAll(new CancelledError());
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const msg = await run;
-      if (msg.type !== "segmented") throw new Error("unexpected reply");
-      return { ...msg.result, sessionId: msg.sessionId };
+      return await run;
     } finally {
-      opts.signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  /**
-   * Trains a site adapter in the worker (never on the page's thread); `signal` cancels at once
-   * by ending the worker, as for a segmentation. The UI keeps its scan and reference: copies travel.
-   */
+  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string }> {
+    // The UI keeps its scan: send a copy and transfer that.
+    const data = scan.data.slice();
+    const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds }, [data.buffer as ArrayBuffer], opts.signal, opts.onProgress);
+    if (msg.type !== "segmented") throw new Error("unexpected reply");
+    return { ...msg.result, sessionId: msg.sessionId };
+  }
+
+  /** Trains a site adapter in the worker (never on the page's thread); the UI keeps its scan and reference: copies travel. */
   async adapt(job: AdaptJob, opts: { onStep?: (step: number, loss: number) => void; signal?: AbortSignal } = {}): Promise<AdaptOutcome> {
-    if (!this.current) throw new Error("Choose a model first");
-    if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
-    await this.ready;
-    if (opts.signal?.aborted) throw new CancelledError();
     const copy = <V extends { data: { slice(): { buffer: ArrayBufferLike } } }>(v: V) => ({ ...v, data: v.data.slice() }) as V;
     const sent: AdaptJob = { ...job, scan: copy(job.scan), reference: copy(job.reference), scoreAgainst: job.scoreAgainst && { ...job.scoreAgainst, reference: copy(job.scoreAgainst.reference) } };
     const buffers = [sent.scan, sent.reference, ...(sent.scoreAgainst ? [sent.scoreAgainst.reference] : [])].map((v) => v.data.buffer as ArrayBuffer);
-    const run = this.call({ type: "adapt", job: sent }, [...new Set(buffers)], undefined, opts.onStep);
-    const onAbort = () => this.failAll(new CancelledError());
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const msg = await run;
-      if (msg.type !== "adapted") throw new Error("unexpected reply");
-      return msg.outcome;
-    } finally {
-      opts.signal?.removeEventListener("abort", onAbort);
-    }
+    const msg = await this.job({ type: "adapt", job: sent }, buffers, opts.signal, undefined, opts.onStep);
+    if (msg.type !== "adapted") throw new Error("unexpected reply");
+    return msg.outcome;
   }
 
   dispose() {

@@ -33,8 +33,9 @@ export function StudyView() {
   const filesId = useId();
 
   const running = job.status === "running";
-  const classes = manifest ? scoredClasses(manifest) : [];
-  const table = studyTable(results, classes);
+  const classes = useMemo(() => (manifest ? scoredClasses(manifest) : []), [manifest]);
+  // progress re-renders this view often: tabulate only when the results change
+  const table = useMemo(() => studyTable(results, classes), [results, classes]);
   const sites = Object.keys(siteAdapters).sort();
   const adapterNames = availableAdapters({ manifest, fileAdapters }).map((a) => a.name);
   const failures = results.filter((r) => r.error);

@@ -215,15 +215,23 @@ export class NiivueController {
     this.canvas.style.cursor = painter ? "crosshair" : "";
   }
 
-  /** World mm under a mouse event on a 2D slice, or null (outside the slices, 3D view). */
-  private mmAt(e: MouseEvent): [number, number, number] | null {
+  /** A mouse event's position in canvas pixels, or null while the canvas has no size. */
+  private canvasPos(e: MouseEvent): [number, number] | null {
     const box = this.canvas.getBoundingClientRect();
-    if (!box.width || !box.height || !this.scanImg) return null;
-    const frac = this.nv.canvasPos2frac([((e.clientX - box.left) * this.canvas.width) / box.width, ((e.clientY - box.top) * this.canvas.height) / box.height]);
+    if (!box.width || !box.height) return null;
+    return [((e.clientX - box.left) * this.canvas.width) / box.width, ((e.clientY - box.top) * this.canvas.height) / box.height];
+  }
+
+  /** World mm at canvas pixels on a 2D slice, or null (outside the slices, 3D view, no scan). */
+  private mmAtCanvas(pos: [number, number] | null): [number, number, number] | null {
+    if (!pos || !this.scanImg) return null;
+    const frac = this.nv.canvasPos2frac(pos);
     if (frac[0] < 0) return null;
     const mm = this.nv.frac2mm(frac, 0, true);
     return [mm[0], mm[1], mm[2]];
   }
+
+  private mmAt = (e: MouseEvent) => this.mmAtCanvas(this.canvasPos(e));
 
   private onPaintDown = (e: MouseEvent) => {
     if (!this.painter || e.button !== 0 || e.target !== this.canvas) return;
@@ -296,17 +304,14 @@ export class NiivueController {
 
   /** What lies under the mouse, once per animation frame. */
   private onMouseMove = (e: MouseEvent) => {
-    const box = this.canvas.getBoundingClientRect();
-    if (!box.width || !box.height) return;
-    this.hoverAt = [((e.clientX - box.left) * this.canvas.width) / box.width, ((e.clientY - box.top) * this.canvas.height) / box.height];
+    const pos = this.canvasPos(e);
+    if (!pos) return;
+    this.hoverAt = pos;
     if (this.hoverFrame) return;
     this.hoverFrame = requestAnimationFrame(() => {
       this.hoverFrame = 0;
       if (!this.hoverAt || !this.scanImg || this.disposed) return;
-      const frac = this.nv.canvasPos2frac(this.hoverAt);
-      if (frac[0] < 0) return this.events.onHover(null);
-      const mm = this.nv.frac2mm(frac, 0, true);
-      this.events.onHover([mm[0], mm[1], mm[2]]);
+      this.events.onHover(this.mmAtCanvas(this.hoverAt));
     });
   };
 
