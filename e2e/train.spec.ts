@@ -67,6 +67,11 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   expect(config).toMatchObject({ peft_type: "LORA", site: "my-pd-site", r: 2 });
   expect(config.provenance.tool).toBe("siteseg (browser)");
   expect(config.provenance.recipe.steps).toBe(25);
+  // the source scan's bytes as the app received them (the preview server sends .nii.gz samples
+  // with Content-Encoding: gzip, so the browser holds the decompressed NIfTI)
+  const { createHash } = await import("node:crypto");
+  const { gunzipSync } = await import("node:zlib");
+  expect(config.provenance.source_sha256).toEqual([createHash("sha256").update(gunzipSync(readFileSync("public/samples/synth-pd/pd.nii.gz"))).digest("hex")]);
 
   // The mask the trained adapter gives, here and after a reload with the saved files.
   await segment(page);

@@ -1,7 +1,6 @@
 import { loadAdapter } from "../core/adapters";
 import { throughPlaneAxis } from "../core/adapt/data";
 import { TRAIN_DEFAULTS, type TrainOptions } from "../core/adapt/train";
-import { sha256Hex } from "../core/manifest";
 import { CancelledError } from "../core/pipeline/runner";
 import type { AdaptOutcome } from "../worker/protocol";
 import type { SegmentationResult } from "./jobSlice";
@@ -61,8 +60,8 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
     set({ trainAbort: abort, training: { ...idle, status: "running", steps } });
     const mine = () => get().trainAbort === abort;
     try {
-      // provenance: the source scan's own voxels (what was trained on), hashed here
-      const sourceSha256 = await sha256Hex(new Uint8Array(scan.volume.data.buffer, scan.volume.data.byteOffset, scan.volume.data.byteLength));
+      // provenance: the scan file's sha256, as siteseg adapt records it
+      const sourceSha256 = await scan.sha256;
       const outcome = await client.adapt(
         {
           scan: scan.volume,
