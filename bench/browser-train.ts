@@ -1,13 +1,29 @@
-// Times the default adapter training (10 slices, 300 steps) in headless Chromium with WASM, the
+// Times the default adapter training (10 slices, the default recipe) in headless Chromium with WASM, the
 // way a user runs it: the built app (vite preview), the niivue T1 sample, "Train adapter".
 // Called by bench/run.ts after `vite build`; returns null when no Chromium is at hand.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chromium } from "@playwright/test";
+import { TRAIN_DEFAULTS } from "../src/core/adapt/train";
 
 const PORT = 4175;
 
-export async function browserTraining(root: string): Promise<{ ms: number; steps: number; heldOut: string } | null> {
+/** Proportional set size (MiB) of every Chromium process now: what the browser costs the machine (Linux /proc). */
+function chromiumPssMiB(executable: string): number {
+  let kib = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(executable)) continue;
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      if (m) kib += Number(m[1]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return kib / 1024;
+}
+
+export async function browserTraining(root: string): Promise<{ ms: number; steps: number; heldOut: string; idleMiB: number; peakMiB: number } | null> {
   const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
   if (!existsSync(`${root}/dist/index.html`)) return null;
   const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { cwd: root, stdio: "ignore" });
@@ -25,13 +41,18 @@ export async function browserTraining(root: string): Promise<{ ms: number; steps
       await page.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
       await page.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
       const panel = page.getByRole("region", { name: "Train site adapter" });
+      const exe = executablePath ?? chromium.executablePath();
+      const idleMiB = chromiumPssMiB(exe);
+      let peakMiB = idleMiB;
+      const poll = setInterval(() => (peakMiB = Math.max(peakMiB, chromiumPssMiB(exe))), 500);
       const t0 = Date.now();
       await panel.getByRole("button", { name: "Train adapter" }).click();
       // training ends when the last step is reported; held-out scoring follows
-      await panel.getByRole("progressbar", { name: "Training progress" }).and(page.locator('[aria-valuetext^="Step 300 / 300"]')).waitFor({ timeout: 1_200_000 });
+      await panel.getByRole("progressbar", { name: "Training progress" }).and(page.locator(`[aria-valuetext^="Step ${TRAIN_DEFAULTS.steps} / ${TRAIN_DEFAULTS.steps}"]`)).waitFor({ timeout: 1_200_000 });
       const ms = Date.now() - t0;
       const heldOut = (await panel.getByRole("note", { name: "Held-out Dice" }).textContent({ timeout: 600_000 })) ?? "";
-      return { ms, steps: 300, heldOut };
+      clearInterval(poll);
+      return { ms, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB };
     } finally {
       await browser.close();
     }

@@ -125,7 +125,7 @@ const table = [
   `Adapter training, default recipe (${training.slices} slices of the niivue T1 sample, ${training.steps} steps, then held-out scoring: two whole-volume segmentations): ${(training.ms / 1000).toFixed(1)} s; peak RSS of the process ${training.peakRssMiB.toFixed(0)} MiB; held-out mean Dice ${training.heldOut.base?.toFixed(3)} → ${training.heldOut.adapter?.toFixed(3)}.`,
   "",
   browser
-    ? `The same training in headless Chromium (WASM, the app's Train adapter): ${browser.steps} steps in ${(browser.ms / 1000).toFixed(1)} s (target under 120 s). ${browser.heldOut}`
+    ? `The same training in headless Chromium (WASM, the app's Train adapter): ${browser.steps} steps in ${(browser.ms / 1000).toFixed(1)} s (target under 120 s); Chromium's memory (PSS of all its processes) ${browser.idleMiB.toFixed(0)} MiB with the sample open, peak ${browser.peakMiB.toFixed(0)} MiB while training and scoring. ${browser.heldOut}`
     : "Headless Chromium training: not measured (build the app with `npm run build` and install Chromium).",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,

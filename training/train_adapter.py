@@ -7,7 +7,7 @@ brain so that slices at least `gap` away from every training slice remain for ev
 they are recorded in adapter_config.json ("training_slices") so `siteseg evaluate --holdout`
 scores only the others.
 """
-import argparse, os, time
+import argparse, json, os, time
 import nibabel as nib
 import numpy as np
 import torch
@@ -28,6 +28,70 @@ def choose_slices(counts, n, gap):
     return [p for p in picks if p <= b]
 
 
+def mulberry32(seed):
+    """The product's seeded generator (src/core/adapt/data.ts seededRandom), bit for bit."""
+    a = seed & 0xFFFFFFFF
+    imul = lambda x, y: (x * y) & 0xFFFFFFFF
+
+    def rand():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(a ^ (a >> 15), a | 1)
+        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+    return rand
+
+
+def init_lora(model, slots, rand):
+    """A as the product draws it (initLora in src/core/train/lora-train.ts): slot by slot, U(-1, 1)/sqrt(fan in)."""
+    for slot in slots:
+        module = model.get_submodule(slot["module"])
+        r = next(m for m in model.modules() if hasattr(m, "lora_A")).r
+        fan_in = slot["inFeatures"] * int(np.prod(slot.get("kernel", [1, 1])))
+        bound = 1 / np.sqrt(fan_in)
+        values = [(2 * rand() - 1) * bound for _ in range(r * fan_in)]  # drawn for frozen slots too, as initLora does
+        if hasattr(module, "lora_A"):
+            module.lora_A.weight.data = torch.tensor(values, dtype=torch.float32).reshape(module.lora_A.weight.shape)
+
+
+def class_means(x, y):
+    """Mean of the centre channel per class (0..max label), as meansOf in src/core/adapt/data.ts."""
+    centre = x[x.shape[0] // 2].astype(np.float64)
+    return [float(centre[y == c].sum() / max((y == c).sum(), 1)) for c in range(int(y.max()) + 1)]
+
+
+def sample_batch(samples, rand, batch, size, remap):
+    """sampleBatch of src/core/adapt/data.ts on the same random stream: the product's batches exactly.
+    With probability `remap` a crop's contrast is remapped: each labelled class shifted so that its
+    mean becomes U(0, 1), texture kept, background untouched."""
+    pick = lambda n: min(n - 1, int(rand() * n))
+    xs, ys = [], []
+    for _ in range(batch):
+        x, y = samples[pick(len(samples))]
+        H, W = y.shape
+        fg = np.flatnonzero(y)
+        centre = int(fg[pick(len(fg))]) if len(fg) else (H // 2) * W + W // 2
+        cy, cx = divmod(centre, W)
+        oy, ox = min(max(cy - size // 2, 0), max(H - size, 0)), min(max(cx - size // 2, 0), max(W - size, 0))
+        flip = rand() < 0.5
+        gain = 0.9 + 0.2 * rand()
+        shift = None
+        if remap > 0 and rand() < remap:
+            shift = np.array([0.0] + [rand() - m for m in class_means(x, y)[1:]])
+        crop_x, crop_y = x[:, oy:oy + size, ox:ox + size].astype(np.float64), y[oy:oy + size, ox:ox + size]
+        if shift is not None:
+            crop_x = crop_x + shift[crop_y]
+        xc = np.zeros((x.shape[0], size, size), np.float32)
+        yc = np.zeros((size, size), np.int64)
+        xc[:, :crop_x.shape[1], :crop_x.shape[2]] = crop_x * gain
+        yc[:crop_y.shape[0], :crop_y.shape[1]] = crop_y
+        if flip:
+            xc, yc = xc[:, :, ::-1], yc[:, ::-1]
+        xs.append(np.ascontiguousarray(xc))
+        ys.append(np.ascontiguousarray(yc))
+    return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", required=True, choices=sorted(ALL_SITES))
@@ -40,11 +104,15 @@ def main():
     ap.add_argument("--alpha", type=int, default=4)
     ap.add_argument("--targets", default="conv1,conv2")
     ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, pulls the adapter towards the base")
+    ap.add_argument("--remap", type=float, default=0.0, help="share of crops whose contrast is remapped")
+    ap.add_argument("--freeze", default="", help="modules (or prefixes, e.g. down.0) left at the base, comma-separated")
+    ap.add_argument("--seed", type=int, default=0, help="the product's generator (siteseg adapt --seed S draws the same adapter start and batches)")
+    ap.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "..", "public", "models", "siteseg-tissue", "manifest.json"))
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("THREADS", 2)))
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
+    torch.manual_seed(args.seed)
     site = ALL_SITES[args.site]
     root = site.get("root", DATA)
     out = args.out or os.path.join(os.path.dirname(__file__), "..", "public", "models", args.base_id, "adapters", args.site)
@@ -69,34 +137,25 @@ def main():
             samples.append((pad[:, :, k:k + 3].transpose(2, 1, 0), lab[:, :, k].T))
 
     model, cfg, _ = load(args.base)
-    lcfg = LoraConfig(r=args.r, lora_alpha=args.alpha, target_modules=args.targets.split(","))
+    frozen = [f for f in args.freeze.split(",") if f]
+    targets = args.targets.split(",")
+    if frozen:  # name the trained modules in full (PEFT's list rule), as siteseg adapt does
+        slot_names = [s["module"] for s in json.load(open(args.manifest))["adapters"]["slots"]]
+        targets = [m for m in slot_names if not any(m == f or m.startswith(f + ".") for f in frozen)]
+    lcfg = LoraConfig(r=args.r, lora_alpha=args.alpha, target_modules=targets)
     names = inject(model, lcfg)
     params = [p for n, p in model.named_parameters() if "lora_" in n]
     n_lora = sum(p.numel() for p in params)
     n_base = sum(p.numel() for n, p in model.named_parameters() if "lora_" not in n)
     print(f"LoRA r={args.r} on {len(names)} layers: {n_lora} parameters = {100 * n_lora / n_base:.2f}% of the base's {n_base}", flush=True)
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
+    # the product's random stream: the same adapter start and batches as `siteseg adapt --seed`
+    rand = mulberry32(args.seed)
+    init_lora(model, json.load(open(args.manifest))["adapters"]["slots"], rand)
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     model.eval()  # BatchNorm keeps the base's statistics; only A and B learn
     size, t0 = 128, time.time()
     for step in range(args.steps):
-        xs, ys = [], []
-        for _ in range(8):
-            x, y = samples[rng.integers(len(samples))]
-            H, W = y.shape
-            ys_, xs_ = np.nonzero(y)
-            cy, cx = (ys_[rng.integers(len(ys_))], xs_[rng.integers(len(xs_))]) if len(ys_) else (H // 2, W // 2)
-            oy = int(np.clip(cy - size // 2, 0, max(H - size, 0)))
-            ox = int(np.clip(cx - size // 2, 0, max(W - size, 0)))
-            xc = np.zeros((3, size, size), np.float32)
-            yc = np.zeros((size, size), np.int64)
-            crop_x, crop_y = x[:, oy:oy + size, ox:ox + size], y[oy:oy + size, ox:ox + size]
-            xc[:, :crop_x.shape[1], :crop_x.shape[2]] = crop_x
-            yc[:crop_y.shape[0], :crop_y.shape[1]] = crop_y
-            if rng.random() < 0.5:
-                xc, yc = xc[:, :, ::-1], yc[:, ::-1]
-            xs.append(np.ascontiguousarray(xc) * rng.uniform(0.9, 1.1))
-            ys.append(np.ascontiguousarray(yc))
-        x, y = torch.from_numpy(np.stack(xs).astype(np.float32)), torch.from_numpy(np.stack(ys))
+        x, y = sample_batch(samples, rand, 8, size, args.remap)
         logits = model(x)
         loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
         opt.zero_grad()
@@ -108,6 +167,8 @@ def main():
         "site": args.site, "description": site["description"],
         "training_slices": {"axis": axis, "indices": slices, "gap": args.gap, "images": site["images"]},
         "parameters": n_lora, "base_parameters": n_base,
+        "recipe": {"steps": args.steps, "lr": args.lr, "batch": 8, "crop": size, "rng": "mulberry32", "seed": args.seed,
+                   "weight_decay": args.weight_decay, "contrast_remap": args.remap, "frozen": frozen, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
     })
     print("saved", out, flush=True)
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readVolume } from "../io";
 import { parseManifest } from "../manifest";
 import { alignReference } from "../metrics/evaluate";
-import { chooseSlices, sampleBatch, seededRandom, siteOnModelGrid, throughPlaneAxis, tissuePerSlice, trainingSlice, modelSliceOf } from "./data";
+import { chooseSlices, sampleBatch, seededRandom, siteOnModelGrid, throughPlaneAxis, tissuePerSlice, trainingSlice, modelSliceOf, type TrainingSlice } from "./data";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const MODEL = join(ROOT, "public/models/siteseg-tissue");
@@ -46,5 +46,27 @@ describe("adapter training data", () => {
     expect(batch.labels.filter((v) => v > 0).length / batch.labels.length).toBeGreaterThan(0.2);
     // the same seed draws the same batch
     expect(sampleBatch([slice], seededRandom(1), 4, 64).image.data).toEqual(batch.image.data);
+  });
+
+  // train_adapter.py on made-up slices (training/batch_fixture.py)
+  it("draws the random numbers and batches of train_adapter.py, so both train on the same crops", () => {
+    const fx = JSON.parse(readFileSync(join(ROOT, "training/parity/batch.json"), "utf8")) as {
+      seed: number; first: number[]; cases: { seed: number; batch: number; size: number; remap: number; image: number[]; labels: number[] }[];
+    };
+    const rand = seededRandom(fx.seed);
+    expect(fx.first.map(() => rand())).toEqual(fx.first);
+    const madeUp = (h: number, w: number, shift: number): TrainingSlice => {
+      const image = new Float32Array(3 * h * w), labels = new Uint8Array(h * w);
+      for (let c = 0; c < 3; c++)
+        for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) image[c * h * w + i * w + j] = ((i + j * shift + c) % 17) / 16;
+      for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) labels[i * w + j] = (i * j + shift) % 5 < 3 && i > 2 && j > 4 ? (i + j) % 4 : 0;
+      return { image, labels, channels: 3, height: h, width: w };
+    };
+    const slices = [madeUp(40, 50, 3), madeUp(30, 20, 5)];
+    for (const c of fx.cases) {
+      const batch = sampleBatch(slices, seededRandom(c.seed), c.batch, c.size, c.remap);
+      expect(Array.from(batch.labels)).toEqual(c.labels);
+      batch.image.data.forEach((v, i) => expect(Math.abs(v - c.image[i])).toBeLessThanOrEqual(1e-6));
+    }
   });
 });

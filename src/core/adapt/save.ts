@@ -20,12 +20,14 @@ export interface AdapterProvenance {
   heldOut?: { base: number | null; adapter: number | null; slices: number }[];
 }
 
+const moduleNames = (t: TrainedLora) => Object.keys(t.tensors).filter((k) => k.endsWith(".lora_A.weight")).map((k) => k.slice("base_model.model.".length, -".lora_A.weight".length));
+
 /**
  * adapter_config.json and adapter_model.safetensors in the layout Hugging Face PEFT writes (and
  * training/lora.py's save_adapter), with the training recipe and provenance beside PEFT's keys.
  */
 export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: AdapterProvenance): { config: Uint8Array; weights: Uint8Array } {
-  const { rank, alpha, steps, lr, batch, crop, seed } = trained.options;
+  const { rank, alpha, steps, lr, batch, crop, seed, weightDecay, remap, frozen } = trained.options;
   const parameters = Object.values(trained.tensors).reduce((n, t) => n + t.data.length, 0);
   const config = {
     peft_type: "LORA",
@@ -34,7 +36,8 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
     r: rank,
     lora_alpha: alpha,
     lora_dropout: 0,
-    target_modules: [...new Set(manifest.adapters.slots.map((s) => s.module.split(".").pop()!))],
+    // PEFT's list rule (a name equal to, or ending in "." + an entry): the modules trained
+    target_modules: frozen.length ? moduleNames(trained) : [...new Set(manifest.adapters.slots.map((s) => s.module.split(".").pop()!))],
     bias: "none",
     fan_in_fan_out: false,
     inference_mode: true,
@@ -51,7 +54,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
       date: p.date,
       base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
       source_sha256: p.sourceSha256,
-      recipe: { steps, lr, batch, crop, seed, optimizer: "AdamW (weight decay 0)", loss: "cross-entropy + soft Dice" },
+      recipe: { steps, lr, batch, crop, seed, weight_decay: weightDecay, contrast_remap: remap, frozen, optimizer: "AdamW", loss: "cross-entropy + soft Dice" },
       final_loss: trained.losses.at(-1) ?? null,
       ...(p.heldOut ? { held_out_mean_dice: p.heldOut } : {}),
     },

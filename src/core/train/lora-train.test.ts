@@ -59,4 +59,22 @@ describe("LoRA training parameters and graph feeds", () => {
     expect(loss).toBe(0.5);
     expect(q.modules[0].B[0]).toBeCloseTo(before[0] - 0.1, 6); // Adam's first step: lr * sign(g)
   });
+
+  it("leaves a frozen slot at the base: no step, not saved, the same random stream", async () => {
+    const free = initLora(slots, 2, 4, () => 0.75);
+    const p = initLora(slots, 2, 4, () => 0.75, (m) => m.startsWith("down.0"));
+    expect(p.modules.map((m) => m.frozen)).toEqual([true, false]);
+    expect(p.modules[1].A).toEqual(free.modules[1].A);
+    const runner: InferenceRunner = {
+      backend: "fake",
+      run: async (feeds) => ({
+        loss: { data: Float32Array.of(0.5), dims: [] },
+        ...Object.fromEntries(slots.flatMap((s) => [s.inputA, s.inputB]).map((n) => [`grad.${n}`, { data: new Float32Array(feeds[n].data.length).fill(1), dims: feeds[n].dims }])),
+      }),
+    };
+    await trainStep(runner, p, { image, labels: [0, 1, 2, 3], numClasses: 4 }, adamwInit(parameterList(p)), { lr: 0.1, weightDecay: 0 });
+    expect(p.modules[0].B.every((v) => v === 0)).toBe(true);
+    expect(p.modules[1].B[0]).toBeCloseTo(-0.1, 6);
+    expect(Object.keys(loraTensors(p))).toEqual(["base_model.model.head.lora_A.weight", "base_model.model.head.lora_B.weight"]);
+  });
 });

@@ -22,6 +22,8 @@ export interface LoraModule {
   A: Float32Array;
   /** [outFeatures, r, 1, 1], PEFT's unscaled B */
   B: Float32Array;
+  /** Left at the base: B stays zero, no gradient step, not saved. */
+  frozen?: boolean;
 }
 
 export interface LoraParams {
@@ -51,12 +53,13 @@ const dimsB = (s: AdapterSlot, r: number) => (s.kernel ? [s.outFeatures, r, 1, 1
  * (kaiming_uniform with a = sqrt(5)), B = 0, so training starts from the base exactly.
  * `random` returns uniform numbers in [0, 1): pass a seeded generator for reproducible runs.
  */
-export function initLora(slots: readonly AdapterSlot[], r: number, alpha: number, random: () => number): LoraParams {
+export function initLora(slots: readonly AdapterSlot[], r: number, alpha: number, random: () => number, frozen: (module: string) => boolean = () => false): LoraParams {
   const modules = slots.map((slot) => {
     const fanIn = slot.inFeatures * kernelSize(slot);
     const bound = 1 / Math.sqrt(fanIn);
+    // drawn for every slot, frozen or not, so the random stream does not depend on the choice
     const A = Float32Array.from({ length: r * fanIn }, () => (2 * random() - 1) * bound);
-    return { slot, A, B: new Float32Array(slot.outFeatures * r) };
+    return { slot, A, B: new Float32Array(slot.outFeatures * r), frozen: frozen(slot.module) };
   });
   return { r, alpha, scaling: alpha / r, modules };
 }
@@ -81,7 +84,7 @@ export function parameterList(p: LoraParams): Float32Array[] {
 /** The PEFT tensors of this adapter, for writeSafetensors / buildAdapter. */
 export function loraTensors(p: LoraParams): Record<string, NamedTensor> {
   const out: Record<string, NamedTensor> = {};
-  for (const m of p.modules) {
+  for (const m of p.modules.filter((x) => !x.frozen)) {
     out[`base_model.model.${m.slot.module}.lora_A.weight`] = { shape: dimsA(m.slot, p.r), data: Float32Array.from(m.A) };
     out[`base_model.model.${m.slot.module}.lora_B.weight`] = { shape: dimsB(m.slot, p.r), data: Float32Array.from(m.B) };
   }
@@ -123,7 +126,9 @@ export function gradientList(p: LoraParams, outputs: Record<string, Tensor>): Fl
     if (t.data.length !== length) throw new Error(`grad.${name} has ${t.data.length} values, expected ${length}`);
     return t.data;
   };
-  return p.modules.flatMap((m) => [grad(m.slot.inputA, m.A.length), Float32Array.from(grad(m.slot.inputB, m.B.length), (v) => v * p.scaling)]);
+  // a frozen module gets zero gradients: AdamW (weight decay aside) then leaves it where it is
+  return p.modules.flatMap((m) =>
+    m.frozen ? [new Float32Array(m.A.length), new Float32Array(m.B.length)] : [grad(m.slot.inputA, m.A.length), Float32Array.from(grad(m.slot.inputB, m.B.length), (v) => v * p.scaling)]);
 }
 
 /** Run the graph on one batch, then one AdamW step; returns the loss before the step. */
