@@ -54,16 +54,9 @@ def init_lora(model, slots, rand):
             module.lora_A.weight.data = torch.tensor(values, dtype=torch.float32).reshape(module.lora_A.weight.shape)
 
 
-def class_means(x, y):
-    """Mean of the centre channel per class (0..max label), as meansOf in src/core/adapt/data.ts."""
-    centre = x[x.shape[0] // 2].astype(np.float64)
-    return [float(centre[y == c].sum() / max((y == c).sum(), 1)) for c in range(int(y.max()) + 1)]
-
-
-def sample_batch(samples, rand, batch, size, remap):
-    """sampleBatch of src/core/adapt/data.ts on the same random stream: the product's batches exactly.
-    With probability `remap` a crop's contrast is remapped: each labelled class shifted so that its
-    mean becomes U(0, 1), texture kept, background untouched."""
+def sample_batch(samples, rand, batch, size):
+    """sampleBatch of src/core/adapt/data.ts on the same random stream: the product's batches exactly
+    (per item a random slice, a crop around a random labelled pixel, a flip half the time, x U(0.9, 1.1))."""
     pick = lambda n: min(n - 1, int(rand() * n))
     xs, ys = [], []
     for _ in range(batch):
@@ -75,12 +68,7 @@ def sample_batch(samples, rand, batch, size, remap):
         oy, ox = min(max(cy - size // 2, 0), max(H - size, 0)), min(max(cx - size // 2, 0), max(W - size, 0))
         flip = rand() < 0.5
         gain = 0.9 + 0.2 * rand()
-        shift = None
-        if remap > 0 and rand() < remap:
-            shift = np.array([0.0] + [rand() - m for m in class_means(x, y)[1:]])
         crop_x, crop_y = x[:, oy:oy + size, ox:ox + size].astype(np.float64), y[oy:oy + size, ox:ox + size]
-        if shift is not None:
-            crop_x = crop_x + shift[crop_y]
         xc = np.zeros((x.shape[0], size, size), np.float32)
         yc = np.zeros((size, size), np.int64)
         xc[:, :crop_x.shape[1], :crop_x.shape[2]] = crop_x * gain
@@ -105,7 +93,6 @@ def main():
     ap.add_argument("--targets", default="conv1,conv2")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, pulls the adapter towards the base")
-    ap.add_argument("--remap", type=float, default=0.0, help="share of crops whose contrast is remapped")
     ap.add_argument("--freeze", default="", help="modules (or prefixes, e.g. down.0) left at the base, comma-separated")
     ap.add_argument("--seed", type=int, default=0, help="the product's generator (siteseg adapt --seed S draws the same adapter start and batches)")
     ap.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "..", "public", "models", "siteseg-tissue", "manifest.json"))
@@ -155,7 +142,7 @@ def main():
     model.eval()  # BatchNorm keeps the base's statistics; only A and B learn
     size, t0 = 128, time.time()
     for step in range(args.steps):
-        x, y = sample_batch(samples, rand, 8, size, args.remap)
+        x, y = sample_batch(samples, rand, 8, size)
         logits = model(x)
         loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
         opt.zero_grad()
@@ -168,7 +155,7 @@ def main():
         "training_slices": {"axis": axis, "indices": slices, "gap": args.gap, "images": site["images"]},
         "parameters": n_lora, "base_parameters": n_base,
         "recipe": {"steps": args.steps, "lr": args.lr, "batch": 8, "crop": size, "rng": "mulberry32", "seed": args.seed,
-                   "weight_decay": args.weight_decay, "contrast_remap": args.remap, "frozen": frozen, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
+                   "weight_decay": args.weight_decay, "frozen": frozen, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
     })
     print("saved", out, flush=True)
 

@@ -25,7 +25,6 @@ const ADAPT_OPTIONS = {
   lr: { type: "string" },
   seed: { type: "string" },
   "weight-decay": { type: "string" },
-  remap: { type: "string" },
   freeze: { type: "string" },
   site: { type: "string" },
   description: { type: "string" },
@@ -65,7 +64,6 @@ export async function adaptCommand(args: string[]): Promise<number> {
     seed: number(o.seed, "seed", TRAIN_DEFAULTS.seed, whole(0), "a whole number"),
     weightDecay: number(o["weight-decay"], "weight-decay", TRAIN_DEFAULTS.weightDecay, (n) => n >= 0, "0 or more"),
     frozen: o.freeze ? o.freeze.split(",").map((m) => m.trim()).filter(Boolean) : TRAIN_DEFAULTS.frozen,
-    remap: number(o.remap, "remap", TRAIN_DEFAULTS.remap, (n) => n >= 0 && n <= 1, "0 to 1"),
   };
   const nSlices = number(o["n-slices"], "n-slices", 10, whole(1), "a whole number from 1");
   const gap = number(o.gap, "gap", 5, whole(0), "a whole number");

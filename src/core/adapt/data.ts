@@ -109,30 +109,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Mean intensity of the centre channel per class, for the contrast remap; cached per slice. */
-const classMeans = new WeakMap<TrainingSlice, number[]>();
-function meansOf(s: TrainingSlice): number[] {
-  let m = classMeans.get(s);
-  if (!m) {
-    const plane = s.width * s.height, centre = Math.floor(s.channels / 2) * plane;
-    const K = s.labels.reduce((a, v) => Math.max(a, v), 0) + 1;
-    const sum = new Array<number>(K).fill(0), n = new Array<number>(K).fill(0);
-    for (let p = 0; p < plane; p++) (sum[s.labels[p]] += s.image[centre + p]), n[s.labels[p]]++;
-    m = sum.map((v, c) => (n[c] ? v / n[c] : 0));
-    classMeans.set(s, m);
-  }
-  return m;
-}
-
 /**
  * One training batch as train_adapter.py draws it: per item a random slice, a size² crop around a
  * random labelled pixel (zero-padded past the edge), a left-right flip half the time, intensity
- * ×U(0.9, 1.1); labels are class indices (background past the edge). With probability `remap`
- * an item's contrast is remapped: each labelled class's intensities are shifted so that its mean
- * becomes U(0, 1) (texture kept, background untouched), so the adapter learns the site's anatomy
- * and resolution without tying itself to one contrast's intensities.
+ * ×U(0.9, 1.1); labels are class indices (background past the edge).
  */
-export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128, remap = 0): { image: Tensor; labels: Uint8Array } {
+export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128): { image: Tensor; labels: Uint8Array } {
   const C = slices[0].channels;
   const px = size * size;
   const x = new Float32Array(batch * C * px);
@@ -149,7 +131,6 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
     const ox = Math.min(Math.max(cx - size / 2, 0), Math.max(W - size, 0));
     const flip = rand() < 0.5;
     const gain = 0.9 + 0.2 * rand();
-    const shift = remap > 0 && rand() < remap ? meansOf(s).map((m, c) => (c === 0 ? 0 : rand() - m)) : null;
     for (let y = 0; y < size; y++) {
       const sy = oy + y;
       if (sy >= H) break;
@@ -157,10 +138,8 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
         const sx = ox + xx;
         if (sx >= W) break;
         const dx = flip ? size - 1 - xx : xx;
-        const label = s.labels[sy * W + sx];
-        const add = shift ? shift[label] : 0;
-        for (let c = 0; c < C; c++) x[(b * C + c) * px + y * size + dx] = (s.image[c * H * W + sy * W + sx] + add) * gain;
-        labels[b * px + y * size + dx] = label;
+        for (let c = 0; c < C; c++) x[(b * C + c) * px + y * size + dx] = s.image[c * H * W + sy * W + sx] * gain;
+        labels[b * px + y * size + dx] = s.labels[sy * W + sx];
       }
     }
   }

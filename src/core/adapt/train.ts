@@ -22,14 +22,12 @@ export interface TrainOptions {
   seed: number;
   /** AdamW's decoupled weight decay: pulls A and B, so the adapter's change, towards the base. */
   weightDecay: number;
-  /** Share of crops whose contrast is remapped (sampleBatch); 0 = off. */
-  remap: number;
   /** Slots left at the base, by module name or prefix ("down.0" freezes down.0.conv1 and down.0.conv2). */
   frozen: string[];
 }
 
 /** train_adapter.py's defaults. */
-export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, remap: 0, frozen: [] };
+export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [] };
 
 export interface TrainedLora {
   /** PEFT's saved names and shapes: lora_A [r, in, kh, kw], lora_B [out, r, 1, 1] (B unscaled). */
@@ -61,7 +59,7 @@ export async function trainLora(
   const losses: number[] = [];
   for (let step = 0; step < options.steps; step++) {
     if (opts.signal?.aborted) throw new CancelledError();
-    const { image, labels } = sampleBatch(slices, rand, options.batch, options.crop, options.remap);
+    const { image, labels } = sampleBatch(slices, rand, options.batch, options.crop);
     const loss = await trainStep(trainStepRunner, lora, { image, labels, numClasses }, state, { lr: options.lr, weightDecay: options.weightDecay });
     losses.push(loss);
     opts.onStep?.(step + 1, loss);
