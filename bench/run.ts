@@ -90,7 +90,7 @@ let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
 t = performance.now();
 const adapted = await adaptSite({
-  scan: trainScan, reference: trainRef, convention: niivue.convention, manifest, trainStep: trainRunner,
+  scan: trainScan, reference: trainRef, convention: niivue.convention, manifest, trainStep: trainRunner, model: runner,
   segment: async (scan, feeds) => (await segment(scan, manifest, runner, { adapterFeeds: feeds })).labels,
   site: "bench", description: "bench", images: [niivue.image], sourceSha256: [""], tool: "bench",
 });

@@ -9,7 +9,7 @@ S` train on the same crops and start from the same adapter.
 """
 import json, os
 import numpy as np
-from train_adapter import mulberry32, sample_batch
+from train_adapter import mulberry32, random_contrast, sample_batch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -31,7 +31,9 @@ def main():
         x, y = sample_batch(samples, mulberry32(seed), 4, size)
         cases.append({"seed": seed, "batch": 4, "size": size, 
                       "image": [float(repr(v)) for v in x.numpy().ravel()], "labels": y.numpy().ravel().tolist()})
-    json.dump({"seed": 7, "first": first, "cases": cases}, open(os.path.join(HERE, "parity", "batch.json"), "w"))
+    rand = mulberry32(5)
+    contrast = random_contrast(sample_batch(samples, rand, 2, 16)[0], rand)
+    json.dump({"seed": 7, "first": first, "cases": cases, "contrast": {"seed": 5, "size": 16, "image": [float(repr(v)) for v in contrast.numpy().ravel()]}}, open(os.path.join(HERE, "parity", "batch.json"), "w"))
 
 
 if __name__ == "__main__":

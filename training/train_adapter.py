@@ -16,7 +16,6 @@ from export import load
 from data import DATA
 from lora import LoraConfig, inject, save_adapter
 from sites import ALL_SITES, TO_TISSUE, load_site_volume, model_slice_of, resample, through_plane_axis
-from train import soft_dice_loss
 
 
 def choose_slices(counts, n, gap):
@@ -80,6 +79,41 @@ def sample_batch(samples, rand, batch, size):
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
+def random_contrast(x, rand):
+    """randomContrast of src/core/adapt/data.ts: per item a random piecewise-linear intensity curve
+    (0 stays 0; values at 1/4, 1/2, 3/4, 1 from U(0, 1))."""
+    out = x.numpy().astype(np.float64)
+    for n in range(out.shape[0]):
+        knots = np.array([0.0] + [rand() for _ in range(4)])
+        t = np.clip(out[n], 0, 1) * 4
+        k = np.minimum(np.floor(t), 3).astype(np.int64)
+        out[n] = knots[k] + (knots[k + 1] - knots[k]) * (t - k)
+    return torch.from_numpy(out.astype(np.float32))
+
+
+def base_probabilities(model, x):
+    """The base's own prediction (every LoRA scaled to zero), as class probabilities."""
+    wrapped = [m for m in model.modules() if hasattr(m, "lora_A")]
+    scales = [m.scaling for m in wrapped]
+    for m in wrapped:
+        m.scaling = 0.0
+    with torch.no_grad():
+        p = model(x).softmax(1)
+    for m, s in zip(wrapped, scales):
+        m.scaling = s
+    return p
+
+
+def soft_loss(logits, target):
+    """Cross-entropy + soft Dice on class-probability targets (train.py's loss for one-hot ones;
+    the train-step graph's loss)."""
+    ce = -(target * logits.log_softmax(1)).sum(1).mean()
+    p = logits.softmax(1)
+    inter = (p * target).sum((0, 2, 3))
+    denom = p.sum((0, 2, 3)) + target.sum((0, 2, 3))
+    return ce + 1 - ((2 * inter + 1) / (denom + 1))[1:].mean()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", required=True, choices=sorted(ALL_SITES))
@@ -93,6 +127,7 @@ def main():
     ap.add_argument("--targets", default="conv1,conv2")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, pulls the adapter towards the base")
+    ap.add_argument("--anchor", type=int, default=0, help="items per batch in a random contrast with the base's prediction as target")
     ap.add_argument("--freeze", default="", help="modules (or prefixes, e.g. down.0) left at the base, comma-separated")
     ap.add_argument("--seed", type=int, default=0, help="the product's generator (siteseg adapt --seed S draws the same adapter start and batches)")
     ap.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "..", "public", "models", "siteseg-tissue", "manifest.json"))
@@ -142,9 +177,13 @@ def main():
     model.eval()  # BatchNorm keeps the base's statistics; only A and B learn
     size, t0 = 128, time.time()
     for step in range(args.steps):
-        x, y = sample_batch(samples, rand, 8, size)
+        x, y = sample_batch(samples, rand, 8 - args.anchor, size)
+        target = F.one_hot(y, cfg.num_classes).permute(0, 3, 1, 2).float()
+        if args.anchor:
+            xa = random_contrast(sample_batch(samples, rand, args.anchor, size)[0], rand)
+            x, target = torch.cat([x, xa]), torch.cat([target, base_probabilities(model, xa)])
         logits = model(x)
-        loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
+        loss = soft_loss(logits, target)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -155,7 +194,7 @@ def main():
         "training_slices": {"axis": axis, "indices": slices, "gap": args.gap, "images": site["images"]},
         "parameters": n_lora, "base_parameters": n_base,
         "recipe": {"steps": args.steps, "lr": args.lr, "batch": 8, "crop": size, "rng": "mulberry32", "seed": args.seed,
-                   "weight_decay": args.weight_decay, "frozen": frozen, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
+                   "weight_decay": args.weight_decay, "frozen": frozen, "anchor": args.anchor, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
     })
     print("saved", out, flush=True)
 

@@ -26,6 +26,7 @@ const ADAPT_OPTIONS = {
   seed: { type: "string" },
   "weight-decay": { type: "string" },
   freeze: { type: "string" },
+  anchor: { type: "string" },
   site: { type: "string" },
   description: { type: "string" },
   out: { type: "string" },
@@ -63,6 +64,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
     lr: number(o.lr, "lr", TRAIN_DEFAULTS.lr, (n) => n > 0 && n < 1, "between 0 and 1"),
     seed: number(o.seed, "seed", TRAIN_DEFAULTS.seed, whole(0), "a whole number"),
     weightDecay: number(o["weight-decay"], "weight-decay", TRAIN_DEFAULTS.weightDecay, (n) => n >= 0, "0 or more"),
+    anchor: number(o.anchor, "anchor", TRAIN_DEFAULTS.anchor, whole(0), "a whole number of batch items"),
     frozen: o.freeze ? o.freeze.split(",").map((m) => m.trim()).filter(Boolean) : TRAIN_DEFAULTS.frozen,
   };
   const nSlices = number(o["n-slices"], "n-slices", 10, whole(1), "a whole number from 1");
@@ -86,7 +88,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const result = await adaptSite({
-      scan, moreScans, reference, convention, manifest, slices, nSlices, gap, train, trainStep,
+      scan, moreScans, reference, convention, manifest, slices, nSlices, gap, train, trainStep, model: runner,
       segment: async (s, feeds) => (await segment(s, manifest, runner, { adapterFeeds: feeds })).labels,
       site, description: o.description ?? `trained with siteseg adapt on ${imagePaths.map((p) => basename(p)).join(", ")}`,
       images: imagePaths, sourceSha256: await Promise.all(imageBytes.map((b) => sha256Hex(b))), tool: "siteseg adapt",

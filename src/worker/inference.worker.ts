@@ -42,6 +42,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       ...msg.job,
       manifest: m.manifest,
       trainStep: m.trainStep,
+      model: m.runner,
       segment: async (scan, feeds) => (await segment(scan, m.manifest, m.runner, { adapterFeeds: feeds })).labels,
       tool: "siteseg (browser)",
       onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readVolume } from "../io";
 import { parseManifest } from "../manifest";
 import { alignReference } from "../metrics/evaluate";
-import { chooseSlices, sampleBatch, seededRandom, siteOnModelGrid, throughPlaneAxis, tissuePerSlice, trainingSlice, modelSliceOf, type TrainingSlice } from "./data";
+import { chooseSlices, randomContrast, sampleBatch, seededRandom, siteOnModelGrid, throughPlaneAxis, tissuePerSlice, trainingSlice, modelSliceOf, type TrainingSlice } from "./data";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const MODEL = join(ROOT, "public/models/siteseg-tissue");
@@ -51,7 +51,7 @@ describe("adapter training data", () => {
   // train_adapter.py on made-up slices (training/batch_fixture.py)
   it("draws the random numbers and batches of train_adapter.py, so both train on the same crops", () => {
     const fx = JSON.parse(readFileSync(join(ROOT, "training/parity/batch.json"), "utf8")) as {
-      seed: number; first: number[]; cases: { seed: number; batch: number; size: number; image: number[]; labels: number[] }[];
+      seed: number; first: number[]; contrast: { seed: number; size: number; image: number[] }; cases: { seed: number; batch: number; size: number; image: number[]; labels: number[] }[];
     };
     const rand = seededRandom(fx.seed);
     expect(fx.first.map(() => rand())).toEqual(fx.first);
@@ -68,5 +68,9 @@ describe("adapter training data", () => {
       expect(Array.from(batch.labels)).toEqual(c.labels);
       batch.image.data.forEach((v, i) => expect(Math.abs(v - c.image[i])).toBeLessThanOrEqual(1e-6));
     }
+    // the random-contrast crops that anchor training to the base
+    const r = seededRandom(fx.contrast.seed);
+    const contrast = randomContrast(sampleBatch(slices, r, 2, fx.contrast.size).image, r);
+    contrast.data.forEach((v, i) => expect(Math.abs(v - fx.contrast.image[i])).toBeLessThanOrEqual(1e-6));
   });
 });

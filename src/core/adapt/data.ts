@@ -145,3 +145,24 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
   }
   return { image: { data: x, dims: [batch, C, size, size] }, labels };
 }
+
+/**
+ * Crops shown in a random contrast: each item's intensities go through its own random
+ * piecewise-linear curve (0 stays 0; values at 1/4, 1/2, 3/4 and 1 drawn from U(0, 1), so any
+ * ordering of tissues can occur). Training asks the adapter to give the base's own prediction on
+ * these, so it learns the site's contrast without changing what the base does on others.
+ */
+export function randomContrast(image: Tensor, rand: () => number): Tensor {
+  const [N, C, H, W] = image.dims;
+  const data = Float32Array.from(image.data);
+  const per = C * H * W;
+  for (let n = 0; n < N; n++) {
+    const knots = [0, rand(), rand(), rand(), rand()];
+    for (let i = n * per; i < (n + 1) * per; i++) {
+      const t = Math.min(Math.max(data[i], 0), 1) * 4;
+      const k = Math.min(Math.floor(t), 3);
+      data[i] = knots[k] + (knots[k + 1] - knots[k]) * (t - k);
+    }
+  }
+  return { data, dims: image.dims };
+}

@@ -3,7 +3,7 @@
  * adapt`) and the browser's training worker alike: choose the training slices, train, score base
  * and adapter on the slices left out, and write the adapter's two files.
  */
-import { contrastProfile, loadAdapter, type Adapter } from "../adapters";
+import { contrastProfile, loadAdapter, zeroFeeds, type Adapter } from "../adapters";
 import type { Manifest } from "../manifest/schema";
 import { evaluate, type Holdout } from "../metrics/evaluate";
 import type { ConventionId } from "../metrics/conventions";
@@ -38,6 +38,8 @@ export interface AdaptInput {
   train?: Partial<TrainOptions>;
   /** A session on the train-step graph. */
   trainStep: InferenceRunner;
+  /** A session on the model itself (for the base's predictions when training anchors to them). */
+  model: InferenceRunner;
   /** The whole scan's class labels with these adapter feeds (none: the base), on the scan's grid. */
   segment: (scan: Volume, feeds: Record<string, Tensor> | undefined) => Promise<Volume & { data: Uint8Array }>;
   /** Provenance that only the caller knows. */
@@ -65,6 +67,22 @@ export interface HeldOut {
   slices: number;
 }
 
+/** The base's class probabilities (softmax over classes) for an image batch [N, C, H, W]. */
+async function baseProbabilities(model: InferenceRunner, manifest: Manifest, image: Tensor): Promise<Float32Array> {
+  const out = await model.run({ [manifest.input.inputName]: image, ...zeroFeeds(manifest) });
+  const logits = out[manifest.input.outputName];
+  const [N, K, H, W] = logits.dims, plane = H * W;
+  const p = new Float32Array(logits.data.length);
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < plane; i++) {
+      let max = -Infinity, sum = 0;
+      for (let k = 0; k < K; k++) max = Math.max(max, logits.data[(n * K + k) * plane + i]);
+      for (let k = 0; k < K; k++) sum += p[(n * K + k) * plane + i] = Math.exp(logits.data[(n * K + k) * plane + i] - max);
+      for (let k = 0; k < K; k++) p[(n * K + k) * plane + i] /= sum;
+    }
+  return p;
+}
+
 export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   const { scan, manifest } = a;
   const scans = [scan, ...(a.moreScans ?? [])];
@@ -81,7 +99,7 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   if (bad.length) throw new AdaptError(`slice ${bad.join(", ")} is outside the scan (its axial axis has ${scan.dims[axis]} slices, 0 to ${scan.dims[axis] - 1})`);
   if (!indices.length) throw new AdaptError("the reference has no labelled slice to train on");
   const slices = sites.flatMap((site, i) => indices.map((s) => trainingSlice(site, modelSliceOf(scans[i], axis, s, site.grid), manifest.input.contextSlices)));
-  const trained = await trainLora(slices, manifest, a.trainStep, { ...a.train, onStep: a.onStep, signal: a.signal });
+  const trained = await trainLora(slices, manifest, a.trainStep, { ...a.train, onStep: a.onStep, signal: a.signal, basePredict: (image) => baseProbabilities(a.model, manifest, image) });
 
   const holdout: Holdout = { axis, indices, gap };
   const names = manifest.classes.map((c) => c.name);

@@ -7,10 +7,10 @@
  */
 import type { NamedTensor } from "../adapters/safetensors";
 import type { Manifest } from "../manifest/schema";
-import { CancelledError, type InferenceRunner } from "../pipeline/runner";
+import { CancelledError, type InferenceRunner, type Tensor } from "../pipeline/runner";
 import { adamwInit } from "../train/adamw";
-import { initLora, loraTensors, parameterList, trainStep } from "../train/lora-train";
-import { AdaptError, sampleBatch, seededRandom, type TrainingSlice } from "./data";
+import { initLora, loraTensors, parameterList, trainStep, type TrainBatch } from "../train/lora-train";
+import { AdaptError, randomContrast, sampleBatch, seededRandom, type TrainingSlice } from "./data";
 
 export interface TrainOptions {
   rank: number;
@@ -24,10 +24,12 @@ export interface TrainOptions {
   weightDecay: number;
   /** Slots left at the base, by module name or prefix ("down.0" freezes down.0.conv1 and down.0.conv2). */
   frozen: string[];
+  /** Items of each batch shown in a random contrast with the base's prediction as target (randomContrast); 0 = off. */
+  anchor: number;
 }
 
 /** train_adapter.py's defaults. */
-export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [] };
+export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [], anchor: 0 };
 
 export interface TrainedLora {
   /** PEFT's saved names and shapes: lora_A [r, in, kh, kw], lora_B [out, r, 1, 1] (B unscaled). */
@@ -45,10 +47,17 @@ export async function trainLora(
   slices: TrainingSlice[],
   manifest: Manifest,
   trainStepRunner: InferenceRunner,
-  opts: Partial<TrainOptions> & { onStep?: (step: number, loss: number) => void; signal?: AbortSignal } = {},
+  opts: Partial<TrainOptions> & {
+    onStep?: (step: number, loss: number) => void;
+    signal?: AbortSignal;
+    /** The base's class probabilities [N, classes, H, W] for an image batch (needed when anchor > 0). */
+    basePredict?: (image: Tensor) => Promise<Float32Array>;
+  } = {},
 ): Promise<TrainedLora> {
   const options: TrainOptions = { ...TRAIN_DEFAULTS, ...opts };
   if (!slices.length) throw new AdaptError("no labelled slice to train on");
+  if (options.anchor < 0 || options.anchor >= options.batch) throw new AdaptError(`anchor must be 0 to ${options.batch - 1} items of a batch of ${options.batch}, got ${options.anchor}`);
+  if (options.anchor > 0 && !opts.basePredict) throw new Error("anchored training needs the base's predictions (basePredict)");
   if (options.rank < 1 || options.rank > manifest.adapters.maxRank) throw new AdaptError(`rank must be 1 to ${manifest.adapters.maxRank} for this model, got ${options.rank}`);
   const rand = seededRandom(options.seed);
   const isFrozen = (module: string) => options.frozen.some((f) => module === f || module.startsWith(`${f}.`));
@@ -59,8 +68,17 @@ export async function trainLora(
   const losses: number[] = [];
   for (let step = 0; step < options.steps; step++) {
     if (opts.signal?.aborted) throw new CancelledError();
-    const { image, labels } = sampleBatch(slices, rand, options.batch, options.crop);
-    const loss = await trainStep(trainStepRunner, lora, { image, labels, numClasses }, state, { lr: options.lr, weightDecay: options.weightDecay });
+    const labelled = sampleBatch(slices, rand, options.batch - options.anchor, options.crop);
+    let batch: TrainBatch = { ...labelled, numClasses };
+    if (options.anchor > 0) {
+      const anchored = randomContrast(sampleBatch(slices, rand, options.anchor, options.crop).image, rand);
+      const [, C, H, W] = labelled.image.dims;
+      const image = new Float32Array(options.batch * C * H * W);
+      image.set(labelled.image.data);
+      image.set(anchored.data, labelled.image.data.length);
+      batch = { image: { data: image, dims: [options.batch, C, H, W] }, labels: Uint8Array.from({ length: options.batch * H * W }, (_, i) => labelled.labels[i] ?? 0), numClasses, softTail: await opts.basePredict!(anchored) };
+    }
+    const loss = await trainStep(trainStepRunner, lora, batch, state, { lr: options.lr, weightDecay: options.weightDecay });
     losses.push(loss);
     opts.onStep?.(step + 1, loss);
   }

@@ -42,6 +42,11 @@ export interface TrainBatch {
   numClasses: number;
   /** optional N*H*W per-pixel weights (all ones: train_adapter.py's loss exactly) */
   weight?: Float32Array;
+  /**
+   * Optional soft targets for the last items: [M, numClasses, H, W] class probabilities (e.g. the
+   * base's own prediction) replacing those items' one-hot labels.
+   */
+  softTail?: Float32Array;
 }
 
 const kernelSize = (s: AdapterSlot) => (s.kernel ?? [1, 1]).reduce((p, d) => p * d, 1);
@@ -104,6 +109,11 @@ export function targetFeeds(batch: TrainBatch): { target: Tensor; weight: Tensor
     const n = Math.floor(i / plane);
     if (Number.isInteger(label) && label >= 0 && label < C) target[(n * C + label) * plane + (i % plane)] = 1;
     else weight[i] = 0;
+  }
+  if (batch.softTail) {
+    const M = batch.softTail.length / (C * plane);
+    target.set(batch.softTail, (N - M) * C * plane);
+    weight.fill(1, (N - M) * plane);
   }
   return { target: { data: target, dims: [N, C, H, W] }, weight: { data: weight, dims: [N, 1, H, W] } };
 }
