@@ -33,6 +33,8 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     actionTimeout: 20_000,
+    // the PWA's service worker precaches ~40 MB on every fresh context; only offline.spec.ts wants it
+    serviceWorkers: "block",
   },
   webServer: {
     command: "npx vite preview --port 4173 --strictPort",

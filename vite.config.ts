@@ -1,6 +1,7 @@
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 
 // Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer).
 const isolation = {
@@ -9,7 +10,39 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    // Installable and offline after one visit: the service worker precaches the whole bundle
+    // (app, onnxruntime's wasm, models, sample sites). Workbox via vite-plugin-pwa, not a
+    // hand-written cache.
+    VitePWA({
+      registerType: "autoUpdate",
+      injectRegister: "script", // a file, not an inline script: the CSP allows only 'self'
+      manifest: {
+        name: "siteseg — brain MRI segmentation with site adapters",
+        short_name: "siteseg",
+        description: "Segments brain MRI in the browser, offline; nothing leaves the machine.",
+        theme_color: "#0f172a",
+        background_color: "#020617",
+        display: "standalone",
+        icons: [
+          { src: "icons/icon-192.png", sizes: "192x192", type: "image/png" },
+          { src: "icons/icon-512.png", sizes: "512x512", type: "image/png" },
+          { src: "icons/icon.svg", sizes: "any", type: "image/svg+xml" },
+        ],
+      },
+      workbox: {
+        globPatterns: ["**/*"],
+        // onnxruntime's wasm is ~28 MiB
+        maximumFileSizeToCacheInBytes: 64 * 2 ** 20,
+        navigateFallback: "index.html",
+        // the first visit is controlled at once, so it is already offline-ready
+        clientsClaim: true,
+        skipWaiting: true,
+      },
+    }),
+  ],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },

@@ -101,6 +101,11 @@ export function SegmentationPanel() {
         <p role="note" aria-label="Backend in use" className="pl-3.5 tabular-nums text-slate-400">
           Backend: <span className="text-slate-200">{backend ?? (modelStatus === "loading" ? "starting…" : "—")}</span>
         </p>
+        {backend?.startsWith("wasm") && !globalThis.crossOriginIsolated && (
+          <p role="note" aria-label="Single-threaded" className="pl-3.5 text-amber-300/90">
+            This page is not cross-origin isolated, so WASM runs on one thread (slower). Serve the app with <code>npm start</code> or a server that sends COOP/COEP headers.
+          </p>
+        )}
       </div>
       {modelStatus === "error" && modelError && (
         <Alert title="The model could not be loaded">
