@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
+import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
@@ -85,8 +86,7 @@ async function runSegmentation(opts: { image: string; model?: string; adapter?: 
   }
 }
 
-const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-const roundMs = (ms: Record<string, number>) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v, 1)]));
+const roundMs = (ms: Record<string, number>) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, roundTo(v, 1)]));
 /** The pipeline's stage timings, without its own total (the commands report their whole run). */
 const stages = ({ preprocess, inference, postprocess }: SegmentResult["ms"]) => ({ preprocess, inference, postprocess });
 
@@ -140,33 +140,13 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const evaluateMs = performance.now() - t0;
   const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, total: performance.now() - start });
 
+  const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = {
-      model: manifest.id,
-      modelVersion: manifest.version,
-      adapter: adapter?.name ?? null,
-      backend: result.backend,
-      image,
-      label: labelPath,
-      convention,
-      dice: Object.fromEntries(Object.entries(ev.dice).map(([k, v]) => [k, v === null ? null : round(v, 4)])),
-      meanDice: ev.meanDice === null ? null : round(ev.meanDice, 4),
-      perSlice: ev.perSlice.values.map((v) => (v === null ? null : round(v, 4))),
-      perSliceAxis: ev.perSlice.axis,
-      resampledReference: ev.resampled,
-      ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}),
-      ms,
-    };
+    const json = { ...report, backend: result.backend, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }
-  const ml = voxelVolumeMl(result.labels.affine);
-  const rows = classNames.slice(1).map((name, i) => ({
-    name,
-    dice: ev.dice[name],
-    predictedMl: ev.counts[i + 1].predicted * ml,
-    referenceMl: ev.counts[i + 1].reference * ml,
-  }));
+  const rows = Object.entries(report.volumesMl).map(([name, v]) => ({ name, dice: ev.dice[name], predictedMl: v.predicted, referenceMl: v.reference }));
   const lines = [
     `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
     `backend     ${result.backend}, ${result.slices} slices, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,

@@ -30,9 +30,9 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-const csvLine = (fields: string[]) => fields.map(csvField).join(",");
-/** Numbers in files: 4 decimals, empty for none. */
-const num = (v: number | null | undefined) => (v === null || v === undefined ? "" : fixed(v, 4));
+export const csvLine = (fields: string[]) => fields.map(csvField).join(",");
+/** Numbers in files: 4 decimals (or `digits`), empty for none. */
+export const csvNumber = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? "" : fixed(v, digits));
 
 /** The study table as CSV, one row per site: overall mean Dice stats, then mean and sd per class. */
 export function studyCsv(table: SiteRow[], classNames: string[]): string {
@@ -44,10 +44,10 @@ export function studyCsv(table: SiteRow[], classNames: string[]): string {
   ];
   const rows = table.map((r) => [
     r.site, String(r.n), String(r.failed), r.adapter ?? "",
-    ...stat.map((s) => num(r.base[s])), ...stat.map((s) => num(r.adapted?.[s])), num(r.gain?.mean), num(r.gain?.sd),
+    ...stat.map((s) => csvNumber(r.base[s])), ...stat.map((s) => csvNumber(r.adapted?.[s])), csvNumber(r.gain?.mean), csvNumber(r.gain?.sd),
     ...classNames.flatMap((c) => {
       const k = r.classes[c];
-      return [k?.base, k?.adapted, k?.gain].flatMap((s) => [num(s?.mean), num(s?.sd)]);
+      return [k?.base, k?.adapted, k?.gain].flatMap((s) => [csvNumber(s?.mean), csvNumber(s?.sd)]);
     }),
   ]);
   return [header, ...rows].map(csvLine).join("\n") + "\n";
@@ -62,8 +62,8 @@ export function casesCsv(results: CaseResult[], classNames: string[]): string {
   const diff = (a: number | null | undefined, b: number | null | undefined) => (typeof a === "number" && typeof b === "number" ? a - b : null);
   const rows = [...results].sort(byKey((c) => c.id)).map((r) => [
     r.id, r.site, r.image, r.label, r.convention ?? "", r.adapter ?? "",
-    num(r.base?.meanDice), num(r.adapted?.meanDice), num(diff(r.adapted?.meanDice, r.base?.meanDice)),
-    ...classNames.flatMap((c) => [num(r.base?.dice[c]), num(r.adapted?.dice[c]), num(diff(r.adapted?.dice[c], r.base?.dice[c]))]),
+    csvNumber(r.base?.meanDice), csvNumber(r.adapted?.meanDice), csvNumber(diff(r.adapted?.meanDice, r.base?.meanDice)),
+    ...classNames.flatMap((c) => [csvNumber(r.base?.dice[c]), csvNumber(r.adapted?.dice[c]), csvNumber(diff(r.adapted?.dice[c], r.base?.dice[c]))]),
     r.error ?? "",
   ]);
   return [header, ...rows].map(csvLine).join("\n") + "\n";

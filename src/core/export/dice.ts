@@ -1,0 +1,71 @@
+import type { ConventionId } from "../metrics/conventions";
+import type { Evaluation } from "../metrics/evaluate";
+import { csvLine, csvNumber } from "../study/serialise";
+import { roundTo } from "./names";
+
+/**
+ * A Dice report: what `siteseg evaluate --json` prints (the CLI adds its backend, timings and
+ * holdout) and what the app's "Export Dice JSON" saves. Dice to 4 decimals, volumes in mL to 3.
+ */
+export interface DiceReport {
+  model: string;
+  modelVersion: string;
+  adapter: string | null;
+  /** The scan's file name (or path, in the CLI). */
+  image: string;
+  /** The reference label's file name (or path). */
+  label: string;
+  convention: ConventionId;
+  /** Foreground class name to whole-volume Dice (null when absent from both). */
+  dice: Record<string, number | null>;
+  meanDice: number | null;
+  /** Foreground class name to predicted and reference volume, mL. */
+  volumesMl: Record<string, { predicted: number; reference: number }>;
+  /** Mean foreground Dice per slice along voxel axis perSliceAxis (null: no foreground in either). */
+  perSlice: (number | null)[];
+  perSliceAxis: number;
+  resampledReference: boolean;
+}
+
+export interface DiceReportInput {
+  model: { id: string; version: string };
+  adapter: string | null;
+  image: string;
+  label: string;
+  evaluation: Evaluation;
+  /** The model's class names, background first. */
+  classNames: string[];
+  /** Millilitres per voxel of the scan's grid. */
+  voxelMl: number;
+}
+
+const round4 = (v: number | null) => (v === null ? null : roundTo(v, 4));
+
+export function diceReport({ model, adapter, image, label, evaluation: ev, classNames, voxelMl }: DiceReportInput): DiceReport {
+  const fg = classNames.slice(1);
+  return {
+    model: model.id,
+    modelVersion: model.version,
+    adapter,
+    image,
+    label,
+    convention: ev.convention,
+    dice: Object.fromEntries(fg.map((name) => [name, round4(ev.dice[name] ?? null)])),
+    meanDice: round4(ev.meanDice),
+    volumesMl: Object.fromEntries(fg.map((name, i) => [name, { predicted: roundTo(ev.counts[i + 1].predicted * voxelMl, 3), reference: roundTo(ev.counts[i + 1].reference * voxelMl, 3) }])),
+    perSlice: ev.perSlice.values.map(round4),
+    perSliceAxis: ev.perSlice.axis,
+    resampledReference: ev.resampled,
+  };
+}
+
+/**
+ * The report as CSV: one row per foreground class, then a "mean" row; each row names the scan,
+ * reference, convention, model and adapter, so reports of many scans concatenate into one table.
+ */
+export function diceReportCsv(r: DiceReport): string {
+  const header = ["image", "label", "convention", "model", "model_version", "adapter", "class", "dice", "predicted_ml", "reference_ml"];
+  const head = [r.image, r.label, r.convention, r.model, r.modelVersion, r.adapter ?? ""];
+  const rows = Object.entries(r.volumesMl).map(([name, v]) => [...head, name, csvNumber(r.dice[name]), csvNumber(v.predicted, 3), csvNumber(v.reference, 3)]);
+  return [header, ...rows, [...head, "mean", csvNumber(r.meanDice), "", ""]].map(csvLine).join("\n") + "\n";
+}
