@@ -2,6 +2,7 @@ import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import pkg from "./package.json" with { type: "json" };
 
 // Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer).
 const isolation = {
@@ -43,6 +44,8 @@ export default defineConfig({
       },
     }),
   ],
+  // the app's version, for the provenance saved beside a mask
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },

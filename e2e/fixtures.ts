@@ -2,6 +2,8 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { writeNifti } from "../src/core/io";
+import { applyAffine } from "../src/core/volume/affine";
+import type { Mat4 } from "../src/core/volume/types";
 import { dataPath, hasData, missingDataMessage } from "../src/test/data";
 
 export { expect, dataPath, hasData, missingDataMessage };
@@ -89,11 +91,12 @@ export interface PixelStats {
 }
 
 /**
- * Reads a screenshot of `target` by pixels, decoding the PNG inside the page (no network, no
- * extra packages): how many pixels lie near each colour, and how many are coloured at all.
+ * Reads a screenshot of `target` (or a PNG file's bytes) by pixels, decoding the PNG inside the
+ * page (no network, no extra packages): how many pixels lie near each colour, and how many are
+ * coloured at all.
  */
-export async function pixelStats(page: Page, target: Locator, colours: [number, number, number][], tol = 24): Promise<PixelStats> {
-  const png = await target.screenshot();
+export async function pixelStats(page: Page, target: Locator | Buffer, colours: [number, number, number][], tol = 24): Promise<PixelStats> {
+  const png = Buffer.isBuffer(target) ? target : await target.screenshot();
   return page.evaluate(
     async ({ b64, colours, tol }) => {
       const bin = atob(b64);
@@ -160,3 +163,31 @@ function tinyVolume(shift: number, value: (v: number) => number, Type: Float32Ar
   return writeNifti({ dims, affine, data }, { gzip: true });
 }
 
+// A head-like phantom placed in world space by any affine (geometry.spec.ts, export.spec.ts).
+
+/** Phantom in world mm: an ellipsoid off the origin, WM core, GM shell, darker rim. */
+function phantom(x: number, y: number, z: number): number {
+  const r = Math.hypot((x - 7) / 30, (y + 5) / 36, (z - 3) / 26);
+  return r < 0.5 ? 110 : r < 0.8 ? 72 : r < 0.95 ? 28 : 0;
+}
+
+/** Voxels of the phantom sampled through `affine` over `dims` (int16). */
+export function phantomVolume(affine: Mat4, dims: [number, number, number]) {
+  const data = new Int16Array(dims[0] * dims[1] * dims[2]);
+  for (let k = 0, d = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++, d++) data[d] = phantom(...applyAffine(affine, i, j, k));
+  return { dims, affine, data };
+}
+
+/** A grid of `dims` voxels whose centre lands on the world origin, for the given voxel axes (mm per step). */
+export function centred(columns: number[][], dims: [number, number, number]): Mat4 {
+  const m: Mat4 = [...columns[0], 0, ...columns[1], 0, ...columns[2], 0, 0, 0, 0, 1];
+  // columns are given as x,y,z per voxel axis: transpose into the row-major affine
+  const a: Mat4 = [m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, 0, 0, 0, 1];
+  const c = applyAffine(a, (dims[0] - 1) / 2, (dims[1] - 1) / 2, (dims[2] - 1) / 2);
+  a[3] = -c[0];
+  a[7] = -c[1];
+  a[11] = -c[2];
+  return a;
+}

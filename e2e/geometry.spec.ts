@@ -1,42 +1,14 @@
 import type { Locator, Page } from "@playwright/test";
 import { gunzipSync } from "fflate";
 import { writeMgh, writeNifti } from "../src/core/io";
-import { applyAffine } from "../src/core/volume/affine";
 import type { Mat4 } from "../src/core/volume/types";
-import { expect, openApp, openScan, screenshot, segment, test } from "./fixtures";
+import { centred, expect, openApp, openScan, phantomVolume, screenshot, segment, test } from "./fixtures";
 
 // One scan, one geometry: each file below holds the same head-like phantom placed in world space
 // by the transform the project's reader takes (sform first, then qform; FreeSurfer's rule for MGH).
 // The header tricks make a second reader disagree (qform code above sform code, a junk qform
 // beside a valid sform, no RAS flag in an MGH). After Segment, the mask drawn by the viewer must
 // sit on the scan drawn by the viewer, and the cursor readout must name a tissue class there.
-
-/** Phantom in world mm: an ellipsoid off the origin, WM core, GM shell, darker rim. */
-function phantom(x: number, y: number, z: number): number {
-  const r = Math.hypot((x - 7) / 30, (y + 5) / 36, (z - 3) / 26);
-  return r < 0.5 ? 110 : r < 0.8 ? 72 : r < 0.95 ? 28 : 0;
-}
-
-/** Voxels of the phantom sampled through `affine` over `dims`. */
-function sample(affine: Mat4, dims: [number, number, number]) {
-  const data = new Int16Array(dims[0] * dims[1] * dims[2]);
-  for (let k = 0, d = 0; k < dims[2]; k++)
-    for (let j = 0; j < dims[1]; j++)
-      for (let i = 0; i < dims[0]; i++, d++) data[d] = phantom(...applyAffine(affine, i, j, k));
-  return { dims, affine, data };
-}
-
-/** A grid of `dims` voxels whose centre lands on the world origin, for the given voxel axes (mm per step). */
-function centred(columns: number[][], dims: [number, number, number]): Mat4 {
-  const m: Mat4 = [...columns[0], 0, ...columns[1], 0, ...columns[2], 0, 0, 0, 0, 1];
-  // columns are given as x,y,z per voxel axis: transpose into the row-major affine
-  const a: Mat4 = [m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, 0, 0, 0, 1];
-  const c = applyAffine(a, (dims[0] - 1) / 2, (dims[1] - 1) / 2, (dims[2] - 1) / 2);
-  a[3] = -c[0];
-  a[7] = -c[1];
-  a[11] = -c[2];
-  return a;
-}
 
 /** Patches NIfTI-1 header fields of an uncompressed file (offsets from the standard). */
 function patchNifti(bytes: Uint8Array, p: { qformCode?: number; sformCode?: number; quatern?: [number, number, number]; qoffset?: [number, number, number]; srow?: Mat4 }) {
@@ -49,7 +21,7 @@ function patchNifti(bytes: Uint8Array, p: { qformCode?: number; sformCode?: numb
   return bytes;
 }
 
-const nii = (vol: ReturnType<typeof sample>) => writeNifti(vol, { gzip: false });
+const nii = (vol: ReturnType<typeof phantomVolume>) => writeNifti(vol, { gzip: false });
 const file = (name: string, buffer: Uint8Array) => ({ name, mimeType: "application/octet-stream", buffer: Buffer.from(buffer) });
 const shifted = (a: Mat4, dx: number): Mat4 => a.map((x, n) => (n === 3 ? x + dx : x));
 
@@ -62,32 +34,32 @@ const tilt = (25 * Math.PI) / 180;
 const OBLIQUE = centred([[2, 0, 0], [0, 2 * Math.cos(tilt), 2 * Math.sin(tilt)], [0, -2 * Math.sin(tilt), 2 * Math.cos(tilt)]], D);
 
 const CASES: { title: string; make: () => { name: string; mimeType: string; buffer: Buffer } }[] = [
-  { title: "RAS", make: () => file("ras.nii", nii(sample(RAS, D))) },
-  { title: "LPS", make: () => file("lps.nii", nii(sample(LPS, D))) },
-  { title: "LIA", make: () => file("lia.nii", nii(sample(LIA, LIA_DIMS))) },
-  { title: "oblique (25° about x)", make: () => file("oblique.nii", nii(sample(OBLIQUE, D))) },
+  { title: "RAS", make: () => file("ras.nii", nii(phantomVolume(RAS, D))) },
+  { title: "LPS", make: () => file("lps.nii", nii(phantomVolume(LPS, D))) },
+  { title: "LIA", make: () => file("lia.nii", nii(phantomVolume(LIA, LIA_DIMS))) },
+  { title: "oblique (25° about x)", make: () => file("oblique.nii", nii(phantomVolume(OBLIQUE, D))) },
   {
     // The project reads the sform; a reader that lets the higher qform code win puts the head 30 mm away.
     title: "qform code above sform code",
-    make: () => file("qform-above-sform.nii", patchNifti(nii(sample(RAS, D)), { qformCode: 2, sformCode: 1, quatern: [0, 0, 0], qoffset: [RAS[3] + 30, RAS[7], RAS[11]] })),
+    make: () => file("qform-above-sform.nii", patchNifti(nii(phantomVolume(RAS, D)), { qformCode: 2, sformCode: 1, quatern: [0, 0, 0], qoffset: [RAS[3] + 30, RAS[7], RAS[11]] })),
   },
   {
     title: "sform only (junk qform)",
-    make: () => file("sform-only.nii", patchNifti(nii(sample(LPS, D)), { qformCode: 0, sformCode: 2, quatern: [0, 1, 0], qoffset: [55, -3, 12] })),
+    make: () => file("sform-only.nii", patchNifti(nii(phantomVolume(LPS, D)), { qformCode: 0, sformCode: 2, quatern: [0, 1, 0], qoffset: [55, -3, 12] })),
   },
   {
     // qform: a 180° turn about z (LPS) with the LPS grid's offsets; the sform rows are junk and its code 0.
     title: "qform only (junk sform)",
-    make: () => file("qform-only.nii", patchNifti(nii(sample(LPS, D)), { qformCode: 1, sformCode: 0, quatern: [0, 0, 1], qoffset: [LPS[3], LPS[7], LPS[11]], srow: shifted(RAS, 25) })),
+    make: () => file("qform-only.nii", patchNifti(nii(phantomVolume(LPS, D)), { qformCode: 1, sformCode: 0, quatern: [0, 0, 1], qoffset: [LPS[3], LPS[7], LPS[11]], srow: shifted(RAS, 25) })),
   },
-  { title: "MGH with a valid RAS flag (LIA)", make: () => file("lia.mgz", writeMgh(sample(LIA, LIA_DIMS))) },
+  { title: "MGH with a valid RAS flag (LIA)", make: () => file("lia.mgz", writeMgh(phantomVolume(LIA, LIA_DIMS))) },
   {
     // Without the flag FreeSurfer ignores the stored geometry: 1 mm voxels, coronal default axes, centre 0.
     title: "MGH without a valid RAS flag",
     make: () => {
       const dims: [number, number, number] = [88, 80, 96];
       const fsDefault = centred([[-1, 0, 0], [0, 0, -1], [0, 1, 0]], dims);
-      const raw = gunzipSync(writeMgh(sample(fsDefault, dims)));
+      const raw = gunzipSync(writeMgh(phantomVolume(fsDefault, dims)));
       const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       v.setInt16(28, 0, false); // goodRASFlag off; the stored (LIA, 1 mm) geometry stays behind as bait
       for (let n = 0; n < 3; n++) v.setFloat32(30 + 4 * n, 2.5, false); // bait voxel sizes

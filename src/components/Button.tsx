@@ -9,12 +9,15 @@ const styles: Record<Variant, string> = {
   ghost: "text-slate-300 hover:bg-slate-800 disabled:text-slate-600",
 };
 
-export function Button({ variant = "secondary", className = "", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }) {
+/** "xs": the small buttons beside panel content (Save mask, Dice exports, Save view). */
+const sizes = { md: "px-3 py-1.5 text-sm", xs: "px-2.5 py-1 text-xs" };
+
+export function Button({ variant = "secondary", size = "md", className = "", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: keyof typeof sizes }) {
   return (
     <button
       type="button"
       {...props}
-      className={`rounded-md px-3 py-1.5 text-sm font-medium shadow-sm transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed ${styles[variant]} ${className}`}
+      className={`rounded-md ${sizes[size]} font-medium shadow-sm transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed ${styles[variant]} ${className}`}
     />
   );
 }

@@ -9,3 +9,6 @@ export function download(name: string, data: Blob) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** A value as an indented JSON file. */
+export const jsonBlob = (value: unknown) => new Blob([JSON.stringify(value, null, 2) + "\n"], { type: "application/json" });

@@ -1,5 +1,6 @@
 import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
 import type { Manifest } from "../core/manifest";
+import { sha256Hex } from "../core/manifest/load";
 import { resultKey } from "./jobSlice";
 import { message, type Slice } from "./types";
 
@@ -10,17 +11,20 @@ export interface AdapterEntry {
   description?: string;
 }
 
+/** An adapter as the app holds it, with the sha256 of its adapter_model.safetensors bytes (mask provenance). */
+export type LoadedAdapter = Adapter & { sha256: string };
+
 export interface AdapterSlice {
   /** Loaded from disk this session; the shipped ones come from the manifest. */
-  fileAdapters: (AdapterEntry & { adapter: Adapter })[];
+  fileAdapters: (AdapterEntry & { adapter: LoadedAdapter })[];
   /** The adapter the next run uses; null = the base model. */
-  adapter: Adapter | null;
+  adapter: LoadedAdapter | null;
   adapterStatus: "idle" | "loading";
   adapterError: string | null;
   selectAdapter: (name: string | null) => Promise<void>;
   /** A loaded or shipped adapter of the current model, by name (without selecting it). */
-  getAdapter: (name: string) => Promise<Adapter>;
-  loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => void;
+  getAdapter: (name: string) => Promise<LoadedAdapter>;
+  loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => Promise<void>;
   dismissAdapterError: () => void;
 }
 
@@ -53,7 +57,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
     if (!shipped || !base) throw new Error(`no adapter named ${name} for ${manifest.name}`);
     const dir = new URL(`${shipped.path.replace(/\/?$/, "/")}`, base).href;
     const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
-    return loadAdapter(name, config, weights, manifest);
+    return { ...loadAdapter(name, config, weights, manifest), sha256: await sha256Hex(weights) };
   },
   selectAdapter: async (name) => {
     const manifest = get().manifest;
@@ -73,7 +77,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
       set({ adapterError: `Adapter ${name} could not be used: ${message(e)}`, adapterStatus: "idle" });
     }
   },
-  loadAdapterFiles: (files) => {
+  loadAdapterFiles: async (files) => {
     const manifest = get().manifest;
     if (!manifest) return set({ adapterError: "Choose a model before loading an adapter" });
     const configFile = files.find((f) => f.name.endsWith(".json"));
@@ -82,12 +86,14 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
       return set({ adapterError: "Select both files of the adapter: adapter_config.json and its .safetensors weights (hold Ctrl or Shift to pick two)" });
     }
     try {
+      const sha256 = await sha256Hex(weights.bytes);
+      if (get().manifest !== manifest) return; // the model changed meanwhile
       const config = parseAdapterConfig(configFile.bytes);
       const base = config.site || weights.name.replace(/\.safetensors$/, "");
       const taken = new Set(availableAdapters(get()).map((a) => a.name));
       let name = `${base} (file)`;
       for (let i = 2; taken.has(name); i++) name = `${base} (file ${i})`;
-      const adapter = buildAdapter(name, config, readSafetensors(weights.bytes, weights.name), manifest);
+      const adapter: LoadedAdapter = { ...buildAdapter(name, config, readSafetensors(weights.bytes, weights.name), manifest), sha256 };
       set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site: adapter.config.site, adapter }], adapter, adapterError: null });
     } catch (e) {
       set({ adapterError: `The adapter was not loaded: ${message(e)}` });

@@ -15,7 +15,11 @@ export interface SegmentationResult extends SegmentResult {
   modelId: string;
   modelName: string;
   modelVersion: string;
+  /** sha256 of the model's ONNX file (the manifest's, checked when the model was loaded). */
+  modelSha256: string;
   adapter: string | null;
+  /** sha256 of the adapter's adapter_model.safetensors bytes; null for the base. */
+  adapterSha256: string | null;
   /** The inference session that produced it: the same one across adapter switches. */
   sessionId: string;
   /** Slices the user corrected by hand (the mask's voxels there are theirs, not the model's). */
@@ -64,7 +68,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
         onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running } }),
       });
       if (get().abort !== abort) return null;
-      const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, adapter: adapter?.name ?? null };
+      const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, modelSha256: manifest.files.model.sha256, adapter: adapter?.name ?? null, adapterSha256: adapter?.sha256 ?? null };
       const key = resultKey(result.adapter);
       const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
       set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });

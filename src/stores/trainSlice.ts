@@ -1,8 +1,10 @@
 import { loadAdapter } from "../core/adapters";
 import { throughPlaneAxis } from "../core/adapt/data";
 import { TRAIN_DEFAULTS, type TrainOptions } from "../core/adapt/train";
+import { sha256Hex } from "../core/manifest/load";
 import { CancelledError } from "../core/pipeline/runner";
 import type { AdaptOutcome } from "../worker/protocol";
+import type { LoadedAdapter } from "./adapterSlice";
 import type { SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
 
@@ -77,12 +79,13 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
         },
         { signal: abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
       );
+      const sha256 = await sha256Hex(outcome.files.weights);
       if (!mine()) return;
       // The new adapter joins the select, chosen, like one loaded from disk.
       const taken = new Set([...(manifest.adapters.shipped.map((a) => a.name) ?? []), ...get().fileAdapters.map((a) => a.name)]);
       let name = `${req.site} (trained)`;
       for (let i = 2; taken.has(name); i++) name = `${req.site} (trained ${i})`;
-      const adapter = loadAdapter(name, outcome.files.config, outcome.files.weights, manifest);
+      const adapter: LoadedAdapter = { ...loadAdapter(name, outcome.files.config, outcome.files.weights, manifest), sha256 };
       set({
         trainAbort: null,
         training: { ...get().training, status: "done", outcome: { ...outcome, name } },

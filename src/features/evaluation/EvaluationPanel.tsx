@@ -1,7 +1,10 @@
 import { Alert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { download, jsonBlob } from "../../components/download";
 import { Field, selectClass } from "../../components/Field";
 import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
+import { diceReport, diceReportCsv, exportStem } from "../../core/export";
 import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
@@ -18,6 +21,23 @@ async function openReferenceFile(file: File) {
   } catch (e) {
     useApp.setState({ evaluationError: `${file.name}: the browser could not read this file (${e instanceof Error ? e.message : String(e)}).` });
   }
+}
+
+/** Saves the shown result's Dice report: "<scan>_siteseg-dice[_adapter].csv" or ".json". */
+function exportDice(format: "csv" | "json") {
+  const { result, reference, evaluation, manifest } = useApp.getState();
+  if (!result || !reference || !evaluation || !manifest) return;
+  const report = diceReport({
+    model: { id: result.modelId, version: result.modelVersion },
+    adapter: result.adapter,
+    image: result.scanName,
+    label: reference.name,
+    evaluation,
+    classNames: manifest.classes.map((c) => c.name),
+    voxelMl: voxelVolumeMl(result.labels.affine),
+  });
+  const name = `${exportStem(result.scanName, "dice", result.adapter)}.${format}`;
+  download(name, format === "csv" ? new Blob([diceReportCsv(report)], { type: "text/csv" }) : jsonBlob(report));
 }
 
 /** Reference label, its numbering convention, and Dice against the current mask. */
@@ -87,6 +107,14 @@ export function EvaluationPanel() {
             <DiceTable evaluation={evaluation} classes={manifest.classes} voxelMl={voxelMl} />
           )}
           <PerSliceChart />
+          <div className="flex flex-wrap gap-2">
+            <Button size="xs" onClick={() => exportDice("csv")} title={`Dice per class, volumes and the mean${result?.adapter ? ` of ${result.adapter}` : ""}`}>
+              Export Dice CSV
+            </Button>
+            <Button size="xs" onClick={() => exportDice("json")} title="Also per slice, as siteseg evaluate --json writes it">
+              Export Dice JSON
+            </Button>
+          </div>
         </>
       )}
     </Panel>

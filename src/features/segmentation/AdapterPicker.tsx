@@ -36,7 +36,7 @@ export function AdapterPicker() {
     const files = [...(e.target.files ?? [])];
     e.target.value = "";
     if (!files.length) return;
-    loadAdapterFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+    await loadAdapterFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
   };
 
   const slots = manifest?.adapters.slots.length ?? 0;

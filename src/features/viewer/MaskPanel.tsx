@@ -1,11 +1,41 @@
 import { useId, useMemo } from "react";
-import { download } from "../../components/download";
+import { Button } from "../../components/Button";
+import { download, jsonBlob } from "../../components/download";
 import { Panel } from "../../components/Panel";
-import { writeNifti } from "../../core/io";
 import { Swatch } from "../../components/Swatch";
-import { voxelVolumeMl } from "../../core/volume/affine";
+import { classVolumes, exportStem, maskProvenance } from "../../core/export";
+import { writeNifti } from "../../core/io";
+import type { SegmentationResult } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
 
+declare const __APP_VERSION__: string;
+
+/**
+ * Saves the mask (on the scan's grid, with its affine as sform and qform) and beside it its
+ * provenance record: "<scan>_siteseg-mask[_adapter].nii.gz" and the same stem with .json.
+ */
+async function saveMask(result: SegmentationResult) {
+  const { scan, manifest } = useApp.getState();
+  if (!scan || !manifest) return;
+  const stem = exportStem(result.scanName, "mask", result.adapter);
+  const corrected = result.corrected?.length ? " corrected" : "";
+  const nifti = writeNifti(result.labels, { description: `siteseg ${result.modelId} ${result.modelVersion}${result.adapter ? ` + ${result.adapter}` : ""}${corrected}` });
+  const provenance = await maskProvenance({
+    file: `${stem}.nii.gz`,
+    labels: result.labels,
+    classes: manifest.classes,
+    input: { name: result.scanName, sha256: await scan.sha256 },
+    model: { id: result.modelId, name: result.modelName, version: result.modelVersion, sha256: result.modelSha256 },
+    adapter: result.adapter && result.adapterSha256 ? { name: result.adapter, sha256: result.adapterSha256 } : null,
+    backend: result.backend,
+    timings: result.ms,
+    corrected: result.corrected,
+    appVersion: __APP_VERSION__,
+    date: new Date(),
+  });
+  download(`${stem}.nii.gz`, new Blob([nifti as BlobPart], { type: "application/gzip" }));
+  download(`${stem}.json`, jsonBlob(provenance));
+}
 
 /** Mask display: opacity, per-class visibility, and a legend with each class's volume. */
 export function MaskPanel() {
@@ -20,15 +50,7 @@ export function MaskPanel() {
   const setEditClass = useApp((s) => s.setEditClass);
   const baseId = useId();
 
-  const counts = useMemo(() => {
-    if (!result) return null;
-    const K = Math.max(manifest?.classes.length ?? 0, 1);
-    const c = new Float64Array(Math.max(K, 256));
-    const data = result.labels.data;
-    for (let i = 0; i < data.length; i++) c[data[i]]++;
-    return c;
-  }, [result, manifest]);
-  const voxelMl = result ? voxelVolumeMl(result.labels.affine) : 0;
+  const volumes = useMemo(() => (result && manifest ? classVolumes(result.labels, manifest.classes) : null), [result, manifest]);
   const classes = manifest?.classes.filter((c) => c.index !== 0) ?? [];
 
   return (
@@ -63,7 +85,7 @@ export function MaskPanel() {
                 <label htmlFor={id} className={`flex-1 cursor-pointer font-medium ${off ? "text-slate-500 line-through" : "text-slate-200"}`}>
                   {c.name}
                 </label>
-                <span className="tabular-nums text-xs text-slate-400">{counts ? `${(counts[c.index] * voxelMl).toFixed(1)} mL` : "—"}</span>
+                <span className="tabular-nums text-xs text-slate-400">{volumes ? `${volumes.find((v) => v.index === c.index)!.ml.toFixed(1)} mL` : "—"}</span>
                 {editTool === "brush" && (
                   <input type="radio" name={`${baseId}-paint`} aria-label={`Paint ${c.name}`} checked={editClass === c.index} onChange={() => setEditClass(c.index)} className="h-3.5 w-3.5 accent-amber-500" title={`Paint ${c.name}`} />
                 )}
@@ -76,17 +98,10 @@ export function MaskPanel() {
       )}
       {!result && classes.length > 0 && <p className="text-xs text-slate-500">Volumes appear after segmentation.</p>}
       {result && (
-        <button
-          type="button"
-          onClick={() => download(maskFileName(result.scanName, result.adapter), new Blob([writeNifti(result.labels, { description: `siteseg ${result.modelId} ${result.modelVersion}${result.adapter ? ` + ${result.adapter}` : ""}${result.corrected?.length ? " corrected" : ""}` }) as BlobPart], { type: "application/gzip" }))}
-          className="rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700"
-        >
+        <Button size="xs" onClick={() => void saveMask(result)} title="The mask on the scan's grid and affine, and beside it a .json provenance record">
           Save mask (.nii.gz)
-        </button>
+        </Button>
       )}
     </Panel>
   );
 }
-
-/** "scan_siteseg-mask[_adapter].nii.gz", on the scan's own grid and affine. */
-const maskFileName = (scan: string, adapter: string | null) => `${scan.replace(/\.(nii(\.gz)?|mgz|mgh)$/i, "")}_siteseg-mask${adapter ? `_${adapter.replace(/[^\w.-]+/g, "-")}` : ""}.nii.gz`;

@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Alert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { download } from "../../components/download";
 import { ToggleButton } from "../../components/ToggleButton";
+import { exportStem } from "../../core/export";
 import { disagreement } from "../../core/metrics/compare";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { resultKey } from "../../stores/jobSlice";
@@ -181,6 +184,16 @@ export function Viewer() {
   const axis = scan ? useApp.getState().perSliceAxis() : 2;
   const sliceText = scan && voxel ? `${PLANE_NAME[viewMode]} slice ${voxel[axis]} / ${scan.volume.dims[axis] - 1}` : "—";
 
+  const saveView = async () => {
+    const ctl = ctlRef.current;
+    if (!ctl || !scan) return;
+    try {
+      download(`${exportStem(scan.name, "view", result?.adapter ?? null)}.png`, await ctl.snapshot());
+    } catch (e) {
+      setViewerError(`The view could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
   const changeWindow = (which: "min" | "max", value: number) => {
     if (!windowRange || !Number.isFinite(value)) return;
     const next = { ...windowRange, [which]: value };
@@ -217,6 +230,9 @@ export function Viewer() {
         <p role="note" aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
           {sliceText}
         </p>
+        <Button size="xs" disabled={!scan} onClick={() => void saveView()} title="What the viewer shows, as a PNG image">
+          Save view (PNG)
+        </Button>
       </div>
       {result && <EditBar />}
       {comparing && compare && diff && (

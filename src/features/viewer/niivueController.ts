@@ -360,6 +360,17 @@ export class NiivueController {
     });
   }
 
+  /**
+   * The view as a PNG, once pending volume loads have finished. The scene is drawn and read in
+   * one task: WebGL clears its drawing buffer after compositing (no preserveDrawingBuffer), so a
+   * read at any other moment returns a blank image.
+   */
+  async snapshot(): Promise<Blob> {
+    await this.queue.catch(() => undefined);
+    this.nv.drawScene();
+    return new Promise((resolve, reject) => this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the view could not be encoded as PNG"))), "image/png"));
+  }
+
   dispose() {
     if (this.disposed) return;
     this.disposed = true;
