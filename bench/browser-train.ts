@@ -9,11 +9,12 @@ import { TRAIN_DEFAULTS } from "../src/core/adapt/train";
 const PORT = 4175;
 
 /** Proportional set size (MiB) of every Chromium process now: what the browser costs the machine (Linux /proc). */
-function chromiumPssMiB(executable: string): number {
+function chromiumPssMiB(): number {
   let kib = 0;
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(executable)) continue;
+      // Debian's /usr/bin/chromium is a wrapper script; the processes run /usr/lib/chromium/chromium
+      if (!/chrom(e|ium)[^/]*$/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0])) continue;
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
       if (m) kib += Number(m[1]);
     } catch {
@@ -41,10 +42,9 @@ export async function browserTraining(root: string): Promise<{ ms: number; steps
       await page.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
       await page.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
       const panel = page.getByRole("region", { name: "Train site adapter" });
-      const exe = executablePath ?? chromium.executablePath();
-      const idleMiB = chromiumPssMiB(exe);
+      const idleMiB = chromiumPssMiB();
       let peakMiB = idleMiB;
-      const poll = setInterval(() => (peakMiB = Math.max(peakMiB, chromiumPssMiB(exe))), 500);
+      const poll = setInterval(() => (peakMiB = Math.max(peakMiB, chromiumPssMiB())), 500);
       const t0 = Date.now();
       await panel.getByRole("button", { name: "Train adapter" }).click();
       // training ends when the last step is reported; held-out scoring follows

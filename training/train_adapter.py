@@ -127,7 +127,7 @@ def main():
     ap.add_argument("--targets", default="conv1,conv2")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, pulls the adapter towards the base")
-    ap.add_argument("--anchor", type=int, default=0, help="items per batch in a random contrast with the base's prediction as target")
+    ap.add_argument("--anchor", type=int, default=2, help="items per batch in a random contrast with the base's prediction as target")
     ap.add_argument("--freeze", default="", help="modules (or prefixes, e.g. down.0) left at the base, comma-separated")
     ap.add_argument("--seed", type=int, default=0, help="the product's generator (siteseg adapt --seed S draws the same adapter start and batches)")
     ap.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "..", "public", "models", "siteseg-tissue", "manifest.json"))
@@ -193,7 +193,7 @@ def main():
         "site": args.site, "description": site["description"],
         "training_slices": {"axis": axis, "indices": slices, "gap": args.gap, "images": site["images"]},
         "parameters": n_lora, "base_parameters": n_base,
-        "recipe": {"steps": args.steps, "lr": args.lr, "batch": 8, "crop": size, "rng": "mulberry32", "seed": args.seed,
+        "recipe": {"max_slices": args.max_slices, "steps": args.steps, "lr": args.lr, "batch": 8, "crop": size, "rng": "mulberry32", "seed": args.seed,
                    "weight_decay": args.weight_decay, "frozen": frozen, "anchor": args.anchor, "optimizer": "AdamW", "loss": "cross-entropy + soft Dice"},
     })
     print("saved", out, flush=True)

@@ -10,7 +10,7 @@ import { ROOT, siteseg as run } from "../test/cli";
 
 /**
  * Floors under measured values (MODEL_CARD.md, model 0.3.0; measured 0.564 for the base on the whole
- * SPM152 T1 template, 0.541 -> 0.601 base -> spm152 adapter on its held-out slices; niivue_fs T1 0.861). The SPM priors
+ * SPM152 T1 template, 0.541 -> 0.614 base -> spm152 adapter (anchored recipe) on its held-out slices; niivue_fs T1 0.861). The SPM priors
  * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
 const SPM_T1_BASE_FLOOR = 0.52;

@@ -1,7 +1,9 @@
 /**
  * Trains a site's LoRA adapter on the frozen base, the recipe of training/train_adapter.py:
  * rank 2, alpha 4 on every slot, A Kaiming-uniform and B zero (the adapter starts as the base),
- * AdamW without weight decay, batches of random crops. Each step runs the exported
+ * AdamW without weight decay, batches of 8 random crops of which 2 are shown in a random contrast
+ * with the base's own prediction as target (so the adapter learns its site's contrast without
+ * changing what the base does on the site's other contrasts; model card). Each step runs the exported
  * train-step graph (loss and LoRA gradients; training/grad_export.py) and AdamW in TypeScript,
  * so the browser worker and the CLI train the same way.
  */
@@ -29,7 +31,7 @@ export interface TrainOptions {
 }
 
 /** train_adapter.py's defaults. */
-export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [], anchor: 0 };
+export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [], anchor: 2 };
 
 export interface TrainedLora {
   /** PEFT's saved names and shapes: lora_A [r, in, kh, kw], lora_B [out, r, 1, 1] (B unscaled). */
