@@ -6,6 +6,7 @@ import { ScanBar, ScanError } from "../features/scan/ScanBar";
 import { SegmentationPanel } from "../features/segmentation/SegmentationPanel";
 import { TrainPanel } from "../features/adapt/TrainPanel";
 import { StudyView } from "../features/study/StudyView";
+import { KeyboardShortcuts } from "../features/viewer/KeyboardShortcuts";
 import { MaskPanel } from "../features/viewer/MaskPanel";
 import { Viewer } from "../features/viewer/Viewer";
 import { useApp } from "../stores/store";
@@ -69,6 +70,7 @@ export function App() {
         </aside>
       </main>
       <DropOverlay />
+      <KeyboardShortcuts />
     </div>
   );
 }

@@ -40,11 +40,15 @@ export interface JobSlice {
   compare: { adapter: string } | null;
   /** Aborts the run in flight. */
   abort: AbortController | null;
+  /** Whether Segment can start now: a scan, a ready model, and the worker free of other work. */
+  canSegment: () => boolean;
   runSegmentation: () => Promise<void>;
   /** Runs what is missing of base and the selected adapter, then shows them compared. */
   runComparison: () => Promise<void>;
   /** Shows a kept result (compare toggle, adapter select); no-op when there is none. */
   showResult: (key: ResultKey) => void;
+  /** In the compare view, shows the other of the two kept masks; false when there is no pair. */
+  flipComparison: () => boolean;
   leaveComparison: () => void;
   /** Drops every kept result (a new scan or model). */
   clearResults: () => void;
@@ -71,7 +75,8 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, modelSha256: manifest.files.model.sha256, adapter: adapter?.name ?? null, adapterSha256: adapter?.sha256 ?? null };
       const key = resultKey(result.adapter);
       const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
-      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
+      // a new mask is shown, even if the last one was switched off (M)
+      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       get().recomputeEvaluation();
       return result;
     } catch (e) {
@@ -88,6 +93,10 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     result: null,
     compare: null,
     abort: null,
+    canSegment: () => {
+      const s = get();
+      return s.scan !== null && s.modelStatus === "ready" && s.job.status !== "running" && s.studyJob.status !== "running" && s.training.status !== "running";
+    },
     runSegmentation: async () => {
       get().cancelSegmentation(); // a new run replaces one in flight
       const name = get().adapter?.name ?? null;
@@ -111,6 +120,13 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       if (!kept || kept === get().result) return;
       set({ result: kept });
       get().recomputeEvaluation();
+    },
+    flipComparison: () => {
+      const adapter = get().compare?.adapter;
+      const adapted = adapter ? get().results[resultKey(adapter)] : undefined;
+      if (!adapter || !adapted || !get().results[resultKey(null)]) return false;
+      get().showResult(resultKey(get().result === adapted ? null : adapter));
+      return true;
     },
     leaveComparison: () => set({ compare: null }),
     clearResults: () => set({ results: {}, result: null, compare: null, undoStack: [], redoStack: [], editTool: null }),

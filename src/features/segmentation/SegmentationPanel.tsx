@@ -34,7 +34,7 @@ export function SegmentationPanel() {
   const running = job.status === "running";
   const studyRunning = useApp((s) => s.studyJob.status === "running");
   const trainingRunning = useApp((s) => s.training.status === "running");
-  const canRun = hasScan && modelStatus === "ready" && !running && !studyRunning && !trainingRunning;
+  const canRun = useApp((s) => s.canSegment());
   const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =

@@ -7,6 +7,7 @@ import { classVolumes, exportStem, maskProvenance } from "../../core/export";
 import { writeNifti } from "../../core/io";
 import type { SegmentationResult } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
+import { keysLabel } from "./shortcuts";
 
 declare const __APP_VERSION__: string;
 
@@ -43,6 +44,8 @@ export function MaskPanel() {
   const manifest = useApp((s) => s.manifest);
   const opacity = useApp((s) => s.opacity);
   const setOpacity = useApp((s) => s.setOpacity);
+  const maskVisible = useApp((s) => s.maskVisible);
+  const setMaskVisible = useApp((s) => s.setMaskVisible);
   const hidden = useApp((s) => s.hiddenClasses);
   const toggleClass = useApp((s) => s.toggleClass);
   const editTool = useApp((s) => s.editTool);
@@ -72,6 +75,13 @@ export function MaskPanel() {
           onChange={(e) => setOpacity(e.target.valueAsNumber)}
           className="w-full accent-sky-500"
         />
+        <label className="flex items-center gap-2 text-xs text-slate-300">
+          <input type="checkbox" checked={maskVisible} onChange={(e) => setMaskVisible(e.target.checked)} className="h-4 w-4 accent-sky-500" />
+          <span>Show mask</span>
+          <kbd className="ml-auto font-mono text-slate-500" title="Keyboard shortcut">
+            {keysLabel("mask-toggle")}
+          </kbd>
+        </label>
       </div>
       {classes.length > 0 ? (
         <ul aria-label="Mask legend" className="divide-y divide-slate-800 rounded-md border border-slate-800">

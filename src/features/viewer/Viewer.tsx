@@ -10,6 +10,7 @@ import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
 import type { ViewMode } from "../../stores/viewSlice";
 import { NiivueController, type MaskClass } from "./niivueController";
+import { keysLabel } from "./shortcuts";
 
 const VIEWS: { mode: ViewMode; label: string }[] = [
   { mode: "axial", label: "Axial" },
@@ -39,6 +40,7 @@ export function Viewer() {
   const manifest = useApp((s) => s.manifest);
   const viewMode = useApp((s) => s.viewMode);
   const opacity = useApp((s) => s.opacity);
+  const maskVisible = useApp((s) => s.maskVisible);
   const hiddenClasses = useApp((s) => s.hiddenClasses);
   const jump = useApp((s) => s.jump);
   const location = useApp((s) => s.location);
@@ -175,11 +177,19 @@ export function Viewer() {
     void ctlRef.current?.setDisagreement(diff && showDisagreement ? diff : null, diff && showDisagreement ? diff.volume : null);
   }, [diff, showDisagreement, scan]);
   useEffect(() => ctlRef.current?.setHiddenClasses(hiddenClasses), [hiddenClasses]);
-  useEffect(() => ctlRef.current?.setOpacity(opacity), [opacity]);
+  useEffect(() => ctlRef.current?.setOpacity(maskVisible ? opacity : 0), [opacity, maskVisible]);
   useEffect(() => ctlRef.current?.setViewMode(viewMode), [viewMode]);
   useEffect(() => {
     if (jump) ctlRef.current?.jumpToSlice(jump.axis, jump.index);
   }, [jump]);
+  // Slice steps from the keyboard (shortcuts.ts), every one of them: a subscription, not a render.
+  useEffect(
+    () =>
+      useApp.subscribe((s, prev) => {
+        if (s.sliceStep && s.sliceStep !== prev.sliceStep) ctlRef.current?.stepSlice(s.sliceStep.delta);
+      }),
+    [],
+  );
 
   const axis = scan ? useApp.getState().perSliceAxis() : 2;
   const sliceText = scan && voxel ? `${PLANE_NAME[viewMode]} slice ${voxel[axis]} / ${scan.volume.dims[axis] - 1}` : "—";
@@ -261,7 +271,15 @@ export function Viewer() {
         <p role="note" aria-label="Cursor" className="min-w-0 flex-1 truncate font-mono tabular-nums text-slate-200">
           {location || "—"}
         </p>
-        <span className="hidden shrink-0 text-slate-500 lg:inline">Scroll: slices · Arrow keys: move crosshair · Right-drag: window/level</span>
+        <span className="hidden shrink-0 text-slate-500 lg:inline">Scroll or ↑/↓: slices · Right-drag: window/level</span>
+        <button
+          type="button"
+          onClick={() => useApp.getState().setShortcutsOpen(true)}
+          title={`Keyboard shortcuts (${keysLabel("help")})`}
+          className="shrink-0 rounded border border-slate-700 px-1.5 py-0.5 text-slate-300 hover:bg-slate-800 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+        >
+          Shortcuts <kbd className="font-mono text-slate-400">{keysLabel("help")}</kbd>
+        </button>
       </div>
     </div>
   );
@@ -271,16 +289,6 @@ export function Viewer() {
 function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown: "base" | "adapter" | null; diff: { voxels: number; foreground: number }; voxelMl: number }) {
   const showDisagreement = useApp((s) => s.showDisagreement);
   const { showResult, setShowDisagreement, leaveComparison } = useApp.getState();
-  // T flips between the two masks, for a quick before/after on the same slice.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      if (e.key.toLowerCase() !== "t" || e.ctrlKey || e.metaKey || e.altKey || target?.closest("input, select, textarea")) return;
-      showResult(resultKey(shown === "adapter" ? null : adapter));
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [adapter, shown, showResult]);
   const button = (side: "base" | "adapter", label: string) => (
     <ToggleButton pressed={shown === side} onClick={() => showResult(resultKey(side === "base" ? null : adapter))} tone="fuchsia">
       {label}
@@ -294,7 +302,7 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
         {button("base", "Base")}
         {button("adapter", `Base + ${adapter}`)}
       </div>
-      <span className="text-slate-500">T flips</span>
+      <span className="text-slate-500">{keysLabel("compare-flip")} flips</span>
       <label className="flex items-center gap-1.5">
         <input type="checkbox" checked={showDisagreement} onChange={(e) => setShowDisagreement(e.target.checked)} className="accent-fuchsia-500" />
         <span>
@@ -321,27 +329,6 @@ function EditBar() {
   const editClass = useApp((s) => s.manifest?.classes.find((c) => c.index === s.editClass));
   const { setEditTool, setBrushMm, undo, redo } = useApp.getState();
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement | null)?.closest("input, select, textarea")) return;
-      const key = e.key.toLowerCase();
-      if ((e.ctrlKey || e.metaKey) && key === "z") {
-        e.preventDefault();
-        return e.shiftKey ? redo() : undo();
-      }
-      if ((e.ctrlKey || e.metaKey) && key === "y") {
-        e.preventDefault();
-        return redo();
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (key === "b") setEditTool("brush");
-      else if (key === "e") setEditTool("eraser");
-      else if (key === "escape" || key === "n") setEditTool(null);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [setEditTool, undo, redo]);
-
   const toolButton = (t: "brush" | "eraser" | null, label: string, hint: string) => (
     <ToggleButton pressed={tool === t} onClick={() => setEditTool(t)} tone="amber" title={hint}>
       {label}
@@ -353,9 +340,9 @@ function EditBar() {
     <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/40 px-3 py-1.5 text-xs text-slate-300">
       <span className="font-semibold uppercase tracking-wide text-amber-300">Correct</span>
       <div role="group" aria-label="Mask tool" className="inline-flex overflow-hidden rounded-md border border-slate-700">
-        {toolButton(null, "Navigate", "N or Esc")}
-        {toolButton("brush", "Brush", "B: paint the class chosen in the Mask legend")}
-        {toolButton("eraser", "Eraser", "E: paint background")}
+        {toolButton(null, "Navigate", `${keysLabel("tool-navigate")} or ${keysLabel("cancel")}`)}
+        {toolButton("brush", "Brush", `${keysLabel("tool-brush")}: paint the class chosen in the Mask legend`)}
+        {toolButton("eraser", "Eraser", `${keysLabel("tool-eraser")}: paint background`)}
       </div>
       {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
       <label className="flex items-center gap-1.5">
@@ -363,10 +350,10 @@ function EditBar() {
         <input type="range" aria-label="Brush size" min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500" />
         <span className="w-10 tabular-nums text-slate-400">{brushMm} mm</span>
       </label>
-      <button type="button" className={small} disabled={!undoCount} onClick={undo} title="Ctrl+Z">
+      <button type="button" className={small} disabled={!undoCount} onClick={undo} title={keysLabel("undo")}>
         Undo{undoCount ? ` (${undoCount})` : ""}
       </button>
-      <button type="button" className={small} disabled={!redoCount} onClick={redo} title="Ctrl+Shift+Z or Ctrl+Y">
+      <button type="button" className={small} disabled={!redoCount} onClick={redo} title={keysLabel("redo")}>
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
       <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>

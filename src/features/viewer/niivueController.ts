@@ -67,7 +67,8 @@ export class NiivueController {
     this.host.addEventListener("mousedown", this.onPaintDown, { capture: true });
     this.host.addEventListener("mousemove", this.onPaintMove, { capture: true });
     window.addEventListener("mouseup", this.onPaintUp);
-    canvas.addEventListener("keydown", this.onKey);
+    this.host.addEventListener("keydown", this.swallowKey, { capture: true });
+    this.host.addEventListener("keyup", this.swallowKey, { capture: true });
     canvas.addEventListener("mousemove", this.onMouseMove);
     canvas.addEventListener("mouseleave", this.onMouseLeave);
     this.nv = new Niivue({
@@ -287,16 +288,25 @@ export class NiivueController {
     });
   }
 
-  /** Arrow up/down and page up/down step through slices of the 2D view (niivue's arrows page 4D frames). */
-  private onKey = (e: KeyboardEvent) => {
-    const delta = { ArrowUp: 1, ArrowDown: -1, PageUp: 10, PageDown: -10 }[e.key];
-    if (!delta || this.mode === "render" || !this.scanImg) return;
-    e.preventDefault();
-    // niivue's voxel steps run along its RAS-ordered axes: sagittal x, coronal y, axial z.
-    const axis = this.mode === "sagittal" ? 0 : this.mode === "coronal" ? 1 : 2;
-    const step: [number, number, number] = [0, 0, 0];
-    step[axis] = delta;
-    this.nv.moveCrosshairInVox(...step);
+  /** Move `delta` slices through the shown 2D view (no-op in 3D). */
+  stepSlice(delta: number) {
+    void this.run(() => {
+      if (this.mode === "render" || !this.scanImg) return;
+      // niivue's voxel steps run along its RAS-ordered axes: sagittal x, coronal y, axial z.
+      const axis = this.mode === "sagittal" ? 0 : this.mode === "coronal" ? 1 : 2;
+      const step: [number, number, number] = [0, 0, 0];
+      step[axis] = delta;
+      this.nv.moveCrosshairInVox(...step);
+    });
+  }
+
+  /**
+   * niivue's own canvas keys (V cycles views behind the app's back, M changes what a drag does,
+   * ? opens an alert, C clip planes...) are kept from it: the app's keys are one table
+   * (shortcuts.ts), handled on the window.
+   */
+  private swallowKey = (e: KeyboardEvent) => {
+    if (e.target === this.canvas) e.stopPropagation();
   };
 
   private hoverFrame = 0;
@@ -374,7 +384,8 @@ export class NiivueController {
   dispose() {
     if (this.disposed) return;
     this.disposed = true;
-    this.canvas.removeEventListener("keydown", this.onKey);
+    this.host.removeEventListener("keydown", this.swallowKey, { capture: true });
+    this.host.removeEventListener("keyup", this.swallowKey, { capture: true });
     this.host.removeEventListener("mousedown", this.onPaintDown, { capture: true });
     this.host.removeEventListener("mousemove", this.onPaintMove, { capture: true });
     window.removeEventListener("mouseup", this.onPaintUp);
