@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { expect, openApp, screenshot, segment, test, tinyScan } from "./fixtures";
+import { expect, openApp, screenshot, segment, test, tinyLabel, tinyScan } from "./fixtures";
 
 test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   test.setTimeout(600_000);
@@ -28,4 +28,21 @@ test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   await expect(page.getByLabel("Backend in use")).toContainText("webgpu");
   await expect(page.getByRole("alert")).toHaveCount(0);
   await screenshot(page, "08-webgpu-tiny");
+
+  // Adapter training runs on WebGPU too: every op of train_step.onnx has a WebGPU (JSEP) kernel.
+  const label = info.outputPath("tiny_seg.nii.gz");
+  writeFileSync(label, tinyLabel());
+  await page.getByLabel("Open reference label").setInputFiles(label);
+  const panel = page.getByRole("region", { name: "Train site adapter" });
+  await panel.getByLabel("Site name").fill("gpu-site");
+  await panel.getByLabel("Slice numbers").fill("2");
+  await panel.getByLabel("Steps").fill("2");
+  const t0 = Date.now();
+  await panel.getByRole("button", { name: "Train adapter" }).click();
+  await expect(panel.getByRole("group", { name: "Training result" })).toBeVisible({ timeout: 540_000 });
+  console.log(`WebGPU (SwiftShader) adapter training, 2 steps and scoring: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await expect(panel.getByRole("progressbar", { name: "Training progress" })).toHaveAttribute("aria-valuetext", "2 steps done");
+  await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("gpu-site (trained)");
+  await expect(page.getByLabel("Backend in use")).toContainText("webgpu");
+  await expect(page.getByRole("alert")).toHaveCount(0);
 });
