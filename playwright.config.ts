@@ -18,6 +18,9 @@ const baseArgs = [
   "--metrics-recording-only",
 ];
 
+// SITESEG_PORT serves the app on another port (two checkouts or sessions testing side by side).
+const port = process.env.SITESEG_PORT ?? "4173";
+
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results/artifacts",
@@ -28,7 +31,7 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [["list"]],
   use: {
-    baseURL: "http://localhost:4173",
+    baseURL: `http://localhost:${port}`,
     viewport: { width: 1440, height: 900 },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
@@ -37,8 +40,8 @@ export default defineConfig({
     serviceWorkers: "block",
   },
   webServer: {
-    command: "npx vite preview --port 4173 --strictPort",
-    url: "http://localhost:4173",
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

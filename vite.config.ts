@@ -1,5 +1,6 @@
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 import pkg from "./package.json" with { type: "json" };
@@ -44,6 +45,13 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: {
+    alias: {
+      // dcm2niix's Emscripten module and wasm, which @niivue/dcm2niix does not export: the DICOM
+      // worker imports them itself (src/worker/dicom.worker.ts), so they are served from this origin
+      "dcm2niix-wasm": fileURLToPath(new URL("./node_modules/@niivue/dcm2niix/dist", import.meta.url)),
+    },
+  },
   // the app's version, for the provenance saved beside a mask
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   server: { headers: isolation },

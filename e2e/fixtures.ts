@@ -8,7 +8,7 @@ import { dataPath, hasData, missingDataMessage } from "../src/test/data";
 
 export { expect, dataPath, hasData, missingDataMessage };
 
-export const ORIGIN = "http://localhost:4173";
+export const ORIGIN = `http://localhost:${process.env.SITESEG_PORT ?? "4173"}`;
 export const SCREENS = path.resolve("test-results/screens");
 
 const sameOrigin = (url: string) =>

@@ -21,7 +21,8 @@ export interface Dcm2niixModuleOptions {
   print: (line: string) => void;
   printErr: (line: string) => void;
   locateFile?: (path: string, prefix: string) => string;
-  instantiateWasm?: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => object;
+  /** Instantiates the wasm itself (a module compiled once); returns the exports `done` gives, or a promise of them. */
+  instantiateWasm?: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => WebAssembly.Exports) => WebAssembly.Exports | Promise<WebAssembly.Exports>;
 }
 
 /** The Emscripten factory (the default export of dcm2niix.jpeg.js). */

@@ -1,41 +1,137 @@
+import { anyDicom, convertSeries, groupDicomSeries, orientationLabel, seriesScanName, type Dcm2niixRun, type DicomInput, type DicomSeries } from "../core/dicom";
 import { readVolume } from "../core/io";
 import { sha256Hex } from "../core/manifest/load";
 import type { Volume } from "../core/volume/types";
+import { convertInWorker } from "../worker/dicomClient";
 import { message, type Slice } from "./types";
 
 export interface LoadedScan {
   name: string;
   /** Read once by core/io: the viewer, the pipeline, the Dice and exports all use this affine. */
   volume: Volume;
-  /** sha256 of the file as opened (adapter provenance), computed off the way of the first render. */
+  /** sha256 of the file as opened (adapter provenance), computed off the way of the first render; for DICOM, of the NIfTI converted from the series. */
   sha256: Promise<string>;
   /** Set when the scan is a built-in sample site. */
   sample?: { id: string; name: string; synthetic: boolean };
+  /** Set when the scan was converted from a DICOM series. */
+  dicom?: { description: string; number: number | null; images: number; orientation: string };
+}
+
+/** Several DICOM series in one drop: the user picks one. */
+export interface DicomChoice {
+  series: DicomSeries[];
+  /** Files that were not DICOM images, left aside. */
+  skipped: number;
 }
 
 export interface ScanSlice {
   scan: LoadedScan | null;
   scanError: string | null;
+  /** Set while a DICOM series converts: what the user waits for. */
+  scanBusy: string | null;
+  dicomChoice: DicomChoice | null;
   openScan: (name: string, bytes: Uint8Array, sample?: LoadedScan["sample"]) => void;
+  /**
+   * Opens what the user dropped or chose: one NIfTI/MGH file, or DICOM files (any names, folders
+   * walked by the caller). One series opens at once; several set `dicomChoice`.
+   */
+  openScanFiles: (files: DicomInput[]) => Promise<void>;
+  /** Opens the picked series of `dicomChoice` (by key); null closes the picker. */
+  chooseDicomSeries: (key: string | null) => Promise<void>;
   dismissScanError: () => void;
+  /** Runs dcm2niix (a worker in the app; tests may swap it). */
+  dicomConverter: Dcm2niixRun;
 }
 
-export const createScanSlice: Slice<ScanSlice> = (set, get) => ({
-  scan: null,
-  scanError: null,
-  openScan: (name, bytes, sample) => {
-    let volume: Volume;
-    try {
-      volume = readVolume(bytes, name);
-    } catch (e) {
-      // A bad file never replaces what is loaded.
-      set({ scanError: message(e) });
-      return;
-    }
+const VOLUME_NAME = /\.(nii|nii\.gz|mgh|mgz)$/i;
+const idleJob = { status: "idle" as const, done: 0, total: 0, error: null };
+
+export const createScanSlice: Slice<ScanSlice> = (set, get) => {
+  /** Files of the drop the picker offers (kept out of the store's plain data). */
+  let pending: DicomInput[] = [];
+  /** Bumped by every open, so a conversion that finishes after a newer open is dropped. */
+  let generation = 0;
+
+  const install = (scan: LoadedScan) => {
     get().cancelSegmentation();
-    set({ scan: { name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable") }, scanError: null, job: { status: "idle", done: 0, total: 0, error: null } });
+    set({ scan, scanError: null, job: idleJob });
     get().clearResults();
     get().clearReference();
-  },
-  dismissScanError: () => set({ scanError: null }),
-});
+  };
+
+  const convert = async (series: DicomSeries, files: DicomInput[]) => {
+    const mine = ++generation;
+    const label = seriesScanName(series);
+    set({ scanBusy: `Converting DICOM series “${label}” (${series.images} images)…`, scanError: null });
+    try {
+      const { nifti, volume } = await convertSeries(get().dicomConverter, series.files.map((n) => files[n]), label);
+      if (mine !== generation) return;
+      install({
+        name: label,
+        volume,
+        sha256: sha256Hex(nifti.bytes).catch(() => "unavailable"),
+        dicom: { description: series.description, number: series.number, images: series.images, orientation: orientationLabel(series.orientation) },
+      });
+    } catch (e) {
+      // A series that cannot be converted never replaces what is loaded.
+      if (mine === generation) set({ scanError: message(e) });
+    } finally {
+      if (mine === generation) set({ scanBusy: null });
+    }
+  };
+
+  return {
+    scan: null,
+    scanError: null,
+    scanBusy: null,
+    dicomChoice: null,
+    dicomConverter: convertInWorker,
+    openScan: (name, bytes, sample) => {
+      generation++;
+      let volume: Volume;
+      try {
+        volume = readVolume(bytes, name);
+      } catch (e) {
+        // A bad file never replaces what is loaded.
+        set({ scanError: message(e), scanBusy: null });
+        return;
+      }
+      set({ scanBusy: null });
+      install({ name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable") });
+    },
+    openScanFiles: async (files) => {
+      pending = [];
+      set({ dicomChoice: null });
+      if (files.length === 0) return;
+      if (!anyDicom(files)) {
+        const volumes = files.filter((f) => VOLUME_NAME.test(f.name));
+        if (files.length === 1 || volumes.length === 1) {
+          const f = files.length === 1 ? files[0] : volumes[0];
+          return get().openScan(f.name.split("/").pop()!, f.bytes);
+        }
+        set({
+          scanError: `${files.length} files were opened and none of them is DICOM (no "DICM" marker at byte 128)${volumes.length ? `; ${volumes.length} are NIfTI or MGH scans` : ""}. Open one NIfTI or MGH scan at a time, or the files of a DICOM series.`,
+        });
+        return;
+      }
+      const { series, skipped } = groupDicomSeries(files);
+      if (series.length === 0) {
+        set({ scanError: `The ${files.length === 1 ? "DICOM file holds" : `${files.length} files hold`} no DICOM image (${[...new Set(skipped.map((s) => s.reason))].join("; ")}).` });
+        return;
+      }
+      if (series.length === 1) return convert(series[0], files);
+      pending = files;
+      generation++; // a conversion still running is superseded by this choice
+      set({ dicomChoice: { series, skipped: skipped.length }, scanBusy: null });
+    },
+    chooseDicomSeries: async (key) => {
+      const choice = get().dicomChoice;
+      const files = pending;
+      pending = [];
+      set({ dicomChoice: null });
+      const series = choice?.series.find((s) => s.key === key);
+      if (series) await convert(series, files);
+    },
+    dismissScanError: () => set({ scanError: null }),
+  };
+};

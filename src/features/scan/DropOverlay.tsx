@@ -1,12 +1,13 @@
 import { useEffect, useState } from "react";
 import { useApp } from "../../stores/store";
-import { openScanFile } from "./readFile";
+import { filesOfDrop } from "../../components/droppedFiles";
+import { openScanFiles } from "./readFile";
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
 // The site study takes its own drops (many files, folders); this overlay is the viewer's.
 const forViewer = () => useApp.getState().screen === "viewer";
 
-/** Drag a file anywhere onto the page to open it as the scan. */
+/** Drag a scan file, or a DICOM series' files or folder, anywhere onto the page to open it as the scan. */
 export function DropOverlay() {
   const [active, setActive] = useState(false);
   useEffect(() => {
@@ -34,8 +35,10 @@ export function DropOverlay() {
       depth = 0;
       setActive(false);
       if (!forViewer()) return;
-      const file = e.dataTransfer?.files[0];
-      if (file) void openScanFile(file);
+      // a scan file, or DICOM files and folders (walked)
+      if (e.dataTransfer) {
+        void filesOfDrop(e.dataTransfer).then(openScanFiles, (err: unknown) => useApp.setState({ scanError: `The dropped files could not be read (${err instanceof Error ? err.message : String(err)}).` }));
+      }
     };
     window.addEventListener("dragenter", enter);
     window.addEventListener("dragover", over);
@@ -53,7 +56,7 @@ export function DropOverlay() {
     <div className="pointer-events-none fixed inset-0 z-50 flex items-center justify-center bg-slate-950/70 backdrop-blur-sm">
       <div className="rounded-xl border-2 border-dashed border-sky-400 px-10 py-8 text-center">
         <p className="text-lg font-semibold text-sky-200">Drop to open the scan</p>
-        <p className="mt-1 text-sm text-slate-300">NIfTI (.nii, .nii.gz) or MGH (.mgh, .mgz)</p>
+        <p className="mt-1 text-sm text-slate-300">NIfTI (.nii, .nii.gz), MGH (.mgh, .mgz), or a DICOM series: its files or its folder</p>
       </div>
     </div>
   );

@@ -3,19 +3,28 @@ import { FileButton } from "../../components/FileButton";
 import { voxelSizes } from "../../core/volume/affine";
 import { orientationCode } from "../../core/volume/grid";
 import { useApp } from "../../stores/store";
-import { openScanFile, SCAN_ACCEPT } from "./readFile";
+import { openScanFiles, SCAN_ACCEPT } from "./readFile";
 import { SampleMenu } from "./SampleMenu";
+import { SeriesPicker } from "./SeriesPicker";
 
 const fmt = (n: number) => (Math.abs(n - Math.round(n)) < 0.005 ? String(Math.round(n)) : n.toFixed(2));
 
 /** "Open scan" and what is loaded: name, grid, spacing, orientation. */
 export function ScanBar() {
   const scan = useApp((s) => s.scan);
+  const busy = useApp((s) => s.scanBusy);
   return (
     <div className="flex min-w-0 flex-wrap items-center gap-3">
-      <FileButton label="Open scan" accept={SCAN_ACCEPT} onFile={openScanFile} primary />
+      <FileButton label="Open scan" accept={SCAN_ACCEPT} onFiles={(files) => void openScanFiles(files)} multiple primary title="A NIfTI or MGH file, or the files of a DICOM series" />
+      <FileButton label="Open folder" onFiles={(files) => void openScanFiles(files)} directory title="A folder of DICOM files (all series in it are listed)" />
       <SampleMenu />
-      {scan ? (
+      <SeriesPicker />
+      {busy ? (
+        <p role="status" className="flex items-center gap-2 text-sm text-sky-200">
+          <span aria-hidden className="inline-block h-3 w-3 animate-spin rounded-full border-2 border-sky-300 border-t-transparent" />
+          {busy}
+        </p>
+      ) : scan ? (
         <p className="flex min-w-0 flex-wrap items-baseline gap-x-3 gap-y-0.5 text-sm">
           {scan.sample && (
             <span aria-label="Sample site" className="flex items-center gap-1.5 text-xs text-slate-300">
@@ -26,12 +35,17 @@ export function ScanBar() {
           <span className="truncate font-medium text-slate-100" title={scan.name}>
             {scan.name}
           </span>
+          {scan.dicom && (
+            <span aria-label="DICOM series" className="rounded bg-slate-800 px-1.5 text-[11px] text-slate-300" title={`Converted from DICOM by dcm2niix: ${scan.dicom.orientation}`}>
+              DICOM{scan.dicom.number !== null ? ` #${scan.dicom.number}` : ""} · {scan.dicom.images} images
+            </span>
+          )}
           <span className="text-xs tabular-nums text-slate-400">
             {scan.volume.dims.join(" × ")} voxels · {voxelSizes(scan.volume.affine).map(fmt).join(" × ")} mm · {orientationCode(scan.volume.affine)}
           </span>
         </p>
       ) : (
-        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file anywhere, use Open scan, or try a built-in sample.</p>
+        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file, or a DICOM series or folder, anywhere; use Open scan, or try a built-in sample.</p>
       )}
     </div>
   );
@@ -44,10 +58,10 @@ export function ScanError() {
   const dismiss = useApp((s) => s.dismissScanError);
   if (!scanError) return null;
   return (
-    <Alert title="This file could not be opened as a scan" onDismiss={dismiss}>
+    <Alert title="The scan could not be opened" onDismiss={dismiss}>
       <p>{scanError}</p>
       <p className="mt-1 text-red-200/80">
-        Choose a brain MRI saved as NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz) and open it again.
+        Choose a brain MRI saved as NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz), or the files of a DICOM series, and open it again.
         {hasScan ? " The scan that was already open is still shown." : ""}
       </p>
     </Alert>

@@ -1,15 +1,33 @@
 import { useApp } from "../../stores/store";
 
-export const SCAN_ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
+/** What Open scan offers: volumes, and DICOM files (any name is read; the extension only guides the picker). */
+export const SCAN_ACCEPT = ".nii,.nii.gz,.mgh,.mgz,.dcm,.ima,.dicom";
 
-/** Reads a user's file and hands its bytes to the store; read failures become a scan error. */
-export async function openScanFile(file: File): Promise<void> {
-  let bytes: Uint8Array;
+/**
+ * Reads the user's files and hands their bytes to the store: one NIfTI/MGH scan, or the files of
+ * one or more DICOM series (`relative` is the path within a dropped or chosen folder). A file the
+ * browser cannot read becomes a scan error.
+ */
+export async function openScanFiles(files: readonly (File | { relative: string; file: File })[]): Promise<void> {
+  let inputs: { name: string; bytes: Uint8Array }[];
   try {
-    bytes = new Uint8Array(await file.arrayBuffer());
+    inputs = await Promise.all(
+      files.map(async (f) => {
+        const file = f instanceof File ? f : f.file;
+        const name = f instanceof File ? f.webkitRelativePath || f.name : f.relative.replace(/^\/+/, "");
+        try {
+          return { name, bytes: new Uint8Array(await file.arrayBuffer()) };
+        } catch (e) {
+          throw new Error(`${name}: the browser could not read this file (${e instanceof Error ? e.message : String(e)}).`);
+        }
+      }),
+    );
   } catch (e) {
-    useApp.setState({ scanError: `${file.name}: the browser could not read this file (${e instanceof Error ? e.message : String(e)}).` });
+    useApp.setState({ scanError: (e as Error).message });
     return;
   }
-  useApp.getState().openScan(file.name, bytes);
+  await useApp.getState().openScanFiles(inputs);
 }
+
+/** One file, as before (Open scan with a single file). */
+export const openScanFile = (file: File) => openScanFiles([file]);

@@ -20,24 +20,5 @@ export function studyPaths(files: { relative: string; file: Blob }[]): { files: 
   return { files: files.map((f, i) => ({ path: parts[i].join("/"), source: f.file })), rootName: "dropped" };
 }
 
-/** Every file under dropped items, folders walked (the File System entries API every browser has). */
-export async function droppedFiles(items: DataTransferItemList): Promise<{ relative: string; file: File }[]> {
-  const out: { relative: string; file: File }[] = [];
-  const walk = async (entry: FileSystemEntry): Promise<void> => {
-    if (entry.isFile) {
-      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-      out.push({ relative: entry.fullPath, file });
-    } else if (entry.isDirectory) {
-      const reader = (entry as FileSystemDirectoryEntry).createReader();
-      // readEntries returns the listing in batches until an empty one
-      for (;;) {
-        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-        if (!batch.length) break;
-        for (const e of batch) await walk(e);
-      }
-    }
-  };
-  const entries = Array.from(items, (i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
-  for (const e of entries) await walk(e);
-  return out;
-}
+// Folder walking is shared with the scan drop.
+export { droppedFiles } from "../../components/droppedFiles";
