@@ -1,16 +1,18 @@
 /** What every command shares: option parsing, reading files and the model, starting onnxruntime-node. */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadAdapter, type Adapter } from "../core/adapters";
+import { isDicom } from "../core/dicom";
 import { readVolume } from "../core/io";
 import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
 import { CONVENTIONS, type ConventionId } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
+import { readDicomFolder } from "./dicom";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 
 /** The package root is two levels above src/cli, wherever the checkout lives. */
@@ -78,6 +80,15 @@ export function ownBytes(buf: Buffer): Uint8Array {
   return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : Uint8Array.from(buf);
 }
 
+/** True for a folder; false for a file or a path that does not exist (reading it then says why). */
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The file's bytes; a failure says "cannot read WHAT PATH: reason" (`what` may be empty). */
 export async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -106,9 +117,14 @@ export async function startRunner(modelDir: string, { manifest, onnx }: LoadedMo
   });
 }
 
-/** Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. */
+/**
+ * Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. A
+ * folder (or a single DICOM file) is read as a DICOM series, converted by dcm2niix.
+ */
 export async function readScan(path: string, what: string): Promise<Volume> {
+  if (await isFolder(path)) return (await readDicomFolder(path, what)).volume;
   const bytes = await readBytes(path, what);
+  if (isDicom(bytes)) return (await readDicomFolder(path, what, [{ name: basename(path), bytes }])).volume;
   try {
     // readVolume prefixes its messages with the name it is given: give it the path as typed
     return readVolume(bytes, path);

@@ -11,7 +11,8 @@ Usage:
   siteseg adapt    --image SCAN --label REFERENCE --out DIR [options]
   siteseg <command> --help
 
-Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz).
+Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz); a scan may also be a
+DICOM series: a folder holding one series (any file names), converted with dcm2niix.
 Exit codes: 0 success, 1 the work failed (unreadable file, mismatched reference), 2 bad command line.
 `;
 
@@ -68,7 +69,7 @@ Segments a scan and writes the class labels (0 background, 1 CSF, 2 GM, 3 WM) as
 scan's own voxel grid and affine. The output is gzipped when its name ends in .gz.
 
 Options:
-  --image SCAN       input scan (required)
+  --image SCAN       input scan, or a folder holding one DICOM series (required)
   --out MASK         output label file, .nii or .nii.gz (required)
 ${COMMON}
 `;
@@ -79,7 +80,7 @@ Segments a scan and scores it against a reference label map: Dice per class, the
 per slice. A reference on another grid is resampled (nearest neighbour) through the affines.
 
 Options:
-  --image SCAN       input scan (required)
+  --image SCAN       input scan, or a folder holding one DICOM series (required)
   --label REFERENCE  reference label map (required)
   --convention ID    how the reference is numbered: tissue (0-3), freesurfer or gif (default: guessed)
   --axis 0|1|2       voxel axis of the scan for per-slice Dice (default: 2)
