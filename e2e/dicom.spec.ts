@@ -186,7 +186,7 @@ test("a DICOM folder with two series: pick one, check geometry and values, segme
   console.log(`DICOM journey: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
-test("dropped DICOM: loose files of one series open at once; a folder that cannot be converted says why and the scan stays", async ({ page }) => {
+test("dropped DICOM: loose files of one series open at once; a folder that cannot be converted says why and the scan stays; Open scan takes a series' files", async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page, { waitForModel: false });
 
@@ -208,4 +208,11 @@ test("dropped DICOM: loose files of one series open at once; a folder that canno
   await expect(page.getByText("Localizer", { exact: true })).toBeVisible();
   await expect(page.getByText("36 × 40 × 8 voxels · 3 × 3 × 6 mm")).toBeVisible();
   await screenshot(page, "dicom-broken");
+
+  // Open scan takes several files too: a series' .dcm files open as its scan.
+  const files = writeDicomSeries(OBLIQUE).map((f) => ({ name: f.name, mimeType: "application/dicom", buffer: Buffer.from(f.bytes) }));
+  await page.getByLabel("Open scan").setInputFiles(files);
+  await expect(page.getByText("T1 oblique 3D", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByLabel("DICOM series")).toHaveText("DICOM #4 · 24 images");
+  await expect(page.getByText("40 × 44 × 24 voxels · 2.20 × 1.90 × 3 mm")).toBeVisible();
 });
