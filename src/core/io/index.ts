@@ -70,7 +70,7 @@ function unsupportedMessage(fileName: string, gzipped: boolean): string {
   const hint = /\.(hdr|img)(\.gz)?$/.test(lower)
     ? " (ANALYZE/NIfTI .hdr/.img pairs: save the scan as a single .nii or .nii.gz)"
     : /\.dcm$|\.ima$/.test(lower)
-      ? " (DICOM: convert the series to NIfTI first, e.g. with dcm2niix)"
+      ? " (DICOM files are read when they carry the standard \"DICM\" marker at byte 128, and this one does not: convert its series to NIfTI with dcm2niix)"
       : "";
   const what = gzipped ? "a compressed file of unknown content" : "not a recognised volume format";
   return `${what}${hint}. Accepted formats: ${ACCEPTED_FORMATS}`;
