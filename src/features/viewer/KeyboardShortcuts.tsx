@@ -41,6 +41,7 @@ export function KeyboardShortcuts() {
   return (
     <dialog
       ref={dialog}
+      data-shortcuts-help
       aria-labelledby={titleId}
       // Esc: the store learns at once (the close event comes a task later, maybe after the next key)
       onCancel={close}

@@ -200,6 +200,8 @@ export interface TargetLike {
 export function keyIsFree(e: KeyLike, target: TargetLike | null): boolean {
   if (!target || typeof target.closest !== "function") return true;
   if (target.closest(TYPING)) return false;
+  // another modal dialog (the DICOM series picker) owns the keyboard while it is open
+  if (target.closest("dialog:not([data-shortcuts-help])")) return false;
   // an open popup (the sample menu's button) keeps Esc and the rest until it closes
   if (target.getAttribute?.("aria-expanded") === "true") return false;
   if ((e.key === "Enter" || e.key === " ") && target.closest(ACTIVATES)) return false;
