@@ -29,7 +29,8 @@ test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   await expect(page.getByRole("alert")).toHaveCount(0);
   await screenshot(page, "08-webgpu-tiny");
 
-  // Adapter training runs on WebGPU too: every op of train_step.onnx has a WebGPU (JSEP) kernel.
+  // Adapter training works with the WebGPU backend chosen: the training graph runs on WASM (ORT 1.30's
+  // JSEP Conv fails on its weight-input Convs), the base's predictions for anchored crops on WebGPU.
   const label = info.outputPath("tiny_seg.nii.gz");
   writeFileSync(label, tinyLabel());
   await page.getByLabel("Open reference label").setInputFiles(label);
@@ -40,9 +41,10 @@ test("WebGPU backend segments a tiny scan", async ({ page }, info) => {
   const t0 = Date.now();
   await panel.getByRole("button", { name: "Train adapter" }).click();
   await expect(panel.getByRole("group", { name: "Training result" })).toBeVisible({ timeout: 540_000 });
-  console.log(`WebGPU (SwiftShader) adapter training, 2 steps and scoring: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`adapter training beside WebGPU inference, 2 steps and scoring: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(panel.getByRole("progressbar", { name: "Training progress" })).toHaveAttribute("aria-valuetext", "2 steps done");
   await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("gpu-site (trained)");
   await expect(page.getByLabel("Backend in use")).toContainText("webgpu");
-  await expect(page.getByRole("alert")).toHaveCount(0);
+  // no error (a tiny phantom may draw the contrast-mismatch note, which is no failure)
+  await expect(page.getByRole("alert").filter({ hasNotText: "learnt only from" })).toHaveCount(0);
 });

@@ -36,8 +36,11 @@ async function handle(msg: WorkerRequest): Promise<void> {
   } else if (msg.type === "adapt") {
     if (!model) throw new Error("No model is loaded yet");
     const m = model;
-    // the training graph is loaded on first use and kept with the model's session
-    m.trainStep ??= await createWebRunner(await loadTrainStep((path) => fetchBytes(new URL(path, m.baseUrl).href), m.manifest), m.backend);
+    // The training graph is loaded on first use and kept with the model's session. It always runs
+    // on WASM: onnxruntime-web 1.30's WebGPU (JSEP) Conv kernel fails on its Conv nodes whose
+    // weights are graph inputs (measured on SwiftShader's adapter, e2e/webgpu.spec.ts); inference
+    // stays on WebGPU where there is one.
+    m.trainStep ??= await createWebRunner(await loadTrainStep((path) => fetchBytes(new URL(path, m.baseUrl).href), m.manifest), "wasm");
     const result = await adaptSite({
       ...msg.job,
       manifest: m.manifest,
