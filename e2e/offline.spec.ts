@@ -1,9 +1,16 @@
-import { expect, openApp, screenshot, segment, test } from "./fixtures";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { convertSeries } from "../src/core/dicom";
+import { readVolume } from "../src/core/io";
+import { runDcm2niixNode } from "../src/runtime/dcm2niix-node";
+import { writeDicomSeries } from "../src/test/dicom";
+import { centred, expect, openApp, phantomVolume, screenshot, segment, test } from "./fixtures";
 
 // The service worker precaches the whole bundle on the first visit.
 test.use({ serviceWorkers: "allow" });
 
-test("after one visit the app loads, segments and saves with the network off, cross-origin isolated", async ({ page, context, requests }) => {
+test("after one visit, offline: the app loads cross-origin isolated, opens a DICOM series built here, segments, exports onto its grid, and opens a sample", async ({ page, context, requests }) => {
   test.setTimeout(300_000);
   await openApp(page);
   // the first visit installs the service worker; it takes control once everything is cached
@@ -20,14 +27,39 @@ test("after one visit the app loads, segments and saves with the network off, cr
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   await expect(page.getByText(/wasm \(2 threads\)|wasm \(\d+ threads\)/)).toBeVisible();
 
+  // A DICOM series (oblique, written here from a known phantom), converted offline by the cached dcm2niix.
+  const dims: [number, number, number] = [40, 44, 20];
+  const t = (15 * Math.PI) / 180;
+  const affine = centred([[2, 0, 0], [0, 2 * Math.cos(t), 2 * Math.sin(t)], [0, -3 * Math.sin(t), 3 * Math.cos(t)]], dims);
+  const series = writeDicomSeries({ dims, affine, data: phantomVolume(affine, dims).data, seriesDescription: "Offline T1", seriesNumber: 2, seriesUid: "1.2.826.0.1.3680043.8.498.78.2" });
+  await page.getByLabel("Open scan").setInputFiles(series.map((f) => ({ name: f.name, mimeType: "application/dicom", buffer: Buffer.from(f.bytes) })));
+  await expect(page.getByText("Offline T1", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+  await segment(page);
+  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-offline-"));
+  const saved = new Map<string, string>();
+  page.on("download", async (d) => {
+    const to = path.join(dir, d.suggestedFilename());
+    await d.saveAs(to);
+    saved.set(d.suggestedFilename(), to);
+  });
+  await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
+  await expect.poll(() => saved.size, { timeout: 30_000 }).toBe(2);
+  // the mask lies on the series' own grid: the one Node's dcm2niix (the same WebAssembly) gives
+  const scan = (await convertSeries(runDcm2niixNode, series, "Offline T1")).volume;
+  const mask = readVolume(new Uint8Array(readFileSync(saved.get("Offline T1_siteseg-mask.nii.gz")!)), "mask.nii.gz");
+  expect(mask.dims).toEqual(scan.dims);
+  mask.affine.forEach((v, i) => expect(Math.abs(v - scan.affine[i])).toBeLessThan(1e-4));
+  expect(Array.from(mask.data).some((v) => v > 0)).toBe(true);
+  saved.clear();
+
   await page.getByRole("button", { name: "Open sample" }).click();
   await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name: /Synthetic PD/ }).click();
   await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
   await segment(page);
   await expect(page.getByRole("table", { name: /Dice/ }).first()).toBeVisible();
-  const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
-  expect((await download).suggestedFilename()).toMatch(/\.nii\.gz$/);
+  await expect.poll(() => [...saved.keys()].sort(), { timeout: 30_000 }).toEqual(["pd_siteseg-mask_synth-pd.json", "pd_siteseg-mask_synth-pd.nii.gz"]);
   await screenshot(page, "offline");
   // offline, every request was answered by the service worker from this origin (the guard checks the origin)
   expect(requests.some((u) => u.endsWith("/model.onnx"))).toBe(true);
