@@ -11,7 +11,7 @@ import { orientationCode } from "../src/core/volume/grid";
 import type { Mat4 } from "../src/core/volume/types";
 import { runDcm2niixNode } from "../src/runtime/dcm2niix-node";
 import { voxelsOfPixels, writeDicomSeries, type DicomFile, type SeriesSpec } from "../src/test/dicom";
-import { centred, expect, openApp, phantomVolume, screenshot, segment, test } from "./fixtures";
+import { centred, collectDownloads, expect, openApp, phantomVolume, screenshot, segment, test } from "./fixtures";
 
 // DICOM in the app: series written here from known volumes (the head phantom of geometry.spec.ts,
 // with a texture so that misplaced voxels show) are opened as a folder and as dropped files; the
@@ -105,12 +105,7 @@ test("a DICOM folder with two series: pick one, check geometry and values, segme
   // What Node's dcm2niix (the same WebAssembly) makes of the chosen series.
   const node = await convertSeries(runDcm2niixNode, oblique.map((f) => ({ name: f.name, bytes: f.bytes })), "T1 oblique 3D");
 
-  const downloads = new Map<string, string>();
-  page.on("download", async (d) => {
-    const to = path.join(dir, d.suggestedFilename());
-    await d.saveAs(to);
-    downloads.set(d.suggestedFilename(), to);
-  });
+  const downloaded = collectDownloads(page);
   await openApp(page);
   await page.getByLabel("Open folder").setInputFiles(root);
 
@@ -146,9 +141,9 @@ test("a DICOM folder with two series: pick one, check geometry and values, segme
 
   await segment(page, 150_000);
   await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
-  await expect.poll(() => downloads.has("T1 oblique 3D_siteseg-mask.nii.gz") && downloads.has("T1 oblique 3D_siteseg-mask.json")).toBe(true);
-  const mask = readVolume(new Uint8Array(readFileSync(downloads.get("T1 oblique 3D_siteseg-mask.nii.gz")!)), "mask.nii.gz");
-  const record = JSON.parse(readFileSync(downloads.get("T1 oblique 3D_siteseg-mask.json")!, "utf8")) as MaskProvenance;
+  const [maskPath, recordPath] = await downloaded("T1 oblique 3D_siteseg-mask.nii.gz", "T1 oblique 3D_siteseg-mask.json");
+  const mask = readVolume(new Uint8Array(readFileSync(maskPath)), "mask.nii.gz");
+  const record = JSON.parse(readFileSync(recordPath, "utf8")) as MaskProvenance;
 
   // The mask's grid is the DICOM's: every pixel of every slice lands on its own voxel of the mask
   // at the world position its IPP, IOP and PixelSpacing give (LPS to RAS), within 0.001 voxel.

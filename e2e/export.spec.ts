@@ -1,35 +1,19 @@
 import type { Page } from "@playwright/test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DiceReport, MaskProvenance } from "../src/core/export";
 import { readNifti, readVolume, writeNifti } from "../src/core/io";
 import { voxelVolumeMl } from "../src/core/volume/affine";
 import type { Mat4 } from "../src/core/volume/types";
-import { centred, expect, openApp, openScan, phantomVolume, pixelStats, screenshot, segment, test } from "./fixtures";
+import { centred, collectDownloads, expect, openApp, openScan, phantomVolume, pixelStats, screenshot, segment, test } from "./fixtures";
 
 // Export: the saved mask reopens with the project's reader on the scan's grid and affine (sform
 // and qform), its voxels are the app's mask, and its provenance record names what made it; the
 // Dice report and a PNG of the view.
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/** Saves every download of the page in a fresh folder; the returned function waits for the named files and gives their paths. */
-function collectDownloads(page: Page) {
-  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-export-"));
-  const saved = new Map<string, string>();
-  page.on("download", async (d) => {
-    const to = path.join(dir, d.suggestedFilename());
-    await d.saveAs(to);
-    saved.set(d.suggestedFilename(), to);
-  });
-  return async (...names: string[]) => {
-    await expect.poll(() => names.filter((n) => !saved.has(n)), { message: `downloads ${names.join(", ")}` }).toEqual([]);
-    return names.map((n) => saved.get(n)!);
-  };
-}
 
 /** The transforms a NIfTI-1 file holds, each read by the project's reader: the sform, and the qform with the sform switched off. */
 function transforms(file: Uint8Array): { sform: Mat4; qform: Mat4 } {

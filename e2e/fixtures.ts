@@ -1,5 +1,6 @@
 import { test as base, expect, type Locator, type Page } from "@playwright/test";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeNifti } from "../src/core/io";
 import { applyAffine } from "../src/core/volume/affine";
@@ -190,4 +191,26 @@ export function centred(columns: number[][], dims: [number, number, number]): Ma
   a[7] = -c[1];
   a[11] = -c[2];
   return a;
+}
+
+/** Opens a built-in sample site (scan, reference, its adapter selected) from the "Open sample" menu. */
+export async function openSample(page: Page, name: RegExp) {
+  await page.getByRole("button", { name: "Open sample" }).click();
+  await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name }).click();
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+}
+
+/** Saves every download of the page in a fresh folder; the returned function waits for the named files and gives their paths. */
+export function collectDownloads(page: Page) {
+  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-downloads-"));
+  const saved = new Map<string, string>();
+  page.on("download", async (d) => {
+    const to = path.join(dir, d.suggestedFilename());
+    await d.saveAs(to);
+    saved.set(d.suggestedFilename(), to);
+  });
+  return async (...names: string[]) => {
+    await expect.poll(() => names.filter((n) => !saved.has(n)), { message: `downloads ${names.join(", ")}`, timeout: 30_000 }).toEqual([]);
+    return names.map((n) => saved.get(n)!);
+  };
 }

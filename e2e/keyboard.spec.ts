@@ -1,13 +1,5 @@
-import type { Page } from "@playwright/test";
 import { comboCaps, SHORTCUTS } from "../src/features/viewer/shortcuts";
-import { currentSlice, expect, openApp, pixelStats, screenshot, test } from "./fixtures";
-
-/** Opens a built-in sample site (scan, reference, its adapter selected). */
-async function openSample(page: Page, name: RegExp) {
-  await page.getByRole("button", { name: "Open sample" }).click();
-  await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name }).click();
-  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
-}
+import { currentSlice, expect, openApp, openSample, pixelStats, screenshot, test } from "./fixtures";
 
 test("keyboard: slices, views, mask, segment and cancel, correction undo/redo, and the ? help that lists every shortcut", async ({ page }) => {
   test.setTimeout(300_000);

@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { convertSeries } from "../src/core/dicom";
 import { readVolume } from "../src/core/io";
 import { runDcm2niixNode } from "../src/runtime/dcm2niix-node";
 import { writeDicomSeries } from "../src/test/dicom";
-import { centred, expect, openApp, phantomVolume, screenshot, segment, test } from "./fixtures";
+import { centred, collectDownloads, expect, openApp, openSample, phantomVolume, screenshot, segment, test } from "./fixtures";
 
 // The service worker precaches the whole bundle on the first visit.
 test.use({ serviceWorkers: "allow" });
@@ -36,30 +34,21 @@ test("after one visit, offline: the app loads cross-origin isolated, opens a DIC
   await expect(page.getByText("Offline T1", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
   await segment(page);
-  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-offline-"));
-  const saved = new Map<string, string>();
-  page.on("download", async (d) => {
-    const to = path.join(dir, d.suggestedFilename());
-    await d.saveAs(to);
-    saved.set(d.suggestedFilename(), to);
-  });
+  const downloaded = collectDownloads(page);
   await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
-  await expect.poll(() => saved.size, { timeout: 30_000 }).toBe(2);
+  const [maskPath] = await downloaded("Offline T1_siteseg-mask.nii.gz", "Offline T1_siteseg-mask.json");
   // the mask lies on the series' own grid: the one Node's dcm2niix (the same WebAssembly) gives
   const scan = (await convertSeries(runDcm2niixNode, series, "Offline T1")).volume;
-  const mask = readVolume(new Uint8Array(readFileSync(saved.get("Offline T1_siteseg-mask.nii.gz")!)), "mask.nii.gz");
+  const mask = readVolume(new Uint8Array(readFileSync(maskPath)), "mask.nii.gz");
   expect(mask.dims).toEqual(scan.dims);
   mask.affine.forEach((v, i) => expect(Math.abs(v - scan.affine[i])).toBeLessThan(1e-4));
   expect(Array.from(mask.data).some((v) => v > 0)).toBe(true);
-  saved.clear();
 
-  await page.getByRole("button", { name: "Open sample" }).click();
-  await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name: /Synthetic PD/ }).click();
-  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+  await openSample(page, /Synthetic PD/);
   await segment(page);
   await expect(page.getByRole("table", { name: /Dice/ }).first()).toBeVisible();
   await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
-  await expect.poll(() => [...saved.keys()].sort(), { timeout: 30_000 }).toEqual(["pd_siteseg-mask_synth-pd.json", "pd_siteseg-mask_synth-pd.nii.gz"]);
+  await downloaded("pd_siteseg-mask_synth-pd.nii.gz", "pd_siteseg-mask_synth-pd.json");
   await screenshot(page, "offline");
   // offline, every request was answered by the service worker from this origin (the guard checks the origin)
   expect(requests.some((u) => u.endsWith("/model.onnx"))).toBe(true);

@@ -1,14 +1,5 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { expect, openApp, screenshot, segment, test } from "./fixtures";
-
-/** Opens a built-in sample site (scan, reference, its adapter selected). */
-async function openSample(page: import("@playwright/test").Page, name: RegExp) {
-  await page.getByRole("button", { name: "Open sample" }).click();
-  await page.getByRole("menu", { name: "Sample sites" }).getByRole("menuitem", { name }).click();
-  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
-}
+import { readFileSync } from "node:fs";
+import { collectDownloads, expect, openApp, openSample, screenshot, segment, test } from "./fixtures";
 
 test("train a site adapter in the browser from the reference, save it, and reload it in a fresh page", async ({ page }) => {
   test.setTimeout(600_000);
@@ -54,16 +45,10 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   await screenshot(page, "train-adapter");
 
   // Save: the two PEFT files.
-  const dir = mkdtempSync(path.join(tmpdir(), "siteseg-trained-"));
-  const saved: string[] = [];
-  page.on("download", async (d) => {
-    const to = path.join(dir, d.suggestedFilename());
-    await d.saveAs(to);
-    saved.push(to);
-  });
+  const downloaded = collectDownloads(page);
   await result.getByRole("button", { name: "Save adapter" }).click();
-  await expect.poll(() => saved.length).toBe(2);
-  const config = JSON.parse(readFileSync(path.join(dir, "adapter_config.json"), "utf8"));
+  const [configPath, weightsPath] = await downloaded("adapter_config.json", "adapter_model.safetensors");
+  const config = JSON.parse(readFileSync(configPath, "utf8"));
   expect(config).toMatchObject({ peft_type: "LORA", site: "my-pd-site", r: 2 });
   expect(config.provenance.tool).toBe("siteseg (browser)");
   expect(config.provenance.recipe.steps).toBe(25);
@@ -80,7 +65,7 @@ test("train a site adapter in the browser from the reference, save it, and reloa
   await page.reload();
   await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
   await openSample(page, /Synthetic PD/);
-  await page.getByLabel("Load adapter…").setInputFiles([path.join(dir, "adapter_config.json"), path.join(dir, "adapter_model.safetensors")]);
+  await page.getByLabel("Load adapter…").setInputFiles([configPath, weightsPath]);
   await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("my-pd-site (file)");
   await segment(page);
   expect((await legend.textContent())?.replace(/\s+/g, " ")).toBe(volumes);

@@ -105,6 +105,11 @@ function encode(elements: Element[], explicit: boolean, le = true): Uint8Array {
     }
     parts.push(head, value);
   }
+  return concat(...parts);
+}
+
+/** The byte arrays one after another. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {

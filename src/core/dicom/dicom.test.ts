@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeDicomSeries } from "../../test/dicom";
+import { concat, writeDicomSeries } from "../../test/dicom";
 import type { Mat4 } from "../volume/types";
 import { anyDicom, DicomError, groupDicomSeries, isDicom, orientationLabel, readDicomHeader, scanFromConversion, seriesOrientation, seriesScanName } from ".";
 
@@ -130,16 +130,6 @@ describe("dcm2niix output", () => {
 });
 
 // ------------------------------------------------------------------ byte helpers
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** The dataset after the meta group, where it starts, and where the transfer syntax value is. */
 function split(bytes: Uint8Array) {
