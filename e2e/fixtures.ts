@@ -210,7 +210,8 @@ export function collectDownloads(page: Page) {
     saved.set(d.suggestedFilename(), to);
   });
   return async (...names: string[]) => {
-    await expect.poll(() => names.filter((n) => !saved.has(n)), { message: `downloads ${names.join(", ")}`, timeout: 30_000 }).toEqual([]);
+    // on failure the message lists what was downloaded instead
+    await expect.poll(() => [...saved.keys()], { message: `downloads ${names.join(", ")}`, timeout: 30_000 }).toEqual(expect.arrayContaining(names));
     return names.map((n) => saved.get(n)!);
   };
 }

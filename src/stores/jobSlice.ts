@@ -95,7 +95,16 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     abort: null,
     canSegment: () => {
       const s = get();
-      return s.scan !== null && s.modelStatus === "ready" && s.job.status !== "running" && s.studyJob.status !== "running" && s.training.status !== "running";
+      // not while a sample or an adapter is still loading: the run would miss the adapter the user chose
+      return (
+        s.scan !== null &&
+        s.modelStatus === "ready" &&
+        s.adapterStatus !== "loading" &&
+        s.sampleLoading === null &&
+        s.job.status !== "running" &&
+        s.studyJob.status !== "running" &&
+        s.training.status !== "running"
+      );
     },
     runSegmentation: async () => {
       get().cancelSegmentation(); // a new run replaces one in flight

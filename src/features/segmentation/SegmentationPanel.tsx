@@ -35,6 +35,7 @@ export function SegmentationPanel() {
   const studyRunning = useApp((s) => s.studyJob.status === "running");
   const trainingRunning = useApp((s) => s.training.status === "running");
   const canRun = useApp((s) => s.canSegment());
+  const loadingInput = useApp((s) => s.sampleLoading !== null || s.adapterStatus === "loading");
   const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =
@@ -56,6 +57,7 @@ export function SegmentationPanel() {
   else if (job.status === "error") statusText = "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";
+  else if (loadingInput) statusText = "Loading the sample or adapter…";
   else if (studyRunning) statusText = "The site study is running: segment when it ends or is cancelled";
   else if (trainingRunning) statusText = "An adapter is training: segment when it ends or is cancelled";
   else statusText = "Ready";
