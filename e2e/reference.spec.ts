@@ -13,7 +13,7 @@ test("a reference that does not share the scan's world space is refused; the mas
   const same = info.outputPath("same.nii.gz");
   writeFileSync(same, tinyScan());
   await page.getByLabel("Open reference label").setInputFiles(same);
-  await page.getByLabel("Label convention").selectOption("tissue");
+  await page.getByLabel("Label convention").selectOption("classes");
   const table = page.getByRole("table", { name: "Dice" });
   await expect(table.getByRole("row", { name: /^Mean/ })).toBeVisible();
 

@@ -97,7 +97,7 @@ test("a study from a folder: pairing by name, site from the folder, a broken cas
   await expect(page.getByLabel("Site of siteA/case1")).toHaveValue("siteA");
   await expect(page.getByLabel("Site of siteB/sub-01_T1w")).toHaveValue("siteB");
   await expect(page.getByText(/1 volume without a partner, left out: siteB\/orphan\.nii\.gz/)).toBeVisible();
-  await expect(page.getByLabel("Convention of siteA/case1")).toHaveValue("tissue");
+  await expect(page.getByLabel("Convention of siteA/case1")).toHaveValue("classes");
   await expect(page.getByLabel("Adapter for siteA")).toHaveValue("");
 
   // The user names the sites and gives siteB an adapter.

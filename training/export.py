@@ -7,7 +7,22 @@ import torch.nn.functional as F
 from lora import LoraConfig
 from model import ModelConfig, UNet2D
 
-CLASS_COLOURS = [[0, 0, 0], [80, 160, 255], [255, 120, 60], [240, 240, 120]]
+# What each task's manifest says about the model: classes (names, colours; the first is the
+# background), the reference conventions that map onto them by class name, preprocessing.
+TASKS = {
+    "tissue": {
+        "name": "Brain tissue · 2.5D U-Net",
+        "description": "Trained only on synthetic images from SynthSeg label maps (random contrasts), so it is meant to work on T1, T2 and other MRI contrasts.",
+        "classes": [("background", [0, 0, 0]), ("CSF", [80, 160, 255]), ("GM", [255, 120, 60]), ("WM", [240, 240, 120])],
+        "labelConventions": ["classes", "freesurfer", "gif"],
+    },
+    "tumour": {
+        "name": "Brain tumour · 2.5D U-Net",
+        "description": "Oedema and tumour core (necrosis, non-enhancing and enhancing tumour) on one skull-stripped FLAIR or post-contrast T1 scan. Trained by training/train_tumour.py on 4 BraTS 2013 glioma cases (both contrasts); a demonstration of a second task, not a clinical tool.",
+        "classes": [("background", [0, 0, 0]), ("oedema", [80, 220, 120]), ("tumour core", [230, 60, 200])],
+        "labelConventions": ["classes", "brats"],
+    },
+}
 
 
 def sha256(path):
@@ -82,11 +97,14 @@ def main():
     ap.add_argument("checkpoint")
     ap.add_argument("outdir")
     ap.add_argument("--id", default="siteseg-tissue")
+    ap.add_argument("--task", default="tissue", choices=sorted(TASKS))
     ap.add_argument("--version", default="0.1.0")
     ap.add_argument("--lora-targets", default="conv1,conv2", help="modules given LoRA slots (graph inputs)")
     ap.add_argument("--max-rank", type=int, default=8, help="slot rank; smaller adapters are zero-padded")
     args = ap.parse_args()
     model, cfg, ckpt = load(args.checkpoint)
+    task = TASKS[args.task]
+    assert len(task["classes"]) == cfg.num_classes, f"the checkpoint has {cfg.num_classes} classes, task {args.task} {len(task['classes'])}"
     os.makedirs(args.outdir, exist_ok=True)
     onnx_path = os.path.join(args.outdir, "model.onnx")
     targets = [t for t in args.lora_targets.split(",") if t]
@@ -132,24 +150,25 @@ def main():
     manifest = {
         "schemaVersion": 1,
         "id": args.id,
-        "name": "Brain tissue · 2.5D U-Net",
+        "name": task["name"],
         "version": args.version,
-        "description": "Trained only on synthetic images from SynthSeg label maps (random contrasts), so it is meant to work on T1, T2 and other MRI contrasts.",
+        "description": task["description"],
         "files": {"model": {"path": "model.onnx", "sha256": sha256(onnx_path), "bytes": os.path.getsize(onnx_path)}},
         "input": {"orientation": "RAS", "spacing": [1, 1, 1], "sliceAxis": 2, "contextSlices": (cfg.in_channels - 1) // 2,
                   "multipleOf": 16, "maxSliceSize": [320, 320], "batchSize": 4, "inputName": "image", "outputName": "logits"},
         "preprocess": [{"kind": "percentileScale", "lower": 0.5, "upper": 99.5}],
-        "classes": [{"index": i, "name": n, "color": c} for i, (n, c) in enumerate(zip(["background", "CSF", "GM", "WM"], CLASS_COLOURS))],
-        "labelConventions": ["tissue", "freesurfer", "gif"],
+        "classes": [{"index": i, "name": n, "color": c} for i, (n, c) in enumerate(task["classes"])],
+        "background": task["classes"][0][0],
+        "labelConventions": task["labelConventions"],
         "adapters": {"slots": slots, "maxRank": R, "shipped": shipped_adapters(args.outdir)},
         "training": {"config": cfg.to_dict(), "steps": ckpt["step"], "args": ckpt.get("train_args", {})},
     }
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
-    # The app lists the models named in models/index.json.
+    # The app lists the models named in public/models/index.json (a model kept elsewhere is opened from disk).
     index_path = os.path.join(os.path.dirname(os.path.abspath(args.outdir)), "index.json")
-    ids = json.load(open(index_path)) if os.path.exists(index_path) else []
-    if args.id not in ids:
+    ids = json.load(open(index_path)) if os.path.exists(index_path) else None
+    if ids is not None and args.id not in ids:
         json.dump(sorted(ids + [args.id]), open(index_path, "w"))
     print("wrote", onnx_path, os.path.getsize(onnx_path), "bytes")
 

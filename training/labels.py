@@ -43,3 +43,23 @@ def freesurfer_to_tissue(labels: np.ndarray) -> np.ndarray:
 def gif_to_tissue(labels: np.ndarray) -> np.ndarray:
     """Map a GIF parcellation (GIFColourLUTv3 / NeuroMorphometrics numbering) to tissue classes; everything unlisted is background."""
     return _apply(_GIF_LUT, labels)
+
+
+class convention_table:
+    """A label table keyed by class name (src/core/metrics/<name>): maps label values onto the
+    classes of a model given by name, as the app maps a reference by the manifest's class names."""
+
+    def __init__(self, name, classes=None):
+        with open(os.path.join(_TABLES, name)) as f:
+            table = json.load(f)
+        self.classes = classes or table["classes"]
+        lut = np.zeros(1, np.uint8)
+        for index, cls in enumerate(self.classes):
+            values = _expand(table.get(cls, []))
+            if values and max(values) >= len(lut):
+                lut = np.concatenate([lut, np.zeros(max(values) + 1 - len(lut), np.uint8)])
+            lut[values] = index
+        self.lut = lut
+
+    def __call__(self, labels):
+        return _apply(self.lut, labels)

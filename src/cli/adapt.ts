@@ -4,11 +4,10 @@ import { basename, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { adaptSite, TRAIN_DEFAULTS } from "../core/adapt";
 import { loadTrainStep, sha256Hex } from "../core/manifest";
-import { guessConvention, labelValues } from "../core/metrics/conventions";
 import { segment } from "../core/pipeline/segment";
 import { formatDice, formatGain } from "../core/study";
 import { createNodeRunner } from "../runtime/ort-node";
-import { modelDirOf, parse, parseConvention, parseThreads, readBytes, readModel, readScan, required, startRunner } from "./common";
+import { modelDirOf, parse, conventionFor, parseThreads, readBytes, readModel, readScan, required, startRunner } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 import { ADAPT_HELP } from "./format";
 
@@ -69,7 +68,6 @@ export async function adaptCommand(args: string[]): Promise<number> {
   };
   const nSlices = number(o["n-slices"], "n-slices", 10, whole(1), "a whole number from 1");
   const gap = number(o.gap, "gap", 5, whole(0), "a whole number");
-  const given = parseConvention(o.convention);
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
 
@@ -78,7 +76,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const reference = await readScan(labelPath, "label");
   const model = await readModel(modelDir);
   const { manifest } = model;
-  const convention = given ?? guessConvention(labelValues(reference.data), manifest.classes.length);
+  const convention = conventionFor(o.convention, reference, manifest).convention.id;
   const trainStep = await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
     throw new RuntimeError((e as Error).message);
   }), threads);

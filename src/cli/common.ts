@@ -8,7 +8,7 @@ import { loadAdapter, type Adapter } from "../core/adapters";
 import { isDicom } from "../core/dicom";
 import { readVolume } from "../core/io";
 import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
-import { CONVENTIONS, type ConventionId } from "../core/metrics/conventions";
+import { ConventionError, conventionsOf, guessConvention, labelValues, resolveConvention, type Convention } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
@@ -134,9 +134,14 @@ export async function readScan(path: string, what: string): Promise<Volume> {
   }
 }
 
-export function parseConvention(value: string | undefined): ConventionId | undefined {
-  if (value === undefined) return undefined;
-  if (!Object.hasOwn(CONVENTIONS, value)) throw new UsageError(`--convention must be one of ${Object.keys(CONVENTIONS).join(", ")}, got "${value}"`);
-  return value as ConventionId;
+/** --convention among the model's (by the manifest's class names), or guessed from the reference's values. */
+export function conventionFor(given: string | undefined, reference: Volume, manifest: Manifest): { convention: Convention; guessed: boolean } {
+  if (given === undefined) return { convention: resolveConvention(manifest, guessConvention(labelValues(reference.data), conventionsOf(manifest))), guessed: true };
+  try {
+    return { convention: resolveConvention(manifest, given), guessed: false };
+  } catch (e) {
+    if (e instanceof ConventionError) throw new UsageError(`--convention: ${e.message}`);
+    throw e;
+  }
 }
 

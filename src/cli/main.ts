@@ -5,11 +5,10 @@ import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
-import { guessConvention, labelValues } from "../core/metrics/conventions";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { voxelVolumeMl } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
-import { modelDirOf, parse, parseConvention, parseThreads, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
+import { modelDirOf, parse, conventionFor, parseThreads, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
 import { classify, describeFsError, UsageError } from "./errors";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
 import { adaptCommand } from "./adapt";
@@ -66,15 +65,15 @@ interface Segmented {
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
-async function runSegmentation(opts: { image: string; model?: string; adapter?: string; threads?: string }, extraRead?: () => Promise<void>): Promise<Segmented & { scan: Volume }> {
+async function runSegmentation(opts: { image: string; model?: string; adapter?: string; threads?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
   const modelDir = modelDirOf(opts.model);
   const t0 = performance.now();
   // the user's own files first: their mistakes are the likelier ones
   const scan = await readScan(opts.image, "image");
-  await extraRead?.();
   const model = await readModel(modelDir);
   const { manifest } = model;
+  await extraRead?.(manifest);
   const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
   const runner = await startRunner(modelDir, model, threads);
   const readMs = performance.now() - t0;
@@ -123,17 +122,19 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const labelPath = required(o.label, "label");
   const out = parseOutPath(o.out);
   const axis = parseAxis(o.axis);
-  const given = parseConvention(o.convention);
   let reference: Volume | undefined;
-  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image }, async () => {
+  let chosen: ReturnType<typeof conventionFor> | undefined;
+  // the reference and its convention are checked before the model runs
+  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image }, async (m) => {
     reference = await readScan(labelPath, "label");
+    chosen = conventionFor(o.convention, reference, m);
   });
-  if (!reference) throw new Error("reference was not read");
+  if (!reference || !chosen) throw new Error("reference was not read");
+  const { convention, guessed } = chosen;
   if (out) await writeLabels(out, result.labels, manifest);
 
   const t0 = performance.now();
   const classNames = manifest.classes.map((c) => c.name);
-  const convention = given ?? guessConvention(labelValues(reference.data), classNames.length);
   // The same held-out slices for the base and the adapter make the two comparable.
   const holdout = o.holdout ? holdoutOf(await resolveAdapter(o.holdout, modelDirOf(o.model), manifest)) : undefined;
   const ev = evaluate(result.labels, reference, convention, classNames, holdout?.axis ?? axis, holdout);
@@ -150,7 +151,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const lines = [
     `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
     `backend     ${result.backend}, ${result.slices} slices, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,
-    `reference   ${labelPath}: ${convention} convention${given ? "" : " (guessed)"}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
+    `reference   ${labelPath}: ${convention.id} convention${guessed ? " (guessed)" : ""}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
     "",
     evaluationTable(rows, ev.meanDice),
   ];

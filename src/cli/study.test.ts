@@ -106,10 +106,10 @@ describe.skipIf(!haveData || !haveModel)(
       const doc = JSON.parse(await readFile(out("whole.json"), "utf8")) as StudyJson;
       expect(doc).toMatchObject({ kind: "siteseg-study", schemaVersion: 1, model: { id: "siteseg-tissue" }, classes: ["CSF", "GM", "WM"], shard: null });
       expect(doc.cases.map((c) => [c.id, c.site, c.adapter, c.convention, c.error === null])).toEqual([
-        ["clinic/a/scan", "clinic", null, "tissue", true],
+        ["clinic/a/scan", "clinic", null, "classes", true],
         ["spm152/broken", "spm152", null, null, false],
-        ["spm152/t1", "spm152", "spm152", "tissue", true],
-        ["spm152/t2", "spm152", "spm152", "tissue", true],
+        ["spm152/t1", "spm152", "spm152", "classes", true],
+        ["spm152/t2", "spm152", "spm152", "classes", true],
       ]);
       for (const c of doc.cases.filter((c) => c.error === null)) {
         expect(c.base?.meanDice, c.id).toBeGreaterThan(0.3);
@@ -152,7 +152,7 @@ describe.skipIf(!haveData || !haveModel)(
       await writeFile(list, "image,label,site,convention\na.nii,b.nii,A,aseg\n");
       const bad = await siteseg("study", list);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toBe(`siteseg: ${list}: line 2: unknown convention "aseg" (expected tissue, freesurfer, gif, or empty to guess)\n`);
+      expect(bad.stderr).toBe(`siteseg: ${list}: line 2: unknown convention "aseg" (expected classes, freesurfer, gif, or empty to guess)\n`);
     });
   },
 );

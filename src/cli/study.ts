@@ -3,6 +3,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
+import { conventionsOf } from "../core/metrics/conventions";
 import { segment } from "../core/pipeline/segment";
 import {
   casesCsv, mergeStudies, pairFiles, parseCaseList, parseShard, runStudy, scoredClasses, shardCases, StudyError, studyCsv, studyJson,
@@ -50,7 +51,7 @@ async function walk(root: string): Promise<string[]> {
 }
 
 /** The cases of a list file or a folder, and the folder their relative paths are read from. */
-async function loadCases(input: string): Promise<{ cases: StudyCase[]; base: string; unpaired: string[] }> {
+async function loadCases(input: string, conventions: string[]): Promise<{ cases: StudyCase[]; base: string; unpaired: string[] }> {
   const info = await stat(input).catch((e: unknown) => {
     throw describeFsError(e, `read ${input}`) ?? e;
   });
@@ -61,7 +62,7 @@ async function loadCases(input: string): Promise<{ cases: StudyCase[]; base: str
   if (!/\.csv$/i.test(input)) throw new UsageError(`study takes a case list (.csv) or a folder, got "${input}"`);
   const text = new TextDecoder().decode(await readBytes(input, "case list"));
   try {
-    return { cases: parseCaseList(text), base: dirname(input), unpaired: [] };
+    return { cases: parseCaseList(text, conventions), base: dirname(input), unpaired: [] };
   } catch (e) {
     if (e instanceof StudyError) throw new RuntimeError(`${input}: ${e.message}`);
     throw e;
@@ -100,15 +101,15 @@ export async function studyCommand(args: string[]): Promise<number> {
   const shard = parseShardOption(o.shard);
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
-  const { cases: all, base, unpaired } = await loadCases(files[0]);
+  const model = await readModel(modelDir);
+  const { manifest } = model;
+  const { cases: all, base, unpaired } = await loadCases(files[0], conventionsOf(manifest).map((c) => c.id));
   if (unpaired.length) {
     const shown = unpaired.slice(0, 10).join(", ");
     log(`siteseg: ${unpaired.length} volume${unpaired.length === 1 ? "" : "s"} left unpaired: ${shown}${unpaired.length > 10 ? `, and ${unpaired.length - 10} more` : ""}`);
   }
   if (!all.length) throw new RuntimeError(`no cases in ${files[0]}: see siteseg study --help for how scans are paired with labels`);
   const cases = shard ? shardCases(all, shard.index, shard.count) : all;
-  const model = await readModel(modelDir);
-  const { manifest } = model;
   const classes = scoredClasses(manifest);
   const shardInfo = shard ? { ...shard, total: all.length } : null;
   if (!cases.length) {

@@ -1,5 +1,5 @@
 import { readVolume } from "../core/io";
-import { guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
+import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
 import { evaluate, type Evaluation } from "../core/metrics/evaluate";
 import type { Volume } from "../core/volume/types";
 import type { ResultKey, SegmentationResult } from "./jobSlice";
@@ -31,7 +31,7 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
 
   return {
     reference: null,
-    convention: "tissue",
+    convention: MODEL_CLASSES,
     conventionGuessed: false,
     evaluation: null,
     evaluations: {},
@@ -48,9 +48,10 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     },
     setReference: (name, volume, convention) => {
       const values = labelValues(volume.data);
-      const K = get().manifest?.classes.length ?? 4;
+      const manifest = get().manifest;
       referenceId++;
-      set({ reference: { name, volume, values }, convention: convention ?? guessConvention(values, K), conventionGuessed: !convention, evaluationError: null });
+      const guess = () => (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
+      set({ reference: { name, volume, values }, convention: convention ?? guess(), conventionGuessed: !convention, evaluationError: null });
       get().recomputeEvaluation();
     },
     setConvention: (convention) => {
@@ -62,8 +63,12 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       set({ reference: null, evaluation: null, evaluations: {}, evaluationError: null });
     },
     recomputeEvaluation: () => {
-      const { reference, result, results, manifest, convention } = get();
+      const { reference, result, results, manifest } = get();
       if (!reference || !manifest) return set({ evaluation: null, evaluations: {} });
+      // another model may not know the reference's convention: guess again among its own
+      const known = conventionsOf(manifest);
+      if (!known.some((c) => c.id === get().convention)) set({ convention: guessConvention(reference.values, known), conventionGuessed: true });
+      const convention = get().convention;
       const axis = get().perSliceAxis();
       const key = `${referenceId}|${convention}|${axis}`;
       if (key !== cacheFor) {
@@ -75,7 +80,7 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       try {
         for (const [k, r] of Object.entries(results)) {
           let ev = cache.get(r);
-          if (!ev) cache.set(r, (ev = evaluate(r.labels, reference.volume, convention, names, axis)));
+          if (!ev) cache.set(r, (ev = evaluate(r.labels, reference.volume, resolveConvention(manifest, convention), names, axis)));
           evaluations[k] = ev;
         }
         set({ evaluations, evaluation: result ? (cache.get(result) ?? null) : null, evaluationError: null });

@@ -1,5 +1,5 @@
 import { readVolume } from "../core/io";
-import { guessConvention, labelValues, type ConventionId } from "../core/metrics/conventions";
+import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type ConventionId } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import { pairFiles, runStudy, type CaseResult, type StudyCase } from "../core/study";
 import { fetchSampleFile } from "./samplesSlice";
@@ -74,7 +74,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
       set({ studyFiles: all, studyJob: { ...idleJob, status: "reading" } });
       const { cases, unpaired } = pairFiles([...all.keys()], rootName);
       const known = new Map(get().studyCases.map((c) => [c.id, c]));
-      const K = get().manifest?.classes.length ?? 4;
+      const manifest = get().manifest;
       const entries: StudyCaseEntry[] = [];
       for (const c of cases) {
         const kept = known.get(c.id);
@@ -83,11 +83,11 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
           continue;
         }
         // The convention is guessed from the label's values; the user can change it per case.
-        let convention: ConventionId = c.convention ?? "tissue";
+        let convention: ConventionId = c.convention ?? MODEL_CLASSES;
         let guessed = !c.convention;
         if (!c.convention) {
           try {
-            convention = guessConvention(labelValues(readVolume(await readSource(all.get(c.label)!), c.label).data), K);
+            if (manifest) convention = guessConvention(labelValues(readVolume(await readSource(all.get(c.label)!), c.label).data), conventionsOf(manifest));
           } catch {
             guessed = false; // unreadable: the study records the error for this case
           }

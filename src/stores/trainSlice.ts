@@ -2,6 +2,7 @@ import { loadAdapter } from "../core/adapters";
 import { throughPlaneAxis } from "../core/adapt/data";
 import { TRAIN_DEFAULTS, type TrainOptions } from "../core/adapt/train";
 import { sha256Hex } from "../core/manifest/load";
+import { MODEL_CLASSES } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import type { AdaptOutcome } from "../worker/protocol";
 import type { LoadedAdapter } from "./adapterSlice";
@@ -69,7 +70,7 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
           scan: scan.volume,
           ...(source
             ? // the corrected mask teaches its corrected slices; the reference label, if any, scores the others
-              { reference: source.mask, convention: "tissue" as const, slices: source.slices, scoreAgainst: reference ? { reference: reference.volume, convention } : null }
+              { reference: source.mask, convention: MODEL_CLASSES, slices: source.slices, scoreAgainst: reference ? { reference: reference.volume, convention } : null }
             : { reference: reference!.volume, convention, slices: req.slices, nSlices: req.nSlices }),
           train: { ...TRAIN_DEFAULTS, ...req.options, alpha: 2 * req.options.rank },
           site: req.site,

@@ -1,3 +1,4 @@
+import { resolveConvention } from "../metrics/conventions";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ describe("adapter training data", () => {
   it.each(samples.map((s) => [s.id, s] as const))("picks the same training slices as train_adapter.py did for %s", (_, site) => {
     const config = JSON.parse(readFileSync(join(MODEL, "adapters", site.adapter, "adapter_config.json"), "utf8"));
     const scan = read(site.image);
-    const { classes } = alignReference(read(site.label), scan, site.convention, manifest.classes.length);
+    const { classes } = alignReference(read(site.label), scan, resolveConvention(manifest, site.convention));
     const axis = throughPlaneAxis(scan.affine);
     expect(axis).toBe(config.training_slices.axis);
     expect(chooseSlices(tissuePerSlice(classes, scan.dims, axis), asked[site.adapter], config.training_slices.gap)).toEqual(config.training_slices.indices);

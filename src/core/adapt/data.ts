@@ -6,7 +6,7 @@
 import type { Manifest } from "../manifest/schema";
 import type { Tensor } from "../pipeline/runner";
 import { alignReference } from "../metrics/evaluate";
-import type { ConventionId } from "../metrics/conventions";
+import { resolveConvention, type ConventionId } from "../metrics/conventions";
 import { modelInput } from "../pipeline/segment";
 import { applyAffine, invert4 } from "../volume/affine";
 import { resampleNearest, type Grid } from "../volume/grid";
@@ -77,8 +77,7 @@ export interface SiteOnModelGrid {
 }
 
 export function siteOnModelGrid(scan: Volume, reference: Volume, convention: ConventionId, manifest: Manifest): SiteOnModelGrid {
-  const K = manifest.classes.length;
-  const { classes } = alignReference(reference, scan, convention, K);
+  const { classes } = alignReference(reference, scan, resolveConvention(manifest, convention));
   const { grid, image } = modelInput(scan, manifest);
   const labels = resampleNearest({ dims: scan.dims, affine: scan.affine, data: classes }, grid);
   return { grid, image, labels, classesOnScan: classes };

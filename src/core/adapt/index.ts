@@ -6,7 +6,7 @@
 import { contrastProfile, loadAdapter, zeroFeeds, type Adapter } from "../adapters";
 import type { Manifest } from "../manifest/schema";
 import { evaluate, type Holdout } from "../metrics/evaluate";
-import type { ConventionId } from "../metrics/conventions";
+import { resolveConvention, type ConventionId } from "../metrics/conventions";
 import type { InferenceRunner, Tensor } from "../pipeline/runner";
 import type { Volume } from "../volume/types";
 import { AdaptError, chooseSlices, modelSliceOf, siteOnModelGrid, throughPlaneAxis, tissuePerSlice, trainingSlice } from "./data";
@@ -112,7 +112,7 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   const against = a.scoreAgainst === undefined ? { reference: a.reference, convention: a.convention } : a.scoreAgainst;
   if (against) {
     for (const s of scans) {
-      const score = async (feeds?: Record<string, Tensor>) => evaluate(await a.segment(s, feeds), against.reference, against.convention, names, 2, holdout);
+      const score = async (feeds?: Record<string, Tensor>) => evaluate(await a.segment(s, feeds), against.reference, resolveConvention(manifest, against.convention), names, 2, holdout);
       const base = await score(undefined);
       const adapted = await score(adapter.feeds);
       heldOut.push({ base: base.meanDice, adapter: adapted.meanDice, slices: adapted.scoredSlices?.length ?? 0 });

@@ -1,3 +1,4 @@
+import { resolveConvention } from "../metrics/conventions";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { readNifti, writeNifti } from "../io";
@@ -97,7 +98,7 @@ describe("Dice report", () => {
     adapter: "site, A",
     image: "scan.nii.gz",
     label: "scan_seg.nii.gz",
-    evaluation: evaluate(pred, ref, "tissue", CLASSES.map((c) => c.name)),
+    evaluation: evaluate(pred, ref, resolveConvention({ classes: CLASSES, labelConventions: ["tissue"] }, "tissue"), CLASSES.map((c) => c.name)),
     classNames: CLASSES.map((c) => c.name),
     voxelMl: 0.001,
   });
@@ -111,7 +112,7 @@ describe("Dice report", () => {
       adapter: "site, A",
       image: "scan.nii.gz",
       label: "scan_seg.nii.gz",
-      convention: "tissue",
+      convention: "classes",
       dice: { CSF: 0.6667, GM: 0.8, WM: 0.6667 },
       meanDice: 0.7111,
       volumesMl: { CSF: { predicted: 0.002, reference: 0.001 }, GM: { predicted: 0.002, reference: 0.003 }, WM: { predicted: 0.002, reference: 0.001 } },
@@ -125,10 +126,10 @@ describe("Dice report", () => {
     expect(diceReportCsv(report)).toBe(
       [
         "image,label,convention,model,model_version,adapter,class,dice,predicted_ml,reference_ml",
-        'scan.nii.gz,scan_seg.nii.gz,tissue,siteseg-tissue,1.2.0,"site, A",CSF,0.6667,0.002,0.001',
-        'scan.nii.gz,scan_seg.nii.gz,tissue,siteseg-tissue,1.2.0,"site, A",GM,0.8000,0.002,0.003',
-        'scan.nii.gz,scan_seg.nii.gz,tissue,siteseg-tissue,1.2.0,"site, A",WM,0.6667,0.002,0.001',
-        'scan.nii.gz,scan_seg.nii.gz,tissue,siteseg-tissue,1.2.0,"site, A",mean,0.7111,,',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",CSF,0.6667,0.002,0.001',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",GM,0.8000,0.002,0.003',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",WM,0.6667,0.002,0.001',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",mean,0.7111,,',
         "",
       ].join("\n"),
     );

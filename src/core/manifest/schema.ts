@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConventionError, conventionsOf } from "../metrics/conventions";
 
 /** The closed set of preprocessing steps a manifest may name: data, never code. */
 export const PreprocessStep = z.discriminatedUnion("kind", [
@@ -37,6 +38,14 @@ export const ShippedAdapter = z.object({
   path: z.string(),
 });
 
+const Entry = z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]);
+/** A reference numbering given in the manifest itself: label values (or [first, last] ranges) per class name. */
+const InlineConvention = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-' only"),
+  label: z.string().min(1),
+  classes: z.record(z.string(), z.array(Entry)),
+});
+
 export const Manifest = z.object({
   schemaVersion: z.literal(1),
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-' only"),
@@ -68,13 +77,32 @@ export const Manifest = z.object({
   classes: z
     .array(z.object({ index: z.number().int().min(0), name: z.string().min(1), color: Rgb }))
     .min(2)
-    .refine((cs) => cs.every((c, i) => c.index === i), "class indices must be 0, 1, 2, … in order"),
-  /** Reference-label conventions this model's classes can be compared with. */
-  labelConventions: z.array(z.string()).min(1),
+    .max(255)
+    .refine((cs) => cs.every((c, i) => c.index === i), "class indices must be 0, 1, 2, … in order")
+    .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, "class names must differ (references map onto classes by name)"),
+  /** The class that is not a finding: never scored, drawn transparent. It must be the first class. */
+  background: z.string().default("background"),
+  /**
+   * Reference-label conventions this model's classes can be compared with, each mapping label values
+   * onto the classes by name: a built-in table's id (freesurfer, gif, brats) or a table given here.
+   * The model's own numbering ("classes") is always offered.
+   */
+  labelConventions: z.array(z.union([z.string(), InlineConvention])).min(1),
   adapters: z
     .object({ slots: z.array(AdapterSlot), maxRank: z.number().int().min(0), shipped: z.array(ShippedAdapter) })
     .default({ slots: [], maxRank: 0, shipped: [] }),
   training: z.record(z.string(), z.unknown()).optional(),
+}).superRefine((m, ctx) => {
+  if (m.classes[0]?.name !== m.background) {
+    ctx.addIssue({ code: "custom", path: ["background"], message: `the background class "${m.background}" must be classes[0] (it is "${m.classes[0]?.name}")` });
+  }
+  try {
+    conventionsOf(m);
+  } catch (e) {
+    if (!(e instanceof ConventionError)) throw e;
+    const [field, ...rest] = e.message.split(": ");
+    ctx.addIssue({ code: "custom", path: field.split(" ")[0].split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: rest.join(": ") });
+  }
 });
 export type Manifest = z.infer<typeof Manifest>;
 

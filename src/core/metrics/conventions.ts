@@ -1,56 +1,108 @@
 /**
- * Reference-label conventions: how a reference's numbers map onto the model's classes.
- * The FreeSurfer table (freesurfer-tissue.json) is the tissue convention of ../shared/data/README.md;
- * the GIF table (gif-tissue.json) applies the same rules to GIF / NeuroMorphometrics numbering.
+ * Reference-label conventions: how a reference's numbers map onto a model's classes, by class
+ * *name* (the model's manifest names its classes and lists the conventions that apply to them;
+ * no class number is fixed here). Tables are JSON keyed by class name, shared with training/labels.py:
+ * freesurfer-tissue.json is the tissue convention of ../shared/data/README.md, gif-tissue.json
+ * the same rules in GIF / NeuroMorphometrics numbering, brats-tumour.json the BraTS labels.
  */
+import bratsTable from "./brats-tumour.json";
 import freesurferTable from "./freesurfer-tissue.json";
 import gifTable from "./gif-tissue.json";
 
-export type ConventionId = "tissue" | "freesurfer" | "gif";
+/** A label value or an inclusive [first, last] range. */
+export type Entry = number | [number, number];
+
+/** A numbering scheme: the label values of each class, by class name. */
+export interface ConventionTable {
+  label: string;
+  classes: Record<string, Entry[]>;
+}
+
+/** The reference holds the model's own class numbers. Always offered; "tissue" is its former name. */
+export const MODEL_CLASSES = "classes";
+const ALIASES: Record<string, string> = { tissue: MODEL_CLASSES };
+/** A convention id as typed by a user or stored in an older file, in today's name. */
+export const conventionId = (id: string) => ALIASES[id] ?? id;
+
+const fromJson = (label: string, json: Record<string, unknown>): ConventionTable => ({
+  label,
+  classes: Object.fromEntries(Object.entries(json).filter(([k]) => k !== "source" && k !== "classes")) as Record<string, Entry[]>,
+});
+
+/** The tables a manifest may name in `labelConventions` by id. */
+export const BUILTIN_CONVENTIONS: Record<string, ConventionTable> = {
+  freesurfer: fromJson("FreeSurfer aseg / aparc numbering", freesurferTable),
+  gif: fromJson("GIF parcellation (NeuroMorphometrics)", gifTable),
+  brats: fromJson("BraTS labels (1 necrosis, 2 oedema, 3 non-enhancing, 4 enhancing)", bratsTable),
+};
 
 export interface Convention {
-  id: ConventionId;
+  id: string;
   label: string;
-  /** Map a reference label value to a model class index (0 = background). */
+  /** Map a reference label value to a model class index (unlisted values: the background class). */
   map: (value: number) => number;
-}
-
-type Entry = number | [number, number];
-/** A label table as stored in *-tissue.json: label numbers (or inclusive [first, last] ranges) per tissue class. */
-interface TissueTable {
-  CSF: Entry[];
-  GM: Entry[];
-  WM: Entry[];
-}
-export interface TissueLabels {
-  CSF: number[];
-  GM: number[];
-  WM: number[];
-  /** Model class of a label value; unlisted values are background (0). */
-  map: (value: number) => number;
+  /** The label values this convention knows. */
+  values: ReadonlySet<number>;
 }
 
 const expand = (entries: Entry[]) => entries.flatMap((e) => (Array.isArray(e) ? Array.from({ length: e[1] - e[0] + 1 }, (_, i) => e[0] + i) : [e]));
 
-/** Expand a JSON tissue table and build its lookup (CSF 1, GM 2, WM 3). */
-function tissueLabels(table: TissueTable): TissueLabels {
-  const CSF = expand(table.CSF), GM = expand(table.GM), WM = expand(table.WM);
-  const lookup = new Map<number, number>();
-  ([[CSF, 1], [GM, 2], [WM, 3]] as const).forEach(([values, cls]) => values.forEach((v) => lookup.set(v, cls)));
-  return { CSF, GM, WM, map: (v) => lookup.get(v) ?? 0 };
+/** Label values per class name, expanded. */
+export const tableValues = (t: ConventionTable) => Object.fromEntries(Object.entries(t.classes).map(([name, entries]) => [name, expand(entries)]));
+
+export class ConventionError extends Error {
+  override name = "ConventionError";
 }
 
-/** Shared with training/labels.py: one table per convention for training targets and evaluation. */
-export const FREESURFER_TISSUE = tissueLabels(freesurferTable as TissueTable);
-export const GIF_TISSUE = tissueLabels(gifTable as TissueTable);
+/**
+ * A table's lookup onto a model's classes, matched by name. `where` names the manifest field
+ * for the error when the table names a class the model does not have.
+ */
+export function conventionOf(id: string, table: ConventionTable, classNames: string[], background: number, where = id): Convention {
+  const lookup = new Map<number, number>();
+  for (const [name, values] of Object.entries(tableValues(table))) {
+    const index = classNames.indexOf(name);
+    if (index < 0) throw new ConventionError(`${where}: the table maps class "${name}", but the model's classes are ${classNames.join(", ")}`);
+    for (const v of values) lookup.set(v, index);
+  }
+  return { id, label: table.label, map: (v) => lookup.get(v) ?? background, values: new Set(lookup.keys()) };
+}
 
-export const CONVENTIONS: Record<ConventionId, Convention> = {
-  tissue: { id: "tissue", label: "Model classes (0 bg, 1 CSF, 2 GM, 3 WM)", map: (v) => v },
-  freesurfer: { id: "freesurfer", label: "FreeSurfer aseg / aparc numbering", map: FREESURFER_TISSUE.map },
-  gif: { id: "gif", label: "GIF parcellation (NeuroMorphometrics)", map: GIF_TISSUE.map },
-};
+/** The model's own numbering: a reference already in its classes. */
+export function modelClassesConvention(classNames: string[], background: number): Convention {
+  return {
+    id: MODEL_CLASSES,
+    label: `Model classes (${classNames.map((n, i) => `${i} ${n}`).join(", ")})`,
+    map: (v) => (v >= 0 && v < classNames.length ? v : background),
+    values: new Set(classNames.map((_, i) => i)),
+  };
+}
 
-/** Distinct integer values of a label volume (sampled cheaply via a Set over all voxels). */
+type ConventionSource = { classes: { name: string }[]; labelConventions: (string | ({ id: string } & ConventionTable))[] };
+const built = new WeakMap<ConventionSource, Convention[]>();
+
+/** A manifest's conventions as its classes see them: the model's own numbering, then those it lists. */
+export function conventionsOf(manifest: ConventionSource): Convention[] {
+  let all = built.get(manifest);
+  if (!all) built.set(manifest, (all = buildConventions(manifest)));
+  return all;
+}
+
+function buildConventions(manifest: ConventionSource): Convention[] {
+  const names = manifest.classes.map((c) => c.name);
+  const background = 0; // the schema makes the background class the first
+  const listed = manifest.labelConventions.flatMap((entry, i) => {
+    if (typeof entry !== "string") return [conventionOf(entry.id, entry, names, background, `labelConventions.${i}`)];
+    const id = conventionId(entry);
+    if (id === MODEL_CLASSES) return [];
+    const table = BUILTIN_CONVENTIONS[id];
+    if (!table) throw new ConventionError(`labelConventions.${i}: unknown convention "${entry}" (built in: ${Object.keys(BUILTIN_CONVENTIONS).join(", ")}; or give a table)`);
+    return [conventionOf(id, table, names, background, `labelConventions.${i} (${id})`)];
+  });
+  return [modelClassesConvention(names, background), ...listed];
+}
+
+/** Distinct integer values of a label volume. */
 export function labelValues(data: ArrayLike<number>): number[] {
   const seen = new Set<number>();
   for (let i = 0; i < data.length; i++) seen.add(Math.round(data[i]));
@@ -59,39 +111,53 @@ export function labelValues(data: ArrayLike<number>): number[] {
 
 /** FreeSurfer labels GIF never uses: left cerebellar WM/cortex, thalamus, caudate, hippocampus, amygdala. */
 const FREESURFER_ONLY = [7, 8, 10, 11, 17, 18];
-/** GIF cortical gyri (101-208) that must be present, together with no FreeSurfer-only label, to call it GIF. */
-const GIF_MIN_CORTICAL = 20;
 
 /**
- * Guess the convention from the values present. GIF is recognised by many of its cortical labels
- * (101-208), nothing above 208 and none of FreeSurfer's subcortical labels 7/8/10/11/17/18 (which every
- * aseg has, GIF never). This check runs first because GIF also uses 2, 3, 4, 41, 42, 43 (with other
- * meanings), which would otherwise count as FreeSurfer.
+ * Guess a reference's convention among a model's from the values present: its own numbering when
+ * every value is a class index, otherwise the table that knows the largest share of the values
+ * (ties: the earlier one). GIF and FreeSurfer share 2, 3, 4, 41, 42, 43 with other meanings;
+ * FreeSurfer's subcortical labels 7/8/10/11/17/18, which every aseg has and GIF never, decide.
  */
-export function guessConvention(values: number[], numClasses: number): ConventionId {
-  const max = values[values.length - 1] ?? 0;
-  if (max < numClasses) return "tissue";
+export function guessConvention(values: number[], conventions: Convention[]): string {
+  const own = conventions.find((c) => c.id === MODEL_CLASSES);
+  if (own && values.every((v) => own.values.has(v))) return own.id;
+  const nonzero = values.filter((v) => v !== 0);
   const has = new Set(values);
-  const gifCortical = values.filter((v) => v >= 101 && v <= 208).length;
-  if (max <= 208 && gifCortical >= GIF_MIN_CORTICAL && !FREESURFER_ONLY.some((v) => has.has(v))) return "gif";
-  const fsHits = [2, 3, 41, 42, 4, 43].filter((v) => has.has(v)).length;
-  return fsHits >= 3 ? "freesurfer" : "tissue";
+  const fsOnly = FREESURFER_ONLY.some((v) => has.has(v));
+  let best = own?.id ?? conventions[0].id;
+  let bestShare = 0;
+  for (const c of conventions) {
+    if (c.id === MODEL_CLASSES) continue;
+    if (c.id === "gif" && fsOnly) continue;
+    const share = nonzero.filter((v) => c.values.has(v)).length / Math.max(1, nonzero.length);
+    if (share > bestShare) [best, bestShare] = [c.id, share];
+  }
+  return best;
 }
 
 /** Reference values converted to model classes; values the convention does not know become background. */
-export function applyConvention(data: ArrayLike<number>, convention: ConventionId, numClasses: number): Uint8Array {
-  const map = CONVENTIONS[convention].map;
+export function applyConvention(data: ArrayLike<number>, convention: Convention): Uint8Array {
   const cache = new Map<number, number>();
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = Math.round(data[i]);
     let c = cache.get(v);
     if (c === undefined) {
-      c = map(v);
-      if (c < 0 || c >= numClasses) c = 0;
+      c = convention.map(v);
       cache.set(v, c);
     }
     out[i] = c;
   }
   return out;
+}
+
+/** A convention's id (see conventionsOf): "classes", a built-in table's id, or a manifest's own. */
+export type ConventionId = string;
+
+/** One of a manifest's conventions by id (former names accepted); an error listing them when unknown. */
+export function resolveConvention(manifest: ConventionSource, id: ConventionId): Convention {
+  const all = conventionsOf(manifest);
+  const found = all.find((c) => c.id === conventionId(id));
+  if (!found) throw new ConventionError(`This model's label conventions are ${all.map((c) => c.id).join(", ")}; "${id}" is not one of them`);
+  return found;
 }

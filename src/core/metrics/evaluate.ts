@@ -1,6 +1,6 @@
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
-import { applyConvention, type ConventionId } from "./conventions";
+import { applyConvention, type Convention, type ConventionId } from "./conventions";
 import { diceByClass, meanDice, perSliceDice } from "./dice";
 
 export class ReferenceMismatchError extends Error {
@@ -43,8 +43,8 @@ function applyHoldout(pred: Uint8Array, ref: Uint8Array, dims: [number, number, 
  * The reference as model classes on the prediction's grid: as is when grids match, resampled
  * (nearest neighbour) when it shares world space, refused when it does not.
  */
-export function alignReference(reference: Volume, target: Volume, convention: ConventionId, K: number): { classes: Uint8Array; resampled: boolean } {
-  const classes = applyConvention(reference.data, convention, K);
+export function alignReference(reference: Volume, target: Volume, convention: Convention): { classes: Uint8Array; resampled: boolean } {
+  const classes = applyConvention(reference.data, convention);
   if (sameGrid(reference, target)) return { classes, resampled: false };
   const overlap = overlapFraction(target, reference);
   if (overlap < 0.5) {
@@ -57,9 +57,9 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
 }
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
-export function evaluate(pred: Volume, reference: Volume, convention: ConventionId, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
+export function evaluate(pred: Volume, reference: Volume, convention: Convention, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
   const K = classNames.length;
-  const { classes, resampled } = alignReference(reference, pred, convention, K);
+  const { classes, resampled } = alignReference(reference, pred, convention);
   let predClasses = pred.data;
   let scoredSlices: number[] | undefined;
   if (holdout) {
@@ -68,7 +68,7 @@ export function evaluate(pred: Volume, reference: Volume, convention: Convention
   }
   const perClass = diceByClass(predClasses, classes, K);
   return {
-    convention,
+    convention: convention.id,
     dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, perClass[i + 1].dice])),
     meanDice: meanDice(perClass),
     counts: perClass.map(({ predicted, reference }) => ({ predicted, reference })),

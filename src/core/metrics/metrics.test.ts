@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { applyConvention, FREESURFER_TISSUE, GIF_TISSUE, guessConvention } from "./conventions";
+import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, resolveConvention, tableValues } from "./conventions";
+
+// the tissue model's classes and conventions, as its manifest names them
+const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif"] };
+const tissue = (id: string) => resolveConvention(TISSUE, id);
+const guess = (values: number[]) => guessConvention(values, conventionsOf(TISSUE));
 import { diceByClass, meanDice, perSliceDice } from "./dice";
 import { disagreement } from "./compare";
 import { evaluate, ReferenceMismatchError } from "./evaluate";
@@ -28,9 +33,22 @@ describe("Dice", () => {
 
 describe("conventions", () => {
   it("maps FreeSurfer labels to tissue classes as the data README says", () => {
-    expect([...applyConvention([0, 4, 3, 2, 24, 11105, 12175, 251, 1035, 17], "freesurfer", 4)]).toEqual([0, 1, 2, 3, 0, 2, 2, 3, 2, 2]);
-    expect(guessConvention([0, 2, 3, 4, 41, 42, 43], 4)).toBe("freesurfer");
-    expect(guessConvention([0, 1, 2, 3], 4)).toBe("tissue");
+    expect([...applyConvention([0, 4, 3, 2, 24, 11105, 12175, 251, 1035, 17], tissue("freesurfer"))]).toEqual([0, 1, 2, 3, 0, 2, 2, 3, 2, 2]);
+    expect(guess([0, 2, 3, 4, 41, 42, 43])).toBe("freesurfer");
+    expect(guess([0, 1, 2, 3])).toBe("classes");
+  });
+
+  it("maps a table onto any model's classes by name, whatever their order", () => {
+    const tumour = { classes: ["background", "oedema", "tumour core"].map((name) => ({ name })), labelConventions: ["brats"] };
+    // BraTS: 1 necrosis, 2 oedema, 3 non-enhancing, 4 enhancing
+    expect([...applyConvention([0, 1, 2, 3, 4, 5], resolveConvention(tumour, "brats"))]).toEqual([0, 2, 1, 2, 2, 0]);
+    const reordered = { ...tumour, classes: ["background", "tumour core", "oedema"].map((name) => ({ name })) };
+    expect([...applyConvention([0, 1, 2, 3, 4], resolveConvention(reordered, "brats"))]).toEqual([0, 1, 2, 1, 1]);
+    expect(guessConvention([0, 1, 2, 4], conventionsOf(tumour))).toBe("brats");
+    expect(guessConvention([0, 1, 2], conventionsOf(tumour))).toBe("classes");
+    // a table naming a class the model lacks is refused with the manifest field
+    expect(() => conventionsOf({ ...tumour, labelConventions: ["freesurfer"] })).toThrow(/labelConventions\.0 \(freesurfer\): the table maps class "CSF", but the model's classes are background, oedema, tumour core/);
+    expect(() => resolveConvention(tumour, "gif")).toThrow(/conventions are classes, brats/);
   });
 });
 
@@ -41,7 +59,7 @@ describe("evaluate", () => {
   it("resamples a reference on another grid that shares world space", () => {
     // reference at 2x resolution in x covering the same world box (voxel centres at -0.25 and 0.25 ...)
     const ref = { dims: [4, 2, 1] as [number, number, number], affine: [0.5, 0, 0, -0.25, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Uint8Array([1, 1, 2, 2, 3, 3, 0, 0]) };
-    const e = evaluate(pred, ref, "tissue", ["bg", "CSF", "GM", "WM"]);
+    const e = evaluate(pred, ref, tissue("classes"), ["background", "CSF", "GM", "WM"]);
     expect(e.resampled).toBe(true);
     expect(e.dice).toEqual({ CSF: 1, GM: 1, WM: 1 });
     expect(e.meanDice).toBe(1);
@@ -49,7 +67,7 @@ describe("evaluate", () => {
 
   it("refuses a reference that does not overlap the scan", () => {
     const far = { ...pred, affine: eye.map((v, i) => (i === 3 ? 500 : v)) };
-    expect(() => evaluate(pred, far, "tissue", ["bg", "CSF", "GM", "WM"])).toThrow(ReferenceMismatchError);
+    expect(() => evaluate(pred, far, tissue("classes"), ["background", "CSF", "GM", "WM"])).toThrow(ReferenceMismatchError);
   });
 });
 
@@ -86,24 +104,24 @@ describe("GIF convention", () => {
       [64, 0, "Right-vessel"],
       [43, 0, "Right-Cerebral-Exterior"],
     ];
-    const got = [...applyConvention(cases.map((c) => c[0]), "gif", 4)];
+    const got = [...applyConvention(cases.map((c) => c[0]), tissue("gif"))];
     expect(got.map((c, i) => `${cases[i][2]}: ${c}`)).toEqual(cases.map((c) => `${c[2]}: ${c[1]}`));
   });
 
   it("keeps every table's classes disjoint", () => {
-    for (const t of [FREESURFER_TISSUE, GIF_TISSUE]) {
-      const all = [...t.CSF, ...t.GM, ...t.WM];
+    for (const t of Object.values(BUILTIN_CONVENTIONS)) {
+      const all = Object.values(tableValues(t)).flat();
       expect(new Set(all).size).toBe(all.length);
     }
   });
 
   it("guesses GIF only from its signature", () => {
-    expect(guessConvention(gifValues, 4)).toBe("gif");
-    expect(guessConvention(aseg, 4)).toBe("freesurfer");
-    expect(guessConvention([...aseg.slice(0, -5), ...range(1000, 1035), ...range(2000, 2035)].sort((a, b) => a - b), 4)).toBe("freesurfer");
+    expect(guess(gifValues)).toBe("gif");
+    expect(guess(aseg)).toBe("freesurfer");
+    expect(guess([...aseg.slice(0, -5), ...range(1000, 1035), ...range(2000, 2035)].sort((a, b) => a - b))).toBe("freesurfer");
     // Only a few values in 101-208 (e.g. a partial relabelling) is not enough for GIF.
-    expect(guessConvention([0, 2, 3, 4, 41, 42, 43, 101, 102], 4)).toBe("freesurfer");
-    expect(guessConvention([0, 1, 2, 3], 4)).toBe("tissue");
+    expect(guess([0, 2, 3, 4, 41, 42, 43, 101, 102])).toBe("freesurfer");
+    expect(guess([0, 1, 2, 3])).toBe("classes");
   });
 });
 

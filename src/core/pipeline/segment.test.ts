@@ -13,6 +13,7 @@ const manifest = parseManifest({
   input: { orientation: "RAS", spacing: [1, 1, 1], sliceAxis: 2, contextSlices: 1, multipleOf: 8, maxSliceSize: [64, 64], batchSize: 3, inputName: "image", outputName: "logits" },
   preprocess: [{ kind: "percentileScale", lower: 0, upper: 100 }],
   classes: [{ index: 0, name: "bg", color: [0, 0, 0] }, { index: 1, name: "bright", color: [255, 0, 0] }],
+  background: "bg",
   labelConventions: ["tissue"],
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { conventionId } from "../metrics/conventions";
 
 /** public/samples/index.json: the built-in sample sites (a scan, its reference label, its adapter). */
 const SampleSite = z.object({
@@ -10,7 +11,8 @@ const SampleSite = z.object({
   /** Paths relative to the index. */
   image: z.string().min(1),
   label: z.string().min(1),
-  convention: z.enum(["tissue", "freesurfer", "gif"]),
+  /** One of the default model's conventions (its manifest's labelConventions). */
+  convention: z.string().min(1).transform(conventionId),
   /** A shipped adapter of the default model (its manifest's adapters.shipped[].name). */
   adapter: z.string().min(1),
   licence: z.string().min(1),

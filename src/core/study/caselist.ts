@@ -1,4 +1,4 @@
-import { CONVENTIONS, type ConventionId } from "../metrics/conventions";
+import { conventionId, type ConventionId } from "../metrics/conventions";
 import { stripVolumeExt } from "./pairing";
 import { byKey, StudyError, type StudyCase } from "./types";
 
@@ -49,7 +49,8 @@ const COLUMNS = ["image", "label", "site", "convention"] as const;
  * the caller resolves relative ones (the CLI: against the list's folder). A case's id is its image
  * path without the extension, so each image may appear once.
  */
-export function parseCaseList(csvText: string): StudyCase[] {
+/** `conventions`: the ids the model knows (conventionsOf), for refusing a misspelt one by its line. */
+export function parseCaseList(csvText: string, conventions: ConventionId[]): StudyCase[] {
   const rows = parseCsv(csvText);
   if (!rows.length) throw new StudyError("the case list is empty: it needs a header row image,label,site[,convention] and one row per case");
   const header = rows[0].fields.map((h) => h.trim().toLowerCase());
@@ -68,15 +69,15 @@ export function parseCaseList(csvText: string): StudyCase[] {
     for (const [name, value] of [["image", image], ["label", label], ["site", site]] as const) {
       if (!value) throw new StudyError(`line ${line}: the ${name} is empty`);
     }
-    if (convention && !Object.hasOwn(CONVENTIONS, convention)) {
-      throw new StudyError(`line ${line}: unknown convention "${convention}" (expected ${Object.keys(CONVENTIONS).join(", ")}, or empty to guess)`);
+    if (convention && !conventions.includes(conventionId(convention))) {
+      throw new StudyError(`line ${line}: unknown convention "${convention}" (expected ${conventions.join(", ")}, or empty to guess)`);
     }
     const id = stripVolumeExt(image);
     const earlier = seen.get(id);
     if (earlier !== undefined) throw new StudyError(`line ${line}: the image ${image} is already listed on line ${earlier}`);
     seen.set(id, line);
     const c: StudyCase = { id, site, image, label };
-    if (convention) c.convention = convention as ConventionId;
+    if (convention) c.convention = conventionId(convention);
     return c;
   });
   return cases.sort(byKey((c) => c.id));

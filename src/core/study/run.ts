@@ -1,7 +1,7 @@
 import type { Adapter } from "../adapters/adapter";
 import { readVolume } from "../io";
 import type { Manifest } from "../manifest/schema";
-import { guessConvention, labelValues } from "../metrics/conventions";
+import { conventionsOf, guessConvention, labelValues, resolveConvention } from "../metrics/conventions";
 import { alignReference, evaluate } from "../metrics/evaluate";
 import { CancelledError } from "../pipeline/runner";
 import type { Volume } from "../volume/types";
@@ -40,7 +40,6 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
   const { manifest } = deps;
   const { signal } = opts;
   const names = manifest.classes.map((c) => c.name);
-  const K = names.length;
   const sorted = [...cases].sort(byKey((c) => c.id));
   const total = sorted.length;
   const adapters = new Map<string, Promise<Adapter | null>>();
@@ -64,10 +63,10 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       checkCancel();
       const scan = readVolume(await deps.readFile(c.image), c.image);
       const reference = readVolume(await deps.readFile(c.label), c.label);
-      const convention = c.convention ?? guessConvention(labelValues(reference.data), K);
-      result.convention = convention;
+      const convention = resolveConvention(manifest, c.convention ?? guessConvention(labelValues(reference.data), conventionsOf(manifest)));
+      result.convention = convention.id;
       // refuse a label from another scan before spending two segmentations on it
-      alignReference(reference, scan, convention, K);
+      alignReference(reference, scan, convention);
       const adapter = await adapterFor(c.site);
       result.adapter = adapter?.name ?? null;
       const score = async (run: number, a: Adapter | null): Promise<Scores> => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONVENTIONS, type ConventionId } from "../metrics/conventions";
+import { conventionId } from "../metrics/conventions";
 import { fixed } from "./format";
 import { studyTable, type SiteRow } from "./table";
 import { byKey, StudyError, type CaseResult, type Shard } from "./types";
@@ -77,7 +77,7 @@ const CaseSchema = z.object({
   site: z.string(),
   image: z.string(),
   label: z.string(),
-  convention: z.enum(Object.keys(CONVENTIONS) as [ConventionId, ...ConventionId[]]).nullable(),
+  convention: z.string().transform(conventionId).nullable(),
   adapter: z.string().nullable(),
   base: ScoresSchema.nullable(),
   adapted: ScoresSchema.nullable(),

@@ -83,9 +83,10 @@ describe("pairFiles", () => {
 });
 
 describe("parseCaseList", () => {
+  const KNOWN = ["classes", "freesurfer", "gif"];
   it("reads image,label,site[,convention] in any column order, with quoting", () => {
     const text = '\uFEFFsite,image,label,convention\r\nA,"x/s 1,b.nii.gz",x/s1_seg.nii.gz,\r\n"B",y/t.mgz,y/t_aseg.mgz,freesurfer\n\n';
-    expect(parseCaseList(text)).toEqual([
+    expect(parseCaseList(text, KNOWN)).toEqual([
       { id: "x/s 1,b", site: "A", image: "x/s 1,b.nii.gz", label: "x/s1_seg.nii.gz" },
       { id: "y/t", site: "B", image: "y/t.mgz", label: "y/t_aseg.mgz", convention: "freesurfer" },
     ]);
@@ -97,11 +98,11 @@ describe("parseCaseList", () => {
     ["image,label,site,sex\n", /line 1: unknown column "sex"/],
     ["image,label,site\na.nii,b.nii\n", /line 2: 2 fields, but the header has 3/],
     ["image,label,site\na.nii,b.nii,A\n\nc.nii,,A\n", /line 4: the label is empty/],
-    ["image,label,site,convention\na.nii,b.nii,A,aseg\n", /line 2: unknown convention "aseg" \(expected tissue, freesurfer, gif/],
+    ["image,label,site,convention\na.nii,b.nii,A,aseg\n", /line 2: unknown convention "aseg" \(expected classes, freesurfer, gif/],
     ["image,label,site\na.nii,b.nii,A\na.nii,c.nii,B\n", /line 3: the image a.nii is already listed on line 2/],
     ['image,label,site\n"a.nii,b.nii,A\n', /line 2: a quoted field is not closed/],
   ])("refuses %j", (text, message) => {
-    expect(() => parseCaseList(text)).toThrow(message);
+    expect(() => parseCaseList(text, KNOWN)).toThrow(message);
   });
 
   it("counts lines inside quoted fields", () => {
@@ -131,7 +132,7 @@ describe("shards", () => {
 const CLASSES = ["CSF", "GM"];
 const res = (id: string, site: string, base: number[] | null, adapted: number[] | null, extra: Partial<CaseResult> = {}): CaseResult => {
   const scores = (v: number[] | null) => (v ? { dice: { CSF: v[0], GM: v[1] ?? null }, meanDice: v[1] === undefined ? v[0] : (v[0] + v[1]) / 2 } : null);
-  return { id, site, image: `${id}.nii`, label: `${id}_seg.nii`, convention: "tissue", adapter: adapted ? "ad" : null, base: scores(base), adapted: scores(adapted), error: null, ...extra };
+  return { id, site, image: `${id}.nii`, label: `${id}_seg.nii`, convention: "classes", adapter: adapted ? "ad" : null, base: scores(base), adapted: scores(adapted), error: null, ...extra };
 };
 
 describe("studyTable", () => {
@@ -177,7 +178,7 @@ describe("studyTable", () => {
     expect(csvField("a\nb")).toBe('"a\nb"');
     const cases = casesCsv(results, CLASSES).trim().split("\n");
     expect(cases[0]).toBe("id,site,image,label,convention,adapter,base_dice,adapter_dice,gain,base_CSF,adapter_CSF,gain_CSF,base_GM,adapter_GM,gain_GM,error");
-    expect(cases[1]).toBe("a1,A,a1.nii,a1_seg.nii,tissue,,0.7000,,,0.8000,,,0.6000,,,");
+    expect(cases[1]).toBe("a1,A,a1.nii,a1_seg.nii,classes,,0.7000,,,0.8000,,,0.6000,,,");
     expect(cases[5]).toBe("b4,B,b4.nii,b4_seg.nii,,ad,,,,,,,,,,cannot read b4.nii");
   });
 
@@ -217,6 +218,7 @@ describe("runStudy", () => {
     input: { orientation: "RAS", spacing: [1, 1, 1], sliceAxis: 2, contextSlices: 1, multipleOf: 8, maxSliceSize: [64, 64], batchSize: 3, inputName: "image", outputName: "logits" },
     preprocess: [{ kind: "percentileScale", lower: 0, upper: 100 }],
     classes: [{ index: 0, name: "bg", color: [0, 0, 0] }, { index: 1, name: "A", color: [255, 0, 0] }, { index: 2, name: "B", color: [0, 255, 0] }],
+    background: "bg",
     labelConventions: ["tissue"],
   });
   const vol = (data: number[], shift = 0): Volume => ({ dims: [data.length, 1, 1], affine: [1, 0, 0, shift, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: Uint8Array.from(data) });
@@ -271,7 +273,7 @@ describe("runStudy", () => {
     expect(far.error).toMatch(/covers only 0% of the scan/);
     expect(far.base).toBeNull();
     expect(missing.error).toBe("cannot read s/missing.nii: no such file");
-    expect(x).toMatchObject({ convention: "tissue", adapter: "s-adapter", error: null, base: { dice: { A: 1, B: 0.8 }, meanDice: 0.9 }, adapted: { dice: { A: 1, B: 1 }, meanDice: 1 } });
+    expect(x).toMatchObject({ convention: "classes", adapter: "s-adapter", error: null, base: { dice: { A: 1, B: 0.8 }, meanDice: 0.9 }, adapted: { dice: { A: 1, B: 1 }, meanDice: 1 } });
     expect(y).toMatchObject({ adapter: null, adapted: null, base: { dice: { A: 2 / 3, B: 0.8 } } });
     // a label from another scan is refused before segmenting; one adapter look-up per site
     expect(deps.calls).toEqual(["adapter s", "segment base", "segment s-adapter", "adapter t", "segment base"]);

@@ -5,7 +5,7 @@ import { Field, selectClass } from "../../components/Field";
 import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { diceReport, diceReportCsv, exportStem } from "../../core/export";
-import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
+import { conventionsOf } from "../../core/metrics/conventions";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
 import { CompareDiceTable, DiceTable } from "../../components/DiceTable";
@@ -77,8 +77,8 @@ export function EvaluationPanel() {
       )}
       <Field label="Label convention" hint={guessed && reference ? <span className="rounded bg-amber-500/15 px-1.5 text-[11px] font-medium text-amber-300">(guessed)</span> : undefined}>
         {(id) => (
-          <select id={id} className={selectClass.replace("text-sm", "text-[13px]")} value={convention} onChange={(e) => setConvention(e.target.value as ConventionId)}>
-            {Object.values(CONVENTIONS).map((c) => (
+          <select id={id} className={selectClass.replace("text-sm", "text-[13px]")} value={convention} onChange={(e) => setConvention(e.target.value)}>
+            {(manifest ? conventionsOf(manifest) : []).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.label}
               </option>

@@ -3,7 +3,7 @@ import { Alert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { selectClass } from "../../components/Field";
 import { ProgressBar } from "../../components/ProgressBar";
-import { CONVENTIONS, type ConventionId } from "../../core/metrics/conventions";
+import { conventionsOf } from "../../core/metrics/conventions";
 import { casesCsv, formatDice, formatGain, formatMeanSd, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
@@ -149,10 +149,10 @@ export function StudyView() {
                           aria-label={`Convention of ${c.id}`}
                           value={c.convention}
                           disabled={running}
-                          onChange={(e) => setCaseConvention(c.id, e.target.value as ConventionId)}
+                          onChange={(e) => setCaseConvention(c.id, e.target.value)}
                           className="rounded border border-slate-700 bg-slate-800 px-1 py-0.5 text-slate-100"
                         >
-                          {Object.values(CONVENTIONS).map((v) => (
+                          {(manifest ? conventionsOf(manifest) : []).map((v) => (
                             <option key={v.id} value={v.id}>
                               {v.id}
                             </option>
