@@ -30,7 +30,7 @@ export function App() {
       <header className="flex flex-wrap items-center gap-x-6 gap-y-2 border-b border-slate-800 bg-slate-900 px-4 py-2.5">
         <div className="flex items-baseline gap-2">
           <h1 className="text-base font-semibold tracking-tight text-white">siteseg</h1>
-          <span className="hidden text-xs text-slate-500 sm:inline">brain MRI tissue segmentation · runs entirely in this browser</span>
+          <span className="hidden text-xs text-slate-500 sm:inline">MRI segmentation with site adapters · runs entirely in this browser</span>
         </div>
         <ScreenTabs />
         {screen === "viewer" && (

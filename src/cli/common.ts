@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadAdapter, type Adapter } from "../core/adapters";
 import { isDicom } from "../core/dicom";
 import { readVolume } from "../core/io";
-import { loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import { checkGraphNames, loadModel, type LoadedModel, type Manifest } from "../core/manifest";
 import { ConventionError, conventionsOf, guessConvention, labelValues, resolveConvention, type Convention } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
 import { VolumeError, type Volume } from "../core/volume/types";
@@ -112,9 +112,16 @@ export async function readModel(dir: string): Promise<LoadedModel> {
 
 /** One onnxruntime-node session for the model; dispose it when done. */
 export async function startRunner(modelDir: string, { manifest, onnx }: LoadedModel, threads: number): Promise<InferenceRunner & { dispose(): Promise<void> }> {
-  return createNodeRunner(onnx, threads).catch((e: unknown) => {
+  const runner = await createNodeRunner(onnx, threads).catch((e: unknown) => {
     throw new RuntimeError(`onnxruntime cannot load ${join(modelDir, manifest.files.model.path)}: ${(e as Error).message}`);
   });
+  try {
+    checkGraphNames(manifest, runner);
+  } catch (e) {
+    await runner.dispose();
+    throw new RuntimeError(`${modelDir}: ${(e as Error).message}`);
+  }
+  return runner;
 }
 
 /**

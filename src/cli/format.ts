@@ -1,7 +1,8 @@
 /** Help texts and the human-readable tables. */
 import { formatDice, formatGain, formatMeanSd, type StudyJson } from "../core/study";
 
-export const MAIN_HELP = `siteseg — brain MRI tissue segmentation (CSF, GM, WM) from the command line
+export const MAIN_HELP = `siteseg — MRI segmentation from the command line (default model: brain tissue CSF, GM, WM;
+--model DIR for another, e.g. models/siteseg-tumour)
 
 Usage:
   siteseg segment  --image SCAN --out MASK.nii.gz [options]
@@ -65,8 +66,9 @@ const COMMON = `  --model DIR        model folder with manifest.json (default: t
 
 export const SEGMENT_HELP = `Usage: siteseg segment --image SCAN --out MASK [options]
 
-Segments a scan and writes the class labels (0 background, 1 CSF, 2 GM, 3 WM) as NIfTI on the
-scan's own voxel grid and affine. The output is gzipped when its name ends in .gz.
+Segments a scan and writes the class labels (the model's class numbers, as its manifest lists
+them; the default model: 0 background, 1 CSF, 2 GM, 3 WM) as NIfTI on the scan's own voxel grid
+and affine. The output is gzipped when its name ends in .gz.
 
 Options:
   --image SCAN       input scan, or a folder holding one DICOM series (required)
@@ -82,7 +84,9 @@ per slice. A reference on another grid is resampled (nearest neighbour) through 
 Options:
   --image SCAN       input scan, or a folder holding one DICOM series (required)
   --label REFERENCE  reference label map (required)
-  --convention ID    how the reference is numbered: tissue (0-3), freesurfer or gif (default: guessed)
+  --convention ID    how the reference is numbered: classes (the model's own class numbers) or
+                     a table the model's manifest lists (default model: freesurfer, gif; the
+                     tumour model: brats); default: guessed from the reference's values
   --axis 0|1|2       voxel axis of the scan for per-slice Dice (default: 2)
   --holdout ADAPTER  score only slices more than ADAPTER's gap away from the slices it was trained
                      on (recorded in its adapter_config.json); use it for the base and the adapter
@@ -105,11 +109,12 @@ const fmt = (v: number | null, digits = 3) => (v === null ? "—" : v.toFixed(di
 
 /** A small fixed-width table: one row per class, then the mean. */
 export function evaluationTable(rows: EvaluationRow[], mean: number | null): string {
-  const lines = [`${"class".padEnd(8)}${"Dice".padStart(7)}${"pred mL".padStart(10)}${"ref mL".padStart(10)}`];
+  const w = Math.max(8, ...rows.map((r) => r.name.length + 2)); // class names come from the model's manifest
+  const lines = [`${"class".padEnd(w)}${"Dice".padStart(7)}${"pred mL".padStart(10)}${"ref mL".padStart(10)}`];
   for (const r of rows) {
-    lines.push(`${r.name.padEnd(8)}${fmt(r.dice).padStart(7)}${r.predictedMl.toFixed(1).padStart(10)}${r.referenceMl.toFixed(1).padStart(10)}`);
+    lines.push(`${r.name.padEnd(w)}${fmt(r.dice).padStart(7)}${r.predictedMl.toFixed(1).padStart(10)}${r.referenceMl.toFixed(1).padStart(10)}`);
   }
-  lines.push(`${"mean".padEnd(8)}${fmt(mean).padStart(7)}`);
+  lines.push(`${"mean".padEnd(w)}${fmt(mean).padStart(7)}`);
   return lines.join("\n");
 }
 
@@ -158,7 +163,7 @@ Options:
                      same grid and reference (trained together, as the spm152 adapter)
   --label REFERENCE  its reference label map (required)
   --out DIR          where to write the adapter (required)
-  --convention ID    tissue, freesurfer or gif (default: guessed)
+  --convention ID    classes or a table the model's manifest lists (default: guessed)
   --slices A,B,...   the scan's axial slices to train on (default: --n-slices spread over the brain)
   --n-slices N       how many slices to choose, split over the images (default: 10)
   --gap N            held-out slices lie more than N slices from every training slice (default: 5)

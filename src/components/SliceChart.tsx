@@ -119,7 +119,7 @@ export function SliceChart({ label, values, selected, onSelect, caption, series 
             {shown === selected ? "Selected slice" : "Slice"} <span className="text-slate-200">{shown}</span>: Dice <span className="text-slate-200">{fmt(values[shown])}</span>
           </>
         ) : (
-          <>Mean over {valid.length} slices with tissue: {fmt(mean)} · click a bar to go to that slice</>
+          <>Mean over {valid.length} slices with a finding: {fmt(mean)} · click a bar to go to that slice</>
         )}
       </p>
     </div>

@@ -67,3 +67,17 @@ describe("shipped model vs PyTorch", () => {
     await expect(loadModel(read)).rejects.toThrow(/does not match its manifest/);
   });
 });
+
+describe("the second task's model (models/siteseg-tumour) vs PyTorch", () => {
+  it("matches without an adapter", async () => {
+    const dir = resolve(root, "models/siteseg-tumour");
+    const tumour = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(dir, p))));
+    const ref = JSON.parse(readFileSync(resolve(root, `training/parity/${tumour.manifest.id}.json`), "utf8"));
+    const runner = await createNodeRunner(tumour.onnx, 1);
+    const out = await runner.run({ [tumour.manifest.input.inputName]: { data: Float32Array.from(ref.input), dims: ref.inputDims }, ...zeroFeeds(tumour.manifest) });
+    const logits = out[tumour.manifest.input.outputName];
+    expect(logits.dims).toEqual([1, tumour.manifest.classes.length, ...ref.inputDims.slice(2)]);
+    expect(maxAbsDiff(logits.data, ref.output)).toBeLessThan(ref.tolerance);
+    await runner.dispose();
+  });
+});

@@ -10,6 +10,7 @@ export interface SessionRunner extends InferenceRunner {
   /** How many sessions this runner has created: adapters must never add one. */
   readonly sessionsCreated: number;
   inputNames: readonly string[];
+  outputNames: readonly string[];
   dispose(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ export function wrapSession(ort: OrtModule, session: InferenceSession, backend: 
     backend,
     sessionsCreated: 1,
     inputNames: session.inputNames,
+    outputNames: session.outputNames,
     run(feeds) {
       const next = queue.then(() => run(feeds));
       queue = next.catch(() => undefined);

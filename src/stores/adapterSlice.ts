@@ -1,5 +1,6 @@
 import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
 import type { Manifest } from "../core/manifest";
+import { modelFileReader } from "../runtime/model-source";
 import { sha256Hex } from "../core/manifest/load";
 import { resultKey } from "./jobSlice";
 import { message, type Slice } from "./types";
@@ -28,12 +29,6 @@ export interface AdapterSlice {
   dismissAdapterError: () => void;
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not read ${url} (HTTP ${res.status})`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 /** The adapters the select offers: the manifest's shipped ones, then those loaded from disk. */
 export function availableAdapters(s: Pick<AdapterSlice, "fileAdapters"> & { manifest: Manifest | null }): AdapterEntry[] {
   return [
@@ -53,10 +48,11 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
     const fromFile = get().fileAdapters.find((a) => a.name === name);
     if (fromFile) return fromFile.adapter;
     const shipped = manifest.adapters.shipped.find((a) => a.name === name);
-    const base = models.find((m) => m.id === modelId)?.baseUrl;
-    if (!shipped || !base) throw new Error(`no adapter named ${name} for ${manifest.name}`);
-    const dir = new URL(`${shipped.path.replace(/\/?$/, "/")}`, base).href;
-    const [config, weights] = await Promise.all([fetchBytes(`${dir}adapter_config.json`), fetchBytes(`${dir}adapter_model.safetensors`)]);
+    const source = models.find((m) => m.id === modelId)?.source;
+    if (!shipped || !source) throw new Error(`no adapter named ${name} for ${manifest.name}`);
+    const read = modelFileReader(source);
+    const dir = shipped.path.replace(/\/?$/, "/");
+    const [config, weights] = await Promise.all([read(`${dir}adapter_config.json`), read(`${dir}adapter_model.safetensors`)]);
     return { ...loadAdapter(name, config, weights, manifest), sha256: await sha256Hex(weights) };
   },
   selectAdapter: async (name) => {

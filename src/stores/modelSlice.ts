@@ -1,4 +1,5 @@
-import { parseManifest, type Manifest } from "../core/manifest";
+import { loadModel, modelFolder, parseManifest, type Manifest, type ModelSource } from "../core/manifest";
+import { modelFileReader } from "../runtime/model-source";
 import type { BackendPreference } from "../runtime/ort-web";
 import { InferenceClient } from "../worker/client";
 import { message, type Slice } from "./types";
@@ -6,8 +7,8 @@ import { message, type Slice } from "./types";
 export interface ModelEntry {
   id: string;
   name: string;
-  /** Folder URL ending in '/', holding manifest.json and the model files. */
-  baseUrl: string;
+  /** Where its manifest.json and files are: the app's models folder, or files the user opened. */
+  source: ModelSource;
 }
 
 export interface ModelSlice {
@@ -19,6 +20,11 @@ export interface ModelSlice {
   backend: string | null;
   modelStatus: "idle" | "loading" | "ready" | "error";
   modelError: string | null;
+  /** Why a model the user opened from disk was refused (the model in use stays). */
+  modelOpenError: string | null;
+  /** "Open model…": a model folder (or its files) holding manifest.json and model.onnx, validated, then selected. */
+  openModelFiles: (files: { path: string; file: Blob }[]) => Promise<void>;
+  dismissModelOpenError: () => void;
   loadModelList: () => Promise<void>;
   selectModel: (id: string) => Promise<void>;
   setBackendPreference: (b: BackendPreference) => Promise<void>;
@@ -26,7 +32,10 @@ export interface ModelSlice {
 
 const modelsRoot = () => new URL(`${import.meta.env.BASE_URL}models/`, location.href).href;
 
-export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
+export const createModelSlice: Slice<ModelSlice> = (set, get) => {
+  /** The entry whose model the worker last loaded: masks and adapters belong to it. */
+  let loadedId: string | null = null;
+  return {
   client: new InferenceClient(),
   models: [],
   modelId: null,
@@ -35,6 +44,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
   backend: null,
   modelStatus: "idle",
   modelError: null,
+  modelOpenError: null,
   loadModelList: async () => {
     try {
       const res = await fetch(`${modelsRoot()}index.json`);
@@ -44,10 +54,10 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
         ids.map(async (id) => {
           const baseUrl = `${modelsRoot()}${id}/`;
           const manifest = parseManifest(await (await fetch(`${baseUrl}manifest.json`)).json(), `${id}/manifest.json`);
-          return { id, name: manifest.name, baseUrl };
+          return { id, name: manifest.name, source: { kind: "url" as const, baseUrl } };
         }),
       );
-      set({ models });
+      set({ models: [...models, ...get().models.filter((m) => m.source.kind === "files")] });
       if (models.length && !get().modelId) await get().selectModel(models[0].id);
     } catch (e) {
       set({ modelStatus: "error", modelError: `Could not read the shipped model list: ${message(e)}` });
@@ -57,14 +67,18 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
     const entry = get().models.find((m) => m.id === id);
     if (!entry) return;
     get().cancelSegmentation();
-    // Adapters belong to a base: switching model drops the selected one.
-    const reset = get().modelId !== id ? { adapter: null, fileAdapters: [], adapterError: null } : {};
-    if (get().modelId !== id) get().clearResults(); // another model's masks are not this one's
-    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, ...reset });
+    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null });
     try {
-      const { manifest, backend } = await get().client.load(entry.baseUrl, get().backendPreference);
+      const { manifest, backend } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile
       set({ manifest, backend, modelStatus: "ready" });
+      // Masks and adapters belong to a model: dropped once another has loaded (a refused one loses nothing).
+      if (loadedId !== id) {
+        get().clearResults();
+        set({ adapter: null, fileAdapters: [], adapterError: null });
+        get().recomputeEvaluation();
+      }
+      loadedId = id;
     } catch (e) {
       if (get().modelId === id) set({ modelStatus: "error", modelError: `Model ${entry.name} could not be loaded: ${message(e)}` });
     }
@@ -74,4 +88,26 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
     const id = get().modelId;
     if (id) await get().selectModel(id);
   },
-});
+  openModelFiles: async (files) => {
+    set({ modelOpenError: null });
+    const previous = loadedId;
+    let entry: ModelEntry;
+    try {
+      // schema and checksums here, before the model in use is let go; graph names in the worker
+      const source: ModelSource = { kind: "files", files: modelFolder(files) };
+      const { manifest } = await loadModel(modelFileReader(source));
+      entry = { id: `file:${manifest.id}@${manifest.version}`, name: `${manifest.name} ${manifest.version} (from disk)`, source };
+    } catch (e) {
+      return set({ modelOpenError: `The model was not opened: ${message(e)}` });
+    }
+    set({ models: [...get().models.filter((m) => m.id !== entry.id), entry] });
+    await get().selectModel(entry.id);
+    if (get().modelId === entry.id && get().modelStatus === "error") {
+      const why = get().modelError;
+      set({ models: get().models.filter((m) => m.id !== entry.id), modelOpenError: why ? `The model was not opened: ${why.replace(/^Model .*? could not be loaded: /, "")}` : null });
+      if (previous) await get().selectModel(previous);
+    }
+  },
+  dismissModelOpenError: () => set({ modelOpenError: null }),
+  };
+};

@@ -1,4 +1,5 @@
 import type { Manifest } from "../core/manifest/schema";
+import type { ModelSource } from "../core/manifest/source";
 import { CancelledError } from "../core/pipeline/runner";
 import type { SegmentOptions, SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
@@ -24,7 +25,7 @@ export class InferenceClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private current: { modelBaseUrl: string; backend: BackendPreference } | null = null;
+  private current: { source: ModelSource; backend: BackendPreference } | null = null;
   private ready: Promise<{ manifest: Manifest; backend: string }> | null = null;
 
   private spawn(): Worker {
@@ -61,9 +62,9 @@ export class InferenceClient {
   }
 
   /** Load (or switch to) a model; resolves with its manifest and the backend actually used. */
-  load(modelBaseUrl: string, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string }> {
-    this.current = { modelBaseUrl, backend };
-    const ready = this.call({ type: "load", modelBaseUrl, backend }).then((m) => {
+  load(source: ModelSource, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string }> {
+    this.current = { source, backend };
+    const ready = this.call({ type: "load", source, backend }).then((m) => {
       if (m.type !== "loaded") throw new Error("unexpected reply");
       return { manifest: m.manifest, backend: m.backend };
     });
@@ -78,7 +79,7 @@ export class InferenceClient {
    */
   private async job(req: Unsent, transfer: Transferable[], signal: AbortSignal | undefined, onProgress?: Pending["onProgress"], onStep?: Pending["onStep"]): Promise<WorkerResponse> {
     if (!this.current) throw new Error("Choose a model first");
-    if (!this.ready) this.load(this.current.modelBaseUrl, this.current.backend);
+    if (!this.ready) this.load(this.current.source, this.current.backend);
     await this.ready;
     if (signal?.aborted) throw new CancelledError();
     const run = this.call(req, transfer, onProgress, onStep);

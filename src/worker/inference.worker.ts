@@ -1,30 +1,32 @@
 // The inference worker: thin glue between messages and the shared core pipeline.
 import { adaptSite } from "../core/adapt";
-import { loadModel, loadTrainStep, type Manifest } from "../core/manifest";
+import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadModelFile } from "../core/manifest";
+import { modelFileReader } from "../runtime/model-source";
 import { segment } from "../core/pipeline/segment";
 import { createWebRunner, type BackendPreference } from "../runtime/ort-web";
 import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-let model: { manifest: Manifest; runner: SessionRunner; sessionId: string; baseUrl: string; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
+let model: { manifest: Manifest; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
 let sessions = 0;
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load ${url} (HTTP ${res.status})`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 async function handle(msg: WorkerRequest): Promise<void> {
   if (msg.type === "load") {
     await model?.runner.dispose();
     await model?.trainStep?.dispose();
     model = null;
-    const { manifest, onnx } = await loadModel((path) => fetchBytes(new URL(path, msg.modelBaseUrl).href));
+    const read = modelFileReader(msg.source);
+    const { manifest, onnx } = await loadModel(read);
     const runner = await createWebRunner(onnx, msg.backend);
+    try {
+      checkGraphNames(manifest, runner);
+    } catch (e) {
+      await runner.dispose();
+      throw e;
+    }
     // unique across workers too: a cancelled run replaces the worker
-    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, baseUrl: msg.modelBaseUrl, backend: msg.backend };
+    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, read, backend: msg.backend };
     scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
@@ -40,7 +42,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
     // on WASM: onnxruntime-web 1.30's WebGPU (JSEP) Conv kernel fails on its Conv nodes whose
     // weights are graph inputs (measured on SwiftShader's adapter, e2e/webgpu.spec.ts); inference
     // stays on WebGPU where there is one.
-    m.trainStep ??= await createWebRunner(await loadTrainStep((path) => fetchBytes(new URL(path, m.baseUrl).href), m.manifest), "wasm");
+    m.trainStep ??= await createWebRunner(await loadTrainStep(m.read, m.manifest), "wasm");
     const result = await adaptSite({
       ...msg.job,
       manifest: m.manifest,

@@ -2,6 +2,7 @@
 import type { AdaptResult } from "../core/adapt";
 import type { TrainOptions } from "../core/adapt/train";
 import type { Manifest } from "../core/manifest/schema";
+import type { ModelSource } from "../core/manifest/source";
 import type { ConventionId } from "../core/metrics/conventions";
 import type { Tensor } from "../core/pipeline/runner";
 import type { SegmentResult } from "../core/pipeline/segment";
@@ -9,7 +10,7 @@ import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
 
 export type WorkerRequest =
-  | { type: "load"; id: number; modelBaseUrl: string; backend: BackendPreference }
+  | { type: "load"; id: number; source: ModelSource; backend: BackendPreference }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
   | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor> }
   /** Train a site adapter (core/adapt) on this scan and reference; the model must be loaded. */

@@ -48,3 +48,25 @@ export async function loadTrainStep(read: ReadModelFile, manifest: Manifest): Pr
   if (!file) throw new ManifestError(`model ${manifest.id} ${manifest.version} ships no training graph (files.trainStep), so adapters for it cannot be trained here`);
   return readChecked(read, file);
 }
+
+/**
+ * The manifest's tensor names against the ONNX graph's (onnxruntime reads them when it opens the
+ * model): a wrong name would fail only at the first run, with onnxruntime's own words.
+ */
+export function checkGraphNames(manifest: Manifest, graph: { inputNames: readonly string[]; outputNames: readonly string[] }): void {
+  const problems: string[] = [];
+  const need = (field: string, name: string, names: readonly string[], kind: string) => {
+    if (!names.includes(name)) problems.push(`${field}: "${name}" is not an ${kind} of ${manifest.files.model.path} (it has ${names.join(", ") || "none"})`);
+  };
+  need("input.inputName", manifest.input.inputName, graph.inputNames, "input");
+  need("input.outputName", manifest.input.outputName, graph.outputNames, "output");
+  const adapterInputs = graph.inputNames.filter((n) => n !== manifest.input.inputName);
+  manifest.adapters.slots.forEach((s, i) => {
+    need(`adapters.slots.${i}.inputA`, s.inputA, adapterInputs, "input");
+    need(`adapters.slots.${i}.inputB`, s.inputB, adapterInputs, "input");
+  });
+  const fed = new Set([manifest.input.inputName, ...manifest.adapters.slots.flatMap((s) => [s.inputA, s.inputB])]);
+  const unfed = graph.inputNames.filter((n) => !fed.has(n));
+  if (unfed.length) problems.push(`adapters.slots: the graph has inputs the manifest does not describe (${unfed.join(", ")}), so the model cannot be run`);
+  if (problems.length) throw new ManifestError(`manifest.json does not match ${manifest.files.model.path} — ${problems.join("; ")}`);
+}

@@ -45,7 +45,7 @@ const COLUMNS = ["image", "label", "site", "convention"] as const;
 
 /**
  * A case list: CSV with a header row naming the columns `image,label,site` and optionally
- * `convention` (tissue, freesurfer or gif; empty = guess), in any order. Paths stay as written;
+ * `convention` (one of the model's: classes, or a table its manifest lists; empty = guess), in any order. Paths stay as written;
  * the caller resolves relative ones (the CLI: against the list's folder). A case's id is its image
  * path without the extension, so each image may appear once.
  */

@@ -15,7 +15,10 @@ interface Measured {
  */
 export function EfficiencyChart({ slices, base, adapter }: { slices: number; base: number | null; adapter: number | null }) {
   const box = useRef<HTMLDivElement>(null);
-  const baseUrl = useApp((s) => s.models.find((m) => m.id === s.modelId)?.baseUrl);
+  const baseUrl = useApp((s) => {
+    const source = s.models.find((m) => m.id === s.modelId)?.source;
+    return source?.kind === "url" ? source.baseUrl : undefined; // the shipped model's measured table
+  });
   const [measured, setMeasured] = useState<Measured[]>([]);
 
   useEffect(() => {

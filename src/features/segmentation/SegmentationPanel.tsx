@@ -1,6 +1,7 @@
 import { Alert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { Field, selectClass } from "../../components/Field";
+import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { ProgressBar } from "../../components/ProgressBar";
 import type { BackendPreference } from "../../runtime/ort-web";
@@ -15,6 +16,9 @@ const BACKENDS: { value: BackendPreference; label: string }[] = [
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Files from the file or folder picker, with their paths inside the chosen folder. */
+const openModel = (files: File[]) => void useApp.getState().openModelFiles(files.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+
 /** Model and backend choice, Segment/Cancel, progress and the result's provenance. */
 export function SegmentationPanel() {
   const models = useApp((s) => s.models);
@@ -22,6 +26,7 @@ export function SegmentationPanel() {
   const manifest = useApp((s) => s.manifest);
   const modelStatus = useApp((s) => s.modelStatus);
   const modelError = useApp((s) => s.modelError);
+  const modelOpenError = useApp((s) => s.modelOpenError);
   const backend = useApp((s) => s.backend);
   const backendPreference = useApp((s) => s.backendPreference);
   const hasScan = useApp((s) => s.scan !== null);
@@ -76,6 +81,16 @@ export function SegmentationPanel() {
           </select>
         )}
       </Field>
+      <div className="flex flex-wrap items-center gap-2">
+        <FileButton label="Open model…" onFiles={openModel} directory title="A model folder: manifest.json, model.onnx and optional adapters/" />
+        <FileButton label="Model files…" onFiles={openModel} multiple title="manifest.json and model.onnx (and the other files its manifest names)" />
+      </div>
+      {modelOpenError && (
+        <Alert title="This model cannot be used" onDismiss={() => useApp.getState().dismissModelOpenError()}>
+          <p>{modelOpenError}</p>
+          <p className="mt-1 text-red-200/80">The model in use stays. Fix the named field or file, or ask the model's maker for a complete folder.</p>
+        </Alert>
+      )}
       <Field label="Backend">
         {(id) => (
           <select id={id} className={selectClass} value={backendPreference} onChange={(e) => void setBackendPreference(e.target.value as BackendPreference)}>

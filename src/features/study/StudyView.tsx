@@ -86,7 +86,7 @@ export function StudyView() {
         <header className="space-y-1">
           <h2 className="text-lg font-semibold text-white">Site study</h2>
           <p className="text-sm text-slate-400">
-            Runs the base model and each site's adapter on every case and compares mean Dice (CSF, GM, WM) with the reference labels, site by site. Drop a folder (one subfolder per site) or files here; images pair with labels by
+            Runs the base model and each site's adapter on every case and compares mean Dice over the model's classes with the reference labels, site by site. Drop a folder (one subfolder per site) or files here; images pair with labels by
             name: <code className="text-slate-300">case.nii.gz</code> + <code className="text-slate-300">case_seg</code>/<code className="text-slate-300">_label</code>, BIDS <code className="text-slate-300">_T1w</code> + <code className="text-slate-300">_dseg</code>,
             FreeSurfer <code className="text-slate-300">norm.mgz</code> + <code className="text-slate-300">aseg.mgz</code>. Nothing leaves this browser.
           </p>

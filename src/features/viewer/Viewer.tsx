@@ -310,7 +310,7 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
         </span>
       </label>
       <p role="note" aria-label="Disagreement" className="tabular-nums text-slate-400">
-        {(diff.voxels * voxelMl).toFixed(1)} mL differ ({share.toFixed(1)}% of voxels either calls tissue)
+        {(diff.voxels * voxelMl).toFixed(1)} mL differ ({share.toFixed(1)}% of voxels either calls foreground)
       </p>
       <button type="button" onClick={leaveComparison} className="ml-auto text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
         Close comparison
