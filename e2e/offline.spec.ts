@@ -8,7 +8,7 @@ import { centred, collectDownloads, expect, openApp, openSample, phantomVolume, 
 // The service worker precaches the whole bundle on the first visit.
 test.use({ serviceWorkers: "allow" });
 
-test("after one visit, offline: the app loads cross-origin isolated, opens a DICOM series built here, segments, exports onto its grid, and opens a sample", async ({ page, context, requests }) => {
+test("after one visit, offline: the app loads cross-origin isolated, opens a DICOM series built here, segments, exports onto its grid, opens a sample, and opens a model from disk", async ({ page, context, requests }) => {
   test.setTimeout(300_000);
   await openApp(page);
   // the first visit installs the service worker; it takes control once everything is cached
@@ -49,6 +49,10 @@ test("after one visit, offline: the app loads cross-origin isolated, opens a DIC
   await expect(page.getByRole("table", { name: /Dice/ }).first()).toBeVisible();
   await page.getByRole("button", { name: "Save mask (.nii.gz)" }).click();
   await downloaded("pd_siteseg-mask_synth-pd.nii.gz", "pd_siteseg-mask_synth-pd.json");
+  // a hospital's own model, from disk, offline: it loads and shows its own classes
+  await page.getByLabel("Open model…").setInputFiles("models/siteseg-tumour");
+  await expect(page.getByText(/^Brain tumour .* ready$/)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("list", { name: "Mask legend" }).getByRole("listitem")).toHaveText([/^oedema/, /^tumour core/]);
   await screenshot(page, "offline");
   // offline, every request was answered by the service worker from this origin (the guard checks the origin)
   expect(requests.some((u) => u.endsWith("/model.onnx"))).toBe(true);

@@ -96,7 +96,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       // schema and checksums here, before the model in use is let go; graph names in the worker
       const source: ModelSource = { kind: "files", files: modelFolder(files) };
       const { manifest } = await loadModel(modelFileReader(source));
-      entry = { id: `file:${manifest.id}@${manifest.version}`, name: `${manifest.name} ${manifest.version} (from disk)`, source };
+      entry = { id: `file:${manifest.id}@${manifest.version}`, name: `${manifest.name} ${manifest.version} (disk)`, source };
     } catch (e) {
       return set({ modelOpenError: `The model was not opened: ${message(e)}` });
     }
