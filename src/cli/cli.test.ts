@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readVolume } from "../core/io";
+import { readVolume, writeNifti } from "../core/io";
 import { labelValues } from "../core/metrics/conventions";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 import { ROOT, siteseg as run } from "../test/cli";
@@ -15,6 +15,8 @@ import { ROOT, siteseg as run } from "../test/cli";
  */
 const SPM_T1_BASE_FLOOR = 0.52;
 const SPM_ADAPTER_GAIN = 0.04;
+/** The tumour model 0.1.0 on the held-out BraTS case's T1c (models/siteseg-tumour/MODEL_CARD.md). */
+const TUMOUR_T1C_CORE_FLOOR = 0.4;
 
 const MODEL = join(ROOT, "public/models/siteseg-tissue/manifest.json");
 /** Whole-volume CPU inference on a busy 2-core machine can take minutes. */
@@ -168,3 +170,42 @@ describe.skipIf(!haveAll || !haveModel)(
     });
   },
 );
+
+describe("a second model with other classes (models/siteseg-tumour)", () => {
+  const TUMOUR = join(ROOT, "models/siteseg-tumour");
+  const CASE = "brats_deepmedic/brats_2013_pat0005_1"; // held out from its training
+  const T1C = `${CASE}/T1c_subtrMeanDivStd.nii.gz`, LABEL = `${CASE}/OTMultiClass.nii.gz`;
+  const has = hasData(T1C, LABEL);
+
+  it.skipIf(!has)("evaluate: its own classes in the table, the BraTS convention guessed and mapped by class name", { timeout: SLOW }, async () => {
+    const r = await siteseg("evaluate", "--model", TUMOUR, "--image", dataPath(T1C), "--label", dataPath(LABEL));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/model\s+siteseg-tumour 0\.1\.0/);
+    expect(r.stdout).toMatch(/brats convention \(guessed\)/);
+    const dice = (name: string) => Number(new RegExp(`^${name}\\s+([0-9.]+)`, "m").exec(r.stdout)?.[1]);
+    console.info(`tumour model on the held-out T1c: oedema ${dice("oedema")}, tumour core ${dice("tumour core")}`);
+    expect(r.stdout).not.toMatch(/CSF|GM|WM/);
+    expect(dice("tumour core")).toBeGreaterThanOrEqual(TUMOUR_T1C_CORE_FLOOR);
+  });
+
+  it.skipIf(!has)("refuses a convention the model does not list, naming its own", { timeout: SLOW }, async () => {
+    const r = await siteseg("evaluate", "--model", TUMOUR, "--image", dataPath(T1C), "--label", dataPath(LABEL), "--convention", "freesurfer");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^siteseg: --convention: This model's label conventions are classes, brats; "freesurfer" is not one of them\n/);
+  });
+
+  it("refuses a model folder whose manifest names an output the graph lacks, naming the field", { timeout: SLOW }, async () => {
+    const dir = join(tmp, "bad-model");
+    await mkdir(dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(TUMOUR, "manifest.json"), "utf8"));
+    manifest.input.outputName = "probabilities";
+    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+    await copyFile(join(TUMOUR, "model.onnx"), join(dir, "model.onnx"));
+    const scan = join(tmp, "tiny.nii");
+    await writeFile(scan, writeNifti({ dims: [8, 8, 4], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Float32Array(256).map((_, i) => i % 7) }, { gzip: false }));
+    const r = await siteseg("segment", "--model", dir, "--image", scan, "--out", join(tmp, "tiny_mask.nii"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`siteseg: ${dir}: manifest.json does not match model.onnx — input.outputName: "probabilities" is not an output of model.onnx (it has logits)\n`);
+    noStack(r.stderr);
+  });
+});
