@@ -28,6 +28,7 @@ test("a model from disk: refused by field when it does not fit, else it segments
   // a class the table names but the model lacks: refused before anything loads
   await page.getByLabel("Model files…").setInputFiles(modelFiles({ ...manifest, labelConventions: ["classes", "freesurfer"] }));
   await expect(page.getByRole("alert")).toContainText('labelConventions.1: the table maps class "CSF", but the model\'s classes are background, oedema, tumour core');
+  await screenshot(page, "own-model-refused");
   await page.getByRole("button", { name: "Dismiss message" }).click();
 
   // the folder as it is
