@@ -79,6 +79,8 @@ async function runSegmentation(opts: { image: string; model?: string; adapter?: 
   const readMs = performance.now() - t0;
   try {
     const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds });
+    // never a silent success: also in --json as "warnings"
+    for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
     return { manifest, adapter, result, readMs, scan };
   } finally {
     await runner.dispose();
@@ -101,7 +103,7 @@ async function segmentCommand(args: string[]): Promise<number> {
   process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, image, out, slices: result.slices, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, image, out, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -143,7 +145,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }

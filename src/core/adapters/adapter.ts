@@ -113,6 +113,9 @@ export function buildAdapter(name: string, config: AdapterConfig, tensors: Recor
     if (!sameShape(A.shape, fullA) || !sameShape(B.shape, fullB)) {
       throw new AdapterError(`Adapter "${name}": "${module}" has A ${JSON.stringify(A.shape)} and B ${JSON.stringify(B.shape)}; the base expects A ${JSON.stringify(fullA)} and B ${JSON.stringify(fullB)} (rank ${config.r})`);
     }
+    if (![A.data, B.data].every((d) => d.every(Number.isFinite))) {
+      throw new AdapterError(`Adapter "${name}": "${module}" has weights that are not numbers (NaN or infinite): the file is damaged or its training diverged; train or download it again`);
+    }
     // A: the first r of R rows; B: the first r of R columns, times the LoRA scaling.
     feeds[slot.inputA].data.set(A.data);
     const bOut = feeds[slot.inputB].data;

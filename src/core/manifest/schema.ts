@@ -9,6 +9,7 @@ export const PreprocessStep = z.discriminatedUnion("kind", [
     lower: z.number().min(0).max(100),
     upper: z.number().min(0).max(100),
   }),
+  /** (v - mean) / sd over the finite voxels above the minimum, winsorised to their 0.05-99.95 percentiles; background 0. */
   z.object({ kind: z.literal("zscore") }),
 ]);
 export type PreprocessStep = z.infer<typeof PreprocessStep>;

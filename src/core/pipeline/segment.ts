@@ -1,5 +1,5 @@
 import type { Manifest } from "../manifest/schema";
-import { preprocess } from "../preprocess/normalise";
+import { finiteMin, preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
 import type { Volume } from "../volume/types";
 import { argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
@@ -18,6 +18,8 @@ export interface SegmentResult {
   labels: Volume & { data: Uint8Array };
   backend: string;
   slices: number;
+  /** What the user must know before trusting the mask (bad voxels replaced, an empty mask); empty when none. */
+  warnings: string[];
   ms: { preprocess: number; inference: number; postprocess: number; total: number };
 }
 
@@ -54,12 +56,61 @@ function sliceWindow(data: Float32Array, grid: Grid, sliceAxis: number, multiple
   return { w: span(wa, maxSize[1]), h: span(ha, maxSize[0]), occupied, wa, ha };
 }
 
+/**
+ * Non-finite voxels (NaN, ±Infinity: common after registration or resampling) replaced before
+ * anything reads the scan, so they neither spread through interpolation nor reach the statistics:
+ * by the mean of their finite face neighbours (an isolated bad voxel inside tissue stays tissue),
+ * else by the scan's finite minimum, its background. `replaced` counts them; the scan is copied
+ * only when it has any.
+ */
+export function finiteScan(scan: Volume): { scan: Volume; floor: number; replaced: number } {
+  const floor = finiteMin(scan.data);
+  const d = scan.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return { scan, floor, replaced: 0 };
+  let replaced = 0;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) replaced++;
+  if (!replaced) return { scan, floor, replaced };
+  const [nx, ny, nz] = scan.dims;
+  const data = Float32Array.from(d);
+  for (let i = 0; i < d.length; i++) {
+    if (Number.isFinite(d[i])) continue;
+    const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / (nx * ny));
+    let sum = 0, n = 0;
+    const add = (ok: boolean, j: number) => {
+      if (ok && Number.isFinite(d[j])) {
+        sum += d[j];
+        n++;
+      }
+    };
+    add(x > 0, i - 1);
+    add(x < nx - 1, i + 1);
+    add(y > 0, i - nx);
+    add(y < ny - 1, i + nx);
+    add(z > 0, i - nx * ny);
+    add(z < nz - 1, i + nx * ny);
+    data[i] = n ? sum / n : floor;
+  }
+  return { scan: { ...scan, data }, floor, replaced };
+}
+
 /** The scan as the model sees it: on the model's grid (manifest orientation and spacing), normalised by the manifest's steps. */
-export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array } {
+export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array; replaced: number } {
   const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
-  let floor = Infinity;
-  for (let i = 0; i < scan.data.length; i++) if (scan.data[i] < floor) floor = scan.data[i];
-  return { grid, image: preprocess(resampleLinear(scan, grid, floor), manifest.preprocess, floor) };
+  const finite = finiteScan(scan);
+  return { grid, image: preprocess(resampleLinear(finite.scan, grid, finite.floor), manifest.preprocess, finite.floor), replaced: finite.replaced };
+}
+
+/** Warnings about a finished mask: a plain "Done" must never hide an empty or doubtful one. */
+function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, voxels: number): string[] {
+  const out: string[] = [];
+  if (replaced) {
+    const share = (100 * replaced) / voxels;
+    out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} treated as background.`);
+  }
+  const classes = manifest.classes.slice(1).map((c) => c.name).join(", ");
+  if (slicesRun === 0) out.push("The scan holds no signal above its minimum (an empty or constant image), so nothing was segmented.");
+  else if (!labels.some((v) => v !== 0)) out.push(`The mask is empty: the model found no ${classes} anywhere in this scan. Check that the scan is what the model expects (${manifest.name}), or try a site adapter.`);
+  return out;
 }
 
 /**
@@ -70,7 +121,7 @@ export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; imag
 export async function segment(scan: Volume, manifest: Manifest, runner: InferenceRunner, opts: SegmentOptions = {}): Promise<SegmentResult> {
   const t0 = now();
   const { input } = manifest;
-  const { grid, image } = modelInput(scan, manifest);
+  const { grid, image, replaced } = modelInput(scan, manifest);
   const win = sliceWindow(image, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
   const t1 = now();
 
@@ -129,6 +180,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     labels: { dims: [...scan.dims], affine: [...scan.affine], data: labels },
     backend: runner.backend,
     slices: total,
+    warnings: resultWarnings(manifest, labels, replaced, todo.length, scan.data.length),
     ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
   };
 }

@@ -13,8 +13,33 @@ describe("percentile scaling", () => {
       return fg[i] + (t - i) * (fg[Math.min(i + 1, fg.length - 1)] - fg[i]);
     };
     const [p1, p99] = percentileAbove(values, 0, [1, 99]);
-    expect(Math.abs(p1 - exact(1))).toBeLessThan(0.02); // range / 8192 bins = 0.012
-    expect(Math.abs(p99 - exact(99))).toBeLessThan(0.02);
+    expect(Math.abs(p1 - exact(1))).toBeLessThan(1e-4); // float32 samples, otherwise exact
+    expect(Math.abs(p99 - exact(99))).toBeLessThan(1e-4);
+  });
+
+  it("ignores NaN and infinities, and an extreme voxel moves a percentile by its rank only", () => {
+    const values = Float32Array.from({ length: 10001 }, (_, i) => i);
+    const [lo, hi] = percentileAbove(values, -1, [1, 99]);
+    const spoilt = Float32Array.from(values);
+    spoilt[10] = NaN;
+    spoilt[20] = Infinity;
+    spoilt[30] = -Infinity;
+    spoilt[40] = 1e38;
+    const [lo2, hi2] = percentileAbove(spoilt, -1, [1, 99]);
+    expect(Math.abs(lo2 - lo)).toBeLessThan(5); // 4 of 10001 values gone: ranks move by at most 4
+    expect(Math.abs(hi2 - hi)).toBeLessThan(5);
+  });
+
+  it("zscore: one voxel of 1e38 does not become the scale; NaN becomes background", () => {
+    const base = Float32Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? 0 : 50 + (i % 7)));
+    const clean = preprocess(Float32Array.from(base), [{ kind: "zscore" }]);
+    const spoilt = Float32Array.from(base);
+    spoilt[5] = 1e38;
+    spoilt[6] = NaN;
+    const z = preprocess(spoilt, [{ kind: "zscore" }]);
+    expect(z.every(Number.isFinite)).toBe(true);
+    expect(z[6]).toBe(0);
+    for (const i of [1, 2, 3, 13, 99]) expect(Math.abs(z[i] - clean[i])).toBeLessThan(0.05);
   });
 
   it("maps to [0, 1] and keeps background at 0", () => {

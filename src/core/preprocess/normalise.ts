@@ -1,54 +1,66 @@
 import type { PreprocessStep } from "../manifest/schema";
 
-/** Value at percentile p (0-100) of the values above `floor`, by a fine histogram (exact enough, O(n)). */
-export function percentileAbove(data: ArrayLike<number>, floor: number, ps: number[], bins = 8192): number[] {
-  let lo = Infinity, hi = -Infinity, n = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v > floor) {
-      n++;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
+/** At most this many voxels enter a percentile (an even stride through the rest): bounded time and memory. */
+const MAX_SAMPLE = 4_000_000;
+
+/**
+ * Value at percentile p (0-100, numpy's linear rule) of the finite values above `floor`: exact
+ * (sorted), over an even sample of at most MAX_SAMPLE of them. NaN and ±Infinity never count, and
+ * a few extreme voxels (1e38) move a percentile by their rank only, never by their value.
+ */
+export function percentileAbove(data: ArrayLike<number>, floor: number, ps: number[]): number[] {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] > floor && data[i] < Infinity) n++;
   if (n === 0) return ps.map(() => floor);
-  if (hi === lo) return ps.map(() => lo);
-  const hist = new Float64Array(bins);
-  const scale = bins / (hi - lo);
-  for (let i = 0; i < data.length; i++) {
+  const step = Math.max(1, Math.ceil(n / MAX_SAMPLE));
+  const sample = new Float32Array(Math.ceil(n / step));
+  for (let i = 0, k = 0, m = 0; i < data.length; i++) {
     const v = data[i];
-    if (v > floor) hist[Math.min(bins - 1, Math.floor((v - lo) * scale))]++;
+    if (v > floor && v < Infinity && k++ % step === 0) sample[m++] = v;
   }
+  sample.sort();
   return ps.map((p) => {
-    const target = (p / 100) * (n - 1);
-    let cum = 0;
-    for (let b = 0; b < bins; b++) {
-      if (cum + hist[b] > target) return lo + (b + (target - cum) / hist[b]) / scale;
-      cum += hist[b];
-    }
-    return hi;
+    const t = (p / 100) * (sample.length - 1), lo = Math.floor(t), hi = Math.min(lo + 1, sample.length - 1);
+    return sample[lo] + (t - lo) * (sample[hi] - sample[lo]);
   });
 }
 
-function minOf(data: Float32Array): number {
+/** The smallest finite value (0 when there is none). */
+export function finiteMin(data: ArrayLike<number>): number {
   let m = Infinity;
-  for (let i = 0; i < data.length; i++) if (data[i] < m) m = data[i];
-  return m;
+  for (let i = 0; i < data.length; i++) if (data[i] < m && data[i] > -Infinity) m = data[i];
+  return m === Infinity ? 0 : m;
 }
 
 /** Apply the manifest's preprocessing steps in place. `floor`: values at or below it are background. */
-export function preprocess(data: Float32Array, steps: PreprocessStep[], floor = minOf(data)): Float32Array {
+export function preprocess(data: Float32Array, steps: PreprocessStep[], floor = finiteMin(data)): Float32Array {
   for (const step of steps) {
     if (step.kind === "percentileScale") {
       const [lo, hi] = percentileAbove(data, floor, [step.lower, step.upper]);
       const inv = 1 / Math.max(hi - lo, 1e-6);
-      for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, (data[i] - lo) * inv));
+      for (let i = 0; i < data.length; i++) {
+        const v = (data[i] - lo) * inv;
+        data[i] = v >= 1 ? 1 : v > 0 ? v : 0; // NaN -> 0 (background)
+      }
     } else if (step.kind === "zscore") {
+      // mean and sd of the finite voxels above the floor, winsorised to their 0.05-99.95 percentiles:
+      // one voxel of 1e38 must not become the scale of the whole scan
+      const [a, b] = percentileAbove(data, floor, [0.05, 99.95]);
       let s = 0, s2 = 0, n = 0;
-      for (let i = 0; i < data.length; i++) if (data[i] > floor) { s += data[i]; s2 += data[i] * data[i]; n++; }
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i];
+        if (!(v > floor && v < Infinity)) continue;
+        const w = v < a ? a : v > b ? b : v;
+        s += w;
+        s2 += w * w;
+        n++;
+      }
       const mean = n ? s / n : 0;
       const sd = n ? Math.sqrt(Math.max(s2 / n - mean * mean, 1e-12)) : 1;
-      for (let i = 0; i < data.length; i++) data[i] = data[i] > floor ? (data[i] - mean) / sd : 0;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i];
+        data[i] = v > floor && v < Infinity ? (Math.min(Math.max(v, a), b) - mean) / sd : 0;
+      }
     }
     floor = -Infinity; // later steps see every voxel
   }

@@ -178,6 +178,15 @@ export function SegmentationPanel() {
             {seconds(result.ms.total)} ({result.slices} slices; inference {seconds(result.ms.inference)})
           </dd>
         </dl>
+        {result.warnings.length > 0 && (
+          <div className="mt-2">
+            <Alert tone="warning" title="Check this mask">
+              {result.warnings.map((w) => (
+                <p key={w}>{w}</p>
+              ))}
+            </Alert>
+          </div>
+        )}
         </div>
       )}
     </Panel>

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AdapterError, loadAdapter } from "../core/adapters";
+import { readVolume } from "../core/io";
+import { loadModel } from "../core/manifest";
+import { resolveConvention } from "../core/metrics/conventions";
+import { evaluate } from "../core/metrics/evaluate";
+import { segment, type SegmentResult } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
+import { createNodeRunner } from "./ort-node";
+import type { SessionRunner } from "./session";
+
+// Issue 12 part 1: a few bad voxels never silently empty a mask. The real model on a shipped sample.
+const root = resolve(import.meta.dirname, "../..");
+const modelDir = resolve(root, "public/models/siteseg-tissue");
+const model = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))));
+const scan = readVolume(new Uint8Array(readFileSync(resolve(root, "public/samples/synth-pd/pd.nii.gz"))), "pd.nii.gz");
+const asFloat = (v: Volume, change: (d: Float32Array) => void): Volume => {
+  const data = Float32Array.from(v.data);
+  change(data);
+  return { ...v, data };
+};
+const reference = readVolume(new Uint8Array(readFileSync(resolve(root, "public/samples/synth-pd/pd_seg.nii.gz"))), "pd_seg.nii.gz");
+const freesurfer = resolveConvention(model.manifest, "freesurfer");
+/** Mean Dice against the sample's reference: what the user would read. */
+const score = (r: SegmentResult) => evaluate(r.labels, reference, freesurfer, model.manifest.classes.map((c) => c.name)).meanDice!;
+
+let runner: SessionRunner;
+let clean: SegmentResult;
+beforeAll(async () => {
+  runner = await createNodeRunner(model.onnx, 2);
+  clean = await segment(scan, model.manifest, runner);
+}, 120_000);
+
+describe("bad voxels", () => {
+  it("a clean scan gives a mask and no warning", () => {
+    expect(clean.warnings).toEqual([]);
+    expect(score(clean)).toBeGreaterThan(0.6);
+    expect(clean.labels.data.some((v) => v > 0)).toBe(true);
+  });
+
+  it.each([
+    ["one NaN in a thousand voxels", (d: Float32Array) => d.forEach((_, i) => i % 1000 === 7 && (d[i] = NaN)), /voxels were not a number \(NaN or infinite, 0\.10% of the scan\) and were treated as background/],
+    ["nine infinite voxels", (d: Float32Array) => [1, 2, 3, 4, 5, 6, 7, 8, 9].forEach((k) => (d[k * 9973] = k % 2 ? Infinity : -Infinity)), /^9 voxels were not a number/],
+    ["one voxel of 1e38", (d: Float32Array) => (d[d.length >> 1] = 1e38), null],
+  ])("%s: Dice stays the clean scan's, and the user is told", { timeout: 120_000 }, async (_, change, warning) => {
+    const result = await segment(asFloat(scan, change), model.manifest, runner);
+    // the user reads the same Dice as on the clean scan (this model's masks move by a few % of
+    // boundary voxels for any small change of intensities, so the masks themselves are not compared)
+    expect(Math.abs(score(result) - score(clean))).toBeLessThan(0.01);
+    if (warning) expect(result.warnings).toEqual([expect.stringMatching(warning)]);
+    else expect(result.warnings).toEqual([]);
+  });
+
+  it("an all-NaN or constant scan is reported, not a plain success", { timeout: 60_000 }, async () => {
+    const allNaN = await segment(asFloat(scan, (d) => d.fill(NaN)), model.manifest, runner);
+    expect(allNaN.warnings).toEqual([expect.stringMatching(/^\d+ voxels were not a number/), expect.stringMatching(/no signal above its minimum/)]);
+    const constant = await segment(asFloat(scan, (d) => d.fill(100)), model.manifest, runner);
+    expect(constant.warnings).toEqual([expect.stringMatching(/no signal above its minimum/)]);
+    expect(constant.labels.data.every((v) => v === 0)).toBe(true);
+  });
+
+  it("an adapter with NaN weights is refused", () => {
+    const dir = resolve(modelDir, "adapters/synth-pd");
+    const config = new Uint8Array(readFileSync(resolve(dir, "adapter_config.json")));
+    const weights = new Uint8Array(readFileSync(resolve(dir, "adapter_model.safetensors")));
+    expect(() => loadAdapter("synth-pd", config, weights, model.manifest)).not.toThrow();
+    // safetensors: 8-byte header length, JSON header, then little-endian float32 data
+    const damaged = weights.slice();
+    const start = 8 + Number(new DataView(damaged.buffer).getBigUint64(0, true));
+    new DataView(damaged.buffer).setFloat32(start + 4, NaN, true);
+    expect(() => loadAdapter("synth-pd", config, damaged, model.manifest)).toThrow(AdapterError);
+    expect(() => loadAdapter("synth-pd", config, damaged, model.manifest)).toThrow(/has weights that are not numbers \(NaN or infinite\)/);
+  });
+});
