@@ -209,3 +209,16 @@ describe("a second model with other classes (models/siteseg-tumour)", () => {
     noStack(r.stderr);
   });
 });
+
+describe("never a silent success", () => {
+  it("segment of a scan with no signal warns on stderr and in --json", { timeout: SLOW }, async () => {
+    const scan = join(tmp, "flat.nii");
+    const data = new Float32Array(32 * 32 * 8).fill(100);
+    data[5] = NaN;
+    await writeFile(scan, writeNifti({ dims: [32, 32, 8], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data }, { gzip: false }));
+    const r = await siteseg("segment", "--image", scan, "--out", join(tmp, "flat_mask.nii"), "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^siteseg: warning: 1 voxel was not a number \(NaN or infinite, 0\.01% of the scan\) and was filled in from the neighbouring voxels\nsiteseg: warning: The scan holds no signal above its minimum/);
+    expect(JSON.parse(r.stdout).warnings).toEqual([expect.stringMatching(/^1 voxel was not a number/), expect.stringMatching(/no signal above its minimum/)]);
+  });
+});

@@ -105,7 +105,7 @@ function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number
   const out: string[] = [];
   if (replaced) {
     const share = (100 * replaced) / voxels;
-    out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} treated as background.`);
+    out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} filled in from the neighbouring voxels (background where they are not numbers either).`);
   }
   const classes = manifest.classes.slice(1).map((c) => c.name).join(", ");
   if (slicesRun === 0) out.push("The scan holds no signal above its minimum (an empty or constant image), so nothing was segmented.");
