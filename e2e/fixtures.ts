@@ -142,8 +142,8 @@ export async function currentSlice(page: Page): Promise<number> {
 }
 
 /** Tissue classes of `tinyScan` (0 bg, 1 CSF, 2 GM, 3 WM) on its grid. */
-export function tinyLabel(): Uint8Array {
-  return tinyVolume(0, (v) => (v === 110 ? 3 : v === 70 ? 2 : v === 25 ? 1 : 0), Uint8Array);
+export function tinyLabel(shift = 0): Uint8Array {
+  return tinyVolume(shift, (v) => (v === 110 ? 3 : v === 70 ? 2 : v === 25 ? 1 : 0), Uint8Array);
 }
 
 /** A tiny synthetic T1-like head: 32×32×6 voxels, 1 mm, RAS; bright "WM" core in a darker shell; `shift` moves it in x (mm). */

@@ -154,6 +154,9 @@ async function evaluateCommand(args: string[]): Promise<number> {
     `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
     `backend     ${result.backend}, ${result.slices} slices, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,
     `reference   ${labelPath}: ${convention.id} convention${guessed ? " (guessed)" : ""}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
+    ...(ev.coverage < 0.999 ? [`coverage    the reference covers ${(ev.coverage * 100).toFixed(1)}% of the scan; scored there only`] : []),
+    ...(ev.ignored.voxels ? [`ignored     ${ev.ignored.voxels} voxels with labels ${ev.ignored.labels.slice(0, 6).join(", ")}${ev.ignored.labels.length > 6 ? ", …" : ""} unknown to the convention (background)`] : []),
+    ...(ev.undefinedReason ? [`note        ${ev.undefinedReason}`] : []),
     "",
     evaluationTable(rows, ev.meanDice),
   ];

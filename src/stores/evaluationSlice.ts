@@ -1,6 +1,6 @@
 import { readVolume } from "../core/io";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
-import { evaluate, type Evaluation } from "../core/metrics/evaluate";
+import { alignReference, checkLabelMap, evaluate, type Evaluation } from "../core/metrics/evaluate";
 import type { Volume } from "../core/volume/types";
 import type { ResultKey, SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
@@ -48,9 +48,16 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     },
     setReference: (name, volume, convention) => {
       const values = labelValues(volume.data);
-      const manifest = get().manifest;
-      referenceId++;
+      const { manifest, scan } = get();
       const guess = () => (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
+      // a reference that cannot be scored is refused before it replaces the one in use
+      try {
+        checkLabelMap(volume);
+        if (manifest && scan) alignReference(volume, scan.volume, resolveConvention(manifest, convention ?? guess()));
+      } catch (e) {
+        return set({ evaluationError: `${name} was not loaded: ${message(e)}${get().reference ? ` The reference ${get().reference!.name} stays.` : ""}` });
+      }
+      referenceId++;
       set({ reference: { name, volume, values }, convention: convention ?? guess(), conventionGuessed: !convention, evaluationError: null });
       get().recomputeEvaluation();
     },

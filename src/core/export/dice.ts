@@ -25,6 +25,12 @@ export interface DiceReport {
   perSlice: (number | null)[];
   perSliceAxis: number;
   resampledReference: boolean;
+  /** Share of the scan the reference covers (Dice is scored there only). */
+  coverage: number;
+  /** Reference voxels with labels the convention does not know (scored as background), and those labels. */
+  ignoredLabels: { voxels: number; labels: number[] };
+  /** Why every Dice is null, when so (an empty reference). */
+  undefinedReason?: string;
 }
 
 export interface DiceReportInput {
@@ -56,6 +62,9 @@ export function diceReport({ model, adapter, image, label, evaluation: ev, class
     perSlice: ev.perSlice.values.map(round4),
     perSliceAxis: ev.perSlice.axis,
     resampledReference: ev.resampled,
+    coverage: roundTo(ev.coverage, 4),
+    ignoredLabels: ev.ignored,
+    ...(ev.undefinedReason ? { undefinedReason: ev.undefinedReason } : {}),
   };
 }
 

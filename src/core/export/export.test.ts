@@ -119,6 +119,8 @@ describe("Dice report", () => {
       perSlice: [0.7333, 0.6667],
       perSliceAxis: 2,
       resampledReference: false,
+      coverage: 1,
+      ignoredLabels: { voxels: 0, labels: [] },
     });
   });
 

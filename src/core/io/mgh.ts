@@ -43,7 +43,8 @@ export function readMgh(input: Uint8Array): Volume {
   const kind = readKind(v.getInt32(20, false));
   checkLength(bytes, dims, kind);
   const data = readVoxels(bytes, MGH_DATA_OFFSET, product(dims), kind, false);
-  return { dims, affine: geometryToAffine(readGeometry(v), dims), data };
+  const frames = v.getInt32(16, false);
+  return { dims, affine: geometryToAffine(readGeometry(v), dims), data, ...(frames > 1 ? { frames } : {}) };
 }
 
 function readDims(v: DataView): [number, number, number] {

@@ -84,7 +84,8 @@ export function readNifti(input: Uint8Array): Volume {
   const count = product(dims);
   checkLength(bytes, h, dims, kind);
   const raw = readVoxels(bytes, h.voxOffset, count, kind, h.littleEndian);
-  return { dims, affine: chooseAffine(h), data: applyScaling(raw, h.slope, h.inter) };
+  const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
+  return { dims, affine: chooseAffine(h), data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames } : {}) };
 }
 
 function parseHeader(bytes: Uint8Array): NiftiHeader {

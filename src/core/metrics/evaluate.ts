@@ -9,6 +9,12 @@ export class ReferenceMismatchError extends Error {
 
 export interface Evaluation {
   convention: ConventionId;
+  /** Share of the prediction's voxels the reference covers (1 when it covers the whole scan); only those are scored. */
+  coverage: number;
+  /** Reference voxels with a non-zero label the convention does not know (scored as background), and those labels. */
+  ignored: { voxels: number; labels: number[] };
+  /** Why there is no Dice at all (an empty reference), when so. */
+  undefinedReason?: string;
   /** Class name to whole-volume Dice (0-1, null when absent from both). */
   dice: Record<string, number | null>;
   meanDice: number | null;
@@ -40,37 +46,89 @@ function applyHoldout(pred: Uint8Array, ref: Uint8Array, dims: [number, number, 
 }
 
 /**
- * The reference as model classes on the prediction's grid: as is when grids match, resampled
- * (nearest neighbour) when it shares world space, refused when it does not.
+ * Refuses what is not a label map: a 4D file (a series, or one probability map per class) or
+ * values that are not whole numbers (an image or a probability map).
  */
-export function alignReference(reference: Volume, target: Volume, convention: Convention): { classes: Uint8Array; resampled: boolean } {
+export function checkLabelMap(reference: Volume): void {
+  if ((reference.frames ?? 1) > 1) {
+    throw new ReferenceMismatchError(`The reference has ${reference.frames} volumes (4D), but a label map has one: load the label map itself, not a series or a probability map.`);
+  }
+  const d = reference.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isInteger(d[i])) {
+      throw new ReferenceMismatchError(
+        `The reference holds values that are not whole numbers (${Number.isFinite(d[i]) ? d[i].toPrecision(3) : String(d[i])}): it looks like an image or a probability map, not a label map. Load the label map (one whole number per class).`,
+      );
+    }
+  }
+}
+
+export interface AlignedReference {
+  classes: Uint8Array;
+  resampled: boolean;
+  /** 1 where the reference covers the voxel (null: it covers the whole target). */
+  inside: Uint8Array | null;
+  coverage: number;
+  ignored: { voxels: number; labels: number[] };
+}
+
+/**
+ * The reference as model classes on the prediction's grid: as is when grids match, resampled
+ * (nearest neighbour) when it shares world space, scored on the overlap when it covers part of
+ * the scan, refused when it covers none of it or when the convention knows none of its labels.
+ */
+export function alignReference(reference: Volume, target: Volume, convention: Convention): AlignedReference {
+  checkLabelMap(reference);
   const classes = applyConvention(reference.data, convention);
-  if (sameGrid(reference, target)) return { classes, resampled: false };
-  const overlap = overlapFraction(target, reference);
-  if (overlap < 0.5) {
+  const ignoredBy = new Map<number, number>();
+  let known = 0;
+  for (let i = 0; i < reference.data.length; i++) {
+    const v = reference.data[i];
+    if (v === 0) continue;
+    if (convention.values.has(v)) known++;
+    else ignoredBy.set(v, (ignoredBy.get(v) ?? 0) + 1);
+  }
+  const ignored = { voxels: [...ignoredBy.values()].reduce((a, b) => a + b, 0), labels: [...ignoredBy.keys()].sort((a, b) => a - b) };
+  const same = sameGrid(reference, target);
+  const coverage = same ? 1 : overlapFraction(target, reference);
+  if (coverage < 0.02) {
     throw new ReferenceMismatchError(
-      `The reference label covers only ${(overlap * 100).toFixed(0)}% of the scan in world space, so it cannot be compared: ` +
+      `The reference label covers ${coverage > 0 ? "almost none" : "none"} of the scan in world space, so it cannot be compared: ` +
         `it belongs to another scan or its header lost the orientation. Load the label made for this scan.`,
     );
   }
-  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true };
+  if (known === 0 && ignored.voxels > 0) {
+    throw new ReferenceMismatchError(
+      `None of the reference's labels (${ignored.labels.slice(0, 8).join(", ")}${ignored.labels.length > 8 ? ", …" : ""}) belongs to the ${convention.label} convention: choose the convention the reference is numbered in.`,
+    );
+  }
+  if (same) return { classes, resampled: false, inside: null, coverage: 1, ignored };
+  const inside = coverage >= 0.999 ? null : resampleNearest({ ...reference, data: new Uint8Array(reference.data.length).fill(1) }, target);
+  const share = inside ? inside.reduce((a, v) => a + v, 0) / inside.length : 1;
+  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true, inside, coverage: share, ignored };
 }
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
 export function evaluate(pred: Volume, reference: Volume, convention: Convention, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
   const K = classNames.length;
-  const { classes, resampled } = alignReference(reference, pred, convention);
+  const { classes, resampled, inside, coverage, ignored } = alignReference(reference, pred, convention);
   let predClasses = pred.data;
   let scoredSlices: number[] | undefined;
-  if (holdout) {
-    predClasses = Uint8Array.from(pred.data);
-    scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
-  }
+  if (holdout || inside) predClasses = Uint8Array.from(pred.data);
+  // outside the reference nothing is known: scored as background in both
+  if (inside) for (let i = 0; i < inside.length; i++) if (!inside[i]) predClasses[i] = 0;
+  if (holdout) scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
   const perClass = diceByClass(predClasses, classes, K);
+  // an empty reference leaves every Dice undefined, whatever the prediction holds
+  const empty = perClass.slice(1).every((c) => c.reference === 0);
+  const undefinedReason = empty ? `The reference marks none of ${classNames.slice(1).join(", ")}${holdout ? " on the scored slices" : ""}, so Dice is undefined.` : undefined;
   return {
     convention: convention.id,
-    dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, perClass[i + 1].dice])),
-    meanDice: meanDice(perClass),
+    coverage,
+    ignored,
+    ...(undefinedReason ? { undefinedReason } : {}),
+    dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, empty ? null : perClass[i + 1].dice])),
+    meanDice: empty ? null : meanDice(perClass),
     counts: perClass.map(({ predicted, reference }) => ({ predicted, reference })),
     perSlice: { axis, values: perSliceDice(predClasses, classes, pred.dims, axis, K) },
     resampled,

@@ -141,3 +141,38 @@ describe("disagreement between two masks", () => {
     expect(() => disagreement(a, { ...a, dims: [1, 2, 1] })).toThrow(/different grids/);
   });
 });
+
+describe("honest Dice (issue 12 part 2)", () => {
+  const eye: Mat4 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const vol = (data: number[], affine = eye, dims: [number, number, number] = [data.length, 1, 1]) => ({ dims, affine, data: Float32Array.from(data) });
+  const names = ["background", "CSF", "GM", "WM"];
+  const pred = { dims: [8, 1, 1] as [number, number, number], affine: eye, data: Uint8Array.from([0, 1, 1, 2, 2, 3, 3, 0]) };
+
+  it("an empty reference leaves Dice undefined, with the reason", () => {
+    const e = evaluate(pred, vol([0, 0, 0, 0, 0, 0, 0, 0]), tissue("classes"), names);
+    expect(e.dice).toEqual({ CSF: null, GM: null, WM: null });
+    expect(e.meanDice).toBeNull();
+    expect(e.undefinedReason).toBe("The reference marks none of CSF, GM, WM, so Dice is undefined.");
+  });
+
+  it("counts reference labels the convention does not know, and refuses one that knows none", () => {
+    // FreeSurfer: 4 CSF, 3 GM, 2 WM; 24 (extracerebral CSF) and 999 are not in the table
+    const e = evaluate(pred, vol([0, 4, 4, 3, 3, 2, 24, 999]), tissue("freesurfer"), names);
+    expect(e.ignored).toEqual({ voxels: 2, labels: [24, 999] });
+    expect(e.dice.CSF).toBe(1);
+    expect(() => evaluate(pred, vol([0, 24, 24, 999, 0, 0, 0, 0]), tissue("freesurfer"), names)).toThrow(/None of the reference's labels \(24, 999\) belongs to the FreeSurfer/);
+  });
+
+  it("refuses a probability map and a 4D reference", () => {
+    expect(() => evaluate(pred, vol([0, 0.2, 0.9, 1, 1, 0, 0, 0]), tissue("classes"), names)).toThrow(/values that are not whole numbers \(0\.200\)/);
+    expect(() => evaluate(pred, { ...vol([0, 1, 1, 2, 2, 3, 3, 0]), frames: 4 }, tissue("classes"), names)).toThrow(/has 4 volumes \(4D\)/);
+  });
+
+  it("a reference covering part of the scan is scored on the overlap, with its coverage", () => {
+    // reference voxels 0-3 only (same world positions as the scan's first half)
+    const part = vol([0, 1, 1, 2], eye, [4, 1, 1]);
+    const e = evaluate(pred, part, tissue("classes"), names);
+    expect(e.coverage).toBe(0.5);
+    expect(e.dice).toEqual({ CSF: 1, GM: 1, WM: null }); // GM at voxel 4 and WM lie outside the reference: not scored
+  });
+});

@@ -270,7 +270,7 @@ describe("runStudy", () => {
     expect(results.map((r) => r.id)).toEqual(["s/far", "s/missing", "s/x", "t/y"]);
     expect(seen).toEqual(results.map((r) => r.id));
     const [far, missing, x, y] = results;
-    expect(far.error).toMatch(/covers only 0% of the scan/);
+    expect(far.error).toMatch(/covers none of the scan/);
     expect(far.base).toBeNull();
     expect(missing.error).toBe("cannot read s/missing.nii: no such file");
     expect(x).toMatchObject({ convention: "classes", adapter: "s-adapter", error: null, base: { dice: { A: 1, B: 0.8 }, meanDice: 0.9 }, adapted: { dice: { A: 1, B: 1 }, meanDice: 1 } });

@@ -19,6 +19,8 @@ export interface Volume {
   affine: Mat4;
   /** First frame only for 4D inputs; length is dims[0] * dims[1] * dims[2]. */
   data: VoxelArray;
+  /** Frames in the file (4D series) when more than one; only the first is in `data`. */
+  frames?: number;
 }
 
 export class VolumeError extends Error {

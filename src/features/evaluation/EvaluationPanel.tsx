@@ -6,6 +6,7 @@ import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { diceReport, diceReportCsv, exportStem } from "../../core/export";
 import { conventionsOf } from "../../core/metrics/conventions";
+import type { Evaluation } from "../../core/metrics/evaluate";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
 import { CompareDiceTable, DiceTable } from "../../components/DiceTable";
@@ -38,6 +39,31 @@ function exportDice(format: "csv" | "json") {
   });
   const name = `${exportStem(result.scanName, "dice", result.adapter)}.${format}`;
   download(name, format === "csv" ? new Blob([diceReportCsv(report)], { type: "text/csv" }) : jsonBlob(report));
+}
+
+/** What the numbers rest on: the reference's coverage, labels the convention ignored, an undefined Dice. */
+function EvaluationNotes({ evaluation: ev }: { evaluation: Evaluation }) {
+  const { voxels, labels } = ev.ignored;
+  return (
+    <>
+      {ev.undefinedReason && (
+        <p role="note" className="text-xs text-amber-300">
+          {ev.undefinedReason}
+        </p>
+      )}
+      {ev.coverage < 0.999 && (
+        <p role="note" className="text-xs text-amber-300">
+          The reference covers {(ev.coverage * 100).toFixed(1)}% of the scan; Dice is scored there only.
+        </p>
+      )}
+      {voxels > 0 && (
+        <p role="note" className="text-xs text-slate-400">
+          {voxels.toLocaleString("en")} reference voxel{voxels === 1 ? "" : "s"} with label{labels.length === 1 ? "" : "s"} {labels.slice(0, 6).join(", ")}
+          {labels.length > 6 ? ` and ${labels.length - 6} more` : ""} unknown to the {ev.convention} convention {voxels === 1 ? "counts" : "count"} as background.
+        </p>
+      )}
+    </>
+  );
 }
 
 /** Reference label, its numbering convention, and Dice against the current mask. */
@@ -96,6 +122,7 @@ export function EvaluationPanel() {
       {evaluation && manifest && (
         <>
           {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}
+          <EvaluationNotes evaluation={evaluation} />
           {compare && base && adapted ? (
             <>
               <CompareDiceTable base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
