@@ -8,7 +8,7 @@ const scan = (name: string, value: (i: number) => number) => {
   return { name, mimeType: "application/octet-stream", buffer: Buffer.from(writeNifti({ dims, affine: [1, 0, 0, -16, 0, 1, 0, -16, 0, 0, 1, -3, 0, 0, 0, 1], data }, { gzip: false })) };
 };
 
-test("bad voxels and an empty scan are reported beside the result", async ({ page }) => {
+test("bad voxels are reported beside the result; an empty scan is refused before any work", async ({ page }) => {
   await openApp(page);
   // an ellipsoid with a NaN every 50 voxels
   await openScan(page, scan("nan.nii", (i) => (i % 50 === 3 ? NaN : Math.hypot((i % 32) - 15.5, (Math.floor(i / 32) % 32) - 15.5) < 12 ? 100 : 0)));
@@ -17,8 +17,9 @@ test("bad voxels and an empty scan are reported beside the result", async ({ pag
   await expect(warning).toContainText(/123 voxels were not a number \(NaN or infinite, 2\.00% of the scan\) and were filled in from the neighbouring voxels/);
   await screenshot(page, "warning-nan");
 
+  // an empty scan: refused before any work, with what to do; the earlier mask stays
   await openScan(page, scan("flat.nii", () => 7));
-  await segment(page);
-  await expect(warning).toContainText("The scan holds no signal above its minimum (an empty or constant image), so nothing was segmented.");
-  await expect(warning).not.toContainText("not a number");
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("Every voxel of the scan is 7: the image is empty, so there is nothing to segment.");
+  await screenshot(page, "refused-empty");
 });

@@ -155,7 +155,9 @@ def main():
         "description": task["description"],
         "files": {"model": {"path": "model.onnx", "sha256": sha256(onnx_path), "bytes": os.path.getsize(onnx_path)}},
         "input": {"orientation": "RAS", "spacing": [1, 1, 1], "sliceAxis": 2, "contextSlices": (cfg.in_channels - 1) // 2,
-                  "multipleOf": 16, "maxSliceSize": [320, 320], "batchSize": 4, "inputName": "image", "outputName": "logits"},
+                  "multipleOf": 16, "maxSliceSize": [320, 320], "batchSize": 4, "inputName": "image", "outputName": "logits",
+                  # scans it can read (checked before any work): trained on 1 mm grids, thick slices up to 8 mm seen
+                  "limits": {"spacingMm": [0.3, 8], "extentMm": 400}},
         "preprocess": [{"kind": "percentileScale", "lower": 0.5, "upper": 99.5}],
         "classes": [{"index": i, "name": n, "color": c} for i, (n, c) in enumerate(task["classes"])],
         "background": task["classes"][0][0],

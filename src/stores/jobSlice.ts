@@ -6,6 +6,8 @@ export interface JobState {
   done: number;
   total: number;
   error: string | null;
+  /** The scan itself was refused (before any work): trying again will not help. */
+  refused?: boolean;
   /** What the run in flight computes: "base" or an adapter's name (shown beside the progress). */
   running?: string;
 }
@@ -82,7 +84,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     } catch (e) {
       if (get().abort !== abort) return null;
       // The previous mask and Dice stay: only this run failed.
-      set({ abort: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e) } });
+      set({ abort: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e), refused: (e as Error | null)?.name === "VolumeError" } });
       return null;
     }
   }

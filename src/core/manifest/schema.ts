@@ -73,6 +73,13 @@ export const Manifest = z.object({
     batchSize: z.number().int().positive(),
     inputName: z.string(),
     outputName: z.string(),
+    /** Scans the model can read, checked before any work: voxel size range and largest extent (mm). */
+    limits: z
+      .object({
+        spacingMm: z.tuple([z.number().positive(), z.number().positive()]).refine(([a, b]) => a <= b, "[smallest, largest]"),
+        extentMm: z.number().positive(),
+      })
+      .optional(),
   }),
   preprocess: z.array(PreprocessStep),
   classes: z

@@ -1,7 +1,8 @@
 import type { Manifest } from "../manifest/schema";
 import { finiteMin, preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
-import type { Volume } from "../volume/types";
+import { voxelSizes } from "../volume/affine";
+import { VolumeError, type Volume } from "../volume/types";
 import { argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
 import { zeroFeeds } from "../adapters/adapter";
 import { CancelledError, type InferenceRunner, type Tensor } from "./runner";
@@ -100,6 +101,34 @@ export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; imag
   return { grid, image: preprocess(resampleLinear(finite.scan, grid, finite.floor), manifest.preprocess, finite.floor), replaced: finite.replaced };
 }
 
+/**
+ * Refuses, before any work, a scan this model cannot read: no signal at all (constant, all zero,
+ * all NaN), or voxels or an extent outside the manifest's limits.
+ */
+export function checkScanFits(scan: Volume, manifest: Manifest): void {
+  const d = scan.data;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(lo < hi)) {
+    throw new VolumeError(lo === Infinity || !Number.isFinite(lo) ? "Every voxel of the scan is not a number (NaN or infinite): there is no image to segment. Export the scan again." : `Every voxel of the scan is ${lo}: the image is empty, so there is nothing to segment. Check that the right file (or series) was opened.`);
+  }
+  const limits = manifest.input.limits;
+  if (!limits) return;
+  const sizes = voxelSizes(scan.affine);
+  const [min, max] = limits.spacingMm;
+  const fmt = (v: number) => (v < 1 ? v.toPrecision(2) : v.toFixed(1));
+  const small = Math.min(...sizes), large = Math.max(...sizes);
+  if (small < min) throw new VolumeError(`The scan's voxels are ${sizes.map(fmt).join(" × ")} mm; ${manifest.name} reads voxels of ${min}–${max} mm (its manifest). A voxel this small usually means a wrong voxel size in the header: check it in the scanner's export.`);
+  if (large > max) throw new VolumeError(`The scan's voxels are ${sizes.map(fmt).join(" × ")} mm; ${manifest.name} reads voxels of ${min}–${max} mm (its manifest). Slices ${fmt(large)} mm apart are too coarse for it: use a thinner-slice acquisition of this patient.`);
+  const extent = sizes.map((s, a) => s * scan.dims[a]);
+  const widest = Math.max(...extent);
+  if (widest > limits.extentMm) throw new VolumeError(`The scan spans ${extent.map((e) => e.toFixed(0)).join(" × ")} mm; ${manifest.name} reads at most ${limits.extentMm} mm along any axis (its manifest). Crop the scan to the region of interest first.`);
+}
+
 /** Warnings about a finished mask: a plain "Done" must never hide an empty or doubtful one. */
 function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, voxels: number): string[] {
   const out: string[] = [];
@@ -108,8 +137,7 @@ function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number
     out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} filled in from the neighbouring voxels (background where they are not numbers either).`);
   }
   const classes = manifest.classes.slice(1).map((c) => c.name).join(", ");
-  if (slicesRun === 0) out.push("The scan holds no signal above its minimum (an empty or constant image), so nothing was segmented.");
-  else if (!labels.some((v) => v !== 0)) out.push(`The mask is empty: the model found no ${classes} anywhere in this scan. Check that the scan is what the model expects (${manifest.name}), or try a site adapter.`);
+  if (slicesRun > 0 && !labels.some((v) => v !== 0)) out.push(`The mask is empty: the model found no ${classes} anywhere in this scan. Check that the scan is what the model expects (${manifest.name}), or try a site adapter.`);
   return out;
 }
 
@@ -120,6 +148,7 @@ function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number
  */
 export async function segment(scan: Volume, manifest: Manifest, runner: InferenceRunner, opts: SegmentOptions = {}): Promise<SegmentResult> {
   const t0 = now();
+  checkScanFits(scan, manifest);
   const { input } = manifest;
   const { grid, image, replaced } = modelInput(scan, manifest);
   const win = sliceWindow(image, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);

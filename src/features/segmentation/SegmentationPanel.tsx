@@ -59,7 +59,7 @@ export function SegmentationPanel() {
   if (running) statusText = job.total > 0 ? `Segmenting${with_}…` : `Starting${with_}…`;
   else if (job.status === "cancelled") statusText = "Cancelled";
   else if (job.status === "done" && result) statusText = `Done in ${seconds(result.ms.total)}`;
-  else if (job.status === "error") statusText = "Failed";
+  else if (job.status === "error") statusText = job.refused ? "Refused" : "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";
   else if (loadingInput) statusText = "Loading the sample or adapter…";
@@ -154,7 +154,12 @@ export function SegmentationPanel() {
       <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>
         {statusText}
       </p>
-      {job.status === "error" && job.error && (
+      {job.status === "error" && job.error && job.refused && (
+        <Alert title="This scan cannot be segmented">
+          <p>{job.error}</p>
+        </Alert>
+      )}
+      {job.status === "error" && job.error && !job.refused && (
         <Alert title="Segmentation failed">
           <p>{job.error}</p>
           <p className="mt-1 text-red-200/80">
