@@ -82,3 +82,10 @@ describe("bad voxels", () => {
     expect(() => loadAdapter("synth-pd", config, damaged, model.manifest)).toThrow(/has weights that are not numbers \(NaN or infinite\)/);
   });
 });
+
+describe("a 4D scan", () => {
+  it("is segmented on its first volume, and the user is told", { timeout: 120_000 }, async () => {
+    const result = await segment({ ...scan, frames: 3 }, model.manifest, runner);
+    expect(result.warnings).toEqual(["The file holds 3 volumes (4D); only the first was segmented. To segment another, save that volume as its own file."]);
+  });
+});

@@ -130,8 +130,10 @@ export function checkScanFits(scan: Volume, manifest: Manifest): void {
 }
 
 /** Warnings about a finished mask: a plain "Done" must never hide an empty or doubtful one. */
-function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, voxels: number): string[] {
+function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, scan: Volume): string[] {
   const out: string[] = [];
+  const voxels = scan.data.length;
+  if ((scan.frames ?? 1) > 1) out.push(`The file holds ${scan.frames} volumes (4D); only the first was segmented. To segment another, save that volume as its own file.`);
   if (replaced) {
     const share = (100 * replaced) / voxels;
     out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} filled in from the neighbouring voxels (background where they are not numbers either).`);
@@ -209,7 +211,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     labels: { dims: [...scan.dims], affine: [...scan.affine], data: labels },
     backend: runner.backend,
     slices: total,
-    warnings: resultWarnings(manifest, labels, replaced, todo.length, scan.data.length),
+    warnings: resultWarnings(manifest, labels, replaced, todo.length, scan),
     ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
   };
 }
