@@ -480,3 +480,18 @@ describe.skipIf(!haveReal)(
     });
   },
 );
+
+describe("4D files", () => {
+  it("NIfTI: the first frame, and how many there are", () => {
+    const one = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) }, { gzip: false });
+    const bytes = new Uint8Array(one.length + 32);
+    bytes.set(one);
+    const v = new DataView(bytes.buffer);
+    v.setInt16(40, 4, true); // dim[0] = 4
+    v.setInt16(48, 2, true); // dim[4] = 2 frames
+    const vol = readNifti(bytes);
+    expect(vol.frames).toBe(2);
+    expect([...vol.data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(readNifti(one).frames).toBeUndefined();
+  });
+});
