@@ -13,6 +13,7 @@ export function FileButton({
   multiple = false,
   directory = false,
   primary = false,
+  disabled = false,
   title,
 }: {
   label: string;
@@ -22,6 +23,7 @@ export function FileButton({
   multiple?: boolean;
   directory?: boolean;
   primary?: boolean;
+  disabled?: boolean;
   title?: string;
 }) {
   const id = useId();
@@ -40,13 +42,14 @@ export function FileButton({
         accept={accept}
         multiple={multiple || directory}
         onChange={onChange}
+        disabled={disabled}
         className="peer sr-only"
         {...(directory ? { webkitdirectory: "" } : {})}
       />
       <label
         htmlFor={id}
         title={title}
-        className={`cursor-pointer select-none rounded-md px-3 py-1.5 text-sm font-medium shadow-sm ring-offset-slate-950 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400 peer-focus-visible:ring-offset-2 ${
+        className={`cursor-pointer select-none rounded-md peer-disabled:cursor-not-allowed peer-disabled:opacity-50 px-3 py-1.5 text-sm font-medium shadow-sm ring-offset-slate-950 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400 peer-focus-visible:ring-offset-2 ${
           primary ? "bg-sky-600 text-white hover:bg-sky-500" : "border border-slate-700 bg-slate-800 text-slate-100 hover:bg-slate-700"
         }`}
       >

@@ -65,10 +65,11 @@ export function AdapterPicker() {
         )}
       </Field>
       <div className="flex items-center gap-2">
-        <input id={inputId} type="file" multiple accept=".json,.safetensors" onChange={(e) => void onFiles(e)} className="peer sr-only" disabled={!manifest || slots === 0} />
+        <input id={inputId} type="file" multiple accept=".json,.safetensors" onChange={(e) => void onFiles(e)} className="peer sr-only" disabled={!manifest || slots === 0 || running} />
         <label
           htmlFor={inputId}
-          className="cursor-pointer select-none rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400"
+          title={running ? "Wait for the run to end: the mask on screen is the selected adapter's" : undefined}
+          className="cursor-pointer select-none peer-disabled:cursor-not-allowed peer-disabled:opacity-50 rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400"
         >
           Load adapter…
         </label>

@@ -39,6 +39,8 @@ export function SegmentationPanel() {
   const running = job.status === "running";
   const studyRunning = useApp((s) => s.studyJob.status === "running");
   const trainingRunning = useApp((s) => s.training.status === "running");
+  // switching model or backend mid-run would cancel it or show a mask the controls no longer describe
+  const busy = running || studyRunning || trainingRunning;
   const canRun = useApp((s) => s.canSegment());
   const loadingInput = useApp((s) => s.sampleLoading !== null || s.adapterStatus === "loading");
   const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
@@ -71,7 +73,7 @@ export function SegmentationPanel() {
     <Panel title="Segmentation">
       <Field label="Model">
         {(id) => (
-          <select id={id} className={selectClass} value={modelId ?? ""} disabled={models.length === 0} onChange={(e) => void selectModel(e.target.value)}>
+          <select id={id} className={selectClass} value={modelId ?? ""} disabled={models.length === 0 || busy} onChange={(e) => void selectModel(e.target.value)}>
             {models.length === 0 && <option value="">No models found</option>}
             {models.map((m) => (
               <option key={m.id} value={m.id}>
@@ -82,8 +84,8 @@ export function SegmentationPanel() {
         )}
       </Field>
       <div className="flex flex-wrap items-center gap-2">
-        <FileButton label="Open model…" onFiles={openModel} directory title="A model folder: manifest.json, model.onnx and optional adapters/" />
-        <FileButton label="Model files…" onFiles={openModel} multiple title="manifest.json and model.onnx (and the other files its manifest names)" />
+        <FileButton label="Open model…" onFiles={openModel} disabled={busy} directory title="A model folder: manifest.json, model.onnx and optional adapters/" />
+        <FileButton label="Model files…" onFiles={openModel} disabled={busy} multiple title="manifest.json and model.onnx (and the other files its manifest names)" />
       </div>
       {modelOpenError && (
         <Alert title="This model cannot be used" onDismiss={() => useApp.getState().dismissModelOpenError()}>
@@ -93,7 +95,7 @@ export function SegmentationPanel() {
       )}
       <Field label="Backend">
         {(id) => (
-          <select id={id} className={selectClass} value={backendPreference} onChange={(e) => void setBackendPreference(e.target.value as BackendPreference)}>
+          <select id={id} className={selectClass} value={backendPreference} disabled={busy} onChange={(e) => void setBackendPreference(e.target.value as BackendPreference)}>
             {BACKENDS.map((b) => (
               <option key={b.value} value={b.value}>
                 {b.label}
