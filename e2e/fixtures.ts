@@ -68,10 +68,14 @@ export async function openScan(page: Page, file: string | { name: string; mimeTy
   await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
 }
 
-/** Presses Segment and waits for the run to finish (progress at its maximum and a result). */
-export async function segment(page: Page, timeout = 240_000) {
+/** Presses Segment and waits for the run to finish (progress at its maximum and a result); `whileRunning` checks the page mid-run. */
+export async function segment(page: Page, timeout = 240_000, whileRunning?: () => Promise<void>) {
   const started = Date.now();
   await page.getByRole("button", { name: "Segment", exact: true }).click();
+  if (whileRunning) {
+    await expect(page.getByRole("button", { name: "Cancel", exact: true })).toBeEnabled();
+    await whileRunning();
+  }
   const bar = page.getByRole("progressbar", { name: "Segmentation progress" });
   await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout });
   const max = await bar.getAttribute("aria-valuemax");

@@ -111,3 +111,24 @@ describe("segment geometry", () => {
     expect(progress.length).toBe(2);
   });
 });
+
+describe("an empty mask is never a plain success", () => {
+  const dims: [number, number, number] = [17, 21, 13];
+  const scan: Volume = { dims, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 1, 5, 0, 0, 0, 1], data: phantom(dims) };
+  const blind: InferenceRunner = {
+    backend: "test",
+    async run(feeds) {
+      const [n, , h, w] = feeds.image.dims;
+      const out = new Float32Array(n * 2 * h * w);
+      for (let b = 0; b < n; b++) out.fill(10, b * 2 * h * w, (b * 2 + 1) * h * w); // background everywhere
+      return { logits: { data: out, dims: [n, 2, h, w] } };
+    },
+  };
+
+  it("warns when the model finds none of its classes in a scan with signal", async () => {
+    expect((await segment(scan, manifest, threshold)).warnings).toEqual([]);
+    const r = await segment(scan, manifest, blind);
+    expect(r.labels.data.every((v) => v === 0)).toBe(true);
+    expect(r.warnings).toEqual(["The mask is empty: the model found no bright anywhere in this scan. Check that the scan is what the model expects (threshold), or try a site adapter."]);
+  });
+});
