@@ -51,6 +51,6 @@ test("a model from disk: refused by field when it does not fit, else it segments
   expect(cli.convention).toBe("brats");
   for (const name of ["oedema", "tumour core"]) expect(Math.abs((await appDice(name)) - cli.dice[name])).toBeLessThan(0.0015);
   console.log(`tumour model on ${FLAIR}: app oedema ${await appDice("oedema")}, tumour core ${await appDice("tumour core")}; CLI ${JSON.stringify(cli.dice)}`);
-  expect(cli.dice.oedema).toBeGreaterThan(0.4);
+  expect(cli.dice.oedema).toBeGreaterThan(0.5); // measured 0.606 (MODEL_CARD.md)
   await screenshot(page, "own-model");
 });

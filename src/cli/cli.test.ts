@@ -16,7 +16,7 @@ import { ROOT, siteseg as run } from "../test/cli";
 const SPM_T1_BASE_FLOOR = 0.52;
 const SPM_ADAPTER_GAIN = 0.04;
 /** The tumour model 0.1.0 on the held-out BraTS case's T1c (models/siteseg-tumour/MODEL_CARD.md). */
-const TUMOUR_T1C_CORE_FLOOR = 0.4;
+const TUMOUR_T1C_CORE_FLOOR = 0.5; // measured 0.588
 
 const MODEL = join(ROOT, "public/models/siteseg-tissue/manifest.json");
 /** Whole-volume CPU inference on a busy 2-core machine can take minutes. */
