@@ -132,3 +132,28 @@ describe("an empty mask is never a plain success", () => {
     expect(r.warnings).toEqual(["The mask is empty: the model found no bright anywhere in this scan. Check that the scan is what the model expects (threshold), or try a site adapter."]);
   });
 });
+
+describe("the slices to segment are found from the image, whatever the normalisation", () => {
+  // tissue in every slice, but slices 0-5 darker than the mean: negative after zscore
+  const dims: [number, number, number] = [16, 16, 12];
+  const data = new Float32Array(16 * 16 * 12);
+  for (let k = 0; k < 12; k++) for (let j = 4; j < 12; j++) for (let i = 4; i < 12; i++) data[i + 16 * (j + 16 * k)] = k < 6 ? 20 : 90;
+  const scan: Volume = { dims, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data };
+  // "foreground wherever the centre slice is not background (0)"
+  const nonzero: InferenceRunner = {
+    backend: "test",
+    async run(feeds) {
+      const { data: x, dims: [n, c, h, w] } = feeds.image;
+      const out = new Float32Array(n * 2 * h * w);
+      for (let b = 0; b < n; b++) for (let p = 0; p < h * w; p++) out[(b * 2 + 1) * h * w + p] = x[(b * c + (c - 1) / 2) * h * w + p] !== 0 ? 10 : -10;
+      return { logits: { data: out, dims: [n, 2, h, w] } };
+    },
+  };
+
+  // (percentileScale maps the darkest tissue to 0 itself, so this runner cannot tell it from background)
+  it("zscore: dark tissue slices are segmented too", async () => {
+    const r = await segment(scan, { ...manifest, preprocess: [{ kind: "zscore" }] }, nonzero);
+    const perSlice = Array.from({ length: 12 }, (_, k) => r.labels.data.subarray(k * 256, (k + 1) * 256).reduce((a, v) => a + v, 0));
+    expect(perSlice).toEqual(Array(12).fill(64));
+  });
+});

@@ -32,14 +32,18 @@ function planeAxes(sliceAxis: number): [number, number] {
   return [w, h];
 }
 
-/** Bounding box (in-plane) of voxels above zero, padded to a multiple and clamped to maxSize. */
-function sliceWindow(data: Float32Array, grid: Grid, sliceAxis: number, multiple: number, maxSize: [number, number]) {
+/**
+ * Bounding box (in-plane) of the foreground voxels, padded to a multiple and clamped to maxSize,
+ * and the slices that hold any. `foreground` comes from the resampled image before normalisation
+ * (above the scan's background), so it does not depend on which preprocessing the manifest names.
+ */
+function sliceWindow(foreground: Uint8Array, grid: Grid, sliceAxis: number, multiple: number, maxSize: [number, number]) {
   const [wa, ha] = planeAxes(sliceAxis);
   const [nx, ny] = grid.dims;
   const lo = [Infinity, Infinity, Infinity], hi = [-1, -1, -1];
   const occupied = new Uint8Array(grid.dims[sliceAxis]);
-  for (let d = 0; d < data.length; d++) {
-    if (data[d] <= 0) continue;
+  for (let d = 0; d < foreground.length; d++) {
+    if (!foreground[d]) continue;
     const idx = [d % nx, Math.floor(d / nx) % ny, Math.floor(d / (nx * ny))];
     for (let a = 0; a < 3; a++) {
       if (idx[a] < lo[a]) lo[a] = idx[a];
@@ -95,10 +99,12 @@ export function finiteScan(scan: Volume): { scan: Volume; floor: number; replace
 }
 
 /** The scan as the model sees it: on the model's grid (manifest orientation and spacing), normalised by the manifest's steps. */
-export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array; replaced: number } {
+export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array; foreground: Uint8Array; replaced: number } {
   const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
   const finite = finiteScan(scan);
-  return { grid, image: preprocess(resampleLinear(finite.scan, grid, finite.floor), manifest.preprocess, finite.floor), replaced: finite.replaced };
+  const resampled = resampleLinear(finite.scan, grid, finite.floor);
+  const foreground = Uint8Array.from(resampled, (v) => (v > finite.floor ? 1 : 0));
+  return { grid, image: preprocess(resampled, manifest.preprocess, finite.floor), foreground, replaced: finite.replaced };
 }
 
 /**
@@ -152,8 +158,8 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const t0 = now();
   checkScanFits(scan, manifest);
   const { input } = manifest;
-  const { grid, image, replaced } = modelInput(scan, manifest);
-  const win = sliceWindow(image, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
+  const { grid, image, foreground, replaced } = modelInput(scan, manifest);
+  const win = sliceWindow(foreground, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
   const t1 = now();
 
   const K = manifest.classes.length;
