@@ -53,14 +53,40 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Gunzips when the gzip magic is present; a broken stream becomes a user-facing VolumeError. */
 export function gunzipIfNeeded(bytes: Uint8Array): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  let out: Uint8Array;
   try {
-    return gunzipSync(bytes);
+    out = gunzipSync(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new VolumeError(
       `the compressed (gzip) file is truncated or corrupt and cannot be decompressed (${why})`,
     );
   }
+  // fflate does not check the trailer: a damaged file can inflate to wrong voxels. The trailer
+  // (CRC-32, size mod 2^32) is the last member's; it is checked when it describes the whole output
+  // (a single-member file, as every NIfTI/MGZ writer makes).
+  const tail = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
+  if (tail.getUint32(4, true) === out.length % 2 ** 32 && tail.getUint32(0, true) !== crc32(out)) {
+    throw new VolumeError("the compressed (gzip) file is corrupt: its content does not match its checksum (CRC-32). Copy or export the file again.");
+  }
+  return out;
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (IEEE, as gzip), table-driven. */
+export function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Reverses the bytes of each element in place (file byte order -> host byte order). */

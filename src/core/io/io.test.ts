@@ -495,3 +495,24 @@ describe("4D files", () => {
     expect(readNifti(one).frames).toBeUndefined();
   });
 });
+
+describe("gzip integrity", () => {
+  const vol: Volume = { dims: [4, 4, 4], affine: identity4(), data: Float32Array.from({ length: 64 }, (_, i) => i) };
+
+  it("a file whose content does not match its CRC-32 is refused; an intact one reads", () => {
+    const gz = writeNifti(vol, { gzip: true });
+    expect([...readNifti(gz).data]).toEqual([...vol.data]);
+    const damaged = gz.slice();
+    damaged[damaged.length - 8] ^= 0xff; // the stored checksum
+    expect(() => readNifti(damaged)).toThrow(/does not match its checksum \(CRC-32\)/);
+    expect(() => readVolume(damaged, "scan.nii.gz")).toThrow(VolumeError);
+  });
+
+  it("stored (uncompressed) deflate data changed in the middle is caught by the checksum", () => {
+    const raw = writeNifti(vol, { gzip: false });
+    const gz = gzipSync(raw, { level: 0 });
+    const damaged = gz.slice();
+    damaged[gz.length - 8 - 100] ^= 0x01; // a voxel byte inside the stored block
+    expect(() => readNifti(damaged)).toThrow(/CRC-32/);
+  });
+});
