@@ -88,7 +88,9 @@ def shipped_adapters(outdir):
         cfg_path = os.path.join(root, name, "adapter_config.json")
         if os.path.exists(cfg_path):
             cfg = json.load(open(cfg_path))
-            out.append({"name": name, "site": cfg.get("site", name), "description": cfg.get("description", ""), "path": f"adapters/{name}"})
+            files = {k: {"sha256": sha256(os.path.join(root, name, f)), "bytes": os.path.getsize(os.path.join(root, name, f))}
+                     for k, f in (("config", "adapter_config.json"), ("weights", "adapter_model.safetensors"))}
+            out.append({"name": name, "site": cfg.get("site", name), "description": cfg.get("description", ""), "path": f"adapters/{name}", "files": files})
     return out
 
 

@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadAdapter, type Adapter } from "../core/adapters";
 import { isDicom } from "../core/dicom";
 import { readVolume } from "../core/io";
-import { checkGraphNames, loadModel, type LoadedModel, type Manifest } from "../core/manifest";
+import { checkGraphNames, loadModel, readShippedAdapter, type LoadedModel, type Manifest } from "../core/manifest";
 import { ConventionError, conventionsOf, guessConvention, labelValues, resolveConvention, type Convention } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
 import { VolumeError, type Volume } from "../core/volume/types";
@@ -26,7 +26,13 @@ export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, "public/models/siteseg-tissu
 export async function resolveAdapter(value: string | undefined, modelDir: string, manifest: Manifest): Promise<Adapter | null> {
   if (value === undefined || value === "none") return null;
   const shipped = manifest.adapters.shipped.find((a) => a.name === value);
-  const dir = shipped ? join(modelDir, shipped.path) : resolve(value);
+  if (shipped) {
+    const { config, weights } = await readShippedAdapter((p) => readBytes(join(modelDir, p), "adapter file"), manifest, shipped.name).catch((e: unknown) => {
+      throw new RuntimeError(`--adapter ${value}: ${(e as Error).message}`);
+    });
+    return loadAdapter(shipped.name, config, weights, manifest);
+  }
+  const dir = resolve(value);
   const read = async (file: string) => {
     try {
       return new Uint8Array(await readFile(join(dir, file)));
@@ -36,7 +42,7 @@ export async function resolveAdapter(value: string | undefined, modelDir: string
     }
   };
   const [config, weights] = await Promise.all([read("adapter_config.json"), read("adapter_model.safetensors")]);
-  return loadAdapter(shipped?.name ?? basename(dir), config, weights, manifest);
+  return loadAdapter(basename(dir), config, weights, manifest);
 }
 
 export const modelDirOf = (option: string | undefined) => resolve(option ?? DEFAULT_MODEL_DIR);

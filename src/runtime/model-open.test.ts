@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkGraphNames, loadModel, modelFolder, parseManifest, sha256Hex } from "../core/manifest";
+import { checkGraphNames, loadModel, modelFolder, parseManifest, readShippedAdapter, sha256Hex } from "../core/manifest";
 import { conventionsOf } from "../core/metrics/conventions";
 import { createNodeRunner } from "./ort-node";
 
@@ -68,5 +68,21 @@ describe("the manifest's tensor names against the graph", () => {
     expect(() => checkGraphNames({ ...m, adapters: { ...m.adapters, slots } }, runner)).toThrow(/adapters\.slots\.3\.inputB: "lora\.x\.B" is not an input/);
     expect(() => checkGraphNames({ ...m, adapters: { ...m.adapters, slots: [] } }, runner)).toThrow(/the graph has inputs the manifest does not describe/);
     await runner.dispose();
+  });
+});
+
+describe("shipped adapters", () => {
+  it("are checked against the manifest's checksums", async () => {
+    const tissue = resolve(import.meta.dirname, "../../public/models/siteseg-tissue");
+    const read = async (p: string) => new Uint8Array(readFileSync(resolve(tissue, p)));
+    const { manifest } = await loadModel(read);
+    const { weights } = await readShippedAdapter(read, manifest, "spm152");
+    expect(weights.length).toBe(manifest.adapters.shipped.find((a) => a.name === "spm152")!.files!.weights.bytes);
+    const tampered = async (p: string) => {
+      const bytes = await read(p);
+      if (p.endsWith("adapter_model.safetensors")) bytes[bytes.length - 1] ^= 1;
+      return bytes;
+    };
+    await expect(readShippedAdapter(tampered, manifest, "spm152")).rejects.toThrow(/adapters\/spm152\/adapter_model\.safetensors does not match its manifest/);
   });
 });

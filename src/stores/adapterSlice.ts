@@ -1,5 +1,5 @@
 import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
-import type { Manifest } from "../core/manifest";
+import { readShippedAdapter, type Manifest } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { sha256Hex } from "../core/manifest/load";
 import { resultKey } from "./jobSlice";
@@ -50,9 +50,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => ({
     const shipped = manifest.adapters.shipped.find((a) => a.name === name);
     const source = models.find((m) => m.id === modelId)?.source;
     if (!shipped || !source) throw new Error(`no adapter named ${name} for ${manifest.name}`);
-    const read = modelFileReader(source);
-    const dir = shipped.path.replace(/\/?$/, "/");
-    const [config, weights] = await Promise.all([read(`${dir}adapter_config.json`), read(`${dir}adapter_model.safetensors`)]);
+    const { config, weights } = await readShippedAdapter(modelFileReader(source), manifest, name);
     return { ...loadAdapter(name, config, weights, manifest), sha256: await sha256Hex(weights) };
   },
   selectAdapter: async (name) => {

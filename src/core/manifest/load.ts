@@ -25,7 +25,7 @@ export async function readManifest(read: ReadModelFile): Promise<Manifest> {
 }
 
 /** A model file's bytes, refused when its checksum differs from the manifest's. */
-async function readChecked(read: ReadModelFile, file: { path: string; sha256: string }): Promise<Uint8Array> {
+export async function readChecked(read: ReadModelFile, file: { path: string; sha256: string }): Promise<Uint8Array> {
   const bytes = await read(file.path);
   const hash = await sha256Hex(bytes);
   if (hash !== file.sha256) {
@@ -69,4 +69,17 @@ export function checkGraphNames(manifest: Manifest, graph: { inputNames: readonl
   const unfed = graph.inputNames.filter((n) => !fed.has(n));
   if (unfed.length) problems.push(`adapters.slots: the graph has inputs the manifest does not describe (${unfed.join(", ")}), so the model cannot be run`);
   if (problems.length) throw new ManifestError(`manifest.json does not match ${manifest.files.model.path} — ${problems.join("; ")}`);
+}
+
+/**
+ * A shipped adapter's two files (adapter_config.json, adapter_model.safetensors), each checked
+ * against the manifest's checksum when it lists one.
+ */
+export async function readShippedAdapter(read: ReadModelFile, manifest: Manifest, name: string): Promise<{ config: Uint8Array; weights: Uint8Array }> {
+  const shipped = manifest.adapters.shipped.find((a) => a.name === name);
+  if (!shipped) throw new ManifestError(`${manifest.id} ships no adapter named ${name}`);
+  const dir = shipped.path.replace(/\/?$/, "/");
+  const file = (f: string, ref?: { sha256: string }) => (ref ? readChecked(read, { path: `${dir}${f}`, sha256: ref.sha256 }) : read(`${dir}${f}`));
+  const [config, weights] = await Promise.all([file("adapter_config.json", shipped.files?.config), file("adapter_model.safetensors", shipped.files?.weights)]);
+  return { config, weights };
 }

@@ -37,6 +37,8 @@ export const ShippedAdapter = z.object({
   description: z.string().default(""),
   /** Folder (relative to the manifest) holding adapter_config.json and adapter_model.safetensors. */
   path: z.string(),
+  /** Checksums of its two files (checked when the adapter is loaded). */
+  files: z.object({ config: FileRef.omit({ path: true }), weights: FileRef.omit({ path: true }) }).optional(),
 });
 
 const Entry = z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]);
