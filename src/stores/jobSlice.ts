@@ -78,6 +78,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       const key = resultKey(result.adapter);
       const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
       // a new mask is shown, even if the last one was switched off (M)
+      if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
       set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       get().recomputeEvaluation();
       return result;

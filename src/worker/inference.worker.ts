@@ -3,12 +3,13 @@ import { adaptSite } from "../core/adapt";
 import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadModelFile } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { segment } from "../core/pipeline/segment";
+import { segmentWithFallback } from "../runtime/fallback";
 import { createWebRunner, type BackendPreference } from "../runtime/ort-web";
 import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-let model: { manifest: Manifest; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
+let model: { manifest: Manifest; onnx: Uint8Array; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
 let sessions = 0;
 
 async function handle(msg: WorkerRequest): Promise<void> {
@@ -26,14 +27,16 @@ async function handle(msg: WorkerRequest): Promise<void> {
       throw e;
     }
     // unique across workers too: a cancelled run replaces the worker
-    model = { manifest, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, read, backend: msg.backend };
+    model = { manifest, onnx, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, read, backend: msg.backend };
     scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
-    const result = await segment(msg.scan, model.manifest, model.runner, {
+    const m = model;
+    const { result, runner } = await segmentWithFallback(msg.scan, m.manifest, m.runner, () => createWebRunner(m.onnx, "wasm"), {
       adapterFeeds: msg.adapterFeeds,
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
     });
+    m.runner = runner; // WebGPU failed: WASM from now on
     scope.postMessage({ type: "segmented", id: msg.id, result, sessionId: model.sessionId }, [result.labels.data.buffer as ArrayBuffer]);
   } else if (msg.type === "adapt") {
     if (!model) throw new Error("No model is loaded yet");

@@ -1,0 +1,29 @@
+import type { Manifest } from "../core/manifest";
+import { CancelledError } from "../core/pipeline/runner";
+import { segment, type SegmentOptions, type SegmentResult } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
+import type { SessionRunner } from "./session";
+
+/**
+ * Segments on `runner`; when a GPU runner fails mid-run (an op its backend lacks, the device
+ * lost), finishes on the CPU runner `fallback()` makes, says so in the result's warnings, and
+ * hands that runner back so later runs use it. A CPU runner's failure, or a cancel, is thrown.
+ */
+export async function segmentWithFallback(
+  scan: Volume,
+  manifest: Manifest,
+  runner: SessionRunner,
+  fallback: () => Promise<SessionRunner>,
+  opts: SegmentOptions = {},
+): Promise<{ result: SegmentResult; runner: SessionRunner }> {
+  try {
+    return { result: await segment(scan, manifest, runner, opts), runner };
+  } catch (e) {
+    if (!runner.backend.startsWith("webgpu") || e instanceof CancelledError || (e as Error).name === "VolumeError" || opts.signal?.aborted) throw e;
+    const cpu = await fallback();
+    await runner.dispose().catch(() => undefined);
+    const result = await segment(scan, manifest, cpu, opts);
+    const why = (e as Error).message.split("\n")[0].slice(0, 200);
+    return { result: { ...result, warnings: [`WebGPU failed during the run (${why}); the scan was segmented on ${cpu.backend} instead, and later runs use it.`, ...result.warnings] }, runner: cpu };
+  }
+}
