@@ -254,6 +254,15 @@ describe("NIfTI header handling", () => {
     expectAffineClose(v.affine, [2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1], 1e-6);
   });
 
+  it("a declared but singular sform (and no usable qform): placed by pixdim, with a note; without voxel sizes, refused", () => {
+    const singular = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const v = readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, sformCode: 2, srow: singular }, U8_24));
+    expectAffineClose(v.affine, [2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1], 1e-6);
+    expect(v.geometryNote).toMatch(/^The header's orientation matrix is unusable .* \(2\.00 × 3\.00 × 4\.00 mm\)/);
+    expect(readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0 }, U8_24)).geometryNote).toBeUndefined();
+    expect(() => readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, sformCode: 2, srow: singular, pixdim: [1, 0, 0, 0] }, U8_24))).toThrow(/matrix is unusable .* and it gives no voxel sizes/);
+  });
+
   it("reads big-endian files into native byte order", () => {
     const values = Int16Array.from({ length: 24 }, (_, n) => n * 1000 - 12000);
     const be = new Uint8Array(48);

@@ -85,7 +85,8 @@ export function readNifti(input: Uint8Array): Volume {
   checkLength(bytes, h, dims, kind);
   const raw = readVoxels(bytes, h.voxOffset, count, kind, h.littleEndian);
   const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
-  return { dims, affine: chooseAffine(h), data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames } : {}) };
+  const { affine, note } = chooseAffine(h);
+  return { dims, affine, data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames } : {}), ...(note ? { geometryNote: note } : {}) };
 }
 
 function parseHeader(bytes: Uint8Array): NiftiHeader {
@@ -211,17 +212,29 @@ function checkLength(bytes: Uint8Array, h: NiftiHeader, dims: number[], kind: Vo
 }
 
 /** sform if valid, else qform if valid, else a plain scaling by pixdim (ANALYZE style). */
-function chooseAffine(h: NiftiHeader): Mat4 {
+/**
+ * The sform when its code is set and usable, else the qform, else voxel sizes along the axes
+ * (NIfTI's "method 1" for headers without orientation). A declared transform that is unusable
+ * (singular, not finite) is said in `note`; without voxel sizes either, the file is refused, as
+ * volumes and positions could not be known.
+ */
+function chooseAffine(h: NiftiHeader): { affine: Mat4; note?: string } {
   if (h.sformCode > 0) {
     const s = [...h.srow, 0, 0, 0, 1];
-    if (usable(s)) return s;
+    if (usable(s)) return { affine: s };
   }
   if (h.qformCode > 0) {
     const q = qformAffine(h);
-    if (usable(q)) return q;
+    if (usable(q)) return { affine: q };
   }
-  const [dx, dy, dz] = [1, 2, 3].map((a) => positiveOr1(Math.abs(h.pixdim[a])));
-  return [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1];
+  const sizes = [1, 2, 3].map((a) => Math.abs(h.pixdim[a]));
+  const [dx, dy, dz] = sizes.map(positiveOr1);
+  const affine = [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1];
+  if (h.sformCode <= 0 && h.qformCode <= 0) return { affine };
+  if (!sizes.every((v) => Number.isFinite(v) && v > 0)) {
+    throw new VolumeError("the header declares an orientation, but its matrix is unusable (singular or not a number) and it gives no voxel sizes, so volumes and positions cannot be known: fix the header (e.g. with fslorient or nibabel) or export the scan again");
+  }
+  return { affine, note: `The header's orientation matrix is unusable (singular or not a number); the scan is placed by its voxel sizes (${sizes.map((v) => v.toFixed(2)).join(" × ")} mm) with axes assumed R, A, S: volumes are right, left/right and position may not be.` };
 }
 
 /** A broken transform (NaN, all zeros) must not reach resampling; fall back instead. */

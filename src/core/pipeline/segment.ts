@@ -139,6 +139,7 @@ export function checkScanFits(scan: Volume, manifest: Manifest): void {
 function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, scan: Volume): string[] {
   const out: string[] = [];
   const voxels = scan.data.length;
+  if (scan.geometryNote) out.push(scan.geometryNote);
   if ((scan.frames ?? 1) > 1) out.push(`The file holds ${scan.frames} volumes (4D); only the first was segmented. To segment another, save that volume as its own file.`);
   if (replaced) {
     const share = (100 * replaced) / voxels;
