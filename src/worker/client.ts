@@ -21,15 +21,27 @@ function revive(error: { name: string; message: string }): Error {
  * Cancel terminates the worker outright (a WASM batch cannot be interrupted), so it stops at
  * once; the next call starts a fresh worker and reloads the model it had.
  */
+/** The part of a Worker the client uses (tests give a scripted one). */
+export interface WorkerLike {
+  postMessage(message: WorkerRequest, transfer: Transferable[]): void;
+  terminate(): void;
+  onmessage: ((e: MessageEvent<WorkerResponse>) => void) | null;
+  onerror: ((e: ErrorEvent) => void) | null;
+}
+
+const inferenceWorker = (): WorkerLike => new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module" });
+
 export class InferenceClient {
-  private worker: Worker | null = null;
+  constructor(private readonly startWorker: () => WorkerLike = inferenceWorker) {}
+
+  private worker: WorkerLike | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private current: { source: ModelSource; backend: BackendPreference } | null = null;
   private ready: Promise<{ manifest: Manifest; backend: string }> | null = null;
 
-  private spawn(): Worker {
-    const worker = new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module" });
+  private spawn(): WorkerLike {
+    const worker = this.startWorker();
     worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const msg = e.data;
       const p = this.pending.get(msg.id);
