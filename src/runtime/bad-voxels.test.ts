@@ -5,6 +5,7 @@ import { AdapterError, loadAdapter } from "../core/adapters";
 import { readVolume } from "../core/io";
 import { loadModel } from "../core/manifest";
 import { resolveConvention } from "../core/metrics/conventions";
+import { diceByClass, meanDice } from "../core/metrics/dice";
 import { evaluate } from "../core/metrics/evaluate";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { VolumeError, type Volume } from "../core/volume/types";
@@ -87,5 +88,31 @@ describe("a 4D scan", () => {
   it("is segmented on its first volume, and the user is told", { timeout: 120_000 }, async () => {
     const result = await segment({ ...scan, frames: 3 }, model.manifest, runner);
     expect(result.warnings).toEqual(["The file holds 3 volumes (4D); only the first was segmented. To segment another, save that volume as its own file."]);
+  });
+});
+
+describe("a single 2D slice", () => {
+  const t1 = readVolume(new Uint8Array(readFileSync(resolve(root, "public/samples/niivue-t1/norm.mgz"))), "norm.mgz");
+  const [nx, ny, nz] = t1.dims; // LIA: the third voxel axis runs anterior, so its slices are coronal
+  it("across the model's plane is refused before any work; an axial one is segmented", { timeout: 60_000 }, async () => {
+    const k = Math.floor(nz / 2);
+    const affine = [...t1.affine];
+    for (let r = 0; r < 3; r++) affine[r * 4 + 3] += affine[r * 4 + 2] * k;
+    const coronal: Volume = { dims: [nx, ny, 1], affine, data: t1.data.slice(k * nx * ny, (k + 1) * nx * ny) };
+    await expect(segment(coronal, model.manifest, runner)).rejects.toThrow("The scan is a single slice that is not axial, and Brain tissue · 2.5D U-Net reads axial slices: open the whole series, or an axial slice.");
+    // LIA's second voxel axis runs inferior: one j-slice is axial
+    const j = Math.floor(ny / 2);
+    const axialData = new Float32Array(nx * nz);
+    for (let kk = 0; kk < nz; kk++) for (let i = 0; i < nx; i++) axialData[i + nx * kk] = t1.data[i + nx * (j + ny * kk)];
+    const a = [...t1.affine];
+    for (let r = 0; r < 3; r++) a[r * 4 + 3] += a[r * 4 + 1] * j;
+    const axialAffine = [a[0], a[2], a[1], a[3], a[4], a[6], a[5], a[7], a[8], a[10], a[9], a[11], 0, 0, 0, 1];
+    const r = await segment({ dims: [nx, nz, 1], affine: axialAffine, data: axialData }, model.manifest, runner);
+    // against the same slice of the whole volume's mask
+    const whole = await segment(t1, model.manifest, runner);
+    const same = Uint8Array.from({ length: nx * nz }, (_, p) => whole.labels.data[(p % nx) + nx * (j + ny * Math.floor(p / nx))]);
+    const agreement = meanDice(diceByClass(r.labels.data, same, 4))!;
+    console.info(`one axial slice alone vs the same slice of the whole volume: mean Dice ${agreement.toFixed(3)}`);
+    expect(agreement).toBeGreaterThan(0.7);
   });
 });

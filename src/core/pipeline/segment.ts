@@ -122,6 +122,13 @@ export function checkScanFits(scan: Volume, manifest: Manifest): void {
   if (!(lo < hi)) {
     throw new VolumeError(lo === Infinity || !Number.isFinite(lo) ? "Every voxel of the scan is not a number (NaN or infinite): there is no image to segment. Export the scan again." : `Every voxel of the scan is ${lo}: the image is empty, so there is nothing to segment. Check that the right file (or series) was opened.`);
   }
+  // A single slice can be segmented only in the model's own slice plane (its neighbours are zeros).
+  const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
+  const [wa, ha] = planeAxes(manifest.input.sliceAxis);
+  if (scan.dims.some((n) => n === 1) && (grid.dims[wa] <= 2 || grid.dims[ha] <= 2)) {
+    const plane = { S: "axial", I: "axial", A: "coronal", P: "coronal", R: "sagittal", L: "sagittal" }[manifest.input.orientation[manifest.input.sliceAxis]];
+    throw new VolumeError(`The scan is a single slice that is not ${plane}, and ${manifest.name} reads ${plane} slices: open the whole series, or an ${plane} slice.`);
+  }
   const limits = manifest.input.limits;
   if (!limits) return;
   const sizes = voxelSizes(scan.affine);
@@ -184,7 +191,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     const x = new Float32Array(batch.length * C * H * W);
     batch.forEach((s, bi) => {
       for (let c = 0; c < C; c++) {
-        const sc = s + c - ctx;
+        const sc = total === 1 ? s : s + c - ctx; // a single slice is its own context (zeros would read as no tissue)
         if (sc < 0 || sc >= total) continue;
         const base = sc * stride[input.sliceAxis];
         const off = (bi * C + c) * H * W;
