@@ -35,19 +35,28 @@ export async function hasWebGpu(): Promise<boolean> {
   }
 }
 
-/** WebGPU when asked for or available, else multi-threaded WASM; reports which one it got. */
-export async function createWebRunner(model: Uint8Array, preference: BackendPreference = "auto"): Promise<SessionRunner> {
+/**
+ * WebGPU when asked for or available, else multi-threaded WASM; reports which one it got and,
+ * when WebGPU was tried and could not run the model (an op its backend lacks, no device), why.
+ */
+export async function createWebRunner(model: Uint8Array, preference: BackendPreference = "auto"): Promise<SessionRunner & { notice?: string }> {
   configure();
-  const tryGpu = preference === "webgpu" || (preference === "auto" && (await hasWebGpu()));
-  if (tryGpu) {
+  return openWithFallback(preference, hasWebGpu, async (ep) => {
+    const session = await ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: "all" });
+    return wrapSession(ort as unknown as OrtModule, session, ep === "webgpu" ? "webgpu" : `wasm (${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? "" : "s"})`);
+  });
+}
+
+/** The backend choice, apart from onnxruntime: "webgpu" must work; "auto" falls back to WASM with a notice. */
+export async function openWithFallback<R extends object>(preference: BackendPreference, gpuAvailable: () => Promise<boolean>, open: (ep: "webgpu" | "wasm") => Promise<R>): Promise<R & { notice?: string }> {
+  if (preference === "webgpu" || (preference === "auto" && (await gpuAvailable()))) {
     try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: ["webgpu"], graphOptimizationLevel: "all" });
-      return wrapSession(ort as unknown as OrtModule, session, "webgpu");
+      return (await open("webgpu")) as R & { notice?: string };
     } catch (e) {
       if (preference === "webgpu") throw e;
-      console.warn("WebGPU session failed, using WASM:", e);
+      const why = (e as Error).message.split("\n")[0].slice(0, 200);
+      return { ...(await open("wasm")), notice: `WebGPU could not run this model (${why}), so it runs on WASM.` };
     }
   }
-  const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
-  return wrapSession(ort as unknown as OrtModule, session, `wasm (${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? "" : "s"})`);
+  return (await open("wasm")) as R & { notice?: string };
 }

@@ -18,6 +18,8 @@ export interface ModelSlice {
   manifest: Manifest | null;
   backendPreference: BackendPreference;
   backend: string | null;
+  /** Why the backend in use is not the one chosen (WebGPU could not run the model), when so. */
+  backendNotice: string | null;
   modelStatus: "idle" | "loading" | "ready" | "error";
   modelError: string | null;
   /** Why a model the user opened from disk was refused (the model in use stays). */
@@ -42,6 +44,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   manifest: null,
   backendPreference: "auto",
   backend: null,
+  backendNotice: null,
   modelStatus: "idle",
   modelError: null,
   modelOpenError: null,
@@ -69,9 +72,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     get().cancelSegmentation();
     set({ modelId: id, modelStatus: "loading", modelError: null, backend: null });
     try {
-      const { manifest, backend } = await get().client.load(entry.source, get().backendPreference);
+      const { manifest, backend, notice } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile
-      set({ manifest, backend, modelStatus: "ready" });
+      set({ manifest, backend, backendNotice: notice ?? null, modelStatus: "ready" });
       // Masks and adapters belong to a model: dropped once another has loaded (a refused one loses nothing).
       if (loadedId !== id) {
         get().clearResults();

@@ -38,7 +38,7 @@ export class InferenceClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private current: { source: ModelSource; backend: BackendPreference } | null = null;
-  private ready: Promise<{ manifest: Manifest; backend: string }> | null = null;
+  private ready: Promise<{ manifest: Manifest; backend: string; notice?: string }> | null = null;
 
   private spawn(): WorkerLike {
     const worker = this.startWorker();
@@ -74,11 +74,11 @@ export class InferenceClient {
   }
 
   /** Load (or switch to) a model; resolves with its manifest and the backend actually used. */
-  load(source: ModelSource, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string }> {
+  load(source: ModelSource, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string; notice?: string }> {
     this.current = { source, backend };
     const ready = this.call({ type: "load", source, backend }).then((m) => {
       if (m.type !== "loaded") throw new Error("unexpected reply");
-      return { manifest: m.manifest, backend: m.backend };
+      return { manifest: m.manifest, backend: m.backend, notice: m.notice };
     });
     this.ready = ready;
     ready.catch(() => (this.ready === ready ? (this.ready = null) : null));

@@ -28,7 +28,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
     }
     // unique across workers too: a cancelled run replaces the worker
     model = { manifest, onnx, runner, sessionId: `${performance.timeOrigin.toFixed(0)}-${++sessions}`, read, backend: msg.backend };
-    scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend });
+    scope.postMessage({ type: "loaded", id: msg.id, manifest, backend: runner.backend, notice: runner.notice });
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
     const m = model;

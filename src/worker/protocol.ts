@@ -37,7 +37,7 @@ export interface AdaptJob {
 export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "losses">;
 
 export type WorkerResponse =
-  | { type: "loaded"; id: number; manifest: Manifest; backend: string }
+  | { type: "loaded"; id: number; manifest: Manifest; backend: string; notice?: string }
   | { type: "progress"; id: number; done: number; total: number }
   /** sessionId: which inference session ran it (one per model load), so tests can see it is reused. */
   | { type: "segmented"; id: number; result: SegmentResult; sessionId: string }

@@ -28,6 +28,7 @@ export function SegmentationPanel() {
   const modelError = useApp((s) => s.modelError);
   const modelOpenError = useApp((s) => s.modelOpenError);
   const backend = useApp((s) => s.backend);
+  const backendNotice = useApp((s) => s.backendNotice);
   const backendPreference = useApp((s) => s.backendPreference);
   const hasScan = useApp((s) => s.scan !== null);
   const job = useApp((s) => s.job);
@@ -120,6 +121,11 @@ export function SegmentationPanel() {
         <p role="note" aria-label="Backend in use" className="pl-3.5 tabular-nums text-slate-400">
           Backend: <span className="text-slate-200">{backend ?? (modelStatus === "loading" ? "starting…" : "—")}</span>
         </p>
+        {backendNotice && (
+          <p role="note" aria-label="Backend fallback" className="pl-3.5 text-amber-300/90">
+            {backendNotice}
+          </p>
+        )}
         {backend?.startsWith("wasm") && !globalThis.crossOriginIsolated && (
           <p role="note" aria-label="Single-threaded" className="pl-3.5 text-amber-300/90">
             This page is not cross-origin isolated, so WASM runs on one thread (slower). Serve the app with <code>npm start</code> or a server that sends COOP/COEP headers.
