@@ -6,6 +6,8 @@ export interface JobState {
   done: number;
   total: number;
   error: string | null;
+  /** Why a run was cancelled, when the user did not press Cancel. */
+  note?: string;
   /** The scan itself was refused (before any work): trying again will not help. */
   refused?: boolean;
   /** What the run in flight computes: "base" or an adapter's name (shown beside the progress). */

@@ -53,8 +53,10 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
   let generation = 0;
 
   const install = (scan: LoadedScan) => {
+    const wasRunning = get().abort !== null;
     get().cancelSegmentation();
-    set({ scan, scanError: null, job: idleJob });
+    // a run cut short by the new scan is said so, not silently reset
+    set({ scan, scanError: null, job: wasRunning ? { ...idleJob, status: "cancelled", note: "a new scan was opened" } : idleJob });
     get().clearResults();
     get().clearReference();
   };

@@ -60,7 +60,7 @@ export function SegmentationPanel() {
   let statusText: string;
   const with_ = job.running && job.running !== "base" ? ` with ${job.running}` : " with the base model";
   if (running) statusText = job.total > 0 ? `Segmenting${with_}…` : `Starting${with_}…`;
-  else if (job.status === "cancelled") statusText = "Cancelled";
+  else if (job.status === "cancelled") statusText = job.note ? `Cancelled: ${job.note}` : "Cancelled";
   else if (job.status === "done" && result) statusText = `Done in ${seconds(result.ms.total)}`;
   else if (job.status === "error") statusText = job.refused ? "Refused" : "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";

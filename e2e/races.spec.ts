@@ -1,0 +1,24 @@
+import { dataPath, expect, hasData, missingDataMessage, openApp, openScan, test, tinyScan } from "./fixtures";
+
+// Issue 12 part 7: what the user does while a run is in flight never leaves a stale result.
+const SCAN = "niivue_fs/norm.mgz";
+
+test("another scan opened mid-run cancels the run and says so; a double-click gives one run and one result", async ({ page }) => {
+  test.skip(!hasData(SCAN), missingDataMessage(SCAN));
+  test.setTimeout(180_000);
+  await openApp(page);
+  await openScan(page, dataPath(SCAN));
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Segmenting with the base model/ })).toBeVisible({ timeout: 30_000 });
+  await openScan(page, { name: "tiny.nii.gz", mimeType: "application/gzip", buffer: Buffer.from(tinyScan()) });
+  await expect(page.getByRole("status").filter({ hasText: /^Cancelled: a new scan was opened$/ })).toBeVisible();
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(0);
+  // the cancelled run's result never lands on the new scan
+  await page.waitForTimeout(3000);
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Segment", exact: true }).dblclick();
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(1);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+});
