@@ -103,7 +103,8 @@ export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; imag
   const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
   const finite = finiteScan(scan);
   const resampled = resampleLinear(finite.scan, grid, finite.floor);
-  const foreground = Uint8Array.from(resampled, (v) => (v > finite.floor ? 1 : 0));
+  const foreground = new Uint8Array(resampled.length); // (a plain loop: TypedArray.from with a callback is ~10x slower)
+  for (let i = 0; i < resampled.length; i++) foreground[i] = resampled[i] > finite.floor ? 1 : 0;
   return { grid, image: preprocess(resampled, manifest.preprocess, finite.floor), foreground, replaced: finite.replaced };
 }
 
