@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { dataPath, expect, hasData, missingDataMessage, openApp, openScan, screenshot, segment, test } from "./fixtures";
@@ -29,6 +30,14 @@ test("a model from disk: refused by field when it does not fit, else it segments
   await page.getByLabel("Model files…").setInputFiles(modelFiles({ ...manifest, labelConventions: ["classes", "freesurfer"] }));
   await expect(page.getByRole("alert")).toContainText('labelConventions.1: the table maps class "CSF", but the model\'s classes are background, oedema, tumour core');
   await screenshot(page, "own-model-refused");
+  // a model.onnx that is not an ONNX graph (its checksum matching): onnxruntime's refusal, the shipped model back
+  const junk = Buffer.from("this is not an ONNX file\n".repeat(40));
+  await page.getByLabel("Model files…").setInputFiles([
+    { name: "manifest.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ ...manifest, files: { model: { path: "model.onnx", sha256: createHash("sha256").update(junk).digest("hex"), bytes: junk.length } } })) },
+    { name: "model.onnx", mimeType: "application/octet-stream", buffer: junk },
+  ]);
+  await expect(page.getByRole("alert").filter({ hasText: "This model cannot be used" })).toContainText(/The model was not opened: .+/, { timeout: 30_000 });
+  await expect(page.getByText(/Brain tissue .* ready$/)).toBeVisible({ timeout: 30_000 });
   await page.getByRole("button", { name: "Dismiss message" }).click();
 
   // the folder as it is

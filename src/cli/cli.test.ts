@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -192,6 +193,22 @@ describe("a second model with other classes (models/siteseg-tumour)", () => {
     const r = await siteseg("evaluate", "--model", TUMOUR, "--image", dataPath(T1C), "--label", dataPath(LABEL), "--convention", "freesurfer");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^siteseg: --convention: This model's label conventions are classes, brats; "freesurfer" is not one of them\n/);
+  });
+
+  it("refuses a model folder whose model.onnx is not an ONNX graph (its checksum matching), saying onnxruntime cannot load it", { timeout: SLOW }, async () => {
+    const dir = join(tmp, "junk-model");
+    await mkdir(dir, { recursive: true });
+    const junk = new TextEncoder().encode("this is not an ONNX file\n".repeat(40));
+    const manifest = JSON.parse(await readFile(join(TUMOUR, "manifest.json"), "utf8"));
+    manifest.files.model = { path: "model.onnx", sha256: createHash("sha256").update(junk).digest("hex"), bytes: junk.length };
+    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+    await writeFile(join(dir, "model.onnx"), junk);
+    const scan = join(tmp, "tiny2.nii");
+    await writeFile(scan, writeNifti({ dims: [8, 8, 4], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Float32Array(256).map((_, i) => i % 7) }, { gzip: false }));
+    const r = await siteseg("segment", "--model", dir, "--image", scan, "--out", join(tmp, "tiny2_mask.nii"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^siteseg: onnxruntime cannot load ${dir}/model\\.onnx: .+\\n$`));
+    noStack(r.stderr);
   });
 
   it("refuses a model folder whose manifest names an output the graph lacks, naming the field", { timeout: SLOW }, async () => {
