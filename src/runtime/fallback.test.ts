@@ -18,7 +18,6 @@ const scan: Volume = { dims: [8, 8, 4], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1
 
 const runner = (backend: string, fail?: Error): SessionRunner & { disposed: boolean } => ({
   backend,
-  sessionsCreated: 1,
   inputNames: ["image"],
   outputNames: ["logits"],
   disposed: false,

@@ -5,6 +5,7 @@ import { buildAdapter, loadAdapter, parseAdapterConfig, zeroFeeds } from "../cor
 import { loadModel } from "../core/manifest";
 import type { Tensor } from "../core/pipeline/runner";
 import { createNodeRunner } from "./ort-node";
+import { sessionsCreated } from "./session";
 
 const root = resolve(import.meta.dirname, "../..");
 const modelDir = resolve(root, "public/models/siteseg-tissue");
@@ -79,5 +80,21 @@ describe("the second task's model (models/siteseg-tumour) vs PyTorch", () => {
     expect(logits.dims).toEqual([1, tumour.manifest.classes.length, ...ref.inputDims.slice(2)]);
     expect(maxAbsDiff(logits.data, ref.output)).toBeLessThan(ref.tolerance);
     await runner.dispose();
+  });
+});
+
+describe("one session for every adapter", () => {
+  it("running with an adapter's tensors creates no session; opening a model does (so the check can fail)", async () => {
+    const runner = await createNodeRunner(model.onnx, 1);
+    const before = sessionsCreated();
+    const { config, tensors } = parity.adapter;
+    const named = Object.fromEntries(Object.entries(tensors as Record<string, { shape: number[]; data: number[] }>).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
+    const adapter = buildAdapter("probe", parseAdapterConfig(new TextEncoder().encode(JSON.stringify(config))), named, manifest);
+    await runner.run({ [manifest.input.inputName]: probe, ...adapter.feeds });
+    await runner.run({ [manifest.input.inputName]: probe, ...zeroFeeds(manifest) });
+    expect(sessionsCreated()).toBe(before);
+    const other = await createNodeRunner(model.onnx, 1);
+    expect(sessionsCreated()).toBe(before + 1);
+    await Promise.all([runner.dispose(), other.dispose()]);
   });
 });

@@ -6,9 +6,11 @@ export interface OrtModule {
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
+/** Sessions wrapped in this process or worker so far: an adapter switch must never add one. */
+let created = 0;
+export const sessionsCreated = () => created;
+
 export interface SessionRunner extends InferenceRunner {
-  /** How many sessions this runner has created: adapters must never add one. */
-  readonly sessionsCreated: number;
   inputNames: readonly string[];
   outputNames: readonly string[];
   dispose(): Promise<void>;
@@ -19,6 +21,7 @@ export interface SessionRunner extends InferenceRunner {
  * one session concurrently.
  */
 export function wrapSession(ort: OrtModule, session: InferenceSession, backend: string): SessionRunner {
+  created++;
   let queue: Promise<unknown> = Promise.resolve();
   const run = async (feeds: Record<string, Tensor>) => {
     const ortFeeds: Record<string, OrtTensor> = {};
@@ -33,7 +36,6 @@ export function wrapSession(ort: OrtModule, session: InferenceSession, backend: 
   };
   return {
     backend,
-    sessionsCreated: 1,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     run(feeds) {
