@@ -150,3 +150,18 @@ export function assertWritable(dims: readonly number[], affine: readonly number[
     throw new VolumeError("cannot write volume: the affine must be 16 finite numbers");
   }
 }
+
+/**
+ * The largest scan the app and CLI read: 160 million voxels (about 640 MB as float32, which the
+ * pipeline's copies multiply). Larger ones are refused before their voxels are read.
+ */
+export const MAX_SCAN_VOXELS = 160_000_000;
+
+export function checkVoxelBudget(dims: readonly number[]): void {
+  const n = product(dims);
+  if (n > MAX_SCAN_VOXELS) {
+    throw new VolumeError(
+      `the scan has ${(n / 1e6).toFixed(0)} million voxels (${dims.join("×")}); this app reads at most ${MAX_SCAN_VOXELS / 1e6} million: crop it to the region of interest or resample it to coarser voxels first`,
+    );
+  }
+}

@@ -525,3 +525,12 @@ describe("gzip integrity", () => {
     expect(() => readNifti(damaged)).toThrow(/CRC-32/);
   });
 });
+
+describe("size budget", () => {
+  it("a header declaring more voxels than the app reads is refused before the voxels are read, naming the limit", () => {
+    const one = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: new Float32Array(8) }, { gzip: false });
+    const v = new DataView(one.buffer);
+    [600, 600, 500].forEach((n, a) => v.setInt16(42 + 2 * a, n, true)); // dim[1..3]: 180 million voxels, no data behind them
+    expect(() => readNifti(one)).toThrow("the scan has 180 million voxels (600×600×500); this app reads at most 160 million: crop it to the region of interest or resample it to coarser voxels first");
+  });
+});

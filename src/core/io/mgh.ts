@@ -4,6 +4,7 @@ import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/
 import {
   assertWritable,
   bytesPerVoxel,
+  checkVoxelBudget,
   gunzipIfNeeded,
   kindOf,
   product,
@@ -41,6 +42,7 @@ export function readMgh(input: Uint8Array): Volume {
   if (version !== 1) throw new VolumeError(`this is not an MGH/MGZ file (version field is ${version}, expected 1)`);
   const dims = readDims(v);
   const kind = readKind(v.getInt32(20, false));
+  checkVoxelBudget(dims);
   checkLength(bytes, dims, kind);
   const data = readVoxels(bytes, MGH_DATA_OFFSET, product(dims), kind, false);
   const frames = v.getInt32(16, false);

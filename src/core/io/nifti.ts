@@ -5,6 +5,7 @@ import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/
 import {
   assertWritable,
   bytesPerVoxel,
+  checkVoxelBudget,
   gunzipIfNeeded,
   headBuffer,
   kindOf,
@@ -82,6 +83,7 @@ export function readNifti(input: Uint8Array): Volume {
   const dims = spatialDims(h);
   const kind = voxelKind(h.datatype);
   const count = product(dims);
+  checkVoxelBudget(dims);
   checkLength(bytes, h, dims, kind);
   const raw = readVoxels(bytes, h.voxOffset, count, kind, h.littleEndian);
   const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
