@@ -23,3 +23,25 @@ test("bad voxels are reported beside the result; an empty scan is refused before
   await expect(page.getByRole("alert")).toContainText("Every voxel of the scan is 7: the image is empty, so there is nothing to segment.");
   await screenshot(page, "refused-empty");
 });
+
+test("a 4D file: the user picks the volume; the result says which one it is", async ({ page }) => {
+  await openApp(page);
+  // two volumes of one grid: an ellipsoid, then the same ellipsoid brighter
+  const value = (i: number) => (Math.hypot((i % 32) - 15.5, (Math.floor(i / 32) % 32) - 15.5) < 12 ? 100 : Math.hypot((i % 32) - 15.5, (Math.floor(i / 32) % 32) - 15.5) < 14 ? 40 : 0);
+  const first = scan("series.nii", value).buffer;
+  const frame = Buffer.from(Float32Array.from({ length: 32 * 32 * 6 }, (_, i) => 1.5 * value(i)).buffer);
+  const both = Buffer.concat([first, frame]);
+  both.writeInt16LE(4, 40); // dim[0] = 4
+  both.writeInt16LE(2, 48); // dim[4] = 2 volumes
+  await openScan(page, { name: "series.nii", mimeType: "application/octet-stream", buffer: both });
+  const volume = page.getByLabel("Volume of the 4D file");
+  await expect(volume).toHaveValue("0");
+  await segment(page);
+  const warning = page.getByRole("alert").filter({ hasText: "Check this mask" });
+  await expect(warning).toContainText('The file holds 2 volumes (4D); volume 1 was segmented; choose another under "Volume" (app) or with --volume N (CLI).');
+  await volume.selectOption("1");
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(0); // that mask was of the other volume
+  await segment(page);
+  await expect(warning).toContainText("volume 2 was segmented");
+  await screenshot(page, "4d-volume");
+});

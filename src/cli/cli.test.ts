@@ -243,3 +243,23 @@ describe("never a silent success", () => {
     expect(empty.stderr).toBe("siteseg: Every voxel of the scan is 0: the image is empty, so there is nothing to segment. Check that the right file (or series) was opened.\n");
   });
 });
+
+describe("a 4D file", () => {
+  it("segment --volume N reads that volume and says which one was segmented", { timeout: SLOW }, async () => {
+    const one = writeNifti({ dims: [32, 32, 8], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: Float32Array.from({ length: 8192 }, (_, i) => (i % 32 > 8 && i % 32 < 24 ? 100 : 0)) }, { gzip: false });
+    const both = new Uint8Array(one.length + 8192 * 4);
+    both.set(one);
+    both.set(one.subarray(one.length - 8192 * 4), one.length);
+    const v = new DataView(both.buffer);
+    v.setInt16(40, 4, true);
+    v.setInt16(48, 2, true);
+    const scan = join(tmp, "series.nii");
+    await writeFile(scan, both);
+    const r = await siteseg("segment", "--image", scan, "--volume", "2", "--out", join(tmp, "series_mask.nii"), "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).warnings).toContain('The file holds 2 volumes (4D); volume 2 was segmented; choose another under "Volume" (app) or with --volume N (CLI).');
+    const bad = await siteseg("segment", "--image", scan, "--volume", "3", "--out", join(tmp, "series_mask.nii"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`siteseg: cannot read image ${scan}: volume 3 was asked for, but the file holds 2\n`);
+  });
+});

@@ -134,13 +134,13 @@ export async function startRunner(modelDir: string, { manifest, onnx }: LoadedMo
  * Any failure to decode a file becomes one line naming the file: corrupt input is not a bug. A
  * folder (or a single DICOM file) is read as a DICOM series, converted by dcm2niix.
  */
-export async function readScan(path: string, what: string): Promise<Volume> {
+export async function readScan(path: string, what: string, frame = 0): Promise<Volume> {
   if (await isFolder(path)) return (await readDicomFolder(path, what)).volume;
   const bytes = await readBytes(path, what);
   if (isDicom(bytes)) return (await readDicomFolder(path, what, [{ name: basename(path), bytes }])).volume;
   try {
     // readVolume prefixes its messages with the name it is given: give it the path as typed
-    return readVolume(bytes, path);
+    return readVolume(bytes, path, frame);
   } catch (e) {
     if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
     throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);

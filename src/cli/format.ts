@@ -58,7 +58,8 @@ ${OUTPUTS}
   -h, --help         show this help
 `;
 
-const COMMON = `  --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
+const COMMON = `  --volume N         of a 4D file, the volume to segment (1 = the first, the default)
+  --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
   --adapter NAME     site adapter: a shipped name, a folder, or none (default: none)
   --threads N        CPU threads for inference (default: up to 4)
   --json             print one JSON object on stdout

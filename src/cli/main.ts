@@ -18,6 +18,7 @@ export { DEFAULT_MODEL_DIR, resolveAdapter } from "./common";
 
 const COMMON_OPTIONS = {
   image: { type: "string" },
+  volume: { type: "string" },
   model: { type: "string" },
   adapter: { type: "string" },
   threads: { type: "string" },
@@ -65,12 +66,14 @@ interface Segmented {
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
-async function runSegmentation(opts: { image: string; model?: string; adapter?: string; threads?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
+async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
   const modelDir = modelDirOf(opts.model);
   const t0 = performance.now();
   // the user's own files first: their mistakes are the likelier ones
-  const scan = await readScan(opts.image, "image");
+  const frame = opts.volume === undefined ? 0 : Number(opts.volume) - 1;
+  if (!Number.isInteger(frame) || frame < 0) throw new UsageError(`--volume must be a whole number from 1, got "${opts.volume}"`);
+  const scan = await readScan(opts.image, "image", frame);
   const model = await readModel(modelDir);
   const { manifest } = model;
   await extraRead?.(manifest);

@@ -85,9 +85,9 @@ describe("bad voxels", () => {
 });
 
 describe("a 4D scan", () => {
-  it("is segmented on its first volume, and the user is told", { timeout: 120_000 }, async () => {
-    const result = await segment({ ...scan, frames: 3 }, model.manifest, runner);
-    expect(result.warnings).toEqual(["The file holds 3 volumes (4D); only the first was segmented. To segment another, save that volume as its own file."]);
+  it("is segmented on the chosen volume, and the user is told which", { timeout: 120_000 }, async () => {
+    const result = await segment({ ...scan, frames: 3, frame: 1 }, model.manifest, runner);
+    expect(result.warnings).toEqual(['The file holds 3 volumes (4D); volume 2 was segmented; choose another under "Volume" (app) or with --volume N (CLI).']);
   });
 });
 

@@ -15,6 +15,8 @@ export interface LoadedScan {
   sample?: { id: string; name: string; synthetic: boolean };
   /** Set when the scan was converted from a DICOM series. */
   dicom?: { description: string; number: number | null; images: number; orientation: string };
+  /** The file's bytes, kept only for a 4D file, so another of its volumes can be read. */
+  bytes?: Uint8Array;
 }
 
 /** Several DICOM series in one drop: the user picks one. */
@@ -39,6 +41,8 @@ export interface ScanSlice {
   /** Opens the picked series of `dicomChoice` (by key); null closes the picker. */
   chooseDicomSeries: (key: string | null) => Promise<void>;
   dismissScanError: () => void;
+  /** Of a 4D file, makes volume `frame` (0-based) the scan; masks go (they were of another volume), the reference stays. */
+  chooseFrame: (frame: number) => void;
   /** Runs dcm2niix (a worker in the app; tests may swap it). */
   dicomConverter: Dcm2niixRun;
 }
@@ -99,7 +103,21 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
         return;
       }
       set({ scanBusy: null });
-      install({ name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable") });
+      install({ name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable"), ...((volume.frames ?? 1) > 1 ? { bytes } : {}) });
+    },
+    chooseFrame: (frame) => {
+      const scan = get().scan;
+      if (!scan?.bytes || frame === (scan.volume.frame ?? 0)) return;
+      let volume: Volume;
+      try {
+        volume = readVolume(scan.bytes, scan.name, frame);
+      } catch (e) {
+        return set({ scanError: message(e) });
+      }
+      get().cancelSegmentation();
+      set({ scan: { ...scan, volume }, job: idleJob });
+      get().clearResults();
+      get().recomputeEvaluation();
     },
     openScanFiles: async (files) => {
       pending = [];

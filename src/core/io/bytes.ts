@@ -165,3 +165,10 @@ export function checkVoxelBudget(dims: readonly number[]): void {
     );
   }
 }
+
+/** A frame index within a file's frames (0-based). */
+export function checkFrame(frame: number, frames: number): void {
+  if (!Number.isInteger(frame) || frame < 0 || frame >= Math.max(1, frames)) {
+    throw new VolumeError(`volume ${frame + 1} was asked for, but the file holds ${Math.max(1, frames)}`);
+  }
+}

@@ -14,15 +14,16 @@ type Format = "nifti" | "mgh";
  * Reads a scan or label map (NIfTI-1/2 or MGH, gzipped or not), recognising the format by
  * content and otherwise by file extension. Every failure is a VolumeError whose message names the file.
  */
-export function readVolume(bytes: Uint8Array, fileName: string): Volume {
+/** A scan file's volume; of a 4D file, volume `frame` (0-based, default the first). */
+export function readVolume(bytes: Uint8Array, fileName: string, frame = 0): Volume {
   try {
     // Decompress once; content wins over a wrong extension (an MGZ saved as .nii.gz still opens).
     const inner = gunzipIfNeeded(bytes);
     const sniffed = sniffFormat(inner);
-    if (sniffed) return read(sniffed, inner);
+    if (sniffed) return read(sniffed, inner, frame);
     const byName = formatFromName(fileName);
     if (!byName) throw new VolumeError(unsupportedMessage(fileName, isGzip(bytes)));
-    return readExpecting(byName, inner);
+    return readExpecting(byName, inner, frame);
   } catch (err) {
     if (err instanceof VolumeError) throw new VolumeError(`${fileName}: ${err.message}`);
     throw err;
@@ -30,9 +31,9 @@ export function readVolume(bytes: Uint8Array, fileName: string): Volume {
 }
 
 /** The extension's reader explains what is wrong; "not a ..." errors also list what we accept. */
-function readExpecting(format: Format, bytes: Uint8Array): Volume {
+function readExpecting(format: Format, bytes: Uint8Array, frame: number): Volume {
   try {
-    return read(format, bytes);
+    return read(format, bytes, frame);
   } catch (err) {
     if (err instanceof VolumeError && err.message.startsWith("this is not")) {
       throw new VolumeError(`${err.message}. Accepted formats: ${ACCEPTED_FORMATS}`);
@@ -41,8 +42,8 @@ function readExpecting(format: Format, bytes: Uint8Array): Volume {
   }
 }
 
-function read(format: Format, bytes: Uint8Array): Volume {
-  return format === "nifti" ? readNifti(bytes) : readMgh(bytes);
+function read(format: Format, bytes: Uint8Array, frame = 0): Volume {
+  return format === "nifti" ? readNifti(bytes, frame) : readMgh(bytes, frame);
 }
 
 function formatFromName(fileName: string): Format | null {

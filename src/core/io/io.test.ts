@@ -491,16 +491,21 @@ describe.skipIf(!haveReal)(
 );
 
 describe("4D files", () => {
-  it("NIfTI: the first frame, and how many there are", () => {
+  it("NIfTI: the first frame or the one asked for, and how many there are", () => {
     const one = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) }, { gzip: false });
     const bytes = new Uint8Array(one.length + 32);
     bytes.set(one);
+    new Float32Array(bytes.buffer, one.length, 8).set([9, 10, 11, 12, 13, 14, 15, 16]);
     const v = new DataView(bytes.buffer);
     v.setInt16(40, 4, true); // dim[0] = 4
     v.setInt16(48, 2, true); // dim[4] = 2 frames
     const vol = readNifti(bytes);
     expect(vol.frames).toBe(2);
     expect([...vol.data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const second = readVolume(bytes, "series.nii", 1);
+    expect([...second.data]).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(second.frame).toBe(1);
+    expect(() => readVolume(bytes, "series.nii", 2)).toThrow("series.nii: volume 3 was asked for, but the file holds 2");
     expect(readNifti(one).frames).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/
 import {
   assertWritable,
   bytesPerVoxel,
+  checkFrame,
   checkVoxelBudget,
   gunzipIfNeeded,
   kindOf,
@@ -29,8 +30,8 @@ interface MghGeometry {
   cras: [number, number, number];
 }
 
-/** Reads a FreeSurfer .mgh or .mgz (gzipped) volume; multi-frame files keep their first frame. */
-export function readMgh(input: Uint8Array): Volume {
+/** Reads a FreeSurfer .mgh or .mgz (gzipped) volume; of a multi-frame file, frame `frame` (0-based). */
+export function readMgh(input: Uint8Array, frame = 0): Volume {
   const bytes = gunzipIfNeeded(input);
   if (bytes.length < MGH_DATA_OFFSET) {
     throw new VolumeError(
@@ -43,10 +44,12 @@ export function readMgh(input: Uint8Array): Volume {
   const dims = readDims(v);
   const kind = readKind(v.getInt32(20, false));
   checkVoxelBudget(dims);
-  checkLength(bytes, dims, kind);
-  const data = readVoxels(bytes, MGH_DATA_OFFSET, product(dims), kind, false);
   const frames = v.getInt32(16, false);
-  return { dims, affine: geometryToAffine(readGeometry(v), dims), data, ...(frames > 1 ? { frames } : {}) };
+  checkFrame(frame, frames);
+  const offset = MGH_DATA_OFFSET + frame * product(dims) * bytesPerVoxel(kind);
+  checkLength(bytes, dims, kind, offset);
+  const data = readVoxels(bytes, offset, product(dims), kind, false);
+  return { dims, affine: geometryToAffine(readGeometry(v), dims), data, ...(frames > 1 ? { frames, frame } : {}) };
 }
 
 function readDims(v: DataView): [number, number, number] {
@@ -69,9 +72,9 @@ function readKind(type: number): VoxelKind {
   );
 }
 
-function checkLength(bytes: Uint8Array, dims: number[], kind: VoxelKind): void {
+function checkLength(bytes: Uint8Array, dims: number[], kind: VoxelKind, offset: number): void {
   const need = product(dims) * bytesPerVoxel(kind);
-  const have = bytes.length - MGH_DATA_OFFSET;
+  const have = bytes.length - offset;
   if (have < need) {
     throw new VolumeError(
       `the file is truncated or corrupt: the header declares ${dims.join("×")} ${kind} voxels ` +

@@ -5,6 +5,7 @@ import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/
 import {
   assertWritable,
   bytesPerVoxel,
+  checkFrame,
   checkVoxelBudget,
   gunzipIfNeeded,
   headBuffer,
@@ -76,19 +77,21 @@ interface NiftiHeader {
 
 // ---------------------------------------------------------------- reading
 
-/** Reads a single-file NIfTI-1 or NIfTI-2 volume (.nii or .nii.gz); 4D files keep their first frame. */
-export function readNifti(input: Uint8Array): Volume {
+/** Reads a single-file NIfTI-1 or NIfTI-2 volume (.nii or .nii.gz); of a 4D file, frame `frame` (0-based). */
+export function readNifti(input: Uint8Array, frame = 0): Volume {
   const bytes = gunzipIfNeeded(input);
   const h = parseHeader(bytes);
   const dims = spatialDims(h);
   const kind = voxelKind(h.datatype);
   const count = product(dims);
   checkVoxelBudget(dims);
-  checkLength(bytes, h, dims, kind);
-  const raw = readVoxels(bytes, h.voxOffset, count, kind, h.littleEndian);
   const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
+  checkFrame(frame, frames);
+  const offset = h.voxOffset + frame * count * bytesPerVoxel(kind);
+  checkLength(bytes, offset, dims, kind);
+  const raw = readVoxels(bytes, offset, count, kind, h.littleEndian);
   const { affine, note } = chooseAffine(h);
-  return { dims, affine, data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames } : {}), ...(note ? { geometryNote: note } : {}) };
+  return { dims, affine, data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames, frame } : {}), ...(note ? { geometryNote: note } : {}) };
 }
 
 function parseHeader(bytes: Uint8Array): NiftiHeader {
@@ -202,9 +205,9 @@ function voxelKind(datatype: number): VoxelKind {
   throw new VolumeError(`NIfTI datatype ${datatype} (${name}) is not supported: ${advice}`);
 }
 
-function checkLength(bytes: Uint8Array, h: NiftiHeader, dims: number[], kind: VoxelKind): void {
+function checkLength(bytes: Uint8Array, offset: number, dims: number[], kind: VoxelKind): void {
   const need = product(dims) * bytesPerVoxel(kind);
-  const have = Math.max(0, bytes.length - h.voxOffset);
+  const have = Math.max(0, bytes.length - offset);
   if (have < need) {
     throw new VolumeError(
       `the file is truncated or corrupt: the header declares ${dims.join("×")} ${kind} voxels ` +

@@ -148,7 +148,7 @@ function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number
   const out: string[] = [];
   const voxels = scan.data.length;
   if (scan.geometryNote) out.push(scan.geometryNote);
-  if ((scan.frames ?? 1) > 1) out.push(`The file holds ${scan.frames} volumes (4D); only the first was segmented. To segment another, save that volume as its own file.`);
+  if ((scan.frames ?? 1) > 1) out.push(`The file holds ${scan.frames} volumes (4D); volume ${(scan.frame ?? 0) + 1} was segmented; choose another under "Volume" (app) or with --volume N (CLI).`);
   if (replaced) {
     const share = (100 * replaced) / voxels;
     out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} filled in from the neighbouring voxels (background where they are not numbers either).`);

@@ -21,6 +21,8 @@ export interface Volume {
   data: VoxelArray;
   /** Frames in the file (4D series) when more than one; only the first is in `data`. */
   frames?: number;
+  /** Which of them `data` holds (0-based), for a 4D file. */
+  frame?: number;
   /** What the reader had to assume about the geometry (an unusable orientation matrix), for the user. */
   geometryNote?: string;
 }

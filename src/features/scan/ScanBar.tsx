@@ -12,6 +12,7 @@ const fmt = (n: number) => (Math.abs(n - Math.round(n)) < 0.005 ? String(Math.ro
 /** "Open scan" and what is loaded: name, grid, spacing, orientation. */
 export function ScanBar() {
   const scan = useApp((s) => s.scan);
+  const chooseFrame = useApp((s) => s.chooseFrame);
   const busy = useApp((s) => s.scanBusy);
   return (
     <div className="flex min-w-0 flex-wrap items-center gap-3">
@@ -39,6 +40,23 @@ export function ScanBar() {
             <span aria-label="DICOM series" className="rounded bg-slate-800 px-1.5 text-[11px] text-slate-300" title={`Converted from DICOM by dcm2niix: ${scan.dicom.orientation}`}>
               DICOM{scan.dicom.number !== null ? ` #${scan.dicom.number}` : ""} · {scan.dicom.images} images
             </span>
+          )}
+          {(scan.volume.frames ?? 1) > 1 && (
+            <label className="flex items-center gap-1 text-xs text-amber-200">
+              Volume
+              <select
+                aria-label="Volume of the 4D file"
+                value={scan.volume.frame ?? 0}
+                onChange={(e) => chooseFrame(Number(e.target.value))}
+                className="rounded border border-slate-700 bg-slate-800 px-1 py-0.5 text-slate-100"
+              >
+                {Array.from({ length: scan.volume.frames! }, (_, i) => (
+                  <option key={i} value={i}>
+                    {i + 1} of {scan.volume.frames}
+                  </option>
+                ))}
+              </select>
+            </label>
           )}
           <span className="text-xs tabular-nums text-slate-400">
             {scan.volume.dims.join(" × ")} voxels · {voxelSizes(scan.volume.affine).map(fmt).join(" × ")} mm · {orientationCode(scan.volume.affine)}
