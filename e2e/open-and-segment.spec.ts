@@ -36,6 +36,13 @@ test.describe("open and segment", () => {
     });
     for (const control of ["Model", "Backend", "Load adapter…", "Open model…"]) await expect(page.getByLabel(control, { exact: true })).toBeEnabled();
     console.log(`segmentation of ${SCAN} took ${(ms / 1000).toFixed(1)} s (wall, incl. model warm-up)`);
+    // the status reports the user's wait, press to mask on screen, with the model's run and the drawing apart
+    const done = page.getByRole("status").filter({ hasText: /^Done in [\d.]+ s \(segmentation [\d.]+ s, drawing [\d.]+ s\)$/ });
+    await expect(done).toBeVisible();
+    const [waited, run, draw] = ((await done.textContent())!.match(/[\d.]+/g) ?? []).map(Number);
+    console.log(`status: waited ${waited} s = segmentation ${run} s + drawing ${draw} s (+ hand-off)`);
+    expect(waited).toBeGreaterThanOrEqual(run);
+    expect(waited).toBeGreaterThanOrEqual(draw);
     const info = page.getByRole("definition");
     await expect(page.getByLabel("Segmentation result")).toContainText(/none \(base\)/);
     await expect(page.getByLabel("Segmentation result")).toContainText(/wasm/);

@@ -34,8 +34,21 @@ export interface SegmentationResult extends SegmentResult {
 export type ResultKey = string;
 export const resultKey = (adapter: string | null): ResultKey => (adapter === null ? "base" : `adapter:${adapter}`);
 
+/** How long the user waited for a result: from pressing Segment to its mask handed to the viewer. */
+export interface Wait {
+  result: SegmentationResult;
+  /** Press to mask shown. */
+  waitedMs: number;
+  /** Result received to mask shown (the viewer's upload). */
+  drawMs: number;
+}
+
 export interface JobSlice {
   job: JobState;
+  /** The last run's wait, once its mask is shown (the status reports it, not the worker's own time). */
+  lastWait: Wait | null;
+  /** The viewer calls this when it has drawn `result`'s mask. */
+  markShown: (result: SegmentationResult) => void;
   /** Every result for the open scan and model, by adapter: running another never re-runs these. */
   results: Record<ResultKey, SegmentationResult>;
   /** The result the viewer and the Dice table show. */
@@ -60,6 +73,8 @@ export interface JobSlice {
 }
 
 export const createJobSlice: Slice<JobSlice> = (set, get) => {
+  /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
+  let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number } | null = null;
   /** One run with the given adapter (null = base); resolves to its result or null if it did not finish. */
   async function run(adapterName: string | null): Promise<SegmentationResult | null> {
     const { scan, manifest, client } = get();
@@ -68,6 +83,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     if (!scan || !manifest || (adapterName !== null && adapter?.name !== adapterName)) return null;
     const abort = new AbortController();
     const running = adapterName ?? "base";
+    const pressedAt = performance.now();
     set({ abort, job: { status: "running", done: 0, total: 0, error: null, running } });
     try {
       const out = await client.segment(scan.volume, {
@@ -81,6 +97,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
       // a new mask is shown, even if the last one was switched off (M)
       if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
+      pending = { result, pressedAt, receivedAt: performance.now() };
       set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       get().recomputeEvaluation();
       return result;
@@ -94,6 +111,13 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
 
   return {
     job: { status: "idle", done: 0, total: 0, error: null },
+    lastWait: null,
+    markShown: (result) => {
+      if (pending?.result !== result) return;
+      const now = performance.now();
+      set({ lastWait: { result, waitedMs: now - pending.pressedAt, drawMs: now - pending.receivedAt } });
+      pending = null;
+    },
     results: {},
     result: null,
     compare: null,

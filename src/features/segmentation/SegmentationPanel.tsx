@@ -29,6 +29,7 @@ export function SegmentationPanel() {
   const modelOpenError = useApp((s) => s.modelOpenError);
   const backend = useApp((s) => s.backend);
   const backendNotice = useApp((s) => s.backendNotice);
+  const lastWait = useApp((s) => s.lastWait);
   const backendPreference = useApp((s) => s.backendPreference);
   const hasScan = useApp((s) => s.scan !== null);
   const job = useApp((s) => s.job);
@@ -61,7 +62,9 @@ export function SegmentationPanel() {
   const with_ = job.running && job.running !== "base" ? ` with ${job.running}` : " with the base model";
   if (running) statusText = job.total > 0 ? `Segmenting${with_}…` : `Starting${with_}…`;
   else if (job.status === "cancelled") statusText = job.note ? `Cancelled: ${job.note}` : "Cancelled";
-  else if (job.status === "done" && result) statusText = `Done in ${seconds(result.ms.total)}`;
+  else if (job.status === "done" && result)
+    // what the user waited: press to mask on screen, with the model's run and the drawing apart
+    statusText = lastWait?.result === result ? `Done in ${seconds(lastWait.waitedMs)} (segmentation ${seconds(result.ms.total)}, drawing ${seconds(lastWait.drawMs)})` : `Done in ${seconds(result.ms.total)}`;
   else if (job.status === "error") statusText = job.refused ? "Refused" : "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";

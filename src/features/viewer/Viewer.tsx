@@ -147,7 +147,7 @@ export function Viewer() {
 
   useEffect(() => {
     const classes: MaskClass[] = manifest?.classes.map((c) => ({ index: c.index, name: c.name, color: c.color })) ?? [];
-    void ctlRef.current?.setMask(result, result?.labels ?? null, classes);
+    void ctlRef.current?.setMask(result, result?.labels ?? null, classes).then(() => result && useApp.getState().markShown(result));
   }, [result, manifest]);
 
   // Corrections: left-drag paints while a tool is active; the mask redraws as it changes.
