@@ -1,5 +1,6 @@
 // npm run bench: timings of the shared pipeline with onnxruntime-node on real scans.
 // Writes bench/results/<date>.json and appends a table to BENCHMARKS.md (machine and date included).
+import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
@@ -101,6 +102,15 @@ clearInterval(sampler);
 await trainRunner.dispose();
 console.log({ training });
 
+// Peak memory of a whole CLI segmentation of the 256³ T1, in a process of its own (GNU time's max RSS).
+const cliPeak = (() => {
+  if (!existsSync("/usr/bin/time")) return null;
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", "node", resolve(root, "bin/siteseg.mjs"), "segment", "--image", resolve(DATA_DIR, "niivue_fs/norm.mgz"), "--out", resolve(root, "bench/results/norm_mask.nii.gz"), "--threads", String(threads)], { encoding: "utf8" });
+  const kib = Number(r.stderr.trim().split("\n").pop());
+  return r.status === 0 && kib > 0 ? kib / 1024 : null;
+})();
+console.log({ cliPeak });
+
 // The same training in headless Chromium (WASM), when the app is built and Chromium is at hand.
 const browser = await browserTraining(root).catch((e: unknown) => (console.warn("browser training bench failed:", e), null));
 console.log({ browser });
@@ -108,7 +118,7 @@ console.log({ browser });
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study, training, browser }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -129,6 +139,10 @@ const table = [
   browser
     ? `The same training in headless Chromium (WASM, the app's Train adapter): ${browser.steps} steps in ${(browser.ms / 1000).toFixed(1)} s (target under 120 s); Chromium's memory (PSS of all its processes) ${browser.idleMiB.toFixed(0)} MiB with the sample open, peak ${browser.peakMiB.toFixed(0)} MiB while training and scoring. ${browser.heldOut}`
     : "Headless Chromium training: not measured (build the app with `npm run build` and install Chromium).",
+  "",
+  cliPeak ? `Peak memory of \`siteseg segment\` on niivue_fs/norm.mgz (256³, its own process, max RSS): ${cliPeak.toFixed(0)} MiB.` : "CLI peak memory: not measured (no /usr/bin/time).",
+  "",
+  browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the app says "${browser.segmentation.status}"; Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB.` : "",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",
