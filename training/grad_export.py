@@ -50,8 +50,18 @@ class Graph:
 
     def op(self, kind, inputs, hint=None, n_out=1, out=None, **attrs):
         outs = [out] if out else [self.fresh(hint or kind) for _ in range(n_out)]
+        if kind == "Conv":  # spelt out: onnxruntime-web's WebGPU Conv refuses a node without them ("dilations should be 2D")
+            attrs = {"dilations": [1, 1], "strides": [1, 1], "group": 1, "pads": [0, 0, 0, 0], **attrs}
         self.nodes.append(helper.make_node(kind, inputs, outs, name=self.fresh("n_" + kind), **attrs))
         return outs[0] if n_out == 1 else outs
+
+    def wide(self, kind, inputs, hint=None, **attrs):
+        """Concat or Sum of many inputs, nested so that no node binds more than 8 buffers (its inputs
+        and output): WebGPU's default maxStorageBuffersPerShaderStage; onnxruntime-web's WebGPU EP does
+        not split, and a wider node fails with only an uncaught validation error (garbage, no throw)."""
+        while len(inputs) > 7:
+            inputs = [self.op(kind, inputs[:7], **attrs)] + inputs[7:]
+        return self.op(kind, inputs, hint, **attrs)
 
     def const(self, arr, hint="c"):
         name = self.fresh(hint)
@@ -79,9 +89,65 @@ class Builder:
         return g.op("Slice", [g.op("Transpose", [w], perm=[1, 0, 2, 3]), g.i64([-1, -1]), g.i64([-BIG - 1, -BIG - 1]),
                               g.i64([2, 3]), g.i64([-1, -1])], "flip")
 
+    # The LoRA down-projection (3x3, pad 1, rank R outputs) and its gradients as MatMuls plus the 9
+    # shifts of an R-channel tensor (Pad and Slice), never a Conv whose weight is an activation nor
+    # an im2col of the wide input: onnxruntime's Conv with R=2 outputs or an image-sized kernel
+    # spends its time in im2col on the CPU (the training step ran 165 ms, now 115 ms in ORT-node),
+    # and the latter fails in onnxruntime-web's WebGPU EP.
+    def shifts(self, t, sign, per_channel=False):
+        """The 9 copies of t [M, C, H, W] moved by sign*(ky-1, kx-1), k = ky*3+kx, zero-filled: a list
+        (per_channel: copy k is channel k of t alone, C = 9)."""
+        g = self.g
+        padded = g.op("Pad", [t, g.i64([0, 0, 1, 1, 0, 0, 1, 1])])
+        hw = g.op("Shape", [t], start=2, end=4)
+        out = []
+        for k in range(9):
+            ky, kx = divmod(k, 3)
+            start = [1 + sign * (1 - ky), 1 + sign * (1 - kx)]   # t'[h] = t[h - sign*(ky-1)]
+            end = g.op("Add", [hw, g.i64(start)])
+            if per_channel:
+                start, end = [k] + start, g.op("Concat", [g.i64([k + 1]), end], axis=0)
+            out.append(g.op("Slice", [padded, g.i64(start), end, g.i64([1, 2, 3] if per_channel else [2, 3])]))
+        return out
+
+    def nr_shape(self, like, *tail):
+        """[N, -1, *tail] with N the batch of `like` (tail: i64 names or lists)."""
+        g = self.g
+        parts = [g.op("Shape", [like], start=0, end=1), g.i64([-1])]
+        return g.op("Concat", parts + [t if isinstance(t, str) else g.i64(t) for t in tail], axis=0)
+
+    def lora_down(self, x, A, c_in):
+        """low[n,r,h,w] = sum_{c,ky,kx} A[r,c,ky,kx] x[n,c,h+ky-1,w+kx-1]: A as [R*9, Cin] times x gives
+        every tap at every pixel (a GEMM with K = Cin); each pixel then sums its 9 neighbours' taps."""
+        g = self.g
+        A2 = g.op("Reshape", [g.op("Transpose", [A], perm=[0, 2, 3, 1]), g.i64([-1, c_in])], "A2")   # [R*9, Cin]
+        taps = g.op("MatMul", [A2, g.op("Reshape", [x, g.i64([0, 0, -1])])], "taps")                    # [N, R*9, HW]
+        hw = g.op("Shape", [x], start=2, end=4)
+        taps4 = g.op("Reshape", [taps, g.op("Concat", [g.i64([-1, 9]), hw], axis=0)])                  # [N*R, 9, H, W]
+        low1 = g.wide("Sum", self.shifts(taps4, -1, per_channel=True))    # tap k read at offset (ky-1, kx-1)
+        return g.op("Reshape", [low1, self.nr_shape(x, hw)], "low")                                   # [N, R, H, W]
+
+    def lora_down_grads(self, x, glow, A, c_in, gA_name, needs_gx):
+        """dL/dA[r,c,ky,kx] = sum_{n,h,w} glow[n,r,h,w] x[n,c,h+ky-1,w+kx-1] and the LoRA path's input
+        gradient gx[n,c,h,w] = sum_{r,ky,kx} A[r,c,ky,kx] glow[n,r,h-ky+1,w-kx+1], both from glow's 9
+        shifts S [N, R*9, HW]: dL/dA = sum_n x S^T (K = H*W), gx = A^T S (K = R*9)."""
+        g = self.g
+        hw = g.op("Shape", [glow], start=2, end=4)
+        g1 = g.op("Reshape", [glow, g.op("Concat", [g.i64([-1, 1]), hw], axis=0)])                    # [N*R, 1, H, W]
+        S = g.op("Reshape", [g.wide("Concat", self.shifts(g1, 1), axis=1), self.nr_shape(glow, g.op("ReduceProd", [hw], keepdims=1))])            # [N, R*9, HW]
+        x3 = g.op("Reshape", [x, g.i64([0, 0, -1])])
+        per_n = g.op("MatMul", [x3, g.op("Transpose", [S], perm=[0, 2, 1])])                           # [N, Cin, R*9]
+        gAT = g.op("Reshape", [g.op("ReduceSum", [per_n, g.i64([0])], keepdims=0), g.i64([c_in, -1, 3, 3])])
+        g.op("Transpose", [gAT], out=gA_name, perm=[1, 0, 2, 3])                                      # [R, Cin, 3, 3]
+        if not needs_gx:
+            return None
+        AT = g.op("Transpose", [g.op("Reshape", [g.op("Transpose", [A], perm=[0, 2, 3, 1]), g.i64([-1, c_in])])], perm=[1, 0])
+        return g.op("Reshape", [g.op("MatMul", [AT, S]), g.op("Shape", [x])], "gx_lora")             # [N, Cin, H, W]
+
     # ---- forward ops -------------------------------------------------------------------
     def lora_conv_bn_relu(self, x, W, b, bn, A, B, needs_gx, gA_name, gB_name):
         g = self.g
+        c_in = W.shape[1]
         gamma, beta, mean, var = bn
         s = gamma / np.sqrt(var + EPS_BN)
         Wf = g.const((W * s[:, None, None, None]).astype(np.float32), "W")     # BN folded into the conv
@@ -91,7 +157,7 @@ class Builder:
         s_col = g.const(s.reshape(-1, 1, 1, 1).astype(np.float32), "bn_scale")
         Bs = g.op("Mul", [B, s_col], "Bs")                                    # BN scale on the LoRA path
         base = g.op("Conv", [x, Wf, bf], "base", pads=[1, 1, 1, 1])
-        low = g.op("Conv", [x, A], "low", pads=[1, 1, 1, 1])
+        low = self.lora_down(x, A, c_in)
         y = g.op("Relu", [g.op("Add", [base, g.op("Conv", [low, Bs], "lora")], "z")], "y")
 
         def back(gy):
@@ -105,16 +171,10 @@ class Builder:
             # conv's transpose is the conv with its weight transposed; a 3x3 pad-1 conv's, with it
             # transposed and flipped
             glow = g.op("Conv", [gz, g.op("Transpose", [Bs], perm=[1, 0, 2, 3])], "glow")
-            # A (3x3, pad 1): batch-as-channels, Conv(x^T [Cin,N,H,W], glow^T [R,N,H,W]) = [Cin,R,3,3]
-            xT = g.op("Transpose", [x], perm=[1, 0, 2, 3])
-            glowT = g.op("Transpose", [glow], perm=[1, 0, 2, 3])
-            g.op("Transpose", [g.op("Conv", [xT, glowT], "gAT", pads=[1, 1, 1, 1])], out=gA_name, perm=[1, 0, 2, 3])
+            gx_lora = self.lora_down_grads(x, glow, A, c_in, gA_name, needs_gx)
             if not needs_gx:
                 return {}
-            A_flip = self.flip_t(A)
-            gx = g.op("Add", [g.op("Conv", [gz, W_flip], pads=[1, 1, 1, 1]),
-                              g.op("Conv", [glow, A_flip], pads=[1, 1, 1, 1])], "gx")
-            return {x: gx}
+            return {x: g.op("Add", [g.op("Conv", [gz, W_flip], pads=[1, 1, 1, 1]), gx_lora], "gx")}
 
         self.tape.append((y, back))
         return y

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseManifest } from "../core/manifest";
 import { CancelledError } from "../core/pipeline/runner";
 import type { Volume } from "../core/volume/types";
-import { segmentWithFallback } from "./fallback";
+import { segmentWithFallback, withCpuFallback } from "./fallback";
 import type { SessionRunner } from "./session";
 
 // Issue 12 part 6: a GPU failure mid-run (an op WebGPU lacks, the device lost) finishes on WASM.
@@ -47,5 +47,44 @@ describe("WebGPU failing mid-run", () => {
   it("a WASM failure and a cancel are not retried", async () => {
     await expect(segmentWithFallback(scan, manifest, runner("wasm (2 threads)", new Error("out of memory")), async () => runner("wasm"))).rejects.toThrow("out of memory");
     await expect(segmentWithFallback(scan, manifest, runner("webgpu", new CancelledError()), async () => runner("wasm"))).rejects.toThrow(CancelledError);
+  });
+});
+
+describe("the training step on WebGPU failing mid-training", () => {
+  const echo = (backend: string, failOnCall?: number): SessionRunner & { calls: number; disposed: boolean } => ({
+    backend,
+    inputNames: ["x"],
+    outputNames: ["y"],
+    calls: 0,
+    disposed: false,
+    async run(feeds) {
+      if (++this.calls === failOnCall) throw new Error("device lost\nmore detail");
+      return { y: { data: feeds.x.data.map((v) => v * 2), dims: feeds.x.dims } };
+    },
+    async dispose() {
+      this.disposed = true;
+    },
+  });
+  const feeds = (v: number) => ({ x: { data: Float32Array.of(v), dims: [1] } });
+
+  it("re-runs the failed step on the CPU runner and stays there, saying why", async () => {
+    const gpu = echo("webgpu", 2);
+    const cpu = echo("wasm (2 threads)");
+    const r = withCpuFallback(gpu, async () => cpu);
+    expect((await r.run(feeds(1))).y.data[0]).toBe(2);
+    expect(r.backend).toBe("webgpu");
+    expect(r.notice).toBeUndefined();
+    expect((await r.run(feeds(3))).y.data[0]).toBe(6); // the failed call's own result, from the CPU
+    expect(r.backend).toBe("wasm (2 threads)");
+    expect(gpu.disposed).toBe(true);
+    expect(r.notice).toBe("WebGPU failed during training (device lost); training went on on wasm (2 threads).");
+    await r.run(feeds(4));
+    expect([gpu.calls, cpu.calls]).toEqual([2, 2]);
+  });
+
+  it("a WASM failure and a cancel are thrown", async () => {
+    await expect(withCpuFallback(echo("wasm", 1), async () => echo("wasm")).run(feeds(1))).rejects.toThrow("device lost");
+    const cancelled: SessionRunner = { ...echo("webgpu"), run: async () => Promise.reject(new CancelledError()) };
+    await expect(withCpuFallback(cancelled, async () => echo("wasm")).run(feeds(1))).rejects.toThrow(CancelledError);
   });
 });

@@ -27,3 +27,37 @@ export async function segmentWithFallback(
     return { result: { ...result, warnings: [`WebGPU failed during the run (${why}); the scan was segmented on ${cpu.backend} instead, and later runs use it.`, ...result.warnings] }, runner: cpu };
   }
 }
+
+/**
+ * A runner for stateless graphs (the adapter's training step) that runs on `runner` until a GPU
+ * run fails, then re-runs that call and every later one on the CPU runner `fallback()` makes.
+ * Each call is whole (inputs in, outputs out), so the re-run gives what the GPU would have.
+ * `notice` says why, once it has happened.
+ */
+export function withCpuFallback(runner: SessionRunner, fallback: () => Promise<SessionRunner>): SessionRunner & { readonly notice?: string } {
+  let current = runner;
+  let notice: string | undefined;
+  return {
+    get backend() {
+      return current.backend;
+    },
+    get notice() {
+      return notice;
+    },
+    inputNames: runner.inputNames,
+    outputNames: runner.outputNames,
+    async run(feeds) {
+      try {
+        return await current.run(feeds);
+      } catch (e) {
+        if (!current.backend.startsWith("webgpu") || e instanceof CancelledError) throw e;
+        const failed = current;
+        current = await fallback();
+        await failed.dispose().catch(() => undefined);
+        notice = `WebGPU failed during training (${(e as Error).message.split("\n")[0].slice(0, 200)}); training went on on ${current.backend}.`;
+        return current.run(feeds);
+      }
+    },
+    dispose: () => current.dispose(),
+  };
+}

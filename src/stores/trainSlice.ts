@@ -6,7 +6,8 @@ import { MODEL_CLASSES } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import type { AdaptOutcome } from "../worker/protocol";
 import type { LoadedAdapter } from "./adapterSlice";
-import type { SegmentationResult } from "./jobSlice";
+import { correctedOf } from "./editSlice";
+import { resultKey, type SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
 
 export interface TrainingState {
@@ -44,13 +45,16 @@ function correctedSource(affine: number[], result: SegmentationResult | null): {
   return result && slices.length ? { mask: result.labels, slices } : null;
 }
 
+/** The base's mask of the open scan as the model gave it (none once a slice of it was corrected). */
+const baseMaskOf = (r: SegmentationResult | undefined) => (r && !correctedOf(r).length ? r.labels : undefined);
+
 const idle: TrainingState = { status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null };
 
 export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
   training: idle,
   trainAbort: null,
   trainAdapter: async (req) => {
-    const { scan, reference, convention, manifest, client, result } = get();
+    const { scan, reference, convention, manifest, client, result, results } = get();
     if (!scan || !manifest || get().job.status === "running" || get().studyAbort) return;
     const source = req.source === "corrected" ? correctedSource(scan.volume.affine, result) : null;
     if (req.source === "corrected" && !source) {
@@ -73,6 +77,7 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
               { reference: source.mask, convention: MODEL_CLASSES, slices: source.slices, scoreAgainst: reference ? { reference: reference.volume, convention } : null }
             : { reference: reference!.volume, convention, slices: req.slices, nSlices: req.nSlices }),
           train: { ...TRAIN_DEFAULTS, ...req.options, alpha: 2 * req.options.rank },
+          baseMask: baseMaskOf(results[resultKey(null)]),
           site: req.site,
           description: `trained in the browser on ${scan.name} with ${source ? `${source.slices.length} hand-corrected slices` : reference!.name}`,
           images: [scan.name],

@@ -3,14 +3,21 @@ import { adaptSite } from "../core/adapt";
 import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadModelFile } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { segment } from "../core/pipeline/segment";
-import { segmentWithFallback } from "../runtime/fallback";
-import { createWebRunner, type BackendPreference } from "../runtime/ort-web";
+import { segmentWithFallback, withCpuFallback } from "../runtime/fallback";
+import { createWebRunner, openWithFallback, type BackendPreference } from "../runtime/ort-web";
 import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-let model: { manifest: Manifest; onnx: Uint8Array; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: SessionRunner } | null = null;
+type TrainStepRunner = SessionRunner & { readonly notice?: string; openNotice?: string };
+let model: { manifest: Manifest; onnx: Uint8Array; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: TrainStepRunner } | null = null;
 let sessions = 0;
+
+/** The training graph on WebGPU when the model runs there, else (or when WebGPU cannot open it) on WASM. */
+async function openTrainStep(graph: Uint8Array, onGpu: boolean): Promise<TrainStepRunner> {
+  const opened = await openWithFallback(onGpu ? "auto" : "wasm", async () => true, (ep) => createWebRunner(graph, ep));
+  return Object.assign(withCpuFallback(opened, () => createWebRunner(graph, "wasm")), { openNotice: opened.notice });
+}
 
 async function handle(msg: WorkerRequest): Promise<void> {
   if (msg.type === "load") {
@@ -41,11 +48,9 @@ async function handle(msg: WorkerRequest): Promise<void> {
   } else if (msg.type === "adapt") {
     if (!model) throw new Error("No model is loaded yet");
     const m = model;
-    // The training graph is loaded on first use and kept with the model's session. It always runs
-    // on WASM: onnxruntime-web 1.30's WebGPU (JSEP) Conv kernel fails on its Conv nodes whose
-    // weights are graph inputs (measured on SwiftShader's adapter, e2e/webgpu.spec.ts); inference
-    // stays on WebGPU where there is one.
-    m.trainStep ??= await createWebRunner(await loadTrainStep(m.read, m.manifest), "wasm");
+    // The training graph is loaded on first use and kept with the model's session, on the model's
+    // backend: WebGPU when the model runs there (WASM if WebGPU cannot open it or fails mid-training).
+    m.trainStep ??= await openTrainStep(await loadTrainStep(m.read, m.manifest), m.runner.backend.startsWith("webgpu"));
     const result = await adaptSite({
       ...msg.job,
       manifest: m.manifest,
@@ -55,8 +60,9 @@ async function handle(msg: WorkerRequest): Promise<void> {
       tool: "siteseg (browser)",
       onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),
     });
-    const { files, holdout, heldOut, losses } = result;
-    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
+    const { files, holdout, heldOut, losses, runtime } = result;
+    const notice = m.trainStep.notice ?? m.trainStep.openNotice;
+    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses, runtime, notice } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
   }
 }
 

@@ -27,6 +27,8 @@ export interface AdaptJob {
   nSlices?: number;
   gap?: number;
   train: Partial<TrainOptions>;
+  /** The base's mask of `scan`, when the app has one (uncorrected): scoring the base then needs no second run. */
+  baseMask?: Volume & { data: Uint8Array };
   site: string;
   description: string;
   images: string[];
@@ -34,7 +36,10 @@ export interface AdaptJob {
 }
 
 /** A finished training run: the adapter's two files and what it gained on held-out slices. */
-export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "losses">;
+export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "losses" | "runtime"> & {
+  /** Why training did not run on the backend the model uses (WebGPU could not open or run the training graph). */
+  notice?: string;
+};
 
 export type WorkerResponse =
   | { type: "loaded"; id: number; manifest: Manifest; backend: string; notice?: string }

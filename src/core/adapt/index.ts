@@ -40,6 +40,8 @@ export interface AdaptInput {
   trainStep: InferenceRunner;
   /** A session on the model itself (for the base's predictions when training anchors to them). */
   model: InferenceRunner;
+  /** The base's mask of `scan` (on its grid) when the caller already has it: the held-out base score reuses it instead of segmenting again. */
+  baseMask?: Volume & { data: Uint8Array };
   /** The whole scan's class labels with these adapter feeds (none: the base), on the scan's grid. */
   segment: (scan: Volume, feeds: Record<string, Tensor> | undefined) => Promise<Volume & { data: Uint8Array }>;
   /** Provenance that only the caller knows. */
@@ -59,6 +61,8 @@ export interface AdaptResult {
   /** Mean Dice on the held-out slices, base then with the new adapter, for each scan trained on (empty when not scored). */
   heldOut: HeldOut[];
   losses: number[];
+  /** Where the training steps ran (see AdapterProvenance.runtime). */
+  runtime: string;
 }
 
 export interface HeldOut {
@@ -104,7 +108,7 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   const holdout: Holdout = { axis, indices, gap };
   const names = manifest.classes.map((c) => c.name);
   const contrasts = sites.map((site, i) => contrastProfile(scans[i].data, site.classesOnScan, names));
-  const provenance: AdapterProvenance = { site: a.site, description: a.description, trainingSlices: { ...holdout, images: a.images }, sourceSha256: a.sourceSha256, contrasts, tool: a.tool, date: new Date().toISOString() };
+  const provenance: AdapterProvenance = { site: a.site, description: a.description, trainingSlices: { ...holdout, images: a.images }, sourceSha256: a.sourceSha256, contrasts, tool: a.tool, runtime: a.trainStep.backend, date: new Date().toISOString() };
   // the files as saved, loaded back: what is scored is exactly what a colleague will load
   let files = adapterFiles(trained, manifest, provenance);
   const adapter = loadAdapter(a.site, files.config, files.weights, manifest);
@@ -112,12 +116,12 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   const against = a.scoreAgainst === undefined ? { reference: a.reference, convention: a.convention } : a.scoreAgainst;
   if (against) {
     for (const s of scans) {
-      const score = async (feeds?: Record<string, Tensor>) => evaluate(await a.segment(s, feeds), against.reference, resolveConvention(manifest, against.convention), names, 2, holdout);
+      const score = async (feeds?: Record<string, Tensor>) => evaluate(feeds || s !== scan || !a.baseMask ? await a.segment(s, feeds) : a.baseMask, against.reference, resolveConvention(manifest, against.convention), names, 2, holdout);
       const base = await score(undefined);
       const adapted = await score(adapter.feeds);
       heldOut.push({ base: base.meanDice, adapter: adapted.meanDice, slices: adapted.scoredSlices?.length ?? 0 });
     }
     files = adapterFiles(trained, manifest, { ...provenance, heldOut });
   }
-  return { adapter: loadAdapter(a.site, files.config, files.weights, manifest), files, holdout, heldOut, losses: trained.losses };
+  return { adapter: loadAdapter(a.site, files.config, files.weights, manifest), files, holdout, heldOut, losses: trained.losses, runtime: provenance.runtime };
 }

@@ -15,6 +15,8 @@ export interface AdapterProvenance {
   contrasts: ContrastProfile[];
   /** The tool and the moment it was made (ISO date). */
   tool: string;
+  /** Where the training steps ran (the train-step session's backend at the end: "cpu", "wasm (2 threads)", "webgpu"). */
+  runtime: string;
   date: string;
   /** Held-out mean Dice of the base and of this adapter, per image, measured right after training. */
   heldOut?: { base: number | null; adapter: number | null; slices: number }[];
@@ -51,6 +53,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
     parameters,
     provenance: {
       tool: p.tool,
+      runtime: p.runtime,
       date: p.date,
       base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
       source_sha256: p.sourceSha256,

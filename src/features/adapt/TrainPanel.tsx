@@ -97,8 +97,15 @@ export function TrainPanel() {
       {outcome && (
         <div role="group" aria-label="Training result" className="space-y-2 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs">
           <p className="text-slate-300">
-            Adapter <span className="font-medium text-slate-100">{outcome.name}</span> (selected above), trained on slices {outcome.holdout.indices.join(", ")}.
+            Adapter <span className="font-medium text-slate-100">{outcome.name}</span> (selected above), trained on slices {outcome.holdout.indices.join(", ")}{" "}
+            <span aria-label="Trained on">on {outcome.runtime}</span>.
           </p>
+          {outcome.notice && <p role="note" className="text-amber-200">{outcome.notice}</p>}
+          {outcome.losses.length > 0 && (
+            <p className="tabular-nums text-slate-400">
+              Loss <span aria-label="Training loss">{outcome.losses[0].toFixed(4)} → {outcome.losses.at(-1)!.toFixed(4)}</span> over {outcome.losses.length} steps.
+            </p>
+          )}
           {heldOut ? (
           <p role="note" aria-label="Held-out Dice" className="tabular-nums text-slate-300">
             Held-out mean Dice ({heldOut.slices} slices more than {outcome.holdout.gap} away): base <span className="text-slate-100">{formatDice(heldOut.base)}</span> → adapter{" "}
