@@ -113,6 +113,20 @@ export function seededRandom(seed: number): () => number {
  * random labelled pixel (zero-padded past the edge), a left-right flip half the time, intensity
  * ×U(0.9, 1.1); labels are class indices (background past the edge).
  */
+const foreground = new WeakMap<TrainingSlice, Uint32Array>();
+/** The slice's labelled pixels (crop centres), listed once per slice rather than once per crop. */
+function foregroundOf(s: TrainingSlice): Uint32Array {
+  let fg = foreground.get(s);
+  if (!fg) {
+    let n = 0;
+    for (let p = 0; p < s.labels.length; p++) if (s.labels[p]) n++;
+    fg = new Uint32Array(n);
+    for (let p = 0, i = 0; p < s.labels.length; p++) if (s.labels[p]) fg[i++] = p;
+    foreground.set(s, fg);
+  }
+  return fg;
+}
+
 export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128): { image: Tensor; labels: Uint8Array } {
   const C = slices[0].channels;
   const px = size * size;
@@ -122,8 +136,7 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
   for (let b = 0; b < batch; b++) {
     const s = slices[pick(slices.length)];
     const { width: W, height: H } = s;
-    const fg: number[] = [];
-    for (let p = 0; p < s.labels.length; p++) if (s.labels[p]) fg.push(p);
+    const fg = foregroundOf(s);
     const centre = fg.length ? fg[pick(fg.length)] : Math.floor(H / 2) * W + Math.floor(W / 2);
     const cy = Math.floor(centre / W), cx = centre % W;
     const oy = Math.min(Math.max(cy - size / 2, 0), Math.max(H - size, 0));

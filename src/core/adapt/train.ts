@@ -78,7 +78,9 @@ export async function trainLora(
       const image = new Float32Array(options.batch * C * H * W);
       image.set(labelled.image.data);
       image.set(anchored.data, labelled.image.data.length);
-      batch = { image: { data: image, dims: [options.batch, C, H, W] }, labels: Uint8Array.from({ length: options.batch * H * W }, (_, i) => labelled.labels[i] ?? 0), numClasses, softTail: await opts.basePredict!(anchored) };
+      const labels = new Uint8Array(options.batch * H * W); // the anchored items' labels are unused (soft targets)
+      labels.set(labelled.labels);
+      batch = { image: { data: image, dims: [options.batch, C, H, W] }, labels, numClasses, softTail: await opts.basePredict!(anchored) };
     }
     const loss = await trainStep(trainStepRunner, lora, batch, state, { lr: options.lr, weightDecay: options.weightDecay });
     losses.push(loss);
