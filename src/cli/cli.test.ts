@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -55,6 +56,14 @@ describe("siteseg usage and input errors", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--image");
     noStack(r.stderr);
+  });
+
+  it("through npx, stderr holds only siteseg's own lines (no npm warning about the project's .npmrc)", async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile("npx", ["--no-install", "siteseg"], { cwd: ROOT, timeout: 60_000 }, (err, _out, stderr) => done({ code: typeof err?.code === "number" ? err.code : 0, stderr })),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe((await siteseg()).stderr);
   });
 
   it("prints help on stdout with exit 0", async () => {
