@@ -64,7 +64,7 @@ export async function openApp(page: Page, { waitForModel = true } = {}) {
 export async function openScan(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
   await page.getByLabel("Open scan").setInputFiles(file);
   const name = typeof file === "string" ? path.basename(file) : file.name;
-  await expect(page.getByText(name, { exact: true })).toBeVisible();
+  await expect(page.getByText(name, { exact: true })).toBeVisible({ timeout: 30_000 }); // read in a worker
   await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
 }
 

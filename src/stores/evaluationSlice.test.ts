@@ -16,35 +16,35 @@ const labels = Uint8Array.from({ length: 32 }, (_, i) => i % 4);
 const nifti = (data: Float32Array | Uint8Array, affine = eye) => writeNifti({ dims, affine, data }, { gzip: false });
 const result = { labels: { dims, affine: eye, data: labels } } as unknown as SegmentationResult;
 
-beforeEach(() => {
+beforeEach(async () => {
   resetApp();
-  useApp.getState().openScan("scan.nii", nifti(Float32Array.from(labels, (v) => v * 10)));
+  await useApp.getState().openScan("scan.nii", nifti(Float32Array.from(labels, (v) => v * 10)));
   useApp.setState({ manifest: tissue, modelStatus: "ready", results: { base: result }, result });
 });
 
 describe("reference", () => {
-  it("a label map in the model's classes is scored, its convention guessed", () => {
-    useApp.getState().openReference("ref.nii", nifti(labels));
+  it("a label map in the model's classes is scored, its convention guessed", async () => {
+    await useApp.getState().openReference("ref.nii", nifti(labels));
     const s = useApp.getState();
     expect(s.convention).toBe("classes");
     expect(s.conventionGuessed).toBe(true);
     expect(s.evaluation?.meanDice).toBe(1);
   });
 
-  it("a refused reference leaves the one in use and its Dice", () => {
-    useApp.getState().openReference("ref.nii", nifti(labels));
-    useApp.getState().openReference("probabilities.nii", nifti(Float32Array.from(labels, (v) => v / 3)));
+  it("a refused reference leaves the one in use and its Dice", async () => {
+    await useApp.getState().openReference("ref.nii", nifti(labels));
+    await useApp.getState().openReference("probabilities.nii", nifti(Float32Array.from(labels, (v) => v / 3)));
     const s = useApp.getState();
     expect(s.evaluationError).toMatch(/^probabilities\.nii was not loaded: The reference holds values that are not whole numbers .* The reference ref\.nii stays\.$/);
     expect(s.reference?.name).toBe("ref.nii");
     expect(s.evaluation?.meanDice).toBe(1);
-    useApp.getState().openReference("far.nii", nifti(labels, eye.map((v, i) => (i === 3 ? 900 : v))));
+    await useApp.getState().openReference("far.nii", nifti(labels, eye.map((v, i) => (i === 3 ? 900 : v))));
     expect(useApp.getState().evaluationError).toMatch(/far\.nii was not loaded: The reference label covers none of the scan/);
     expect(useApp.getState().reference?.name).toBe("ref.nii");
   });
 
-  it("another model that does not know the reference's convention guesses among its own", () => {
-    useApp.getState().openReference("aseg.nii", nifti(Uint8Array.from(labels, (v) => [0, 4, 3, 2][v])));
+  it("another model that does not know the reference's convention guesses among its own", async () => {
+    await useApp.getState().openReference("aseg.nii", nifti(Uint8Array.from(labels, (v) => [0, 4, 3, 2][v])));
     expect(useApp.getState().convention).toBe("freesurfer");
     useApp.setState({ manifest: tumour });
     useApp.getState().recomputeEvaluation();

@@ -1,4 +1,3 @@
-import { readVolume } from "../core/io";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
 import { alignReference, checkLabelMap, evaluate, type Evaluation } from "../core/metrics/evaluate";
 import type { Volume } from "../core/volume/types";
@@ -14,7 +13,7 @@ export interface EvaluationSlice {
   /** Dice of every kept result (base and adapters), for the comparison. */
   evaluations: Record<ResultKey, Evaluation>;
   evaluationError: string | null;
-  openReference: (name: string, bytes: Uint8Array) => void;
+  openReference: (name: string, bytes: Uint8Array) => Promise<void>;
   /** A reference already read (a sample site's label). */
   setReference: (name: string, volume: Volume, convention?: ConventionId) => void;
   setConvention: (c: ConventionId) => void;
@@ -36,10 +35,10 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     evaluation: null,
     evaluations: {},
     evaluationError: null,
-    openReference: (name, bytes) => {
+    openReference: async (name, bytes) => {
       let volume: Volume;
       try {
-        volume = readVolume(bytes, name);
+        volume = await get().volumeReader(bytes, name, 0);
       } catch (e) {
         set({ evaluationError: message(e) });
         return;

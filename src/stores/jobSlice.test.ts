@@ -5,10 +5,10 @@ import { resetApp, useApp } from "./store";
 // Segment waits for what the user just chose: a run started while a sample or its adapter is
 // still loading would give the base model's mask under the adapter's name.
 
-beforeEach(() => {
+beforeEach(async () => {
   resetApp();
   const bytes = writeNifti({ dims: [4, 4, 4], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Uint8Array(64) }, { gzip: false });
-  useApp.getState().openScan("scan.nii", bytes);
+  await useApp.getState().openScan("scan.nii", bytes);
   useApp.setState({ modelStatus: "ready" });
 });
 

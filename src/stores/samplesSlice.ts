@@ -1,4 +1,3 @@
-import { readVolume } from "../core/io";
 import { parseSampleIndex, type SampleSite } from "../core/samples";
 import { message, type Slice } from "./types";
 
@@ -39,8 +38,8 @@ export const createSamplesSlice: Slice<SamplesSlice> = (set, get) => ({
     set({ sampleLoading: id, samplesError: null });
     try {
       const [image, label] = await Promise.all([fetchSampleFile(site.image), fetchSampleFile(site.label)]);
-      const labelVolume = readVolume(label, site.label);
-      get().openScan(site.image.split("/").pop()!, image, { id: site.id, name: site.name, synthetic: site.synthetic });
+      const labelVolume = await get().volumeReader(label, site.label, 0);
+      await get().openScan(site.image.split("/").pop()!, image, { id: site.id, name: site.name, synthetic: site.synthetic });
       if (get().scan?.sample?.id !== id) return; // the scan did not open: its error is shown
       get().setReference(site.label.split("/").pop()!, labelVolume, site.convention);
       if (get().manifest?.adapters.shipped.some((a) => a.name === site.adapter)) await get().selectAdapter(site.adapter);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Dcm2niixRun } from "../core/dicom";
-import { writeNifti } from "../core/io";
+import { readVolume, writeNifti } from "../core/io";
 import { runDcm2niixNode } from "../runtime/dcm2niix-node";
 import { writeDicomSeries, type SeriesSpec } from "../test/dicom";
 import { resetApp, useApp } from "./store";
@@ -69,7 +69,7 @@ describe("opening files", () => {
   });
 
   it("a set that cannot be converted, or files that are no scan, leave the loaded scan and say why", async () => {
-    useApp.getState().openScan("head.nii", nifti());
+    await useApp.getState().openScan("head.nii", nifti());
     const broken = files(spec(4, "Broken"), "b").map((f) => ({ ...f, bytes: f.bytes.slice(0, -40) }));
     await useApp.getState().openScanFiles(broken);
     expect(useApp.getState().scanError).toMatch(/^Broken: the DICOM images could not be converted to a volume \(dcm2niix failed\)\. dcm2niix said: .*b\/IM0001/);
@@ -100,9 +100,34 @@ describe("opening files", () => {
     useApp.setState({ dicomConverter: (inputs) => new Promise((ok) => (release = () => ok(runDcm2niixNode(inputs)))) });
     const slow = useApp.getState().openScanFiles(files(spec(5, "Slow"), "s"));
     expect(useApp.getState().scanBusy).toBe("Converting DICOM series “Slow” (4 images)…");
-    useApp.getState().openScan("head.nii", nifti());
+    const open = useApp.getState().openScan("head.nii", nifti());
     release();
+    await open;
     await slow;
+    expect(useApp.getState().scan?.name).toBe("head.nii");
+    expect(useApp.getState().scanBusy).toBeNull();
+  });
+
+  it("a scan opens off the page's thread with its progress shown; a read overtaken by a newer open is dropped", async () => {
+    let finish = () => {};
+    const seen: (string | null)[] = [];
+    const unsubscribe = useApp.subscribe((st) => seen.push(st.scanBusy));
+    useApp.setState({
+      volumeReader: (bytes, name, frame, onProgress) =>
+        name === "big.nii.gz"
+          ? new Promise((ok) => {
+              onProgress?.(0.4);
+              finish = () => ok(readVolume(bytes, name, frame));
+            })
+          : Promise.resolve(readVolume(bytes, name, frame)),
+    });
+    const big = useApp.getState().openScan("big.nii.gz", nifti());
+    expect(useApp.getState().scanBusy).toBe("Opening big.nii.gz… 40%");
+    await useApp.getState().openScan("head.nii", nifti());
+    finish();
+    await big;
+    unsubscribe();
+    expect(seen).toContain("Opening big.nii.gz…");
     expect(useApp.getState().scan?.name).toBe("head.nii");
     expect(useApp.getState().scanBusy).toBeNull();
   });

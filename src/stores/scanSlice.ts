@@ -1,8 +1,9 @@
 import { anyDicom, convertSeries, groupDicomSeries, orientationLabel, seriesScanName, type Dcm2niixRun, type DicomInput, type DicomSeries } from "../core/dicom";
-import { readVolume } from "../core/io";
+import type { ReadVolumeRun } from "../core/io";
 import { sha256Hex } from "../core/manifest/load";
 import type { Volume } from "../core/volume/types";
 import { convertInWorker } from "../worker/dicomClient";
+import { readInWorker } from "../worker/readClient";
 import { message, type Slice } from "./types";
 
 export interface LoadedScan {
@@ -29,10 +30,11 @@ export interface DicomChoice {
 export interface ScanSlice {
   scan: LoadedScan | null;
   scanError: string | null;
-  /** Set while a DICOM series converts: what the user waits for. */
+  /** Set while a scan opens or a DICOM series converts: what the user waits for. */
   scanBusy: string | null;
   dicomChoice: DicomChoice | null;
-  openScan: (name: string, bytes: Uint8Array, sample?: LoadedScan["sample"]) => void;
+  /** Reads the file off the page's thread with progress; a file that cannot be read leaves the loaded scan. */
+  openScan: (name: string, bytes: Uint8Array, sample?: LoadedScan["sample"]) => Promise<void>;
   /**
    * Opens what the user dropped or chose: one NIfTI/MGH file, or DICOM files (any names, folders
    * walked by the caller). One series opens at once; several set `dicomChoice`.
@@ -42,9 +44,11 @@ export interface ScanSlice {
   chooseDicomSeries: (key: string | null) => Promise<void>;
   dismissScanError: () => void;
   /** Of a 4D file, makes volume `frame` (0-based) the scan; masks go (they were of another volume), the reference stays. */
-  chooseFrame: (frame: number) => void;
+  chooseFrame: (frame: number) => Promise<void>;
   /** Runs dcm2niix (a worker in the app; tests may swap it). */
   dicomConverter: Dcm2niixRun;
+  /** Reads NIfTI/MGH files (a worker in the app; in-process where there is no Worker). */
+  volumeReader: ReadVolumeRun;
 }
 
 const VOLUME_NAME = /\.(nii|nii\.gz|mgh|mgz)$/i;
@@ -92,28 +96,32 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     scanBusy: null,
     dicomChoice: null,
     dicomConverter: convertInWorker,
-    openScan: (name, bytes, sample) => {
-      generation++;
+    volumeReader: readInWorker,
+    openScan: async (name, bytes, sample) => {
+      const mine = ++generation;
+      set({ scanBusy: `Opening ${name}…`, scanError: null });
       let volume: Volume;
       try {
-        volume = readVolume(bytes, name);
+        volume = await get().volumeReader(bytes, name, 0, (f) => mine === generation && set({ scanBusy: `Opening ${name}… ${Math.round(f * 100)}%` }));
       } catch (e) {
         // A bad file never replaces what is loaded.
-        set({ scanError: message(e), scanBusy: null });
+        if (mine === generation) set({ scanError: message(e), scanBusy: null });
         return;
       }
+      if (mine !== generation) return; // a newer open or conversion took over
       set({ scanBusy: null });
       install({ name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable"), ...((volume.frames ?? 1) > 1 ? { bytes } : {}) });
     },
-    chooseFrame: (frame) => {
+    chooseFrame: async (frame) => {
       const scan = get().scan;
       if (!scan?.bytes || frame === (scan.volume.frame ?? 0)) return;
       let volume: Volume;
       try {
-        volume = readVolume(scan.bytes, scan.name, frame);
+        volume = await get().volumeReader(scan.bytes, scan.name, frame);
       } catch (e) {
         return set({ scanError: message(e) });
       }
+      if (get().scan !== scan) return; // another scan opened meanwhile
       get().cancelSegmentation();
       set({ scan: { ...scan, volume }, job: idleJob });
       get().clearResults();

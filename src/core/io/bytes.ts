@@ -1,4 +1,4 @@
-import { gunzipSync } from "fflate";
+import { Gunzip, gunzipSync } from "fflate";
 import { VolumeError, type VoxelArray } from "../volume/types";
 
 /** True on every browser and Node build we target; checked once so file byte order can be compared. */
@@ -50,12 +50,53 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Gunzips when the gzip magic is present; a broken stream becomes a user-facing VolumeError. */
-export function gunzipIfNeeded(bytes: Uint8Array): Uint8Array {
+/** The first `n` bytes of a gzip stream (fewer if it is shorter or broken), inflating no more than needed. */
+export function gunzipHead(bytes: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let got = 0;
+  try {
+    const stream = new Gunzip((chunk) => {
+      out.set(chunk.subarray(0, n - got), got);
+      got += Math.min(chunk.length, n - got);
+    });
+    for (let at = 0; at < bytes.length && got < n; at += 4096) stream.push(bytes.subarray(at, at + 4096), at + 4096 >= bytes.length);
+  } catch {
+    // a broken stream: the full read says what is wrong
+  }
+  return out.subarray(0, got);
+}
+
+/** Inflates in 1 MB steps, reporting the fraction of the compressed input read. */
+function gunzipChunked(bytes: Uint8Array, onProgress: (fraction: number) => void): Uint8Array {
+  const size = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true); // size mod 2^32
+  let out = new Uint8Array(Math.max(size, 1));
+  let got = 0;
+  const stream = new Gunzip((chunk) => {
+    if (got + chunk.length > out.length) {
+      const grown = new Uint8Array(Math.max(2 * out.length, got + chunk.length));
+      grown.set(out.subarray(0, got));
+      out = grown;
+    }
+    out.set(chunk, got);
+    got += chunk.length;
+  });
+  const step = 1 << 20;
+  for (let at = 0; at < bytes.length; at += step) {
+    stream.push(bytes.subarray(at, at + step), at + step >= bytes.length);
+    onProgress(Math.min(1, (at + step) / bytes.length));
+  }
+  return out.subarray(0, got);
+}
+
+/**
+ * Gunzips when the gzip magic is present; a broken stream becomes a user-facing VolumeError.
+ * With `onProgress`, inflates in steps and reports how far it is (the app's open progress).
+ */
+export function gunzipIfNeeded(bytes: Uint8Array, onProgress?: (fraction: number) => void): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   let out: Uint8Array;
   try {
-    out = gunzipSync(bytes);
+    out = onProgress ? gunzipChunked(bytes, onProgress) : gunzipSync(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new VolumeError(

@@ -1,10 +1,13 @@
 import { VolumeError, type Volume } from "../volume/types";
-import { gunzipIfNeeded, isGzip } from "./bytes";
-import { readMgh } from "./mgh";
-import { readNifti } from "./nifti";
+import { checkVoxelBudget, gunzipHead, gunzipIfNeeded, isGzip } from "./bytes";
+import { mghDims, readMgh } from "./mgh";
+import { niftiDims, readNifti } from "./nifti";
 
 export { readNifti, writeNifti, type WriteNiftiOptions } from "./nifti";
 export { readMgh, writeMgh, type WriteMghOptions } from "./mgh";
+
+/** Reads a scan file somewhere (the app: a worker), reporting how far it is. */
+export type ReadVolumeRun = (bytes: Uint8Array, fileName: string, frame: number, onProgress?: (fraction: number) => void) => Promise<Volume>;
 
 export const ACCEPTED_FORMATS = ".nii, .nii.gz, .mgh, .mgz";
 
@@ -14,11 +17,16 @@ type Format = "nifti" | "mgh";
  * Reads a scan or label map (NIfTI-1/2 or MGH, gzipped or not), recognising the format by
  * content and otherwise by file extension. Every failure is a VolumeError whose message names the file.
  */
-/** A scan file's volume; of a 4D file, volume `frame` (0-based, default the first). */
-export function readVolume(bytes: Uint8Array, fileName: string, frame = 0): Volume {
+/**
+ * A scan file's volume; of a 4D file, volume `frame` (0-based, default the first). `onProgress`
+ * reports how much of a compressed file is inflated (0 to 1).
+ */
+export function readVolume(bytes: Uint8Array, fileName: string, frame = 0, onProgress?: (fraction: number) => void): Volume {
   try {
+    // a compressed scan over the voxel budget is refused from its header, before it is inflated
+    if (isGzip(bytes)) checkBudgetFromHeader(gunzipHead(bytes, 1024));
     // Decompress once; content wins over a wrong extension (an MGZ saved as .nii.gz still opens).
-    const inner = gunzipIfNeeded(bytes);
+    const inner = gunzipIfNeeded(bytes, onProgress);
     const sniffed = sniffFormat(inner);
     if (sniffed) return read(sniffed, inner, frame);
     const byName = formatFromName(fileName);
@@ -28,6 +36,17 @@ export function readVolume(bytes: Uint8Array, fileName: string, frame = 0): Volu
     if (err instanceof VolumeError) throw new VolumeError(`${fileName}: ${err.message}`);
     throw err;
   }
+}
+
+function checkBudgetFromHeader(head: Uint8Array): void {
+  const format = sniffFormat(head);
+  let dims: number[];
+  try {
+    dims = format === "nifti" ? niftiDims(head) : format === "mgh" ? mghDims(head) : [];
+  } catch {
+    return; // not a header we can size: the full read says what is wrong
+  }
+  checkVoxelBudget(dims);
 }
 
 /** The extension's reader explains what is wrong; "not a ..." errors also list what we accept. */

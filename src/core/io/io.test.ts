@@ -538,4 +538,29 @@ describe("size budget", () => {
     [600, 600, 500].forEach((n, a) => v.setInt16(42 + 2 * a, n, true)); // dim[1..3]: 180 million voxels, no data behind them
     expect(() => readNifti(one)).toThrow("the scan has 180 million voxels (600×600×500); this app reads at most 160 million: crop it to the region of interest or resample it to coarser voxels first");
   });
+
+  it("a compressed scan over the budget is refused from its header, before the rest is inflated", () => {
+    // 512×512×1000 float32 CT (1 GB inflated): the header, then a stream broken after its first block
+    const header = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: new Float32Array(8) }, { gzip: false }).slice(0, 352);
+    const v = new DataView(header.buffer);
+    [512, 512, 1000].forEach((n, a) => v.setInt16(42 + 2 * a, n, true));
+    const raw = new Uint8Array(352 + 4_000_000);
+    raw.set(header);
+    for (let i = 352; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24; // incompressible: many deflate blocks
+    const gz = gzipSync(raw, { level: 1 });
+    const broken = gz.slice(0, gz.length >> 1); // inflating it all would fail as "truncated or corrupt"
+    expect(() => readVolume(broken, "ct.nii.gz")).toThrow("ct.nii.gz: the scan has 262 million voxels (512×512×1000); this app reads at most 160 million");
+    expect(() => readVolume(gz.slice(0, 20), "tiny.nii.gz")).toThrow(/truncated or corrupt/); // no header to size: the full read explains
+  });
+
+  it("reports how far it is through a compressed file, ending at 1, with the same voxels", () => {
+    const vol: Volume = { dims: [64, 64, 40], affine: identity4(), data: Float32Array.from({ length: 64 * 64 * 40 }, (_, i) => Math.sin(i) * 100) };
+    const gz = writeNifti(vol, { gzip: true });
+    const seen: number[] = [];
+    const read = readVolume(gz, "s.nii.gz", 0, (f) => seen.push(f));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBe(1);
+    expect(seen.every((f, i) => f > 0 && (i === 0 || f >= seen[i - 1]))).toBe(true);
+    expect(read.data).toEqual(readVolume(gz, "s.nii.gz").data);
+  });
 });

@@ -52,6 +52,11 @@ export function readMgh(input: Uint8Array, frame = 0): Volume {
   return { dims, affine: geometryToAffine(readGeometry(v), dims), data, ...(frames > 1 ? { frames, frame } : {}) };
 }
 
+/** The dimensions from the header alone (its first 284 bytes). */
+export function mghDims(bytes: Uint8Array): [number, number, number] {
+  return readDims(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
 function readDims(v: DataView): [number, number, number] {
   const d: [number, number, number] = [v.getInt32(4, false), v.getInt32(8, false), v.getInt32(12, false)];
   const frames = v.getInt32(16, false);

@@ -94,6 +94,11 @@ export function readNifti(input: Uint8Array, frame = 0): Volume {
   return { dims, affine, data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames, frame } : {}), ...(note ? { geometryNote: note } : {}) };
 }
 
+/** The spatial dimensions from the header alone (the first 540 bytes are enough). */
+export function niftiDims(bytes: Uint8Array): [number, number, number] {
+  return spatialDims(parseHeader(bytes));
+}
+
 function parseHeader(bytes: Uint8Array): NiftiHeader {
   if (bytes.length < NIFTI1_HEADER_SIZE) {
     throw new VolumeError(

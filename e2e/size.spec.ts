@@ -1,0 +1,37 @@
+import { gzipSync } from "fflate";
+import { writeNifti } from "../src/core/io";
+import { expect, openApp, openScan, screenshot, test, tinyScan } from "./fixtures";
+
+// Issue 12 part 5: a large scan opens off the page's thread with its progress shown; one over the
+// voxel budget is refused from its header, before it is inflated, and the loaded scan stays.
+
+test("a large compressed scan shows its progress while it opens; one over the budget is refused from its header", async ({ page }) => {
+  await openApp(page);
+  await openScan(page, { name: "tiny.nii.gz", mimeType: "application/gzip", buffer: Buffer.from(tinyScan()) });
+
+  // 320×320×240 float32 (98 MB inflated), noisy so that it does not compress away
+  const dims: [number, number, number] = [320, 320, 240];
+  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
+  for (let i = 0; i < data.length; i++) data[i] = (((i * 2654435761) >>> 0) % 1000) / 10 + ((i % 320) > 60 && (i % 320) < 260 ? 100 : 0);
+  const big = Buffer.from(writeNifti({ dims, affine: [0.8, 0, 0, -128, 0, 0.8, 0, -128, 0, 0, 0.8, -96, 0, 0, 0, 1], data }, { gzip: true }));
+  await page.getByLabel("Open scan").setInputFiles({ name: "big.nii.gz", mimeType: "application/gzip", buffer: big });
+  // the page keeps drawing while the worker inflates: the status counts up
+  await expect(page.getByText(/^Opening big\.nii\.gz… \d+%$/)).toBeVisible({ timeout: 30_000 });
+  await screenshot(page, "size-01-opening");
+  await expect(page.getByText("big.nii.gz", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/320 × 320 × 240 voxels/)).toBeVisible();
+
+  // 512×512×1000 float32 (a 1 GB CT) whose stream is broken after its first blocks: inflating it
+  // all would end in "corrupt"; the header alone refuses it, naming the limit
+  const header = writeNifti({ dims: [2, 2, 2], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Float32Array(8) }, { gzip: false }).slice(0, 352);
+  [512, 512, 1000].forEach((n, a) => new DataView(header.buffer).setInt16(42 + 2 * a, n, true));
+  const raw = new Uint8Array(352 + 2_000_000);
+  raw.set(header);
+  for (let i = 352; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+  const gz = gzipSync(raw, { level: 1 });
+  await page.getByLabel("Open scan").setInputFiles({ name: "ct.nii.gz", mimeType: "application/gzip", buffer: Buffer.from(gz.slice(0, gz.length >> 1)) });
+  const alert = page.getByRole("alert").filter({ hasText: "could not be opened" });
+  await expect(alert).toContainText("the scan has 262 million voxels (512×512×1000); this app reads at most 160 million");
+  await screenshot(page, "size-02-refused");
+  await expect(page.getByText("big.nii.gz", { exact: true })).toBeVisible(); // the loaded scan stays
+});
