@@ -69,7 +69,7 @@ test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo 
   await train.getByLabel("Steps").fill("5");
   await train.getByRole("button", { name: "Train adapter" }).click();
   const outcome = train.getByRole("group", { name: "Training result" });
-  await expect(outcome).toContainText(/trained on slices \d+\./, { timeout: 120_000 });
+  await expect(outcome).toContainText(/trained on slices \d+ on wasm/, { timeout: 120_000 });
   await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("tiny (trained)");
   await page.getByLabel("Adapter", { exact: true }).selectOption({ label: "None (base)" });
   await expect.poll(volumes).toBe(painted.volumes); // the corrected base mask is still the one shown
