@@ -22,3 +22,24 @@ test("another scan opened mid-run cancels the run and says so; a double-click gi
   await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(1);
   await expect(page.getByRole("alert")).toHaveCount(0);
 });
+
+test("reloading the page mid-run starts clean: no scan, no result, no error, and the next run works", async ({ page }) => {
+  test.skip(!hasData(SCAN), missingDataMessage(SCAN));
+  test.setTimeout(180_000);
+  await openApp(page);
+  await openScan(page, dataPath(SCAN));
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Segmenting with the base model/ })).toBeVisible({ timeout: 30_000 });
+  await page.reload();
+  await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
+  // nothing of the interrupted run survives: no scan, no result, no status from before
+  await expect(page.getByText("norm.mgz", { exact: true })).toHaveCount(0);
+  await expect(page.getByText("Drop a brain MRI here")).toBeVisible();
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: /^(Segmenting|Done in|Cancelled)/ })).toHaveCount(0);
+  await openScan(page, { name: "tiny.nii.gz", mimeType: "application/gzip", buffer: Buffer.from(tinyScan()) });
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("group", { name: "Segmentation result" })).toHaveCount(1);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+});

@@ -14,12 +14,20 @@ test("a large compressed scan shows its progress while it opens; one over the bu
   const data = new Float32Array(dims[0] * dims[1] * dims[2]);
   for (let i = 0; i < data.length; i++) data[i] = (((i * 2654435761) >>> 0) % 1000) / 10 + ((i % 320) > 60 && (i % 320) < 260 ? 100 : 0);
   const big = Buffer.from(writeNifti({ dims, affine: [0.8, 0, 0, -128, 0, 0.8, 0, -128, 0, 0, 0.8, -96, 0, 0, 0, 1], data }, { gzip: true }));
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+  });
   await page.getByLabel("Open scan").setInputFiles({ name: "big.nii.gz", mimeType: "application/gzip", buffer: big });
   // the page keeps drawing while the worker inflates: the status counts up
   await expect(page.getByText(/^Opening big\.nii\.gz… \d+%$/)).toBeVisible({ timeout: 30_000 });
   await screenshot(page, "size-01-opening");
   await expect(page.getByText("big.nii.gz", { exact: true })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText(/320 × 320 × 240 voxels/)).toBeVisible();
+  await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  console.log(`main-thread long tasks while the 98 MB scan opened and was first drawn: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
 
   // 512×512×1000 float32 (a 1 GB CT) whose stream is broken after its first blocks: inflating it
   // all would end in "corrupt"; the header alone refuses it, naming the limit
