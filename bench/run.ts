@@ -62,6 +62,19 @@ for (const a of manifest.adapters.shipped) {
 }
 if (sessionsCreated() !== sessionsBefore) throw new Error("an adapter switch created a session");
 
+// The hardware and the alternative on the same batch: the network's FLOPs, PyTorch on the CPU
+// (bench/torch_cpu.py, the shipped weights) and a matrix-multiply peak, with the same threads.
+const ortTimes: number[] = [];
+for (let i = 0; i < 10; i++) ortTimes.push(await batch(zeroFeeds(manifest)));
+const hardware = (() => {
+  const ms = ortTimes.sort((a, b) => a - b)[5];
+  const r = spawnSync("/usr/bin/python3", [resolve(root, "bench/torch_cpu.py"), "--threads", String(threads)], { encoding: "utf8" });
+  if (r.status !== 0) return { ortBatchMs: ms, torch: null, why: (r.stderr || r.error?.message || "").trim().split("\n").pop() };
+  const t = JSON.parse(r.stdout.trim().split("\n").pop()!) as { flops: number; torchMs: number; matmulGflops: number; torch: string };
+  return { ortBatchMs: ms, torch: t, why: "" };
+})();
+console.log({ hardware });
+
 // The site study over the built-in sample sites (what "Use the sample sites" runs in the app):
 // base and site adapter on each, the same session throughout.
 const samplesDir = resolve(root, "public/samples");
@@ -118,7 +131,7 @@ console.log({ browser });
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -133,6 +146,10 @@ const table = [
   "| adapter | parameters | load ms | batch ms with it | batch ms base |",
   "| --- | --- | --- | --- | --- |",
   ...adapterRows.map((a) => `| ${a.name} | ${a.parameters} | ${a.loadMs.toFixed(1)} | ${a.firstBatchMs.toFixed(0)} | ${a.baseBatchMs.toFixed(0)} |`),
+  "",
+  hardware.torch
+    ? `The same batch (4 slices of 3×192×192): ${(hardware.torch.flops / 1e9).toFixed(2)} GFLOP of convolutions (${(hardware.torch.flops / 4e9).toFixed(2)} per slice). onnxruntime-node ${hardware.ortBatchMs.toFixed(0)} ms (median of 10) = ${(hardware.torch.flops / hardware.ortBatchMs / 1e6).toFixed(0)} GFLOP/s, ${((100 * hardware.torch.flops) / hardware.ortBatchMs / 1e6 / hardware.torch.matmulGflops).toFixed(0)}% of this machine's matrix-multiply peak (torch.matmul 1024², ${threads} threads: ${hardware.torch.matmulGflops.toFixed(0)} GFLOP/s); PyTorch ${hardware.torch.torch} on the CPU, same network and weights, ${threads} threads: ${hardware.torch.torchMs.toFixed(0)} ms (onnxruntime-node is ${(hardware.torch.torchMs / hardware.ortBatchMs).toFixed(2)}× as fast).`
+    : `PyTorch comparison: not measured (${hardware.why}).`,
   "",
   `Adapter training, default recipe (${training.slices} slices of the niivue T1 sample, ${training.steps} steps, then held-out scoring: two whole-volume segmentations): ${(training.ms / 1000).toFixed(1)} s; peak RSS of the process ${training.peakRssMiB.toFixed(0)} MiB; held-out mean Dice ${training.heldOut.base?.toFixed(3)} → ${training.heldOut.adapter?.toFixed(3)}.`,
   "",
