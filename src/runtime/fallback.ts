@@ -4,6 +4,9 @@ import { segment, type SegmentOptions, type SegmentResult } from "../core/pipeli
 import type { Volume } from "../core/volume/types";
 import type { SessionRunner } from "./session";
 
+/** A failure worth finishing on the CPU: the GPU runner's own, not a cancel. */
+const gpuFailure = (runner: SessionRunner, e: unknown) => runner.backend.startsWith("webgpu") && !(e instanceof CancelledError);
+
 /**
  * Segments on `runner`; when a GPU runner fails mid-run (an op its backend lacks, the device
  * lost), finishes on the CPU runner `fallback()` makes, says so in the result's warnings, and
@@ -19,7 +22,7 @@ export async function segmentWithFallback(
   try {
     return { result: await segment(scan, manifest, runner, opts), runner };
   } catch (e) {
-    if (!runner.backend.startsWith("webgpu") || e instanceof CancelledError || (e as Error).name === "VolumeError" || opts.signal?.aborted) throw e;
+    if (!gpuFailure(runner, e) || (e as Error).name === "VolumeError" || opts.signal?.aborted) throw e;
     const cpu = await fallback();
     await runner.dispose().catch(() => undefined);
     const result = await segment(scan, manifest, cpu, opts);
@@ -50,7 +53,7 @@ export function withCpuFallback(runner: SessionRunner, fallback: () => Promise<S
       try {
         return await current.run(feeds);
       } catch (e) {
-        if (!current.backend.startsWith("webgpu") || e instanceof CancelledError) throw e;
+        if (!gpuFailure(current, e)) throw e;
         const failed = current;
         current = await fallback();
         await failed.dispose().catch(() => undefined);
