@@ -33,7 +33,7 @@ export interface BrowserBench {
   idleMiB: number;
   peakMiB: number;
   /** Segmenting the same sample first: the app's status line (the user's wait, run and drawing apart) and Chromium's peak PSS meanwhile. */
-  segmentation: { status: string; peakMiB: number };
+  segmentation: { status: string; peakMiB: number; longTasks: number; longestTaskMs: number };
 }
 
 export async function browserTraining(root: string): Promise<BrowserBench | null> {
@@ -56,11 +56,19 @@ export async function browserTraining(root: string): Promise<BrowserBench | null
       // segmentation of the sample: the status line and the browser's memory meanwhile
       let segPeakMiB = chromiumPssMiB();
       const segPoll = setInterval(() => (segPeakMiB = Math.max(segPeakMiB, chromiumPssMiB())), 300);
+      // the page's long tasks (over 50 ms) from pressing Segment to the mask drawn
+      await page.evaluate(() => {
+        const w = window as unknown as { longTasks: number[] };
+        w.longTasks = [];
+        new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+      });
       await page.getByRole("button", { name: "Segment", exact: true }).click();
       const done = page.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
       await done.waitFor({ timeout: 600_000 });
+      await page.waitForTimeout(500); // a long task ending with the drawing is reported after it
       clearInterval(segPoll);
-      const segmentation = { status: (await done.textContent()) ?? "", peakMiB: segPeakMiB };
+      const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+      const segmentation = { status: (await done.textContent()) ?? "", peakMiB: segPeakMiB, longTasks: longTasks.length, longestTaskMs: Math.max(0, ...longTasks) };
       const panel = page.getByRole("region", { name: "Train site adapter" });
       const idleMiB = chromiumPssMiB();
       let peakMiB = idleMiB;
