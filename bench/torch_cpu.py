@@ -14,20 +14,7 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "training"))
-import onnx  # noqa: E402
-from onnx import numpy_helper  # noqa: E402
-from model import ModelConfig, UNet2D  # noqa: E402
-
-
-def load_shipped():
-    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(HERE, "..", "public", "models", "siteseg-tissue", "model.onnx")).graph.initializer}
-    model = UNet2D(ModelConfig())
-    state = model.state_dict()
-    for key in state:
-        if not key.endswith("num_batches_tracked"):
-            state[key] = torch.from_numpy(weights["model." + key.replace(".conv1.", ".conv1.base.").replace(".conv2.", ".conv2.base.")].copy())
-    model.load_state_dict(state)
-    return model.eval()
+from from_onnx import model_from_onnx  # noqa: E402
 
 
 def conv_flops(model, x):
@@ -62,7 +49,7 @@ def main():
     ap.add_argument("--size", type=int, default=192)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = load_shipped()
+    model = model_from_onnx(os.path.join(HERE, "..", "public", "models", "siteseg-tissue", "model.onnx"))
     x = torch.full((args.batch, 3, args.size, args.size), 0.5)
     flops = conv_flops(model, x)
     with torch.no_grad():

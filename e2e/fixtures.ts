@@ -26,7 +26,7 @@ export const test = base.extend<{ requests: string[]; pageErrors: string[] }>({
       const errors: string[] = [];
       page.on("pageerror", (e) => void errors.push(e.message));
       page.on("console", (m) => {
-        if (m.type() === "error" || process.env.ALL_CONSOLE) console.log(`[browser console error in "${info.title}"] ${m.text()} (${m.location().url})`);
+        if (m.type() === "error") console.log(`[browser console error in "${info.title}"] ${m.text()} (${m.location().url})`);
       });
       await use(errors);
       expect(errors, "uncaught exceptions in the page").toEqual([]);

@@ -39,7 +39,8 @@ def load(ckpt_path):
 
 
 class SlotConv2d(nn.Module):
-    """A frozen conv plus a LoRA branch whose A and B arrive as graph inputs (scaling folded into B)."""
+    """A frozen conv whose weight gets the LoRA product B.A added per run; A and B arrive as graph
+    inputs (scaling folded into B), so zeros are the base exactly."""
 
     def __init__(self, base: nn.Conv2d):
         super().__init__()

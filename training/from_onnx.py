@@ -10,15 +10,10 @@ import torch
 from model import ModelConfig, UNet2D
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("onnx_path")
-    ap.add_argument("out")
-    ap.add_argument("--step", type=int, default=0, help="training steps behind the export (model card)")
-    args = ap.parse_args()
-    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(args.onnx_path).graph.initializer}
-    cfg = ModelConfig()
-    model = UNet2D(cfg)
+def model_from_onnx(onnx_path):
+    """The U-Net with the weights of a model.onnx that export.py wrote (in eval mode)."""
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(onnx_path).graph.initializer}
+    model = UNet2D(ModelConfig())
     state = model.state_dict()
     for key in state:
         if key.endswith("num_batches_tracked"):
@@ -27,8 +22,19 @@ def main():
         name = "model." + key.replace(".conv1.", ".conv1.base.").replace(".conv2.", ".conv2.base.")
         state[key] = torch.from_numpy(weights[name].copy())
     model.load_state_dict(state)
+    return model.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("onnx_path")
+    ap.add_argument("out")
+    ap.add_argument("--step", type=int, default=0, help="training steps behind the export (model card)")
+    args = ap.parse_args()
+    model = model_from_onnx(args.onnx_path)
+    state = model.state_dict()
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "step": args.step,
+    torch.save({"config": ModelConfig().to_dict(), "state_dict": model.state_dict(), "step": args.step,
                 "train_args": {"from_onnx": args.onnx_path}}, args.out)
     print(f"{args.out}: {len(state)} tensors from {args.onnx_path}")
 

@@ -12,12 +12,10 @@ zero region, so flat activations put ties into MaxPool windows (PyTorch: first m
 """
 import json, os, sys
 import numpy as np
-import onnx
 import torch
 import torch.nn.functional as F
-from onnx import numpy_helper
 from lora import LoraConfig, inject, lora_state_dict
-from model import ModelConfig, UNet2D
+from from_onnx import model_from_onnx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -46,17 +44,6 @@ def weighted_loss(logits, target, w, n):
     return ce + 1 - ((2 * inter + 1) / (denom + 1))[1:].mean()
 
 
-def base_from_onnx(path):
-    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
-    model = UNet2D(ModelConfig())
-    state = model.state_dict()
-    for key in state:
-        if not key.endswith("num_batches_tracked"):
-            state[key] = torch.from_numpy(weights["model." + key.replace(".conv1.", ".conv1.base.").replace(".conv2.", ".conv2.base.")].copy())
-    model.load_state_dict(state)
-    return model
-
-
 def grads(model, x, y, w, dtype):
     model = model.to(dtype)
     for p in model.parameters():
@@ -75,7 +62,7 @@ def main():
     torch.set_num_threads(1)
     onnx_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "public", "models", "siteseg-tissue", "model.onnx")
     cfg = LoraConfig(r=2, lora_alpha=3, target_modules=["conv1", "conv2"])
-    model = base_from_onnx(onnx_path)
+    model = model_from_onnx(onnx_path)
     inject(model, cfg)
     model.eval()
     torch.manual_seed(3)

@@ -35,11 +35,10 @@ export async function segmentWithFallback(
  * A runner for stateless graphs (the adapter's training step) that runs on `runner` until a GPU
  * run fails, then re-runs that call and every later one on the CPU runner `fallback()` makes.
  * Each call is whole (inputs in, outputs out), so the re-run gives what the GPU would have.
- * `notice` says why, once it has happened.
+ * `notice` says why, once it has happened (until then, `notice` as given: why it is not on the GPU already).
  */
-export function withCpuFallback(runner: SessionRunner, fallback: () => Promise<SessionRunner>): SessionRunner & { readonly notice?: string } {
+export function withCpuFallback(runner: SessionRunner, fallback: () => Promise<SessionRunner>, notice?: string): SessionRunner & { readonly notice?: string } {
   let current = runner;
-  let notice: string | undefined;
   return {
     get backend() {
       return current.backend;

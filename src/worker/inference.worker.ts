@@ -9,14 +9,14 @@ import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerResponse, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
-type TrainStepRunner = SessionRunner & { readonly notice?: string; openNotice?: string };
+type TrainStepRunner = SessionRunner & { readonly notice?: string };
 let model: { manifest: Manifest; onnx: Uint8Array; runner: SessionRunner; sessionId: string; read: ReadModelFile; backend: BackendPreference; trainStep?: TrainStepRunner } | null = null;
 let sessions = 0;
 
 /** The training graph on WebGPU when the model runs there, else (or when WebGPU cannot open it) on WASM. */
 async function openTrainStep(graph: Uint8Array, onGpu: boolean): Promise<TrainStepRunner> {
   const opened = await openWithFallback(onGpu ? "auto" : "wasm", async () => true, (ep) => createWebRunner(graph, ep));
-  return Object.assign(withCpuFallback(opened, () => createWebRunner(graph, "wasm")), { openNotice: opened.notice });
+  return withCpuFallback(opened, () => createWebRunner(graph, "wasm"), opened.notice);
 }
 
 async function handle(msg: WorkerRequest): Promise<void> {
@@ -61,8 +61,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),
     });
     const { files, holdout, heldOut, losses, runtime } = result;
-    const notice = m.trainStep.notice ?? m.trainStep.openNotice;
-    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses, runtime, notice } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
+    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses, runtime, notice: m.trainStep.notice } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
   }
 }
 
