@@ -1,5 +1,5 @@
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
-import { alignReference, checkLabelMap, evaluate, type Evaluation } from "../core/metrics/evaluate";
+import { alignReference, checkLabelMap, evaluateAligned, type AlignedReference, type Evaluation } from "../core/metrics/evaluate";
 import type { Volume } from "../core/volume/types";
 import type { ResultKey, SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
@@ -26,7 +26,10 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
   // result or adding one never re-scores the others.
   let cache = new WeakMap<SegmentationResult, Evaluation>();
   let cacheFor = "";
+  // The reference on the results' grid, aligned once for them all (every result of one scan shares its grid).
+  let aligned: { key: string; value: AlignedReference } | null = null;
   let referenceId = 0;
+  const alignKey = (grid: Volume, convention: ConventionId) => `${referenceId}|${convention}|${grid.dims}|${grid.affine}`;
 
   return {
     reference: null,
@@ -50,13 +53,15 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       const { manifest, scan } = get();
       const guess = () => (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
       // a reference that cannot be scored is refused before it replaces the one in use
+      let checked: AlignedReference | null = null;
       try {
         checkLabelMap(volume);
-        if (manifest && scan) alignReference(volume, scan.volume, resolveConvention(manifest, convention ?? guess()));
+        if (manifest && scan) checked = alignReference(volume, scan.volume, resolveConvention(manifest, convention ?? guess()));
       } catch (e) {
         return set({ evaluationError: `${name} was not loaded: ${message(e)}${get().reference ? ` The reference ${get().reference!.name} stays.` : ""}` });
       }
       referenceId++;
+      if (checked && scan) aligned = { key: alignKey(scan.volume, convention ?? guess()), value: checked }; // the scan's results share its grid
       set({ reference: { name, volume, values }, convention: convention ?? guess(), conventionGuessed: !convention, evaluationError: null });
       get().recomputeEvaluation();
     },
@@ -81,12 +86,17 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
         cache = new WeakMap();
         cacheFor = key;
       }
+      const alignedTo = (labels: Volume) => {
+        const key = alignKey(labels, convention);
+        if (aligned?.key !== key) aligned = { key, value: alignReference(reference.volume, labels, resolveConvention(manifest, convention)) };
+        return aligned.value;
+      };
       const names = manifest.classes.map((c) => c.name);
       const evaluations: Record<ResultKey, Evaluation> = {};
       try {
         for (const [k, r] of Object.entries(results)) {
           let ev = cache.get(r);
-          if (!ev) cache.set(r, (ev = evaluate(r.labels, reference.volume, resolveConvention(manifest, convention), names, axis)));
+          if (!ev) cache.set(r, (ev = evaluateAligned(r.labels, alignedTo(r.labels), convention, names, axis)));
           evaluations[k] = ev;
         }
         set({ evaluations, evaluation: result ? (cache.get(result) ?? null) : null, evaluationError: null });

@@ -35,4 +35,26 @@ describe("contrast profile", () => {
     expect(none).toEqual({ CSF: null, GM: null, WM: null });
     expect(contrastFamily(none)).toBeNull();
   });
+
+  it("gives exactly the order statistics of a full sort, with ties, NaNs and a class too small", () => {
+    // the rule written the plain way: sort, then index
+    const bySorting = (scan: number[], classes: number[]) => {
+      const brain = scan.filter((v, i) => classes[i] > 0 && Number.isFinite(v)).sort((a, b) => a - b);
+      const at = (q: number) => brain[Math.floor(q * (brain.length - 1))];
+      const lo = at(0.02), span = at(0.98) - lo || 1;
+      return Object.fromEntries(names.slice(1).map((name, c) => {
+        const vs = scan.filter((v, i) => classes[i] === c + 1 && Number.isFinite(v)).sort((a, b) => a - b);
+        return [name, vs.length < 10 ? null : Math.round(Math.min(1, Math.max(0, (vs[(vs.length - 1) >> 1] - lo) / span)) * 1000) / 1000];
+      }));
+    };
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 200 + trial * 97;
+      const classes = Array.from({ length: n }, () => Math.floor(rand() * (trial % 5 === 0 ? 3.02 : 4)));
+      const scan = classes.map((c) => (trial % 2 ? Math.round(rand() * 20) + c * 5 : rand() * 100 + c * 30));
+      scan[3] = NaN;
+      expect(contrastProfile(scan, classes, names), `trial ${trial}`).toEqual(bySorting(scan, classes));
+    }
+  });
 });

@@ -110,20 +110,32 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
 export function evaluate(pred: Volume, reference: Volume, convention: Convention, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
+  return evaluateAligned(pred, alignReference(reference, pred, convention), convention.id, classNames, axis, holdout);
+}
+
+/**
+ * `evaluate` against a reference already aligned to the prediction's grid (`alignReference`):
+ * the app aligns once per reference and scores every result against it. `aligned` is not changed.
+ */
+export function evaluateAligned(pred: Volume, aligned: AlignedReference, conventionId: ConventionId, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
   const K = classNames.length;
-  const { classes, resampled, inside, coverage, ignored } = alignReference(reference, pred, convention);
+  const { resampled, inside, coverage, ignored } = aligned;
+  let classes = aligned.classes;
   let predClasses = pred.data;
   let scoredSlices: number[] | undefined;
   if (holdout || inside) predClasses = Uint8Array.from(pred.data);
   // outside the reference nothing is known: scored as background in both
   if (inside) for (let i = 0; i < inside.length; i++) if (!inside[i]) predClasses[i] = 0;
-  if (holdout) scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
+  if (holdout) {
+    classes = classes.slice(); // the hold-out blanks slices of both
+    scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
+  }
   const perClass = diceByClass(predClasses, classes, K);
   // an empty reference leaves every Dice undefined, whatever the prediction holds
   const empty = perClass.slice(1).every((c) => c.reference === 0);
   const undefinedReason = empty ? `The reference marks none of ${classNames.slice(1).join(", ")}${holdout ? " on the scored slices" : ""}, so Dice is undefined.` : undefined;
   return {
-    convention: convention.id,
+    convention: conventionId,
     coverage,
     ignored,
     ...(undefinedReason ? { undefinedReason } : {}),

@@ -2,7 +2,7 @@ import type { Adapter } from "../adapters/adapter";
 import { readVolume } from "../io";
 import type { Manifest } from "../manifest/schema";
 import { conventionsOf, guessConvention, labelValues, resolveConvention } from "../metrics/conventions";
-import { alignReference, evaluate } from "../metrics/evaluate";
+import { alignReference, evaluateAligned } from "../metrics/evaluate";
 import { CancelledError } from "../pipeline/runner";
 import type { Volume } from "../volume/types";
 import { byKey, type CaseResult, type Scores, type StudyCase } from "./types";
@@ -66,13 +66,13 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       const convention = resolveConvention(manifest, c.convention ?? guessConvention(labelValues(reference.data), conventionsOf(manifest)));
       result.convention = convention.id;
       // refuse a label from another scan before spending two segmentations on it
-      alignReference(reference, scan, convention);
+      const aligned = alignReference(reference, scan, convention);
       const adapter = await adapterFor(c.site);
       result.adapter = adapter?.name ?? null;
       const score = async (run: number, a: Adapter | null): Promise<Scores> => {
         const labels = await deps.segment(scan, a, (done, n) => report(run, n ? done / n : 1), signal);
         checkCancel();
-        const ev = evaluate(labels, reference, convention, names);
+        const ev = evaluateAligned(labels, aligned, convention.id, names);
         return { dice: ev.dice, meanDice: ev.meanDice };
       };
       result.base = await score(0, null);

@@ -3,8 +3,9 @@
 // apply in the order they were asked for.
 import { Niivue, NVImage, SLICE_TYPE } from "@niivue/niivue";
 import { applyAffine, invert4 } from "../../core/volume/affine";
-import type { Mat4, Volume } from "../../core/volume/types";
+import type { Mat4, Volume, VoxelArray } from "../../core/volume/types";
 import type { ViewMode } from "../../stores/viewSlice";
+import { maskBitmap, maskLut, rasOffsets } from "./maskBitmap";
 import { volumeImage } from "./volumeImage";
 
 export interface MaskClass {
@@ -38,9 +39,11 @@ export class NiivueController {
   private nv: Niivue;
   private queue: Promise<unknown>;
   private scanImg: NVImage | null = null;
-  private maskImg: NVImage | null = null;
-  /** Voxels where two masks disagree, drawn over the mask (compare view). */
-  private diffImg: NVImage | null = null;
+  /** The scan's voxel grid and where each voxel lands in niivue's RAS-ordered drawing. */
+  private grid: { dims: [number, number, number]; offsets: [Int32Array, Int32Array, Int32Array] } | null = null;
+  /** What the drawing layer shows: the mask's labels and, over them, where two masks disagree. */
+  private maskLabels: VoxelArray | null = null;
+  private diffVoxels: VoxelArray | null = null;
   private diffKey: object | null = null;
   private scanKey: object | null = null;
   private maskKey: object | null = null;
@@ -86,6 +89,8 @@ export class NiivueController {
       sliceType: SLICE_TYPE.MULTIPLANAR,
       multiplanarForceRender: false,
     });
+    // the mask's opacity is in its colour table (maskLut), so that disagreement stays opaque
+    this.nv.drawOpacity = 1;
     this.nv.onLocationChange = (loc: unknown) => {
       const mm = (loc as { mm?: ArrayLike<number> }).mm;
       if (mm) this.events.onLocation([mm[0], mm[1], mm[2]]);
@@ -126,6 +131,7 @@ export class NiivueController {
         const img = volumeImage(volume, { name });
         this.nv.addVolume(img);
         this.scanImg = img;
+        this.grid = { dims: volume.dims, offsets: rasOffsets(volume.dims, img.permRAS ?? [1, 2, 3]) };
         this.events.onError(null);
         this.reportWindow();
         this.nv.createOnLocationChange();
@@ -137,11 +143,38 @@ export class NiivueController {
   }
 
   private clearVolumes() {
+    if (this.nv.drawBitmap) this.nv.closeDrawing();
     for (const v of [...this.nv.volumes].reverse()) this.nv.removeVolume(v);
     this.scanImg = null;
-    this.maskImg = null;
-    this.diffImg = null;
+    this.grid = null;
+    this.maskLabels = null;
+    this.diffVoxels = null;
     this.diffKey = null;
+  }
+
+  /**
+   * Upload the mask (and disagreement) to niivue's drawing layer: one 8-bit texture, no re-render
+   * of the scan's layers. Returns false when there is no scan to draw over.
+   */
+  private uploadDrawing(): boolean {
+    const grid = this.grid;
+    if (!grid || !this.scanImg) return false;
+    const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
+    if (this.nv.drawBitmap?.length !== n) this.nv.createEmptyDrawing();
+    const labels = this.maskLabels?.length === n ? this.maskLabels : null;
+    const diff = this.diffVoxels?.length === n ? this.diffVoxels : null;
+    if (labels || diff) this.nv.drawBitmap = maskBitmap(labels ?? new Uint8Array(n), grid.dims, grid.offsets, diff, this.nv.drawBitmap ?? undefined);
+    else this.nv.drawBitmap?.fill(0);
+    this.nv.refreshDrawing(false);
+    this.nv.drawScene();
+    return true;
+  }
+
+  /** The drawing's colour table: classes, hidden ones and opacity; no texture but the table changes. */
+  private updateColours() {
+    this.nv.drawLut = { lut: maskLut(this.classes, this.hidden, this.opacity), labels: this.classes.map((c) => c.name) };
+    this.nv.refreshColormaps();
+    this.nv.drawScene();
   }
 
   /** Show (or remove, with null) the voxels where two masks disagree, in one colour over the mask. */
@@ -149,17 +182,10 @@ export class NiivueController {
     if (key === this.diffKey) return this.queue.then(() => undefined, () => undefined);
     this.diffKey = key;
     return this.run(() => {
-      if (this.diffImg) {
-        this.nv.removeVolume(this.diffImg);
-        this.diffImg = null;
-      }
-      if (!diff || !this.scanImg || key !== this.diffKey) return;
+      if (key !== this.diffKey) return;
+      this.diffVoxels = diff?.data ?? null;
       try {
-        const img = volumeImage(diff, { name: "siteseg-disagreement" });
-        img.setColormapLabel({ R: [0, 255], G: [0, 0], B: [0, 255], A: [0, 255], I: [0, 1], labels: ["", "disagree"] });
-        this.nv.addVolume(img);
-        this.diffImg = img;
-        this.nv.updateGLVolume();
+        this.uploadDrawing();
       } catch (e) {
         this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
       }
@@ -170,42 +196,18 @@ export class NiivueController {
   setMask(key: object | null, labels: Volume | null, classes: MaskClass[]): Promise<void> {
     if (key === this.maskKey) return this.queue.then(() => undefined, () => undefined);
     this.maskKey = key;
-    this.classes = classes;
     return this.run(() => {
-      if (this.maskImg) {
-        this.nv.removeVolume(this.maskImg);
-        this.maskImg = null;
-      }
-      if (!labels || !this.scanImg || key !== this.maskKey) return;
+      if (key !== this.maskKey) return;
+      this.classes = classes;
+      this.maskLabels = labels?.data ?? null;
       try {
-        // on the scan's own grid and affine, straight from memory: no file round trip
-        const img = volumeImage(labels, { name: "siteseg-mask", opacity: this.opacity });
-        img.setColormapLabel(this.colormap());
-        img.opacity = this.opacity;
-        this.nv.addVolume(img);
-        this.maskImg = img;
-        if (this.diffImg) {
-          // keep the disagreement on top of the new mask
-          this.nv.removeVolume(this.diffImg);
-          this.nv.addVolume(this.diffImg);
-        }
-        this.nv.updateGLVolume();
+        // on the scan's own grid, straight from memory: no file round trip
+        this.updateColours();
+        this.uploadDrawing();
       } catch (e) {
         this.events.onError(`The mask could not be shown: ${describe(e)}`);
       }
     });
-  }
-
-  private colormap() {
-    const cs = this.classes.length ? this.classes : [{ index: 0, name: "background", color: [0, 0, 0] as [number, number, number] }];
-    return {
-      R: cs.map((c) => c.color[0]),
-      G: cs.map((c) => c.color[1]),
-      B: cs.map((c) => c.color[2]),
-      A: cs.map((c) => (c.index === 0 || this.hidden.includes(c.index) ? 0 : 255)),
-      I: cs.map((c) => c.index),
-      labels: cs.map((c) => c.name),
-    };
   }
 
   /** Left-drag paints through `painter` (null: the viewer navigates again). */
@@ -263,29 +265,19 @@ export class NiivueController {
     if (this.refreshFrame) return;
     this.refreshFrame = requestAnimationFrame(() => {
       this.refreshFrame = 0;
-      const img = this.maskImg;
-      if (!img?.img || img.img.length !== labels.data.length || this.disposed) return;
-      img.img.set(labels.data);
-      this.nv.updateGLVolume();
+      if (this.disposed || this.maskLabels !== labels.data) return;
+      this.uploadDrawing();
     });
   }
 
   setHiddenClasses(hidden: number[]) {
     this.hidden = hidden;
-    void this.run(() => {
-      if (!this.maskImg) return;
-      this.maskImg.setColormapLabel(this.colormap());
-      this.nv.updateGLVolume();
-    });
+    void this.run(() => this.updateColours());
   }
 
   setOpacity(opacity: number) {
     this.opacity = opacity;
-    void this.run(() => {
-      if (!this.maskImg) return;
-      this.maskImg.opacity = opacity;
-      this.nv.updateGLVolume();
-    });
+    void this.run(() => this.updateColours());
   }
 
   /** Move `delta` slices through the shown 2D view (no-op in 3D). */

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { Mat4, Volume } from "../../core/volume/types";
+import { DISAGREE, maskBitmap, maskLut, rasOffsets } from "./maskBitmap";
+import { volumeImage } from "./volumeImage";
+
+/**
+ * Where native voxel (i, j, k) belongs in a RAS-ordered array, derived from the affine alone:
+ * along each world axis, the native axis that moves along it, counted from the left/posterior/
+ * inferior end.
+ */
+function rasIndex(vol: Volume, ijk: number[]): number {
+  const a = vol.affine;
+  let index = 0;
+  let stride = 1;
+  for (let w = 0; w < 3; w++) {
+    const row = [a[w * 4], a[w * 4 + 1], a[w * 4 + 2]];
+    const axis = row.map(Math.abs).indexOf(Math.max(...row.map(Math.abs)));
+    const n = vol.dims[axis];
+    index += (row[axis] < 0 ? n - 1 - ijk[axis] : ijk[axis]) * stride;
+    stride *= n;
+  }
+  return index;
+}
+
+const volume = (dims: [number, number, number], affine: Mat4): Volume => {
+  const data = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  for (let n = 0; n < data.length; n++) data[n] = (n * 7) % 5; // every class somewhere, no pattern a transpose keeps
+  return { dims, affine, data };
+};
+
+// RAS, FreeSurfer's LIA (.mgz) and an oblique, permuted one (slices along x, 10° off)
+const c = Math.cos(0.17);
+const s = Math.sin(0.17);
+const CASES: [string, Volume][] = [
+  ["RAS", volume([4, 5, 6], [1, 0, 0, -2, 0, 1, 0, -2, 0, 0, 1, -3, 0, 0, 0, 1])],
+  ["LIA", volume([4, 5, 6], [-1, 0, 0, 2, 0, 0, 1, -3, 0, -1, 0, 2.5, 0, 0, 0, 1])],
+  // i along A, j along -S, k along -R, then 10° about S
+  ["oblique, permuted", volume([3, 5, 4], [-0.9 * s, 0, -1.2 * c, 1, 0.9 * c, 0, -1.2 * s, -2, 0, -1.1, 0, 4, 0, 0, 0, 1])],
+];
+
+describe("the mask in niivue's drawing layer", () => {
+  it.each(CASES)("puts every voxel of a %s scan where its world position says", (_, vol) => {
+    const img = volumeImage(vol, { name: "scan" });
+    const bitmap = maskBitmap(vol.data, vol.dims, rasOffsets(vol.dims, img.permRAS ?? []), null);
+    const [nx, ny, nz] = vol.dims;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) expect(bitmap[rasIndex(vol, [i, j, k])], `voxel ${i},${j},${k}`).toBe(vol.data[i + nx * (j + ny * k)]);
+  });
+
+  it("marks disagreement over the classes and reuses the buffer it is given", () => {
+    const [, vol] = CASES[1];
+    const offsets = rasOffsets(vol.dims, volumeImage(vol, { name: "scan" }).permRAS ?? []);
+    const diff = new Uint8Array(vol.data.length);
+    diff[7] = 1;
+    const out = new Uint8Array(vol.data.length).fill(9);
+    const bitmap = maskBitmap(vol.data, vol.dims, offsets, diff, out);
+    expect(bitmap).toBe(out);
+    expect(bitmap.filter((v) => v === DISAGREE).length).toBe(1);
+    expect(bitmap[rasIndex(vol, [7 % 4, 1, 0])]).toBe(DISAGREE);
+    expect(bitmap.includes(9)).toBe(false);
+  });
+
+  it("colours classes at the mask's opacity, hides background and hidden classes, keeps disagreement opaque", () => {
+    const lut = maskLut([{ index: 0, color: [1, 2, 3] }, { index: 1, color: [200, 10, 20] }, { index: 2, color: [0, 90, 250] }], [2], 0.4);
+    const entry = (i: number) => Array.from(lut.slice(i * 4, i * 4 + 4));
+    expect(entry(0)[3]).toBe(0);
+    expect(entry(1)).toEqual([200, 10, 20, 102]);
+    expect(entry(2)[3]).toBe(0);
+    expect(entry(3)[3]).toBe(0); // not a class of the model
+    expect(entry(DISAGREE)).toEqual([255, 0, 255, 255]);
+  });
+});
