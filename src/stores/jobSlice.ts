@@ -1,3 +1,4 @@
+import type { ContrastProfile } from "../core/adapters/profile";
 import type { SegmentResult } from "../core/pipeline/segment";
 import { message, type Slice } from "./types";
 
@@ -28,6 +29,8 @@ export interface SegmentationResult extends SegmentResult {
   sessionId: string;
   /** Slices the user corrected by hand (the mask's voxels there are theirs, not the model's). */
   corrected?: { axis: number; index: number }[];
+  /** The scan's contrast under this mask as the model returned it (measured in the worker). */
+  profile?: ContrastProfile;
 }
 
 /** Results are kept per adapter for the open scan; this names one ("base" = no adapter). */

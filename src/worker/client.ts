@@ -1,3 +1,4 @@
+import type { ContrastProfile } from "../core/adapters/profile";
 import type { Manifest } from "../core/manifest/schema";
 import type { ModelSource } from "../core/manifest/source";
 import { CancelledError } from "../core/pipeline/runner";
@@ -104,12 +105,12 @@ export class InferenceClient {
     }
   }
 
-  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string }> {
+  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string; profile: ContrastProfile }> {
     // The UI keeps its scan: send a copy and transfer that.
     const data = scan.data.slice();
     const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds }, [data.buffer as ArrayBuffer], opts.signal, opts.onProgress);
     if (msg.type !== "segmented") throw new Error("unexpected reply");
-    return { ...msg.result, sessionId: msg.sessionId };
+    return { ...msg.result, sessionId: msg.sessionId, profile: msg.profile };
   }
 
   /** Trains a site adapter in the worker (never on the page's thread); the UI keeps its scan and reference: copies travel. */

@@ -1,5 +1,6 @@
 // The inference worker: thin glue between messages and the shared core pipeline.
 import { adaptSite } from "../core/adapt";
+import { contrastProfile } from "../core/adapters/profile";
 import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadModelFile } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { segment } from "../core/pipeline/segment";
@@ -44,7 +45,10 @@ async function handle(msg: WorkerRequest): Promise<void> {
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
     });
     m.runner = runner; // WebGPU failed: WASM from now on
-    scope.postMessage({ type: "segmented", id: msg.id, result, sessionId: model.sessionId }, [result.labels.data.buffer as ArrayBuffer]);
+    // the scan's contrast under its mask (the adapter picker's check), measured here: a pass over
+    // the whole volume that the page's thread is spared
+    const profile = contrastProfile(msg.scan.data, result.labels.data, m.manifest.classes.map((c) => c.name));
+    scope.postMessage({ type: "segmented", id: msg.id, result, sessionId: model.sessionId, profile }, [result.labels.data.buffer as ArrayBuffer]);
   } else if (msg.type === "adapt") {
     if (!model) throw new Error("No model is loaded yet");
     const m = model;

@@ -1,4 +1,5 @@
 // Messages between the UI and the inference worker: plain data only, buffers transferred.
+import type { ContrastProfile } from "../core/adapters/profile";
 import type { AdaptResult } from "../core/adapt";
 import type { TrainOptions } from "../core/adapt/train";
 import type { Manifest } from "../core/manifest/schema";
@@ -45,7 +46,7 @@ export type WorkerResponse =
   | { type: "loaded"; id: number; manifest: Manifest; backend: string; notice?: string }
   | { type: "progress"; id: number; done: number; total: number }
   /** sessionId: which inference session ran it (one per model load), so tests can see it is reused. */
-  | { type: "segmented"; id: number; result: SegmentResult; sessionId: string }
+  | { type: "segmented"; id: number; result: SegmentResult; sessionId: string; profile: ContrastProfile }
   | { type: "trainProgress"; id: number; step: number; loss: number }
   | { type: "adapted"; id: number; outcome: AdaptOutcome }
   | { type: "error"; id: number; error: { name: string; message: string } };

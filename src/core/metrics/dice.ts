@@ -9,16 +9,54 @@ export interface ClassDice {
   reference: number;
 }
 
+/** Voxel counts per slice and class: predicted, reference, and both (one pass over the volume). */
+export interface SliceOverlap {
+  K: number;
+  /** Per slice s and class c at s * K + c. */
+  inter: Float64Array;
+  predicted: Float64Array;
+  reference: Float64Array;
+}
+
+/** Counts per slice along voxel axis `axis` (0, 1 or 2) of `dims`. */
+export function sliceOverlap(pred: ArrayLike<number>, ref: ArrayLike<number>, dims: [number, number, number], axis: number, K: number): SliceOverlap {
+  const S = dims[axis];
+  const inter = new Float64Array(S * K), a = new Float64Array(S * K), b = new Float64Array(S * K);
+  const [nx, ny] = dims;
+  const step = axis === 0 ? K : 0; // along a row, the slice changes only when slicing along i
+  let d = 0;
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 0; j < ny; j++) {
+      const row = (axis === 1 ? j : axis === 2 ? k : 0) * K;
+      for (let i = 0; i < nx; i++, d++) {
+        const at = row + i * step;
+        const p = pred[d], r = ref[d];
+        a[at + p]++;
+        b[at + r]++;
+        if (p === r) inter[at + p]++;
+      }
+    }
+  }
+  return { K, inter, predicted: a, reference: b };
+}
+
+/** Whole-volume Dice for each class (index 0 of the result is background), from slice counts. */
+export function classDiceOf(o: SliceOverlap): ClassDice[] {
+  const { K } = o;
+  const sum = (arr: Float64Array, c: number) => {
+    let t = 0;
+    for (let at = c; at < arr.length; at += K) t += arr[at];
+    return t;
+  };
+  return Array.from({ length: K }, (_, c) => {
+    const predicted = sum(o.predicted, c), reference = sum(o.reference, c);
+    return { dice: ratio(sum(o.inter, c), predicted, reference), predicted, reference };
+  });
+}
+
 /** Whole-volume Dice for each foreground class 1..K-1 (index 0 of the result is background). */
 export function diceByClass(pred: ArrayLike<number>, ref: ArrayLike<number>, K: number): ClassDice[] {
-  const inter = new Float64Array(K), a = new Float64Array(K), b = new Float64Array(K);
-  for (let i = 0; i < pred.length; i++) {
-    const p = pred[i], r = ref[i];
-    a[p]++;
-    b[r]++;
-    if (p === r) inter[p]++;
-  }
-  return Array.from({ length: K }, (_, k) => ({ dice: ratio(inter[k], a[k], b[k]), predicted: a[k], reference: b[k] }));
+  return classDiceOf(sliceOverlap(pred, ref, [pred.length, 1, 1], 2, K));
 }
 
 /** Mean over the foreground classes that have a Dice. */
@@ -27,30 +65,13 @@ export function meanDice(perClass: ClassDice[]): number | null {
   return vals.length ? vals.reduce((s, d) => s + d, 0) / vals.length : null;
 }
 
-/**
- * Mean foreground Dice of every slice along voxel axis `axis` (0, 1 or 2); null for slices
- * where neither prediction nor reference has foreground.
- */
-export function perSliceDice(pred: ArrayLike<number>, ref: ArrayLike<number>, dims: [number, number, number], axis: number, K: number): (number | null)[] {
-  const S = dims[axis];
-  const inter = new Float64Array(S * K), a = new Float64Array(S * K), b = new Float64Array(S * K);
-  const [nx, ny] = dims;
-  let d = 0;
-  for (let k = 0; k < dims[2]; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, d++) {
-        const s = axis === 0 ? i : axis === 1 ? j : k;
-        const p = pred[d], r = ref[d];
-        a[s * K + p]++;
-        b[s * K + r]++;
-        if (p === r) inter[s * K + p]++;
-      }
-    }
-  }
-  return Array.from({ length: S }, (_, s) => {
+/** Mean foreground Dice of every slice, from slice counts; null where neither has foreground. */
+export function sliceDiceOf(o: SliceOverlap): (number | null)[] {
+  const { K } = o;
+  return Array.from({ length: o.inter.length / K }, (_, s) => {
     let sum = 0, n = 0;
     for (let c = 1; c < K; c++) {
-      const v = ratio(inter[s * K + c], a[s * K + c], b[s * K + c]);
+      const v = ratio(o.inter[s * K + c], o.predicted[s * K + c], o.reference[s * K + c]);
       if (v !== null) {
         sum += v;
         n++;
@@ -58,4 +79,12 @@ export function perSliceDice(pred: ArrayLike<number>, ref: ArrayLike<number>, di
     }
     return n ? sum / n : null;
   });
+}
+
+/**
+ * Mean foreground Dice of every slice along voxel axis `axis` (0, 1 or 2); null for slices
+ * where neither prediction nor reference has foreground.
+ */
+export function perSliceDice(pred: ArrayLike<number>, ref: ArrayLike<number>, dims: [number, number, number], axis: number, K: number): (number | null)[] {
+  return sliceDiceOf(sliceOverlap(pred, ref, dims, axis, K));
 }

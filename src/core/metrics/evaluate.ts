@@ -1,7 +1,7 @@
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
 import { applyConvention, type Convention, type ConventionId } from "./conventions";
-import { diceByClass, meanDice, perSliceDice } from "./dice";
+import { classDiceOf, meanDice, sliceDiceOf, sliceOverlap } from "./dice";
 
 export class ReferenceMismatchError extends Error {
   override name = "ReferenceMismatchError";
@@ -130,7 +130,8 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     classes = classes.slice(); // the hold-out blanks slices of both
     scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
   }
-  const perClass = diceByClass(predClasses, classes, K);
+  const overlap = sliceOverlap(predClasses, classes, pred.dims, axis, K); // one pass for both kinds of Dice
+  const perClass = classDiceOf(overlap);
   // an empty reference leaves every Dice undefined, whatever the prediction holds
   const empty = perClass.slice(1).every((c) => c.reference === 0);
   const undefinedReason = empty ? `The reference marks none of ${classNames.slice(1).join(", ")}${holdout ? " on the scored slices" : ""}, so Dice is undefined.` : undefined;
@@ -142,7 +143,7 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, empty ? null : perClass[i + 1].dice])),
     meanDice: empty ? null : meanDice(perClass),
     counts: perClass.map(({ predicted, reference }) => ({ predicted, reference })),
-    perSlice: { axis, values: perSliceDice(predClasses, classes, pred.dims, axis, K) },
+    perSlice: { axis, values: sliceDiceOf(overlap) },
     resampled,
     scoredSlices,
   };

@@ -5,7 +5,7 @@ import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, r
 const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif"] };
 const tissue = (id: string) => resolveConvention(TISSUE, id);
 const guess = (values: number[]) => guessConvention(values, conventionsOf(TISSUE));
-import { diceByClass, meanDice, perSliceDice } from "./dice";
+import { classDiceOf, diceByClass, meanDice, perSliceDice, sliceOverlap } from "./dice";
 import { disagreement } from "./compare";
 import { evaluate, ReferenceMismatchError } from "./evaluate";
 import type { Mat4 } from "../volume/types";
@@ -28,6 +28,17 @@ describe("Dice", () => {
     const ref = [1, 0, 0, 0];
     expect(perSliceDice(pred, ref, [2, 1, 2], 2, 2)).toEqual([2 / 3, null]);
     expect(perSliceDice(pred, ref, [2, 1, 2], 0, 2)).toEqual([1, 0]);
+    // dims [1, 2, 2]: slice j=0 has voxels 0,2; slice j=1 has voxels 1,3
+    expect(perSliceDice(pred, ref, [1, 2, 2], 1, 2)).toEqual([1, 0]);
+  });
+
+  it("gives the same whole-volume Dice from slice counts along every axis", () => {
+    const dims: [number, number, number] = [3, 4, 5];
+    const pred = Array.from({ length: 60 }, (_, i) => (i * 7) % 3);
+    const ref = Array.from({ length: 60 }, (_, i) => (i * 5) % 3);
+    const whole = diceByClass(pred, ref, 3);
+    for (const axis of [0, 1, 2]) expect(classDiceOf(sliceOverlap(pred, ref, dims, axis, 3))).toEqual(whole);
+    expect(whole[1].predicted).toBe(20);
   });
 });
 

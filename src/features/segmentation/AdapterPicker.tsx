@@ -1,7 +1,7 @@
-import { useId, useMemo, type ChangeEvent } from "react";
+import { useId, type ChangeEvent } from "react";
 import { Alert } from "../../components/Alert";
 import { Field, selectClass } from "../../components/Field";
-import { contrastFamily, contrastProfile, type ContrastProfile } from "../../core/adapters/profile";
+import { contrastFamily, type ContrastProfile } from "../../core/adapters/profile";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 
@@ -18,14 +18,8 @@ export function AdapterPicker() {
   const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
   const inputId = useId();
   const options = availableAdapters({ manifest, fileAdapters });
-  // The open scan's contrast under its shown mask, against the scans the adapter learnt from.
-  const scanData = useApp((s) => s.scan?.volume.data);
-  const maskData = useApp((s) => s.result?.labels.data);
-  const classes = manifest?.classes;
-  const scanProfile = useMemo(
-    () => (scanData && maskData && classes && scanData.length === maskData.length ? contrastProfile(scanData, maskData, classes.map((c) => c.name)) : null),
-    [scanData, maskData, classes],
-  );
+  // The open scan's contrast under its shown mask (measured in the worker), against the scans the adapter learnt from.
+  const scanProfile = useApp((s) => s.result?.profile ?? null);
   const learnt = adapter?.config.contrasts ?? [];
   const scanFamily = scanProfile ? contrastFamily(scanProfile) : null;
   const learntFamilies = new Set(learnt.map((c) => contrastFamily(c.profile)));

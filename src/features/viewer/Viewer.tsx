@@ -244,7 +244,8 @@ export function Viewer() {
           Save view (PNG)
         </Button>
       </div>
-      {result && <EditBar />}
+      {/* there from the scan on, so that the view does not shrink (and redraw) when the mask arrives */}
+      {scan && <EditBar />}
       {comparing && compare && diff && (
         <CompareBar adapter={compare.adapter} shown={result === comparing.adapted ? "adapter" : result === comparing.base ? "base" : null} diff={diff} voxelMl={voxelVolumeMl(comparing.base.labels.affine)} />
       )}
@@ -319,8 +320,9 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
   );
 }
 
-/** Mask correction: tool, brush size, undo/redo, and the slices corrected so far. */
+/** Mask correction: tool, brush size, undo/redo, and the slices corrected so far; disabled until there is a mask. */
 function EditBar() {
+  const hasMask = useApp((s) => s.result !== null);
   const tool = useApp((s) => s.editTool);
   const brushMm = useApp((s) => s.brushMm);
   const undoCount = useApp((s) => s.undoStack.length);
@@ -330,7 +332,7 @@ function EditBar() {
   const { setEditTool, setBrushMm, undo, redo } = useApp.getState();
 
   const toolButton = (t: "brush" | "eraser" | null, label: string, hint: string) => (
-    <ToggleButton pressed={tool === t} onClick={() => setEditTool(t)} tone="amber" title={hint}>
+    <ToggleButton pressed={tool === t} onClick={() => setEditTool(t)} tone="amber" title={hint} disabled={!hasMask}>
       {label}
     </ToggleButton>
   );
@@ -347,7 +349,7 @@ function EditBar() {
       {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
       <label className="flex items-center gap-1.5">
         <span>Size</span>
-        <input type="range" aria-label="Brush size" min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500" />
+        <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500" />
         <span className="w-10 tabular-nums text-slate-400">{brushMm} mm</span>
       </label>
       <button type="button" className={small} disabled={!undoCount} onClick={undo} title={keysLabel("undo")}>
@@ -357,7 +359,7 @@ function EditBar() {
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
       <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
-        {slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
+        {!hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
       </p>
     </div>
   );

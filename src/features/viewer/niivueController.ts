@@ -160,12 +160,24 @@ export class NiivueController {
     const grid = this.grid;
     if (!grid || !this.scanImg) return false;
     const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
-    if (this.nv.drawBitmap?.length !== n) this.nv.createEmptyDrawing();
+    if (this.nv.drawBitmap?.length !== n && this.nv.back?.dims) {
+      // niivue's createEmptyDrawing, less its undo history and its scan of the empty bitmap
+      this.nv.drawTexture = this.nv.r8Tex(this.nv.drawTexture, (this.nv.gl as WebGL2RenderingContext).TEXTURE7, this.nv.back.dims, false);
+      this.nv.drawBitmap = new Uint8Array(n);
+    }
     const labels = this.maskLabels?.length === n ? this.maskLabels : null;
     const diff = this.diffVoxels?.length === n ? this.diffVoxels : null;
     if (labels || diff) this.nv.drawBitmap = maskBitmap(labels ?? new Uint8Array(n), grid.dims, grid.offsets, diff, this.nv.drawBitmap ?? undefined);
     else this.nv.drawBitmap?.fill(0);
-    this.nv.refreshDrawing(false);
+    const gl = this.nv.gl as WebGL2RenderingContext;
+    const d = this.nv.back?.dims;
+    if (this.nv.opts.is2DSliceShader || !d || !this.nv.drawBitmap) this.nv.refreshDrawing(false);
+    else {
+      // niivue's refreshDrawing, less its scan of every voxel for a smoothing option we leave off
+      gl.activeTexture(gl.TEXTURE7); // niivue's drawing texture unit
+      gl.bindTexture(gl.TEXTURE_3D, this.nv.drawTexture);
+      gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, 0, d[1], d[2], d[3], gl.RED, gl.UNSIGNED_BYTE, this.nv.drawBitmap);
+    }
     this.nv.drawScene();
     return true;
   }
