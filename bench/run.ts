@@ -159,7 +159,7 @@ const table = [
   "",
   cliPeak ? `Peak memory of \`siteseg segment\` on niivue_fs/norm.mgz (256³, its own process, max RSS): ${cliPeak.toFixed(0)} MiB.` : "CLI peak memory: not measured (no /usr/bin/time).",
   "",
-  browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the app says "${browser.segmentation.status}"; Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms).` : "",
+  browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}"; Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms.` : "",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",

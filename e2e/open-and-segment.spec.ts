@@ -31,11 +31,19 @@ test.describe("open and segment", () => {
     const before = await pixelStats(page, canvas, colours);
 
     // mid-run, nothing that would change what the result means can be changed
+    let previewAt = 0;
+    const pressed = Date.now();
     const ms = await segment(page, undefined, async () => {
       for (const control of ["Model", "Backend", "Adapter", "Load adapter…", "Open model…", "Model files…"]) await expect(page.getByLabel(control, { exact: true })).toBeDisabled();
+      // the first mask slices are on screen while the rest still run, and said to be partial
+      await expect(page.getByRole("status")).toContainText("The mask so far is shown", { timeout: 120_000 });
+      previewAt = Date.now();
+      await expect.poll(async () => { const s = await pixelStats(page, canvas, colours); return s.near[GM] - before.near[GM] + s.near[WM] - before.near[WM]; }).toBeGreaterThan(500);
+      await expect(page.getByRole("button", { name: "Cancel", exact: true })).toBeEnabled(); // still running
+      await expect(page.getByLabel("Segmentation result")).toHaveCount(0);
     });
     for (const control of ["Model", "Backend", "Load adapter…", "Open model…"]) await expect(page.getByLabel(control, { exact: true })).toBeEnabled();
-    console.log(`segmentation of ${SCAN} took ${(ms / 1000).toFixed(1)} s (wall, incl. model warm-up)`);
+    console.log(`segmentation of ${SCAN} took ${(ms / 1000).toFixed(1)} s (wall, incl. model warm-up); the first preview was said after ${((previewAt - pressed) / 1000).toFixed(1)} s`);
     // the status reports the user's wait, press to mask on screen, with the model's run and the drawing apart
     const done = page.getByRole("status").filter({ hasText: /^Done in [\d.]+ s \(segmentation [\d.]+ s, drawing [\d.]+ s\)$/ });
     await expect(done).toBeVisible();

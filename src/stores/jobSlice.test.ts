@@ -1,5 +1,12 @@
-import { beforeEach, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { writeNifti } from "../core/io";
+import { parseManifest } from "../core/manifest";
+import { CancelledError } from "../core/pipeline/runner";
+import type { SegmentOptions } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
+import type { InferenceClient } from "../worker/client";
 import { resetApp, useApp } from "./store";
 
 // Segment waits for what the user just chose: a run started while a sample or its adapter is
@@ -25,4 +32,60 @@ it("Segment waits while an adapter loads", () => {
 it("Segment waits while a sample site opens", () => {
   useApp.setState({ sampleLoading: "synth-pd" });
   expect(useApp.getState().canSegment()).toBe(false);
+});
+
+// The mask so far, while a run goes on: shown only where no result is, and gone when the run ends.
+describe("the run's preview", () => {
+  const manifest = parseManifest(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../public/models/siteseg-tissue/manifest.json"), "utf8")));
+  /** A worker client whose run sends one preview (when asked for) and then waits for `finish`. */
+  function scriptedClient() {
+    let finish = () => {};
+    const asked: boolean[] = [];
+    const client = {
+      segment: async (scan: Volume, opts: SegmentOptions) => {
+        asked.push(!!opts.onPreview);
+        opts.onPreview?.(new Uint8Array(scan.data.length).fill(2));
+        await new Promise<void>((r) => (finish = r));
+        if (opts.signal?.aborted) throw new CancelledError();
+        const labels = { dims: scan.dims, affine: scan.affine, data: new Uint8Array(scan.data.length).fill(3) };
+        return { labels, backend: "test", slices: 4, warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, sessionId: "s", profile: {} };
+      },
+    };
+    return { client: client as unknown as InferenceClient, finish: () => finish(), asked };
+  }
+
+  it("shows the mask so far when there is no result yet; the result replaces it", async () => {
+    const fake = scriptedClient();
+    useApp.setState({ manifest, client: fake.client });
+    const run = useApp.getState().runSegmentation();
+    await vi.waitFor(() => expect(useApp.getState().preview?.labels.data[0]).toBe(2));
+    expect(useApp.getState().result).toBeNull();
+    fake.finish();
+    await run;
+    expect(useApp.getState().preview).toBeNull();
+    expect(useApp.getState().result?.labels.data[0]).toBe(3);
+  });
+
+  it("never stands in front of a shown result, and cancelling removes it", async () => {
+    const fake = scriptedClient();
+    useApp.setState({ manifest, client: fake.client });
+    const first = useApp.getState().runSegmentation();
+    await vi.waitFor(() => expect(useApp.getState().preview).not.toBeNull());
+    useApp.getState().cancelSegmentation();
+    expect(useApp.getState().preview).toBeNull();
+    fake.finish();
+    await first;
+    expect(useApp.getState().job.status).toBe("cancelled");
+    // a result on screen: the next run asks for no preview and shows none
+    const second = useApp.getState().runSegmentation();
+    await vi.waitFor(() => expect(fake.asked.length).toBe(2));
+    fake.finish();
+    await second;
+    const third = useApp.getState().runSegmentation();
+    await vi.waitFor(() => expect(fake.asked.length).toBe(3));
+    expect(fake.asked).toEqual([true, true, false]);
+    expect(useApp.getState().preview).toBeNull();
+    fake.finish();
+    await third;
+  });
 });

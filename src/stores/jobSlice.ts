@@ -1,5 +1,6 @@
 import type { ContrastProfile } from "../core/adapters/profile";
 import type { SegmentResult } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
 import { message, type Slice } from "./types";
 
 export interface JobState {
@@ -56,6 +57,11 @@ export interface JobSlice {
   results: Record<ResultKey, SegmentationResult>;
   /** The result the viewer and the Dice table show. */
   result: SegmentationResult | null;
+  /**
+   * The mask so far while a run goes on (slices not yet run are background), only when no
+   * result is shown: it never stands in front of another mask and its Dice. Never scored.
+   */
+  preview: { labels: Volume & { data: Uint8Array } } | null;
   /** Base vs an adapter, side by side in the Dice table and chart, toggled in the viewer. */
   compare: { adapter: string } | null;
   /** Aborts the run in flight. */
@@ -87,12 +93,14 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const abort = new AbortController();
     const running = adapterName ?? "base";
     const pressedAt = performance.now();
-    set({ abort, job: { status: "running", done: 0, total: 0, error: null, running } });
+    const previewing = get().result === null;
+    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running } });
     try {
       const out = await client.segment(scan.volume, {
         signal: abort.signal,
         adapterFeeds: adapter?.feeds,
         onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running } }),
+        onPreview: previewing ? (data) => get().abort === abort && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
       });
       if (get().abort !== abort) return null;
       const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, modelSha256: manifest.files.model.sha256, adapter: adapter?.name ?? null, adapterSha256: adapter?.sha256 ?? null };
@@ -101,13 +109,13 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       // a new mask is shown, even if the last one was switched off (M)
       if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
       pending = { result, pressedAt, receivedAt: performance.now() };
-      set({ abort: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
+      set({ abort: null, preview: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       get().recomputeEvaluation();
       return result;
     } catch (e) {
       if (get().abort !== abort) return null;
       // The previous mask and Dice stay: only this run failed.
-      set({ abort: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e), refused: (e as Error | null)?.name === "VolumeError" } });
+      set({ abort: null, preview: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e), refused: (e as Error | null)?.name === "VolumeError" } });
       return null;
     }
   }
@@ -123,6 +131,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     },
     results: {},
     result: null,
+    preview: null,
     compare: null,
     abort: null,
     canSegment: () => {
@@ -170,11 +179,11 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       return true;
     },
     leaveComparison: () => set({ compare: null }),
-    clearResults: () => set({ results: {}, result: null, compare: null, undoStack: [], redoStack: [], editTool: null }),
+    clearResults: () => set({ results: {}, result: null, preview: null, compare: null, undoStack: [], redoStack: [], editTool: null }),
     cancelSegmentation: () => {
       const { abort } = get();
       if (!abort) return;
-      set({ abort: null, job: { ...get().job, status: "cancelled", error: null } });
+      set({ abort: null, preview: null, job: { ...get().job, status: "cancelled", error: null } });
       abort.abort();
     },
   };

@@ -9,7 +9,9 @@ import type { AdaptJob, AdaptOutcome, WorkerRequest, WorkerResponse } from "./pr
 
 /** A request before the client gives it an id (distributes over the union). */
 type Unsent = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
-type Pending = { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void; onStep?: (step: number, loss: number) => void };
+/** What a job reports while it runs. */
+type Listeners = { onProgress?: (d: number, t: number) => void; onStep?: (step: number, loss: number) => void; onPreview?: (labels: Uint8Array) => void };
+type Pending = Listeners & { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void };
 
 function revive(error: { name: string; message: string }): Error {
   const e = new Error(error.message);
@@ -49,6 +51,7 @@ export class InferenceClient {
       if (!p) return;
       if (msg.type === "progress") return p.onProgress?.(msg.done, msg.total);
       if (msg.type === "trainProgress") return p.onStep?.(msg.step, msg.loss);
+      if (msg.type === "preview") return p.onPreview?.(msg.labels);
       this.pending.delete(msg.id);
       if (msg.type === "error") p.reject(revive(msg.error));
       else p.resolve(msg);
@@ -65,11 +68,11 @@ export class InferenceClient {
     this.ready = null;
   }
 
-  private call(req: Unsent, transfer: Transferable[] = [], onProgress?: Pending["onProgress"], onStep?: Pending["onStep"]): Promise<WorkerResponse> {
+  private call(req: Unsent, transfer: Transferable[] = [], listeners: Listeners = {}): Promise<WorkerResponse> {
     this.worker ??= this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress, onStep });
+      this.pending.set(id, { resolve, reject, ...listeners });
       this.worker!.postMessage({ ...req, id } as WorkerRequest, transfer);
     });
   }
@@ -90,12 +93,12 @@ export class InferenceClient {
    * One job in the worker, after the model is ready; `signal` cancels at once by ending the
    * worker (a WASM batch cannot be interrupted). `transfer` holds the copies the UI sends.
    */
-  private async job(req: Unsent, transfer: Transferable[], signal: AbortSignal | undefined, onProgress?: Pending["onProgress"], onStep?: Pending["onStep"]): Promise<WorkerResponse> {
+  private async job(req: Unsent, transfer: Transferable[], signal: AbortSignal | undefined, listeners: Listeners): Promise<WorkerResponse> {
     if (!this.current) throw new Error("Choose a model first");
     if (!this.ready) this.load(this.current.source, this.current.backend);
     await this.ready;
     if (signal?.aborted) throw new CancelledError();
-    const run = this.call(req, transfer, onProgress, onStep);
+    const run = this.call(req, transfer, listeners);
     const onAbort = () => this.failAll(new CancelledError());
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -108,7 +111,7 @@ export class InferenceClient {
   async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string; profile: ContrastProfile }> {
     // The UI keeps its scan: send a copy and transfer that.
     const data = scan.data.slice();
-    const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds }, [data.buffer as ArrayBuffer], opts.signal, opts.onProgress);
+    const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds, previews: !!opts.onPreview }, [data.buffer as ArrayBuffer], opts.signal, opts);
     if (msg.type !== "segmented") throw new Error("unexpected reply");
     return { ...msg.result, sessionId: msg.sessionId, profile: msg.profile };
   }
@@ -118,7 +121,7 @@ export class InferenceClient {
     const copy = <V extends { data: { slice(): { buffer: ArrayBufferLike } } }>(v: V) => ({ ...v, data: v.data.slice() }) as V;
     const sent: AdaptJob = { ...job, scan: copy(job.scan), reference: copy(job.reference), scoreAgainst: job.scoreAgainst && { ...job.scoreAgainst, reference: copy(job.scoreAgainst.reference) } };
     const buffers = [sent.scan, sent.reference, ...(sent.scoreAgainst ? [sent.scoreAgainst.reference] : [])].map((v) => v.data.buffer as ArrayBuffer);
-    const msg = await this.job({ type: "adapt", job: sent }, buffers, opts.signal, undefined, opts.onStep);
+    const msg = await this.job({ type: "adapt", job: sent }, buffers, opts.signal, { onStep: opts.onStep });
     if (msg.type !== "adapted") throw new Error("unexpected reply");
     return msg.outcome;
   }

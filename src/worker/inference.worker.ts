@@ -43,6 +43,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
     const { result, runner } = await segmentWithFallback(msg.scan, m.manifest, m.runner, () => createWebRunner(m.onnx, "wasm"), {
       adapterFeeds: msg.adapterFeeds,
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
+      onPreview: msg.previews ? (labels) => scope.postMessage({ type: "preview", id: msg.id, labels }, [labels.buffer as ArrayBuffer]) : undefined,
     });
     m.runner = runner; // WebGPU failed: WASM from now on
     // the scan's contrast under its mask (the adapter picker's check), measured here: a pass over

@@ -13,7 +13,8 @@ import type { BackendPreference } from "../runtime/ort-web";
 export type WorkerRequest =
   | { type: "load"; id: number; source: ModelSource; backend: BackendPreference }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
-  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor> }
+  /** `previews`: send the mask so far a few times during the run ("preview" replies). */
+  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor>; previews?: boolean }
   /** Train a site adapter (core/adapt) on this scan and reference; the model must be loaded. */
   | { type: "adapt"; id: number; job: AdaptJob };
 
@@ -45,6 +46,8 @@ export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "
 export type WorkerResponse =
   | { type: "loaded"; id: number; manifest: Manifest; backend: string; notice?: string }
   | { type: "progress"; id: number; done: number; total: number }
+  /** The mask so far on the scan's grid (slices not yet run are background). */
+  | { type: "preview"; id: number; labels: Uint8Array }
   /** sessionId: which inference session ran it (one per model load), so tests can see it is reused. */
   | { type: "segmented"; id: number; result: SegmentResult; sessionId: string; profile: ContrastProfile }
   | { type: "trainProgress"; id: number; step: number; loss: number }

@@ -112,6 +112,38 @@ describe("segment geometry", () => {
   });
 });
 
+describe("previews while a long run goes on", () => {
+  // 56 occupied axial slices: 19 batches of 3, enough for previews
+  const dims: [number, number, number] = [16, 16, 60];
+  const scan: Volume = { dims, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: phantom(dims) };
+  const slicesWith = (labels: Uint8Array) => new Set(Array.from(labels.keys()).filter((i) => labels[i]).map((i) => Math.floor(i / (dims[0] * dims[1]))));
+
+  it("shows the mask so far twice, growing slice by slice, each voxel as the final mask has it or background", async () => {
+    const previews: Uint8Array[] = [];
+    const result = await segment(scan, manifest, threshold, { onPreview: (labels) => previews.push(labels) });
+    const final = result.labels.data;
+    expect(previews.length).toBe(2);
+    const [first, second] = previews.map(slicesWith);
+    const all = slicesWith(final);
+    expect(first.size).toBeGreaterThan(0);
+    expect(first.size).toBeLessThan(second.size);
+    expect(second.size).toBeLessThan(all.size);
+    for (const p of previews) {
+      expect(p.length).toBe(final.length);
+      expect(p.every((v, i) => v === 0 || v === final[i])).toBe(true);
+      // the slices run so far, from the first one: no gaps
+      const shown = [...slicesWith(p)].sort((a, b) => a - b);
+      expect(shown).toEqual([...all].sort((a, b) => a - b).slice(0, shown.length));
+    }
+  });
+
+  it("sends none for a short run", async () => {
+    const previews: Uint8Array[] = [];
+    await segment({ ...scan, dims: [16, 16, 20], data: phantom([16, 16, 20]) }, manifest, threshold, { onPreview: (labels) => previews.push(labels) });
+    expect(previews).toEqual([]);
+  });
+});
+
 describe("an empty mask is never a plain success", () => {
   const dims: [number, number, number] = [17, 21, 13];
   const scan: Volume = { dims, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 1, 5, 0, 0, 0, 1], data: phantom(dims) };

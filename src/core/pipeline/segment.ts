@@ -3,7 +3,7 @@ import { finiteMin, preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
 import { voxelSizes } from "../volume/affine";
 import { VolumeError, type Volume } from "../volume/types";
-import { argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
+import { argmaxNearest, argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
 import { zeroFeeds } from "../adapters/adapter";
 import { CancelledError, type InferenceRunner, type Tensor } from "./runner";
 
@@ -12,7 +12,16 @@ export interface SegmentOptions {
   signal?: AbortSignal;
   /** Adapter tensors for the model's LoRA slots; zeros (the base model) when absent. */
   adapterFeeds?: Record<string, Tensor>;
+  /**
+   * The mask so far, on the scan's grid (slices not yet run are background), a few times during
+   * a long run (PREVIEW_AT): something to show before the end. Nearest-neighbour, so cheap.
+   */
+  onPreview?: (labels: Uint8Array) => void;
 }
+
+/** Fractions of the slices to run after which a preview is sent; only for runs of at least MIN_PREVIEW_BATCHES batches. */
+const PREVIEW_AT = [0.25, 0.6];
+const MIN_PREVIEW_BATCHES = 8;
 
 export interface SegmentResult {
   /** Class index per voxel, on the scan's own grid and affine. */
@@ -185,6 +194,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const adapterFeeds = opts.adapterFeeds ?? zeroFeeds(manifest);
   let done = total - todo.length;
   opts.onProgress?.(done, total);
+  const previewAt = opts.onPreview && todo.length >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * todo.length)) : [];
 
   for (let b = 0; b < todo.length; b += input.batchSize) {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -217,6 +227,10 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     }, probs, n));
     done += batch.length;
     opts.onProgress?.(done, total);
+    if (previewAt.length && b + batch.length >= previewAt[0]) {
+      while (previewAt.length && b + batch.length >= previewAt[0]) previewAt.shift();
+      opts.onPreview?.(argmaxNearest(probs, K, grid, scan));
+    }
   }
   if (opts.signal?.aborted) throw new CancelledError();
   const t2 = now();

@@ -31,19 +31,26 @@ function sharesVoxelCentres(src: Grid, dst: Grid): boolean {
   return multiply4(invert4(src.affine), dst.affine).every((v) => Math.abs(v - Math.round(v)) < 1e-4);
 }
 
+/**
+ * The most probable class on the model grid, looked up at each `dst` voxel's nearest source
+ * voxel: exact where the grids share voxel centres, else a quick approximation (a run's previews).
+ */
+export function argmaxNearest(probs: Uint8Array, K: number, src: Grid, dst: Grid): Uint8Array {
+  const n = src.dims[0] * src.dims[1] * src.dims[2];
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (probs[k * n + i] > probs[best * n + i]) best = k;
+    labels[i] = best;
+  }
+  return resampleNearest({ ...src, data: labels }, dst);
+}
+
 /** Resample each class's probability onto `dst` (trilinear) and keep the most probable class. */
 export function argmaxOnGrid(probs: Uint8Array, K: number, src: Grid, dst: Grid): Uint8Array {
   const n = src.dims[0] * src.dims[1] * src.dims[2];
-  if (sharesVoxelCentres(src, dst)) {
-    // Interpolation would only read the voxel itself: take the argmax there and look it up.
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (probs[k * n + i] > probs[best * n + i]) best = k;
-      labels[i] = best;
-    }
-    return resampleNearest({ ...src, data: labels }, dst);
-  }
+  // interpolation would only read the voxel itself: take the argmax there and look it up
+  if (sharesVoxelCentres(src, dst)) return argmaxNearest(probs, K, src, dst);
   const m = dst.dims[0] * dst.dims[1] * dst.dims[2];
   const best = new Float32Array(m).fill(-1);
   const labels = new Uint8Array(m);

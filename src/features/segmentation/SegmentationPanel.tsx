@@ -34,6 +34,7 @@ export function SegmentationPanel() {
   const hasScan = useApp((s) => s.scan !== null);
   const job = useApp((s) => s.job);
   const result = useApp((s) => s.result);
+  const hasPreview = useApp((s) => s.preview !== null);
   const adapterName = useApp((s) => s.adapter?.name ?? null);
   const compare = useApp((s) => s.compare);
   const { selectModel, setBackendPreference, runSegmentation, runComparison, cancelSegmentation } = useApp.getState();
@@ -60,7 +61,7 @@ export function SegmentationPanel() {
 
   let statusText: string;
   const with_ = job.running && job.running !== "base" ? ` with ${job.running}` : " with the base model";
-  if (running) statusText = job.total > 0 ? `Segmenting${with_}…` : `Starting${with_}…`;
+  if (running) statusText = job.total > 0 ? `Segmenting${with_}…${hasPreview ? " The mask so far is shown; Dice and volumes follow when it ends." : ""}` : `Starting${with_}…`;
   else if (job.status === "cancelled") statusText = job.note ? `Cancelled: ${job.note}` : "Cancelled";
   else if (job.status === "done" && result)
     // what the user waited: press to mask on screen, with the model's run and the drawing apart

@@ -145,10 +145,13 @@ export function Viewer() {
     void ctlRef.current?.setScan(scan, scan?.volume ?? null, scan?.name ?? "");
   }, [scan]);
 
+  const preview = useApp((s) => s.preview);
   useEffect(() => {
     const classes: MaskClass[] = manifest?.classes.map((c) => ({ index: c.index, name: c.name, color: c.color })) ?? [];
-    void ctlRef.current?.setMask(result, result?.labels ?? null, classes).then(() => result && useApp.getState().markShown(result));
-  }, [result, manifest]);
+    // the run's mask so far stands in only where there is no result yet
+    const shown = result ?? preview;
+    void ctlRef.current?.setMask(shown, shown?.labels ?? null, classes).then(() => result && useApp.getState().markShown(result));
+  }, [result, preview, manifest]);
 
   // Corrections: left-drag paints while a tool is active; the mask redraws as it changes.
   const editTool = useApp((s) => s.editTool);
