@@ -14,8 +14,9 @@ export function ScanBar() {
   const scan = useApp((s) => s.scan);
   const chooseFrame = useApp((s) => s.chooseFrame);
   const busy = useApp((s) => s.scanBusy);
+  // a row of its own, whatever it holds: the header keeps its height and the view does not resize (a redraw) as a scan opens
   return (
-    <div className="flex min-w-0 flex-wrap items-center gap-3">
+    <div className="flex min-w-0 basis-full flex-wrap items-center gap-3">
       <FileButton label="Open scan" accept={SCAN_ACCEPT} onFiles={(files) => void openScanFiles(files)} multiple primary title="A NIfTI or MGH file, or the files of a DICOM series" />
       <FileButton label="Open folder" onFiles={(files) => void openScanFiles(files)} directory title="A folder of DICOM files (all series in it are listed)" />
       <SampleMenu />

@@ -247,8 +247,8 @@ export function Viewer() {
           Save view (PNG)
         </Button>
       </div>
-      {/* there from the scan on, so that the view does not shrink (and redraw) when the mask arrives */}
-      {scan && <EditBar />}
+      {/* always there (disabled without a mask): the view never shrinks, and redraws, when a scan or mask arrives */}
+      <EditBar />
       {comparing && compare && diff && (
         <CompareBar adapter={compare.adapter} shown={result === comparing.adapted ? "adapter" : result === comparing.base ? "base" : null} diff={diff} voxelMl={voxelVolumeMl(comparing.base.labels.affine)} />
       )}
@@ -326,6 +326,7 @@ function CompareBar({ adapter, shown, diff, voxelMl }: { adapter: string; shown:
 /** Mask correction: tool, brush size, undo/redo, and the slices corrected so far; disabled until there is a mask. */
 function EditBar() {
   const hasMask = useApp((s) => s.result !== null);
+  const hasScan = useApp((s) => s.scan !== null);
   const tool = useApp((s) => s.editTool);
   const brushMm = useApp((s) => s.brushMm);
   const undoCount = useApp((s) => s.undoStack.length);
@@ -362,7 +363,7 @@ function EditBar() {
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
       <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
-        {!hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
+        {!hasScan ? "Open and segment a scan to correct its mask" : !hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
       </p>
     </div>
   );
