@@ -14,11 +14,14 @@ import { sessionsCreated } from "../src/runtime/session";
 import { parseSampleIndex } from "../src/core/samples";
 import { pairFiles, runStudy } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
+import { browserBatch } from "./browser-batch";
 import { browserTraining } from "./browser-train";
 
 const root = resolve(import.meta.dirname, "..");
 const modelDir = resolve(root, "public/models/siteseg-tissue");
-const scans = ["niivue_fs/norm.mgz", "spm152/avg152T1.nii", "torchio_fpg/t2.nii.gz"];
+// the last is the app's built-in sample (cropped): what the Chromium runs below segment
+const SAMPLE = "public/samples/niivue-t1/norm.mgz";
+const scans = ["niivue_fs/norm.mgz", "spm152/avg152T1.nii", "torchio_fpg/t2.nii.gz", SAMPLE];
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 
 const { manifest, onnx } = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))));
@@ -27,7 +30,7 @@ const runner = await createNodeRunner(onnx, threads);
 const sessionMs = performance.now() - t;
 const rows: Record<string, number | string>[] = [];
 for (const rel of scans) {
-  const path = resolve(DATA_DIR, rel);
+  const path = rel === SAMPLE ? resolve(root, rel) : resolve(DATA_DIR, rel);
   if (!existsSync(path)) {
     console.warn(`skip ${rel}: not found under ${DATA_DIR}`);
     continue;
@@ -125,13 +128,17 @@ const cliPeak = (() => {
 console.log({ cliPeak });
 
 // The same training in headless Chromium (WASM), when the app is built and Chromium is at hand.
+const browserBatchMs = await browserBatch(root).catch((e: unknown) => (console.warn("browser batch bench failed:", e), null));
+console.log({ browserBatchMs });
 const browser = await browserTraining(root).catch((e: unknown) => (console.warn("browser training bench failed:", e), null));
 console.log({ browser });
 
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
+const sampleRow = rows.find((r) => r.scan === SAMPLE);
+const sampleNodeMs = sampleRow ? Number(sampleRow.readMs) + Number(sampleRow.totalMs) : NaN;
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -151,6 +158,10 @@ const table = [
     ? `The same batch (4 slices of 3×192×192): ${(hardware.torch.flops / 1e9).toFixed(2)} GFLOP of convolutions (${(hardware.torch.flops / 4e9).toFixed(2)} per slice). onnxruntime-node ${hardware.ortBatchMs.toFixed(0)} ms (median of 10) = ${(hardware.torch.flops / hardware.ortBatchMs / 1e6).toFixed(0)} GFLOP/s, ${((100 * hardware.torch.flops) / hardware.ortBatchMs / 1e6 / hardware.torch.matmulGflops).toFixed(0)}% of this machine's matrix-multiply peak (torch.matmul 1024², ${threads} threads: ${hardware.torch.matmulGflops.toFixed(0)} GFLOP/s); PyTorch ${hardware.torch.torch} on the CPU, same network and weights, ${threads} threads: ${hardware.torch.torchMs.toFixed(0)} ms (onnxruntime-node is ${(hardware.torch.torchMs / hardware.ortBatchMs).toFixed(2)}× as fast).`
     : `PyTorch comparison: not measured (${hardware.why}).`,
   "",
+  browserBatchMs
+    ? `The same batch in headless Chromium, onnxruntime-web WASM (\`bench/browser-batch.ts\`, median of 7): 1 thread ${browserBatchMs.wasmMs[1].toFixed(0)} ms, 2 threads ${browserBatchMs.wasmMs[2].toFixed(0)} ms (${(browserBatchMs.wasmMs[1] / browserBatchMs.wasmMs[2]).toFixed(2)}× from the second thread); onnxruntime-node is ${(browserBatchMs.wasmMs[2] / hardware.ortBatchMs).toFixed(1)}× as fast on the same cores (WASM's 128-bit SIMD against native AVX2/FMA kernels). WebNN CPU: ${browserBatchMs.webnn}. WebGPU: ${browserBatchMs.webgpu}${/software|no adapter/.test(browserBatchMs.webgpu) ? ", not timed (a software adapter says nothing about a GPU)" : ""}.`
+    : "Chromium batch: not measured (no Chromium).",
+  "",
   `Adapter training, default recipe (${training.slices} slices of the niivue T1 sample, ${training.steps} steps, then held-out scoring: two whole-volume segmentations): ${(training.ms / 1000).toFixed(1)} s; peak RSS of the process ${training.peakRssMiB.toFixed(0)} MiB; held-out mean Dice ${training.heldOut.base?.toFixed(3)} → ${training.heldOut.adapter?.toFixed(3)}.`,
   "",
   browser
@@ -159,7 +170,7 @@ const table = [
   "",
   cliPeak ? `Peak memory of \`siteseg segment\` on niivue_fs/norm.mgz (256³, its own process, max RSS): ${cliPeak.toFixed(0)} MiB.` : "CLI peak memory: not measured (no /usr/bin/time).",
   "",
-  browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}"; Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms.` : "",
+  browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}" (inference ${browser.segmentation.inferenceS.toFixed(1)} s of the ${browser.segmentation.runS.toFixed(1)} s run: pipeline overhead ${((100 * (browser.segmentation.runS - browser.segmentation.inferenceS)) / browser.segmentation.runS).toFixed(0)}%; onnxruntime-node reads and segments the same file in ${(sampleNodeMs / 1000).toFixed(1)} s (table above): the browser's wait is ${(Number(/Done in ([\d.]+) s/.exec(browser.segmentation.status)?.[1]) / (sampleNodeMs / 1000)).toFixed(1)}× it, target 1.5×); Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms.` : "",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",

@@ -15,9 +15,15 @@ test("a large compressed scan shows its progress while it opens; one over the bu
   for (let i = 0; i < data.length; i++) data[i] = (((i * 2654435761) >>> 0) % 1000) / 10 + ((i % 320) > 60 && (i % 320) < 260 ? 100 : 0);
   const big = Buffer.from(writeNifti({ dims, affine: [0.8, 0, 0, -128, 0, 0.8, 0, -128, 0, 0, 0.8, -96, 0, 0, 0, 1], data }, { gzip: true }));
   await page.evaluate(() => {
-    const w = window as unknown as { longTasks: number[] };
+    const w = window as unknown as { longTasks: number[]; notices: string[] };
     w.longTasks = [];
     new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+    // niivue's first drawing holds the page, so the notice before it is recorded as it appears
+    w.notices = [];
+    new MutationObserver(() => {
+      const notice = document.querySelector('[aria-label="Viewer drawing"]')?.textContent;
+      if (notice && w.notices.at(-1) !== notice) w.notices.push(notice);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   await page.getByLabel("Open scan").setInputFiles({ name: "big.nii.gz", mimeType: "application/gzip", buffer: big });
   // the page keeps drawing while the worker inflates: the status counts up
@@ -27,6 +33,9 @@ test("a large compressed scan shows its progress while it opens; one over the bu
   await expect(page.getByText(/320 × 320 × 240 voxels/)).toBeVisible();
   await expect(page.getByLabel("Cursor")).toContainText("Voxel", { timeout: 30_000 });
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  // the page said why it was held, before niivue drew the scan, and took the notice down after
+  expect(await page.evaluate(() => (window as unknown as { notices: string[] }).notices)).toContainEqual(expect.stringMatching(/^Drawing big\.nii\.gz… A large scan can take several seconds/));
+  await expect(page.getByLabel("Viewer drawing")).toHaveCount(0);
   console.log(`main-thread long tasks while the 98 MB scan opened and was first drawn: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
 
   // 512×512×1000 float32 (a 1 GB CT) whose stream is broken after its first blocks: inflating it

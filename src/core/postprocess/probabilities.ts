@@ -39,6 +39,7 @@ export function argmaxNearest(probs: Uint8Array, K: number, src: Grid, dst: Grid
   const n = src.dims[0] * src.dims[1] * src.dims[2];
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
+    if (probs[i] === 255) continue; // certain background: most of a volume, and every slice not yet run
     let best = 0;
     for (let k = 1; k < K; k++) if (probs[k * n + i] > probs[best * n + i]) best = k;
     labels[i] = best;

@@ -52,6 +52,7 @@ export function Viewer() {
   const comparing = pair?.base && pair.adapted ? { base: pair.base, adapted: pair.adapted } : null;
   const diff = useMemo(() => (comparing ? disagreement(comparing.base.labels, comparing.adapted.labels) : null), [comparing?.base, comparing?.adapted]); // eslint-disable-line react-hooks/exhaustive-deps
   const [viewerError, setViewerError] = useState<string | null>(null);
+  const [drawing, setDrawing] = useState<string | null>(null);
   const [windowRange, setWindowRange] = useState<{ min: number; max: number } | null>(null);
   const [voxel, setVoxel] = useState<[number, number, number] | null>(null);
 
@@ -126,6 +127,7 @@ export function Viewer() {
         onHover,
         onWindow: (min, max) => setWindowRange({ min, max }),
         onError: setViewerError,
+        onDrawing: setDrawing,
       });
       ctlRef.current = ctl;
     }
@@ -261,6 +263,11 @@ export function Viewer() {
       )}
       <div className="relative min-h-0 flex-1">
         <canvas ref={canvasRef} aria-label="Scan viewer" tabIndex={0} className="absolute inset-0 block h-full w-full outline-none" />
+        {drawing && (
+          <p role="note" aria-live="polite" aria-label="Viewer drawing" className="pointer-events-none absolute left-1/2 top-3 -translate-x-1/2 rounded-md bg-slate-900/90 px-3 py-1.5 text-xs text-sky-200 shadow">
+            {drawing} A large scan can take several seconds without a graphics card.
+          </p>
+        )}
         {!scan && (
           <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
             <div className="max-w-sm rounded-xl border border-dashed border-slate-700 bg-slate-900/80 px-8 py-10 text-center">

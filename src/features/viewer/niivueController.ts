@@ -5,7 +5,7 @@ import { Niivue, NVImage, SLICE_TYPE } from "@niivue/niivue";
 import { applyAffine, invert4 } from "../../core/volume/affine";
 import type { Mat4, Volume, VoxelArray } from "../../core/volume/types";
 import type { ViewMode } from "../../stores/viewSlice";
-import { maskBitmap, maskLut, rasOffsets } from "./maskBitmap";
+import { DISAGREE, maskBitmap, maskLut, rasOffsets } from "./maskBitmap";
 import { volumeImage } from "./volumeImage";
 
 export interface MaskClass {
@@ -23,7 +23,12 @@ export interface ControllerEvents {
   onWindow: (min: number, max: number) => void;
   /** Something the viewer could not do, in words for the user. */
   onError: (message: string | null) => void;
+  /** What niivue is drawing now that may hold the page (a scan's first drawing), or null when done. */
+  onDrawing: (what: string | null) => void;
 }
+
+/** After the page has painted what it has (a notice) : the next frame, then a task. */
+const nextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 const SLICE: Record<ViewMode, SLICE_TYPE> = {
   axial: SLICE_TYPE.AXIAL,
@@ -40,10 +45,16 @@ export class NiivueController {
   private queue: Promise<unknown>;
   private scanImg: NVImage | null = null;
   /** The scan's voxel grid and where each voxel lands in niivue's RAS-ordered drawing. */
-  private grid: { dims: [number, number, number]; offsets: [Int32Array, Int32Array, Int32Array] } | null = null;
+  private grid: { dims: [number, number, number]; offsets: [Int32Array, Int32Array, Int32Array]; oblique: boolean } | null = null;
   /** What the drawing layer shows: the mask's labels and, over them, where two masks disagree. */
   private maskLabels: VoxelArray | null = null;
   private diffVoxels: VoxelArray | null = null;
+  /**
+   * Overlay volumes standing in for the drawing layer on an oblique scan: niivue draws its
+   * drawing layer out of register with an oblique scan (e2e/geometry.spec.ts, 25° about x),
+   * while an overlay volume is resampled with the scan. Slower: each change re-renders the layers.
+   */
+  private overlays: NVImage[] = [];
   private diffKey: object | null = null;
   private scanKey: object | null = null;
   private maskKey: object | null = null;
@@ -122,22 +133,29 @@ export class NiivueController {
     if (key === this.scanKey) return this.queue.then(() => undefined, () => undefined);
     this.scanKey = key;
     this.maskKey = null;
-    return this.run(() => {
+    return this.run(async () => {
       this.clearVolumes();
       this.affine = volume?.affine ?? null;
       this.inverse = volume ? invert4(volume.affine) : null;
       if (!volume || key !== this.scanKey) return;
+      // niivue renders a new scan slice by slice on the GPU in one go: seconds of a held page
+      // for a large scan under software WebGL. The notice is painted first, so the page says why.
+      this.events.onDrawing(`Drawing ${name}…`);
+      await nextPaint();
+      if (key !== this.scanKey || this.disposed) return this.events.onDrawing(null);
       try {
         const img = volumeImage(volume, { name });
         this.nv.addVolume(img);
         this.scanImg = img;
-        this.grid = { dims: volume.dims, offsets: rasOffsets(volume.dims, img.permRAS ?? [1, 2, 3]) };
+        this.grid = { dims: volume.dims, offsets: rasOffsets(volume.dims, img.permRAS ?? [1, 2, 3]), oblique: (img.oblique_angle ?? 0) > 0 };
         this.events.onError(null);
         this.reportWindow();
         this.nv.createOnLocationChange();
         this.nv.drawScene();
       } catch (e) {
         this.events.onError(`The scan was read, but the viewer could not display it: ${describe(e)}`);
+      } finally {
+        this.events.onDrawing(null);
       }
     });
   }
@@ -147,18 +165,23 @@ export class NiivueController {
     for (const v of [...this.nv.volumes].reverse()) this.nv.removeVolume(v);
     this.scanImg = null;
     this.grid = null;
+    this.overlays = [];
     this.maskLabels = null;
     this.diffVoxels = null;
     this.diffKey = null;
   }
 
-  /**
-   * Upload the mask (and disagreement) to niivue's drawing layer: one 8-bit texture, no re-render
-   * of the scan's layers. Returns false when there is no scan to draw over.
-   */
-  private uploadDrawing(): boolean {
-    const grid = this.grid;
-    if (!grid || !this.scanImg) return false;
+  /** Show the mask and the disagreement as they stand (classes, hidden ones, opacity included). */
+  private showMask() {
+    if (!this.grid || !this.scanImg) return;
+    if (this.grid.oblique) return this.showAsOverlays();
+    this.updateColours();
+    this.uploadDrawing();
+  }
+
+  /** Upload the mask (and disagreement) to niivue's drawing layer: one 8-bit texture, no re-render of the scan's layers. */
+  private uploadDrawing() {
+    const grid = this.grid!;
     const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
     if (this.nv.drawBitmap?.length !== n && this.nv.back?.dims) {
       // niivue's createEmptyDrawing, less its undo history and its scan of the empty bitmap
@@ -179,7 +202,6 @@ export class NiivueController {
       gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, 0, d[1], d[2], d[3], gl.RED, gl.UNSIGNED_BYTE, this.nv.drawBitmap);
     }
     this.nv.drawScene();
-    return true;
   }
 
   /** The drawing's colour table: classes, hidden ones and opacity; no texture but the table changes. */
@@ -187,6 +209,29 @@ export class NiivueController {
     this.nv.drawLut = { lut: maskLut(this.classes, this.hidden, this.opacity), labels: this.classes.map((c) => c.name) };
     this.nv.refreshColormaps();
     this.nv.drawScene();
+  }
+
+  /** The oblique path: the mask, then the disagreement over it, as label volumes on the scan's grid. */
+  private showAsOverlays() {
+    for (const img of this.overlays) this.nv.removeVolume(img);
+    this.overlays = [];
+    const lut = maskLut(this.classes, this.hidden, 1);
+    const table = (indices: number[], names: string[]) => ({ R: indices.map((i) => lut[i * 4]), G: indices.map((i) => lut[i * 4 + 1]), B: indices.map((i) => lut[i * 4 + 2]), A: indices.map((i) => lut[i * 4 + 3]), I: indices, labels: names });
+    const layers: [VoxelArray | null, string, ReturnType<typeof table>, number][] = [
+      [this.maskLabels, "siteseg-mask", table(this.classes.map((c) => c.index), this.classes.map((c) => c.name)), this.opacity],
+      [this.diffVoxels, "siteseg-disagreement", table([0, DISAGREE], ["", "disagree"]), 1],
+    ];
+    for (const [data, name, colours, opacity] of layers) {
+      if (!data) continue;
+      // the disagreement's 1s drawn as DISAGREE, the table's magenta entry
+      const voxels = name === "siteseg-disagreement" ? Uint8Array.from(data, (v) => (v ? DISAGREE : 0)) : data;
+      const img = volumeImage({ dims: this.grid!.dims, affine: this.affine!, data: voxels }, { name, opacity });
+      img.setColormapLabel(colours);
+      img.opacity = opacity;
+      this.nv.addVolume(img);
+      this.overlays.push(img);
+    }
+    this.nv.updateGLVolume();
   }
 
   /** Show (or remove, with null) the voxels where two masks disagree, in one colour over the mask. */
@@ -197,7 +242,7 @@ export class NiivueController {
       if (key !== this.diffKey) return;
       this.diffVoxels = diff?.data ?? null;
       try {
-        this.uploadDrawing();
+        this.showMask();
       } catch (e) {
         this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
       }
@@ -214,8 +259,7 @@ export class NiivueController {
       this.maskLabels = labels?.data ?? null;
       try {
         // on the scan's own grid, straight from memory: no file round trip
-        this.updateColours();
-        this.uploadDrawing();
+        this.showMask();
       } catch (e) {
         this.events.onError(`The mask could not be shown: ${describe(e)}`);
       }
@@ -278,18 +322,18 @@ export class NiivueController {
     this.refreshFrame = requestAnimationFrame(() => {
       this.refreshFrame = 0;
       if (this.disposed || this.maskLabels !== labels.data) return;
-      this.uploadDrawing();
+      this.showMask();
     });
   }
 
   setHiddenClasses(hidden: number[]) {
     this.hidden = hidden;
-    void this.run(() => this.updateColours());
+    void this.run(() => this.showMask());
   }
 
   setOpacity(opacity: number) {
     this.opacity = opacity;
-    void this.run(() => this.updateColours());
+    void this.run(() => this.showMask());
   }
 
   /** Move `delta` slices through the shown 2D view (no-op in 3D). */
