@@ -33,6 +33,8 @@ export interface BrowserBench {
   idleMiB: number;
   peakMiB: number;
   /** Segmenting the same sample first: the app's status line (the user's wait, run and drawing apart) and Chromium's peak PSS meanwhile. */
+  /** The same segmentation with ?threads=1: the status and the backend line. */
+  oneThread: { status: string; backend: string };
   segmentation: { status: string; runS: number; inferenceS: number; firstSlicesMs: number; peakMiB: number; longTasks: number; longestTaskMs: number; opening: { longTasks: number; longestTaskMs: number } };
 }
 
@@ -95,7 +97,18 @@ export async function browserTraining(root: string): Promise<BrowserBench | null
       const ms = Date.now() - t0;
       const heldOut = (await panel.getByRole("note", { name: "Held-out Dice" }).textContent({ timeout: 600_000 })) ?? "";
       clearInterval(poll);
-      return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation };
+      // the same segmentation on one WASM thread (the page's ?threads=1), in a fresh page
+      const one = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await one.goto(`http://localhost:${PORT}/?threads=1`);
+      await one.getByText(/ ready$/).waitFor({ timeout: 60_000 });
+      await one.getByRole("button", { name: "Open sample" }).click();
+      await one.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
+      await one.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
+      await one.getByRole("button", { name: "Segment", exact: true }).click();
+      const oneDone = one.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
+      await oneDone.waitFor({ timeout: 600_000 });
+      const oneThread = { status: (await oneDone.textContent()) ?? "", backend: (await one.getByLabel("Backend in use").textContent()) ?? "" };
+      return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation, oneThread };
     } finally {
       await browser.close();
     }

@@ -54,8 +54,8 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /** Loads the app and waits for the shipped model to be ready. */
-export async function openApp(page: Page, { waitForModel = true } = {}) {
-  await page.goto("/");
+export async function openApp(page: Page, { waitForModel = true, query = "" } = {}) {
+  await page.goto(`/${query}`);
   await expect(page.getByRole("heading", { name: "siteseg" })).toBeVisible();
   if (waitForModel) await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
 }

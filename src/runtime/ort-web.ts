@@ -8,13 +8,20 @@ import { wrapSession, type OrtModule, type SessionRunner } from "./session";
 export type BackendPreference = "auto" | "webgpu" | "wasm";
 
 let configured = false;
+let requestedThreads: number | undefined;
+
+/** WASM threads to use (the page's `?threads=N`), before the first session; later calls change nothing. */
+export function requestWasmThreads(n: number | undefined) {
+  if (!configured && n !== undefined && Number.isInteger(n) && n >= 1) requestedThreads = n;
+}
+
 function configure() {
   if (configured) return;
   configured = true;
   ort.env.wasm.wasmPaths = { mjs: wasmMjs, wasm: wasmBinary };
   // Threads need cross-origin isolation (COOP/COEP); fall back to one thread without it.
   const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency || 1 : 1;
-  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, cores) : 1;
+  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(requestedThreads ?? 4, cores) : 1;
   ort.env.logLevel = "error";
 }
 

@@ -32,6 +32,12 @@ export interface WorkerLike {
   onerror: ((e: ErrorEvent) => void) | null;
 }
 
+/** `?threads=N` in the page's address: WASM threads for inference (for example 1, to leave the other cores free). */
+const pageThreads = (): number | undefined => {
+  const n = Number(new URLSearchParams(globalThis.location?.search ?? "").get("threads"));
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+};
+
 const inferenceWorker = (): WorkerLike => new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module" });
 
 export class InferenceClient {
@@ -80,7 +86,7 @@ export class InferenceClient {
   /** Load (or switch to) a model; resolves with its manifest and the backend actually used. */
   load(source: ModelSource, backend: BackendPreference): Promise<{ manifest: Manifest; backend: string; notice?: string }> {
     this.current = { source, backend };
-    const ready = this.call({ type: "load", source, backend }).then((m) => {
+    const ready = this.call({ type: "load", source, backend, threads: pageThreads() }).then((m) => {
       if (m.type !== "loaded") throw new Error("unexpected reply");
       return { manifest: m.manifest, backend: m.backend, notice: m.notice };
     });

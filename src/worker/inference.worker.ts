@@ -5,7 +5,7 @@ import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadMode
 import { modelFileReader } from "../runtime/model-source";
 import { segment } from "../core/pipeline/segment";
 import { segmentWithFallback, withCpuFallback } from "../runtime/fallback";
-import { createWebRunner, openWithFallback, type BackendPreference } from "../runtime/ort-web";
+import { createWebRunner, openWithFallback, requestWasmThreads, type BackendPreference } from "../runtime/ort-web";
 import type { SessionRunner } from "../runtime/session";
 import type { WorkerRequest, WorkerResponse } from "./protocol";
 
@@ -27,6 +27,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
     model = null;
     const read = modelFileReader(msg.source);
     const { manifest, onnx } = await loadModel(read);
+    requestWasmThreads(msg.threads);
     const runner = await createWebRunner(onnx, msg.backend);
     try {
       checkGraphNames(manifest, runner);

@@ -11,7 +11,8 @@ import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
 
 export type WorkerRequest =
-  | { type: "load"; id: number; source: ModelSource; backend: BackendPreference }
+  /** `threads`: WASM threads the page asks for (its `?threads=N`); the default is up to 4. */
+  | { type: "load"; id: number; source: ModelSource; backend: BackendPreference; threads?: number }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
   /** `previews`: send the mask so far a few times during the run ("preview" replies). */
   | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor>; previews?: boolean }
