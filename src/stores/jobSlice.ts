@@ -109,7 +109,9 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       // a new mask is shown, even if the last one was switched off (M)
       if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
       pending = { result, pressedAt, receivedAt: performance.now() };
-      set({ abort: null, preview: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
+      // the result's Dice waits for the next task: the mask is drawn first, and neither holds the page long
+      set({ abort: null, preview: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, evaluation: null, evaluations: Object.fromEntries(Object.entries(get().evaluations).filter(([k]) => k !== key)), maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
+      await new Promise((resolve) => setTimeout(resolve, 0));
       get().recomputeEvaluation();
       return result;
     } catch (e) {

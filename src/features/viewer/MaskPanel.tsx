@@ -1,4 +1,4 @@
-import { useId, useMemo } from "react";
+import { useDeferredValue, useId, useMemo } from "react";
 import { Button } from "../../components/Button";
 import { download, jsonBlob } from "../../components/download";
 import { Panel } from "../../components/Panel";
@@ -53,7 +53,9 @@ export function MaskPanel() {
   const setEditClass = useApp((s) => s.setEditClass);
   const baseId = useId();
 
-  const volumes = useMemo(() => (result && manifest ? classVolumes(result.labels, manifest.classes) : null), [result, manifest]);
+  // counted in a deferred render of its own: a pass over the whole mask stays out of the task that draws it
+  const counted = useDeferredValue(result);
+  const volumes = useMemo(() => (counted && manifest ? classVolumes(counted.labels, manifest.classes) : null), [counted, manifest]);
   const classes = manifest?.classes.filter((c) => c.index !== 0) ?? [];
 
   return (
