@@ -38,9 +38,13 @@ test.describe("open and segment", () => {
       // the first mask slices are on screen while the rest still run, and said to be partial
       await expect(page.getByRole("status")).toContainText("The mask so far is shown", { timeout: 120_000 });
       previewAt = Date.now();
+      // read in one go (a fast machine may finish meanwhile): while the status says "so far", no result is shown
+      const during = await page.evaluate(() => ({
+        status: Array.from(document.querySelectorAll('[role="status"]'), (e) => e.textContent).join(" | "),
+        result: document.querySelector('[aria-label="Segmentation result"]') !== null,
+      }));
+      if (during.status.includes("The mask so far is shown")) expect(during.result).toBe(false);
       await expect.poll(async () => { const s = await pixelStats(page, canvas, colours); return s.near[GM] - before.near[GM] + s.near[WM] - before.near[WM]; }).toBeGreaterThan(500);
-      await expect(page.getByRole("button", { name: "Cancel", exact: true })).toBeEnabled(); // still running
-      await expect(page.getByLabel("Segmentation result")).toHaveCount(0);
     });
     for (const control of ["Model", "Backend", "Load adapter…", "Open model…"]) await expect(page.getByLabel(control, { exact: true })).toBeEnabled();
     console.log(`segmentation of ${SCAN} took ${(ms / 1000).toFixed(1)} s (wall, incl. model warm-up); the first preview was said after ${((previewAt - pressed) / 1000).toFixed(1)} s`);
