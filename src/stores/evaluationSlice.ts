@@ -51,18 +51,18 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     setReference: (name, volume, convention) => {
       const values = labelValues(volume.data);
       const { manifest, scan } = get();
-      const guess = () => (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
+      const chosen = convention ?? (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
       // a reference that cannot be scored is refused before it replaces the one in use
       let checked: AlignedReference | null = null;
       try {
         checkLabelMap(volume);
-        if (manifest && scan) checked = alignReference(volume, scan.volume, resolveConvention(manifest, convention ?? guess()));
+        if (manifest && scan) checked = alignReference(volume, scan.volume, resolveConvention(manifest, chosen));
       } catch (e) {
         return set({ evaluationError: `${name} was not loaded: ${message(e)}${get().reference ? ` The reference ${get().reference!.name} stays.` : ""}` });
       }
       referenceId++;
-      if (checked && scan) aligned = { key: alignKey(scan.volume, convention ?? guess()), value: checked }; // the scan's results share its grid
-      set({ reference: { name, volume, values }, convention: convention ?? guess(), conventionGuessed: !convention, evaluationError: null });
+      if (checked && scan) aligned = { key: alignKey(scan.volume, chosen), value: checked }; // the scan's results share its grid
+      set({ reference: { name, volume, values }, convention: chosen, conventionGuessed: !convention, evaluationError: null });
       get().recomputeEvaluation();
     },
     setConvention: (convention) => {

@@ -360,7 +360,7 @@ function EditBar() {
       {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
       <label className="flex items-center gap-1.5">
         <span>Size</span>
-        <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500" />
+        <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500 disabled:opacity-40" />
         <span className="w-10 tabular-nums text-slate-400">{brushMm} mm</span>
       </label>
       <button type="button" className={small} disabled={!undoCount} onClick={undo} title={keysLabel("undo")}>

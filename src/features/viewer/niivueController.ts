@@ -171,12 +171,16 @@ export class NiivueController {
     this.diffKey = null;
   }
 
-  /** Show the mask and the disagreement as they stand (classes, hidden ones, opacity included). */
-  private showMask() {
+  /**
+   * Show the mask and the disagreement as they stand. `voxels`: the labels or the disagreement
+   * changed, not only the colours (classes, hidden ones, opacity), which need no upload.
+   */
+  private showMask(voxels: boolean) {
     if (!this.grid || !this.scanImg) return;
     if (this.grid.oblique) return this.showAsOverlays();
     this.updateColours();
-    this.uploadDrawing();
+    if (voxels) this.uploadDrawing();
+    this.nv.drawScene();
   }
 
   /** Upload the mask (and disagreement) to niivue's drawing layer: one 8-bit texture, no re-render of the scan's layers. */
@@ -201,14 +205,12 @@ export class NiivueController {
       gl.bindTexture(gl.TEXTURE_3D, this.nv.drawTexture);
       gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, 0, d[1], d[2], d[3], gl.RED, gl.UNSIGNED_BYTE, this.nv.drawBitmap);
     }
-    this.nv.drawScene();
   }
 
   /** The drawing's colour table: classes, hidden ones and opacity; no texture but the table changes. */
   private updateColours() {
     this.nv.drawLut = { lut: maskLut(this.classes, this.hidden, this.opacity), labels: this.classes.map((c) => c.name) };
     this.nv.refreshColormaps();
-    this.nv.drawScene();
   }
 
   /** The oblique path: the mask, then the disagreement over it, as label volumes on the scan's grid. */
@@ -242,7 +244,7 @@ export class NiivueController {
       if (key !== this.diffKey) return;
       this.diffVoxels = diff?.data ?? null;
       try {
-        this.showMask();
+        this.showMask(true);
       } catch (e) {
         this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
       }
@@ -259,7 +261,7 @@ export class NiivueController {
       this.maskLabels = labels?.data ?? null;
       try {
         // on the scan's own grid, straight from memory: no file round trip
-        this.showMask();
+        this.showMask(true);
       } catch (e) {
         this.events.onError(`The mask could not be shown: ${describe(e)}`);
       }
@@ -322,18 +324,18 @@ export class NiivueController {
     this.refreshFrame = requestAnimationFrame(() => {
       this.refreshFrame = 0;
       if (this.disposed || this.maskLabels !== labels.data) return;
-      this.showMask();
+      this.showMask(true);
     });
   }
 
   setHiddenClasses(hidden: number[]) {
     this.hidden = hidden;
-    void this.run(() => this.showMask());
+    void this.run(() => this.showMask(false));
   }
 
   setOpacity(opacity: number) {
     this.opacity = opacity;
-    void this.run(() => this.showMask());
+    void this.run(() => this.showMask(false));
   }
 
   /** Move `delta` slices through the shown 2D view (no-op in 3D). */
