@@ -15,6 +15,11 @@ TASKS = {
         "description": "Trained only on synthetic images from SynthSeg label maps (random contrasts), so it is meant to work on T1, T2 and other MRI contrasts.",
         "classes": [("background", [0, 0, 0]), ("CSF", [80, 160, 255]), ("GM", [255, 120, 60]), ("WM", [240, 240, 120])],
         "labelConventions": ["classes", "freesurfer", "gif"],
+        # extra passes the app and CLI offer (the manifest's closed set); flip is on by default: it
+        # raised the mean on every real scan and every shipped adapter (model card, "Inference options")
+        "inference": {"options": [
+            {"id": "flip", "kind": "flip", "axis": 0, "label": "Also the scan mirrored left–right", "default": True},
+            {"id": "triplanar", "kind": "planes", "axes": [0, 1], "label": "Also sagittal and coronal slices", "default": False}]},
     },
     "tumour": {
         "name": "Brain tumour · 2.5D U-Net",
@@ -170,6 +175,7 @@ def main():
         "background": task["classes"][0][0],
         "labelConventions": task["labelConventions"],
         "adapters": {"slots": slots, "maxRank": R, "shipped": shipped_adapters(args.outdir)},
+        "inference": task.get("inference", {"options": []}),
         "training": {"config": cfg.to_dict(), "steps": ckpt["step"], "args": ckpt.get("train_args", {})},
     }
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:

@@ -93,6 +93,33 @@ describe("siteseg usage and input errors", () => {
   });
 });
 
+describe.skipIf(!existsSync(MODEL))("inference options (the manifest's extra passes)", () => {
+  const PD = join(ROOT, "public/samples/synth-pd/pd.nii.gz"), PD_LABEL = join(ROOT, "public/samples/synth-pd/pd_seg.nii.gz");
+
+  it("runs the manifest's defaults, --options none runs one pass, and the two masks differ", { timeout: SLOW }, async () => {
+    const args = ["evaluate", "--image", PD, "--label", PD_LABEL, "--threads", "1", "--json"];
+    const [byDefault, plain] = await Promise.all([siteseg(...args), siteseg(...args, "--options", "none")]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
+    const d = JSON.parse(byDefault.stdout), p = JSON.parse(plain.stdout);
+    const manifest = JSON.parse(await readFile(MODEL, "utf8"));
+    const defaults = manifest.inference.options.filter((o: { default?: boolean }) => o.default).map((o: { id: string }) => o.id);
+    expect(d.options).toEqual(defaults);
+    expect(d.passes).toBe(1 + defaults.length); // flips only: one more pass each
+    expect(p.options).toEqual([]);
+    expect(p.passes).toBe(1);
+    console.info(`synthetic PD, base: mean Dice ${p.meanDice} plain, ${d.meanDice} with ${defaults.join(", ")}; inference ${p.ms.inference} vs ${d.ms.inference} ms`);
+    expect(d.meanDice).not.toBe(p.meanDice);
+  });
+
+  it("refuses an option the manifest does not offer, naming those it does", async () => {
+    const r = await siteseg("segment", "--image", PD, "--out", join(tmp, "o.nii.gz"), "--options", "flip,mirror");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--options: .* has no inference option "mirror"; it offers "flip", "triplanar"\./);
+    noStack(r.stderr);
+  });
+});
+
 const FS = ["niivue_fs/norm.mgz", "niivue_fs/aparc.a2009s+aseg.mgz"];
 const SPM = ["spm152/avg152T1.nii", "spm152/tissue.nii.gz"];
 const T2 = "torchio_fpg/t2.nii.gz";

@@ -5,7 +5,7 @@ import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
-import { segment, type SegmentResult } from "../core/pipeline/segment";
+import { enabledOptions, InferenceOptionError, segment, type SegmentResult } from "../core/pipeline/segment";
 import { voxelVolumeMl } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
 import { modelDirOf, parse, conventionFor, parseThreads, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
@@ -22,6 +22,7 @@ const COMMON_OPTIONS = {
   model: { type: "string" },
   adapter: { type: "string" },
   threads: { type: "string" },
+  options: { type: "string" },
   out: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -66,7 +67,20 @@ interface Segmented {
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
-async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
+/** --options a,b | none: the manifest's inference options to run (its defaults when absent). */
+function parseInferenceOptions(value: string | undefined, manifest: Manifest): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value === "none" ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
+  try {
+    enabledOptions(manifest, ids);
+  } catch (e) {
+    if (e instanceof InferenceOptionError) throw new UsageError(`--options: ${e.message}`);
+    throw e;
+  }
+  return ids;
+}
+
+async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string; options?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
   const modelDir = modelDirOf(opts.model);
   const t0 = performance.now();
@@ -77,11 +91,12 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
   const model = await readModel(modelDir);
   const { manifest } = model;
   await extraRead?.(manifest);
+  const options = parseInferenceOptions(opts.options, manifest);
   const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
   const runner = await startRunner(modelDir, model, threads);
   const readMs = performance.now() - t0;
   try {
-    const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds });
+    const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, options });
     // never a silent success: also in --json as "warnings"
     for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
     return { manifest, adapter, result, readMs, scan };
@@ -106,7 +121,7 @@ async function segmentCommand(args: string[]): Promise<number> {
   process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, image, out, slices: result.slices, warnings: result.warnings, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, passes: result.passes, image, out, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -148,14 +163,14 @@ async function evaluateCommand(args: string[]): Promise<number> {
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, options: result.options, passes: result.passes, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }
   const rows = Object.entries(report.volumesMl).map(([name, v]) => ({ name, dice: ev.dice[name], predictedMl: v.predicted, referenceMl: v.reference }));
   const lines = [
     `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
-    `backend     ${result.backend}, ${result.slices} slices, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,
+    `backend     ${result.backend}, ${result.slices} slices${result.passes > 1 ? ` × ${result.passes} passes (${result.options.join(", ")})` : ""}, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,
     `reference   ${labelPath}: ${convention.id} convention${guessed ? " (guessed)" : ""}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
     ...(ev.coverage < 0.999 ? [`coverage    the reference covers ${(ev.coverage * 100).toFixed(1)}% of the scan; scored there only`] : []),
     ...(ev.ignored.voxels ? [`ignored     ${ev.ignored.voxels} voxels with labels ${ev.ignored.labels.slice(0, 6).join(", ")}${ev.ignored.labels.length > 6 ? ", …" : ""} unknown to the convention (background)`] : []),

@@ -48,7 +48,7 @@ describe("the run's preview", () => {
         await new Promise<void>((r) => (finish = r));
         if (opts.signal?.aborted) throw new CancelledError();
         const labels = { dims: scan.dims, affine: scan.affine, data: new Uint8Array(scan.data.length).fill(3) };
-        return { labels, backend: "test", slices: 4, warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, sessionId: "s", profile: {} };
+        return { labels, backend: "test", slices: 4, options: [], passes: 1, warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, sessionId: "s", profile: {} };
       },
     };
     return { client: client as unknown as InferenceClient, finish: () => finish(), asked };
@@ -87,5 +87,43 @@ describe("the run's preview", () => {
     expect(useApp.getState().preview).toBeNull();
     fake.finish();
     await third;
+  });
+});
+
+// The manifest's inference options: what the user chose goes to the worker, and a kept mask made
+// with other options is run again before it is compared.
+describe("inference options", () => {
+  const manifest = parseManifest(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../public/models/siteseg-tissue/manifest.json"), "utf8")));
+  function recordingClient() {
+    const runs: (readonly string[] | undefined)[] = [];
+    const client = {
+      segment: async (scan: Volume, opts: SegmentOptions) => {
+        runs.push(opts.options);
+        const labels = { dims: scan.dims, affine: scan.affine, data: new Uint8Array(scan.data.length) };
+        return { labels, backend: "test", slices: 4, options: [...(opts.options ?? [])], passes: 1 + (opts.options?.length ?? 0), warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, sessionId: "s", profile: {} };
+      },
+    };
+    return { client: client as unknown as InferenceClient, runs };
+  }
+
+  it("starts from the manifest's defaults, sends the user's choice, and re-runs a kept mask made with other options", async () => {
+    const fake = recordingClient();
+    useApp.setState({ manifest, client: fake.client });
+    const defaults = manifest.inference.options.filter((o) => o.default).map((o) => o.id);
+    expect(useApp.getState().activeOptions()).toEqual(defaults);
+    await useApp.getState().runSegmentation();
+    expect(fake.runs).toEqual([defaults]);
+    expect(useApp.getState().job.passes).toBe(1 + defaults.length);
+
+    useApp.getState().setInferenceOption("triplanar", true);
+    expect(useApp.getState().activeOptions()).toEqual([...defaults, "triplanar"]);
+    for (const id of defaults) useApp.getState().setInferenceOption(id, false);
+    expect(useApp.getState().activeOptions()).toEqual(["triplanar"]);
+    // compare: the base's kept mask was made with the defaults, so it runs again, then the adapter
+    useApp.setState({ adapter: { name: "site" } as never });
+    await useApp.getState().runComparison();
+    expect(fake.runs.slice(1)).toEqual([["triplanar"], ["triplanar"]]);
+    await useApp.getState().runComparison(); // both kept with these options: nothing runs
+    expect(fake.runs.length).toBe(3);
   });
 });

@@ -1,5 +1,5 @@
 import type { ContrastProfile } from "../core/adapters/profile";
-import type { SegmentResult } from "../core/pipeline/segment";
+import { enabledOptions, inferencePasses, type SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import { message, type Slice } from "./types";
 
@@ -14,6 +14,8 @@ export interface JobState {
   refused?: boolean;
   /** What the run in flight computes: "base" or an adapter's name (shown beside the progress). */
   running?: string;
+  /** Runs over the scan it makes (inference options): the progress counts slices of all of them. */
+  passes?: number;
 }
 
 export interface SegmentationResult extends SegmentResult {
@@ -49,6 +51,12 @@ export interface Wait {
 
 export interface JobSlice {
   job: JobState;
+  /** The manifest's inference options the user switched on (ids); null: the manifest's defaults. */
+  inferenceOptions: string[] | null;
+  /** Switches one of the manifest's inference options on or off for the next runs. */
+  setInferenceOption: (id: string, on: boolean) => void;
+  /** The options the next run uses. */
+  activeOptions: () => string[];
   /** The last run's wait, once its mask is shown (the status reports it, not the worker's own time). */
   lastWait: Wait | null;
   /** The viewer calls this when it has drawn `result`'s mask. */
@@ -81,6 +89,8 @@ export interface JobSlice {
   cancelSegmentation: () => void;
 }
 
+const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id) => b.includes(id));
+
 export const createJobSlice: Slice<JobSlice> = (set, get) => {
   /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
   let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number } | null = null;
@@ -94,12 +104,15 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const running = adapterName ?? "base";
     const pressedAt = performance.now();
     const previewing = get().result === null;
-    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running } });
+    const options = get().activeOptions();
+    const passes = inferencePasses(manifest, options).length;
+    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes } });
     try {
       const out = await client.segment(scan.volume, {
         signal: abort.signal,
+        options,
         adapterFeeds: adapter?.feeds,
-        onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running } }),
+        onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running, passes } }),
         onPreview: previewing ? (data) => get().abort === abort && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
       });
       if (get().abort !== abort) return null;
@@ -124,6 +137,15 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
 
   return {
     job: { status: "idle", done: 0, total: 0, error: null },
+    inferenceOptions: null,
+    activeOptions: () => {
+      const { manifest, inferenceOptions } = get();
+      return manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).map((o) => o.id) : [];
+    },
+    setInferenceOption: (id, on) => {
+      const others = get().activeOptions().filter((o) => o !== id);
+      set({ inferenceOptions: on ? [...others, id] : others });
+    },
     lastWait: null,
     markShown: (result) => {
       if (pending?.result !== result) return;
@@ -161,8 +183,11 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       if (!adapter) return;
       get().cancelSegmentation();
       set({ compare: { adapter } });
+      const options = get().activeOptions();
       for (const name of [null, adapter]) {
-        if (get().results[resultKey(name)]) continue;
+        // a kept mask made with other inference options would not compare like with like
+        const kept = get().results[resultKey(name)];
+        if (kept && sameIds(kept.options, options)) continue;
         if (!(await run(name)) || get().compare?.adapter !== adapter) return;
       }
       get().showResult(resultKey(adapter));

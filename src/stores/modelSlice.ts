@@ -70,7 +70,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     const entry = get().models.find((m) => m.id === id);
     if (!entry) return;
     get().cancelSegmentation();
-    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null });
+    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, inferenceOptions: null }); // another model offers other options
     try {
       const { manifest, backend, notice } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile

@@ -125,7 +125,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
           {
             manifest,
             readFile: (path) => readSource(studyFiles.get(path)!),
-            segment: async (scan, adapter, onProgress, signal) => (await client.segment(scan, { adapterFeeds: adapter?.feeds, onProgress, signal })).labels,
+            segment: async (scan, adapter, onProgress, signal) => (await client.segment(scan, { adapterFeeds: adapter?.feeds, onProgress, signal, options: get().activeOptions() })).labels,
             adapterFor: async (site) => {
               const name = studySiteAdapters[site];
               return name ? get().getAdapter(name) : null;

@@ -117,7 +117,7 @@ export class InferenceClient {
   async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string; profile: ContrastProfile }> {
     // The UI keeps its scan: send a copy and transfer that.
     const data = scan.data.slice();
-    const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds, previews: !!opts.onPreview }, [data.buffer as ArrayBuffer], opts.signal, opts);
+    const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds, previews: !!opts.onPreview, options: opts.options && [...opts.options] }, [data.buffer as ArrayBuffer], opts.signal, opts);
     if (msg.type !== "segmented") throw new Error("unexpected reply");
     return { ...msg.result, sessionId: msg.sessionId, profile: msg.profile };
   }

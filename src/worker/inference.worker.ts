@@ -43,6 +43,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
     const m = model;
     const { result, runner } = await segmentWithFallback(msg.scan, m.manifest, m.runner, () => createWebRunner(m.onnx, "wasm"), {
       adapterFeeds: msg.adapterFeeds,
+      options: msg.options,
       onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
       onPreview: msg.previews ? (labels) => scope.postMessage({ type: "preview", id: msg.id, labels }, [labels.buffer as ArrayBuffer]) : undefined,
     });

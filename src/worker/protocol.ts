@@ -15,7 +15,7 @@ export type WorkerRequest =
   | { type: "load"; id: number; source: ModelSource; backend: BackendPreference; threads?: number }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
   /** `previews`: send the mask so far a few times during the run ("preview" replies). */
-  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor>; previews?: boolean }
+  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor>; previews?: boolean; options?: string[] }
   /** Train a site adapter (core/adapt) on this scan and reference; the model must be loaded. */
   | { type: "adapt"; id: number; job: AdaptJob };
 

@@ -39,6 +39,8 @@ export interface MaskProvenance {
   /** sha256 of the adapter's adapter_model.safetensors bytes. */
   adapter: { name: string; sha256: string } | "none";
   backend: string;
+  /** The manifest's inference options the mask was made with (e.g. "flip"); empty when none. */
+  inference_options: string[];
   timings_ms: { preprocess: number; inference: number; postprocess: number; total: number };
   /** The scan's voxel grid and affine, which the mask keeps (as its sform and qform). */
   grid: { dims: [number, number, number]; affine: Mat4 };
@@ -56,6 +58,7 @@ export interface ProvenanceInput {
   model: MaskProvenance["model"];
   adapter: { name: string; sha256: string } | null;
   backend: string;
+  inferenceOptions?: string[];
   timings: MaskProvenance["timings_ms"];
   corrected?: { axis: number; index: number }[];
   appVersion: string;
@@ -77,6 +80,7 @@ export async function maskProvenance(p: ProvenanceInput): Promise<MaskProvenance
     model: { id: p.model.id, name: p.model.name, version: p.model.version, sha256: p.model.sha256 },
     adapter: p.adapter ? { name: p.adapter.name, sha256: p.adapter.sha256 } : "none",
     backend: p.backend,
+    inference_options: [...(p.inferenceOptions ?? [])],
     timings_ms: { preprocess: roundTo(t.preprocess, 1), inference: roundTo(t.inference, 1), postprocess: roundTo(t.postprocess, 1), total: roundTo(t.total, 1) },
     grid: { dims: [...p.labels.dims], affine: [...p.labels.affine] },
     classes: classVolumes(p.labels, p.classes).map((c) => ({ ...c, ml: roundTo(c.ml, 3) })),

@@ -14,6 +14,19 @@ export const PreprocessStep = z.discriminatedUnion("kind", [
 ]);
 export type PreprocessStep = z.infer<typeof PreprocessStep>;
 
+/**
+ * Optional extra inference passes a manifest may offer (closed set): each costs about one more
+ * run of the model and averages its probabilities with the plain pass. `default: true` turns it
+ * on unless the user (app) or the command line (`--options`) says otherwise.
+ */
+export const InferenceOption = z.discriminatedUnion("kind", [
+  /** Also run the scan mirrored along this model-grid axis (0 = left-right on RAS) and mirror the result back. */
+  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("flip"), axis: z.union([z.literal(0), z.literal(1), z.literal(2)]), label: z.string().min(1), default: z.boolean().default(false) }),
+  /** Also slice along these other model-grid axes (tri-planar fusion: [0, 1] beside an axial model's 2). */
+  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("planes"), axes: z.array(z.union([z.literal(0), z.literal(1), z.literal(2)])).min(1), label: z.string().min(1), default: z.boolean().default(false) }),
+]);
+export type InferenceOption = z.infer<typeof InferenceOption>;
+
 const Rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256");
 const FileRef = z.object({ path: z.string().min(1), sha256: Sha256, bytes: z.number().int().positive() });
@@ -101,6 +114,10 @@ export const Manifest = z.object({
   adapters: z
     .object({ slots: z.array(AdapterSlot), maxRank: z.number().int().min(0), shipped: z.array(ShippedAdapter) })
     .default({ slots: [], maxRank: 0, shipped: [] }),
+  /** Extra passes the user may turn on (test-time augmentation); ids unique. */
+  inference: z
+    .object({ options: z.array(InferenceOption).refine((os) => new Set(os.map((o) => o.id)).size === os.length, "option ids must differ") })
+    .default({ options: [] }),
   training: z.record(z.string(), z.unknown()).optional(),
 }).superRefine((m, ctx) => {
   if (m.classes[0]?.name !== m.background) {

@@ -189,3 +189,77 @@ describe("the slices to segment are found from the image, whatever the normalisa
     expect(perSlice).toEqual(Array(12).fill(64));
   });
 });
+
+describe("inference options: mirrored pass and other planes, averaged", () => {
+  const dims: [number, number, number] = [17, 21, 13];
+  // no tissue above slice 7: the occupied slices are not symmetric either
+  const ras: Volume = { dims, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 1, 5, 0, 0, 0, 1], data: phantom(dims).map((v, i) => (i >= 17 * 21 * 8 ? 0 : v)) };
+  const withOptions = (m = manifest) => parseManifest({
+    ...m,
+    inference: { options: [
+      { id: "flip", kind: "flip", axis: 0, label: "mirror", default: true },
+      { id: "flip-s", kind: "flip", axis: m.input.sliceAxis, label: "mirror along the slices" },
+      { id: "triplanar", kind: "planes", axes: [0, 1, 2].filter((a) => a !== m.input.sliceAxis), label: "three planes" },
+    ] },
+  });
+  const counting = () => {
+    const inputs: { data: Float32Array; dims: number[] }[] = [];
+    const runner: InferenceRunner = { backend: "test", run: async (feeds) => (inputs.push(feeds.image), threshold.run(feeds)) };
+    return { runner, inputs };
+  };
+
+  // The threshold runner commutes with mirroring and with the slice direction, and the phantom
+  // is asymmetric: any pass whose output landed on the wrong voxels would break the tie to background.
+  it.each([
+    ["RAS", [0, 1, 2], [false, false, false]],
+    ["LIA", [0, 2, 1], [true, true, false]],
+    ["PSR", [1, 2, 0], [true, false, false]],
+  ] as const)("a %s scan gets the same labels with each option, on every voxel", async (_, order, flip) => {
+    const scan = relayout(ras, [...order], [...flip]);
+    for (const sliceAxis of [2, 0, 1] as const) {
+      const m = withOptions(parseManifest({ ...manifest, input: { ...manifest.input, sliceAxis } }));
+      for (const options of [["flip"], ["flip-s"], ["triplanar"], ["flip", "triplanar"]]) {
+        const r = await segment(scan, m, threshold, { options });
+        expect(Array.from(r.labels.data), `slice axis ${sliceAxis}, ${options}`).toEqual(expected(scan));
+      }
+    }
+  });
+
+  it("runs one pass per plane and mirror, the manifest's defaults when none are named", async () => {
+    const m = withOptions();
+    const plain = counting(), flipped = counting(), all = counting();
+    expect((await segment(ras, m, plain.runner, { options: [] })).passes).toBe(1);
+    expect((await segment(ras, m, flipped.runner)).passes).toBe(2); // "flip" is on by default
+    expect((await segment(ras, m, all.runner, { options: ["flip", "triplanar"] })).passes).toBe(6);
+    expect(flipped.inputs.length).toBe(2 * plain.inputs.length);
+    // the second pass sees the first one's slices mirrored left-right
+    const [a, b] = [flipped.inputs[0], flipped.inputs[plain.inputs.length]];
+    const [, , h, w] = a.dims;
+    expect(b.dims).toEqual(a.dims);
+    const mirrored = a.data.map((_, i) => a.data[i - (i % w) + (w - 1 - (i % w))]);
+    expect(b.data.some((v, i) => v !== a.data[i])).toBe(true);
+    expect(Array.from(b.data)).toEqual(Array.from(mirrored));
+    expect(h).toBeGreaterThan(0);
+  });
+
+  it("every pass runs exactly the slices that hold tissue, mirrored ones included", async () => {
+    const tissueSlices = (o: { data: Float32Array; dims: number[] }) => {
+      const [n, c, h, w] = o.dims;
+      return Array.from({ length: n }, (_, b) => o.data.subarray((b * c + (c - 1) / 2) * h * w, (b * c + (c + 1) / 2) * h * w).some((v) => v !== 0));
+    };
+    for (const options of [["flip-s"], ["triplanar"]]) {
+      const { runner, inputs } = counting();
+      await segment(ras, withOptions(), runner, { options });
+      const fed = inputs.flatMap(tissueSlices);
+      expect(fed.every(Boolean), `${options}`).toBe(true);
+    }
+    const { runner, inputs } = counting();
+    await segment(ras, withOptions(), runner, { options: ["flip-s"] });
+    expect(inputs.flatMap(tissueSlices).length).toBe(2 * 6); // slices 2-7, twice
+  });
+
+  it("refuses an option the manifest does not offer, naming those it does", async () => {
+    await expect(segment(ras, withOptions(), threshold, { options: ["tta"] })).rejects.toThrow('threshold has no inference option "tta"; it offers "flip", "flip-s", "triplanar".');
+    await expect(segment(ras, manifest, threshold, { options: ["flip"] })).rejects.toThrow('it offers none.');
+  });
+});

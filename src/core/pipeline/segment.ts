@@ -1,4 +1,4 @@
-import type { Manifest } from "../manifest/schema";
+import type { InferenceOption, Manifest } from "../manifest/schema";
 import { finiteMin, preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
 import { voxelSizes } from "../volume/affine";
@@ -17,6 +17,57 @@ export interface SegmentOptions {
    * a long run (PREVIEW_AT): something to show before the end. Nearest-neighbour, so cheap.
    */
   onPreview?: (labels: Uint8Array) => void;
+  /** Ids of the manifest's inference options to run (mirrored pass, other planes); the manifest's defaults when absent. */
+  options?: readonly string[];
+}
+
+/** One run over the scan: slices along `sliceAxis`, the grid mirrored along `mirror` (or not). */
+export interface InferencePass { sliceAxis: 0 | 1 | 2; mirror: 0 | 1 | 2 | null }
+
+export class InferenceOptionError extends Error {
+  override name = "InferenceOptionError";
+}
+
+/** The manifest's options switched on: the given ids (unknown ones refused, naming those offered), else its defaults. */
+export function enabledOptions(manifest: Manifest, ids?: readonly string[]): InferenceOption[] {
+  const offered = manifest.inference.options;
+  if (!ids) return offered.filter((o) => o.default);
+  for (const id of ids) {
+    if (!offered.some((o) => o.id === id)) {
+      throw new InferenceOptionError(`${manifest.name} has no inference option "${id}"; it offers ${offered.length ? offered.map((o) => `"${o.id}"`).join(", ") : "none"}.`);
+    }
+  }
+  return offered.filter((o) => ids.includes(o.id));
+}
+
+/**
+ * Every pass the options ask for: the model's own slice axis plus any other planes, each also
+ * mirrored when a flip is on. Probabilities of all passes are averaged.
+ */
+export function inferencePasses(manifest: Manifest, ids?: readonly string[]): InferencePass[] {
+  const on = enabledOptions(manifest, ids);
+  const axes = [manifest.input.sliceAxis, ...on.flatMap((o) => (o.kind === "planes" ? o.axes : []))];
+  const mirrors = [null, ...on.flatMap((o) => (o.kind === "flip" ? [o.axis] : []))];
+  const passes: InferencePass[] = [];
+  for (const sliceAxis of new Set(axes)) for (const mirror of new Set(mirrors)) passes.push({ sliceAxis, mirror });
+  return passes;
+}
+
+/**
+ * What one pass visits: the slice window (in the pass's own, possibly mirrored, coordinates), the
+ * slices to run, and per axis the offset of each coordinate in the volume, reflected on the
+ * mirrored axis: the model sees a mirrored scan and its output lands back where it belongs.
+ */
+function passPlan(pass: InferencePass, foreground: Uint8Array, grid: Grid, input: Manifest["input"]) {
+  const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
+  const win = sliceWindow(foreground, grid, pass.sliceAxis, input.multipleOf, input.maxSliceSize);
+  const offsets = [0, 1, 2].map((a) => Int32Array.from({ length: grid.dims[a] }, (_, c) => (a === pass.mirror ? grid.dims[a] - 1 - c : c) * stride[a]));
+  const reflect = (span: { start: number; size: number }, axis: number) => (axis === pass.mirror ? { ...span, start: grid.dims[axis] - span.start - span.size } : span);
+  const w = reflect(win.w, win.wa), h = reflect(win.h, win.ha);
+  const slices = grid.dims[pass.sliceAxis];
+  const todo: number[] = [];
+  for (let s = 0; s < slices; s++) if (win.occupied[pass.sliceAxis === pass.mirror ? slices - 1 - s : s]) todo.push(s);
+  return { win: { ...win, w, h }, todo, offsets };
 }
 
 /** Fractions of the slices to run after which a preview is sent; only for runs of at least MIN_PREVIEW_BATCHES batches. */
@@ -27,7 +78,11 @@ export interface SegmentResult {
   /** Class index per voxel, on the scan's own grid and affine. */
   labels: Volume & { data: Uint8Array };
   backend: string;
+  /** Slices along the model's own slice axis. */
   slices: number;
+  /** The manifest's inference options that ran, and the runs over the scan they made (averaged; 1 without options). */
+  options: string[];
+  passes: number;
   /** What the user must know before trusting the mask (bad voxels replaced, an empty mask); empty when none. */
   warnings: string[];
   ms: { preprocess: number; inference: number; postprocess: number; total: number };
@@ -177,59 +232,62 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   checkScanFits(scan, manifest);
   const { input } = manifest;
   const { grid, image, foreground, replaced } = modelInput(scan, manifest);
-  const win = sliceWindow(foreground, grid, input.sliceAxis, input.multipleOf, input.maxSliceSize);
   const t1 = now();
 
   const K = manifest.classes.length;
   const n = image.length;
   const probs = new Uint8Array(K * n); // class-major, 0..255
   probs.fill(255, 0, n); // unvisited voxels are background
-  const total = grid.dims[input.sliceAxis];
   const ctx = input.contextSlices;
   const C = 2 * ctx + 1;
-  const W = win.w.size, H = win.h.size;
-  const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
-  const todo: number[] = [];
-  for (let s = 0; s < total; s++) if (win.occupied[s]) todo.push(s);
   const adapterFeeds = opts.adapterFeeds ?? zeroFeeds(manifest);
-  let done = total - todo.length;
+  const options = enabledOptions(manifest, opts.options).map((o) => o.id);
+  const plans = inferencePasses(manifest, options).map((pass) => ({ pass, ...passPlan(pass, foreground, grid, input) }));
+  const total = plans.reduce((sum, p) => sum + grid.dims[p.pass.sliceAxis], 0);
+  const work = plans.reduce((sum, p) => sum + p.todo.length, 0);
+  let done = total - work;
   opts.onProgress?.(done, total);
-  const previewAt = opts.onPreview && todo.length >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * todo.length)) : [];
+  const previewAt = opts.onPreview && work >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * work)) : [];
+  let run = 0; // slices run so far, all passes
 
-  for (let b = 0; b < todo.length; b += input.batchSize) {
-    if (opts.signal?.aborted) throw new CancelledError();
-    const batch = todo.slice(b, b + input.batchSize);
-    const x = new Float32Array(batch.length * C * H * W);
-    batch.forEach((s, bi) => {
-      for (let c = 0; c < C; c++) {
-        const sc = total === 1 ? s : s + c - ctx; // a single slice is its own context (zeros would read as no tissue)
-        if (sc < 0 || sc >= total) continue;
-        const base = sc * stride[input.sliceAxis];
-        const off = (bi * C + c) * H * W;
-        for (let y = 0; y < H; y++) {
-          const gy = win.h.start + y;
-          if (gy < 0 || gy >= grid.dims[win.ha]) continue;
-          for (let xx = 0; xx < W; xx++) {
-            const gx = win.w.start + xx;
-            if (gx < 0 || gx >= grid.dims[win.wa]) continue;
-            x[off + y * W + xx] = image[base + gy * stride[win.ha] + gx * stride[win.wa]];
+  for (const [passIndex, { pass, win, todo, offsets }] of plans.entries()) {
+    const sa = pass.sliceAxis;
+    const slices = grid.dims[sa];
+    const W = win.w.size, H = win.h.size;
+    const [os, oh, ow] = [offsets[sa], offsets[win.ha], offsets[win.wa]];
+    const inPlane = (gy: number, gx: number) => gy >= 0 && gy < grid.dims[win.ha] && gx >= 0 && gx < grid.dims[win.wa];
+    for (let b = 0; b < todo.length; b += input.batchSize) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const batch = todo.slice(b, b + input.batchSize);
+      const x = new Float32Array(batch.length * C * H * W);
+      batch.forEach((s, bi) => {
+        for (let c = 0; c < C; c++) {
+          const sc = slices === 1 ? s : s + c - ctx; // a single slice is its own context (zeros would read as no tissue)
+          if (sc < 0 || sc >= slices) continue;
+          const off = (bi * C + c) * H * W;
+          for (let y = 0; y < H; y++) {
+            const gy = win.h.start + y;
+            for (let xx = 0; xx < W; xx++) {
+              const gx = win.w.start + xx;
+              if (inPlane(gy, gx)) x[off + y * W + xx] = image[os[sc] + oh[gy] + ow[gx]];
+            }
           }
         }
+      });
+      const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] }, ...adapterFeeds });
+      const logits = out[input.outputName];
+      if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);
+      batch.forEach((s, bi) => softmaxToBytes(logits.data, bi, K, H, W, (y, xx) => {
+        const gy = win.h.start + y, gx = win.w.start + xx;
+        return inPlane(gy, gx) ? os[s] + oh[gy] + ow[gx] : -1;
+      }, probs, n, passIndex));
+      done += batch.length;
+      run += batch.length;
+      opts.onProgress?.(done, total);
+      if (previewAt.length && run >= previewAt[0]) {
+        while (previewAt.length && run >= previewAt[0]) previewAt.shift();
+        opts.onPreview?.(argmaxNearest(probs, K, grid, scan));
       }
-    });
-    const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] }, ...adapterFeeds });
-    const logits = out[input.outputName];
-    if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);
-    batch.forEach((s, bi) => softmaxToBytes(logits.data, bi, K, H, W, (y, xx) => {
-      const gy = win.h.start + y, gx = win.w.start + xx;
-      if (gy < 0 || gy >= grid.dims[win.ha] || gx < 0 || gx >= grid.dims[win.wa]) return -1;
-      return s * stride[input.sliceAxis] + gy * stride[win.ha] + gx * stride[win.wa];
-    }, probs, n));
-    done += batch.length;
-    opts.onProgress?.(done, total);
-    if (previewAt.length && b + batch.length >= previewAt[0]) {
-      while (previewAt.length && b + batch.length >= previewAt[0]) previewAt.shift();
-      opts.onPreview?.(argmaxNearest(probs, K, grid, scan));
     }
   }
   if (opts.signal?.aborted) throw new CancelledError();
@@ -239,8 +297,10 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   return {
     labels: { dims: [...scan.dims], affine: [...scan.affine], data: labels },
     backend: runner.backend,
-    slices: total,
-    warnings: resultWarnings(manifest, labels, replaced, todo.length, scan),
+    slices: grid.dims[input.sliceAxis],
+    options,
+    passes: plans.length,
+    warnings: resultWarnings(manifest, labels, replaced, work, scan),
     ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
   };
 }

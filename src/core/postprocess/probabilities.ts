@@ -8,6 +8,8 @@ import { resampleLinear, resampleNearest, type Grid } from "../volume/grid";
 export function softmaxToBytes(
   logits: Float32Array, item: number, K: number, H: number, W: number,
   target: (y: number, x: number) => number, probs: Uint8Array, n: number,
+  /** Passes already averaged into `probs` (0: overwrite; p: the new probabilities weigh 1/(p+1)). */
+  earlier = 0,
 ): void {
   const plane = H * W;
   const base = item * K * plane;
@@ -21,7 +23,8 @@ export function softmaxToBytes(
       for (let k = 0; k < K; k++) max = Math.max(max, logits[base + k * plane + p]);
       let sum = 0;
       for (let k = 0; k < K; k++) sum += e[k] = Math.exp(logits[base + k * plane + p] - max);
-      for (let k = 0; k < K; k++) probs[k * n + d] = Math.round((255 * e[k]) / sum);
+      if (earlier === 0) for (let k = 0; k < K; k++) probs[k * n + d] = Math.round((255 * e[k]) / sum);
+      else for (let k = 0; k < K; k++) probs[k * n + d] = Math.round((probs[k * n + d] * earlier + (255 * e[k]) / sum) / (earlier + 1));
     }
   }
 }

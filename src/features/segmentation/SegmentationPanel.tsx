@@ -7,6 +7,7 @@ import { ProgressBar } from "../../components/ProgressBar";
 import type { BackendPreference } from "../../runtime/ort-web";
 import { useApp } from "../../stores/store";
 import { AdapterPicker } from "./AdapterPicker";
+import { InferenceOptions } from "./InferenceOptions";
 
 const BACKENDS: { value: BackendPreference; label: string }[] = [
   { value: "auto", label: "Auto" },
@@ -46,7 +47,7 @@ export function SegmentationPanel() {
   const busy = running || studyRunning || trainingRunning;
   const canRun = useApp((s) => s.canSegment());
   const loadingInput = useApp((s) => s.sampleLoading !== null || s.adapterStatus === "loading");
-  const progressText = job.total > 0 ? `${job.done} / ${job.total} slices` : running ? "Preparing the scan…" : "No run yet";
+  const progressText = job.total > 0 ? `${job.done} / ${job.total} slices${(job.passes ?? 1) > 1 ? ` (${job.passes} passes)` : ""}` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =
     modelStatus === "loading"
@@ -146,6 +147,7 @@ export function SegmentationPanel() {
           </p>
         </Alert>
       )}
+      <InferenceOptions disabled={busy} />
       <div className="flex gap-2">
         <Button variant="primary" className="flex-1" disabled={!canRun} onClick={() => void runSegmentation()}>
           Segment
@@ -193,6 +195,10 @@ export function SegmentationPanel() {
           <dt className="text-slate-500">Time</dt>
           <dd className="tabular-nums text-slate-200">
             {seconds(result.ms.total)} ({result.slices} slices; inference {seconds(result.ms.inference)})
+          </dd>
+          <dt className="text-slate-500">Passes</dt>
+          <dd className="text-slate-200" aria-label="Result passes">
+            {result.passes === 1 ? "1 (no extra passes)" : `${result.passes}: plain${result.options.map((id) => ` + ${manifest?.inference.options.find((o) => o.id === id)?.label.replace(/^Also /, "").toLowerCase() ?? id}`).join("")}`}
           </dd>
         </dl>
         {result.warnings.length > 0 && (

@@ -29,6 +29,7 @@ async function saveMask(result: SegmentationResult) {
     model: { id: result.modelId, name: result.modelName, version: result.modelVersion, sha256: result.modelSha256 },
     adapter: result.adapter && result.adapterSha256 ? { name: result.adapter, sha256: result.adapterSha256 } : null,
     backend: result.backend,
+    inferenceOptions: result.options,
     timings: result.ms,
     corrected: result.corrected,
     appVersion: __APP_VERSION__,
