@@ -4,31 +4,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from contract import PREPROCESS, TASKS, manifest_input
 from lora import LoraConfig
 from model import ModelConfig, UNet2D
-
-# What each task's manifest says about the model: classes (names, colours; the first is the
-# background), the reference conventions that map onto them by class name, preprocessing.
-TASKS = {
-    "tissue": {
-        "name": "Brain tissue · 2.5D U-Net",
-        "description": "Trained only on synthetic images from SynthSeg label maps (random contrasts), so it is meant to work on T1, T2 and other MRI contrasts.",
-        "classes": [("background", [0, 0, 0]), ("CSF", [80, 160, 255]), ("GM", [255, 120, 60]), ("WM", [240, 240, 120])],
-        "labelConventions": ["classes", "freesurfer", "gif"],
-        # extra passes the app and CLI offer (the manifest's closed set); flip is on by default: it
-        # raised the mean on every real scan and every shipped adapter (model card, "Inference options")
-        "inference": {"options": [
-            {"id": "flip", "kind": "flip", "axis": 0, "label": "Also the scan mirrored left–right", "default": True},
-            {"id": "triplanar", "kind": "planes", "axes": [0, 1], "label": "Also sagittal and coronal slices", "default": False}]},
-    },
-    "tumour": {
-        "name": "Brain tumour · 2.5D U-Net",
-        "description": "Oedema and tumour core (necrosis, non-enhancing and enhancing tumour) on one skull-stripped FLAIR or post-contrast T1 scan. Trained by training/train_tumour.py on 4 BraTS 2013 glioma cases (both contrasts); a demonstration of a second task, not a clinical tool.",
-        "classes": [("background", [0, 0, 0]), ("oedema", [80, 220, 120]), ("tumour core", [230, 60, 200])],
-        "labelConventions": ["classes", "brats"],
-    },
-}
-
 
 def sha256(path):
     with open(path, "rb") as f:
@@ -166,17 +144,14 @@ def main():
         "version": args.version,
         "description": task["description"],
         "files": {"model": {"path": "model.onnx", "sha256": sha256(onnx_path), "bytes": os.path.getsize(onnx_path)}},
-        "input": {"orientation": "RAS", "spacing": [1, 1, 1], "sliceAxis": 2, "contextSlices": (cfg.in_channels - 1) // 2,
-                  "multipleOf": 16, "maxSliceSize": [320, 320], "batchSize": 4, "inputName": "image", "outputName": "logits",
-                  # scans it can read (checked before any work): trained on 1 mm grids, thick slices up to 8 mm seen
-                  "limits": {"spacingMm": [0.3, 8], "extentMm": 400}},
-        "preprocess": [{"kind": "percentileScale", "lower": 0.5, "upper": 99.5}],
+        "input": manifest_input(cfg.in_channels),
+        "preprocess": PREPROCESS,
         "classes": [{"index": i, "name": n, "color": c} for i, (n, c) in enumerate(task["classes"])],
         "background": task["classes"][0][0],
         "labelConventions": task["labelConventions"],
         "adapters": {"slots": slots, "maxRank": R, "shipped": shipped_adapters(args.outdir)},
-        "inference": task.get("inference", {"options": []}),
-        "training": {"config": cfg.to_dict(), "steps": ckpt["step"], "args": ckpt.get("train_args", {})},
+        "inference": {"options": task.get("inference", {}).get("options", [])},
+        "training": {"config": cfg.to_dict(), "steps": ckpt["step"], **({"stage": ckpt["stage"]} if "stage" in ckpt else {"args": ckpt.get("train_args", {})})},
     }
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)

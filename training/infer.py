@@ -1,12 +1,13 @@
 """Whole-volume inference in PyTorch, mirroring src/core/pipeline (for monitoring and parity)."""
 import numpy as np
 import torch
+from contract import MULTIPLE_OF
 
 
 def segment_ras(model, img: np.ndarray, context: int = 1, batch: int = 16) -> np.ndarray:
     """img: normalised RAS volume [x, y, z] at the model spacing. Returns labels [x, y, z]."""
     x, y, z = img.shape
-    pad = lambda n: (n + 15) // 16 * 16
+    pad = lambda n: -(-n // MULTIPLE_OF) * MULTIPLE_OF
     vol = np.zeros((pad(x), pad(y), z + 2 * context), np.float32)
     vol[:x, :y, context:context + z] = img
     out = np.zeros((x, y, z), np.uint8)

@@ -10,6 +10,7 @@ import argparse, os
 import numpy as np
 import torch
 from scipy import ndimage as nd
+from contract import context_of
 from export import load
 from infer import dice, segment_ras
 from sites import SITES, load_site_volume
@@ -43,5 +44,5 @@ if __name__ == "__main__":
     scans = site_scans()
     for path in args.checkpoints:
         model, cfg, ckpt = load(path)
-        for image, (mean, d) in scores(model, scans, (cfg.in_channels - 1) // 2, args.detail).items():
+        for image, (mean, d) in scores(model, scans, context_of(cfg.in_channels), args.detail).items():
             print(f"{path} step {ckpt.get('step')} {image:28s} mean {mean:.4f}  " + " ".join(f"{c}:{x:.3f}" for c, x in d.items()), flush=True)

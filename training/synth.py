@@ -1,4 +1,4 @@
-"""SynthSeg-style image synthesis from label maps, vectorised numpy, one 3D volume at a time.
+"""SynthSeg-style image synthesis from label maps, one 3D volume at a time (torch, on any device).
 
 Each call draws a new contrast: a random intensity per label (fully random, or jittered
 T1-/T2-/PD-like orderings), optional skull stripping, thick slices along a random axis,
@@ -7,7 +7,10 @@ exactly as the manifest tells the app to (percentile scaling over non-background
 so training and inference see the same intensity range.
 """
 import numpy as np
+import torch
+import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
+from contract import normalise as normalise_contract
 from labels import CSF, GM, WM
 
 # Tissue intensity orderings (CSF, GM, WM, other-brain) on 0..1 for realistic contrasts.
@@ -44,54 +47,112 @@ def smooth_field(shape, rng, strength):
     return out
 
 
-def synthesise(labels: np.ndarray, label_ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """labels: int volume (RAS, 1 mm); label_ids: the ids present. Returns a float32 image in [0, 1]."""
+# Every setting of `synthesise`, as a stage config's "synthesis" section records it (stages/*.json).
+SYNTH_DEFAULTS = {
+    # contrast of each image: fully random per label, or a jittered T1/T2/PD/FLAIR-like ordering;
+    # FLAIR/PD-like orderings (GM above WM, CSF dark to mid-grey) are common clinically (MS and tumour protocols)
+    "modes": {"random": 0.25, "T1": 0.3, "T2": 0.2, "PD": 0.1, "FLAIR": 0.15},
+    "contrasts": CONTRASTS,
+    "flair_csf": [0.05, 0.5],  # FLAIR CSF drawn per image: suppression varies by protocol
+    "tissue_jitter": 0.08,  # sd of each brain label's mean around its ordering
+    "texture_max": 0.08,  # per-label sd drawn from U(0, this)
+    "skull_strip_p": 0.5,  # everything outside the brain exactly zero
+    "drop_extracerebral_csf_p": 0.5,  # of skull-stripped images, also without label 24
+    "thick_p": 0.35,  # thick slices along one axis (then back to 1 mm)
+    "thick_axis_p": [0.2, 0.2, 0.6],  # mostly thick axial slices, as clinical 2D protocols
+    "thick_k": [2, 8],  # slice thickness in voxels, [low, high)
+    "blur_mild_p": 0.6,  # else as coarse as a 2 mm population template (effective FWHM ~5 mm)
+    "blur_mild_max": 0.8,
+    "blur_coarse": [0.5, 2.2],
+    "blur_coarse_aniso": [0.8, 1.2],
+    "bias": 0.25,  # sd of the smooth log bias field's terms
+    "noise_max": 0.03,
+    "gamma_sd": 0.3,
+}
+
+
+def gaussian_blur3d(img: torch.Tensor, sigma) -> torch.Tensor:
+    """Separable Gaussian blur (scipy's truncate=2.0 kernels; edges replicated) on any device."""
+    x = img[None, None]
+    for ax, s in enumerate(sigma):
+        if s <= 0.2:
+            continue
+        r = int(2.0 * s + 0.5)
+        k = torch.exp(-0.5 * (torch.arange(-r, r + 1, device=img.device, dtype=torch.float32) / s) ** 2)
+        k = (k / k.sum()).view(1, 1, *[2 * r + 1 if a == ax else 1 for a in range(3)])
+        pad = [0, 0, 0, 0, 0, 0]
+        pad[2 * (2 - ax)] = pad[2 * (2 - ax) + 1] = r
+        x = F.conv3d(F.pad(x, pad, mode="replicate"), k)
+    return x[0, 0]
+
+
+def smooth_field_torch(shape, rng, strength, device):
+    """`smooth_field` on a torch device (the same sum of separable cosines, drawn from `rng`)."""
+    out = torch.zeros(shape, device=device)
+    axes = [torch.linspace(0, np.pi, n, device=device) for n in shape]
+    for _ in range(4):
+        term = torch.ones((1, 1, 1), device=device)
+        for ax, coords in enumerate(axes):
+            f = float(rng.uniform(0, 2)) * coords + float(rng.uniform(0, 2 * np.pi))
+            s = [1, 1, 1]
+            s[ax] = shape[ax]
+            term = term * torch.cos(f).reshape(s)
+        out += float(rng.normal(0, strength)) * term
+    return out
+
+
+def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Generator, gen: torch.Generator, cfg=None) -> torch.Tensor:
+    """labels: int64 tensor (RAS, 1 mm) on any device; label_ids: the ids present. Scalars come
+    from `rng`, voxel noise from `gen` (on the labels' device), so a volume is a function of the
+    two seeds. Returns a float32 image in [0, 1], normalised as the manifest tells the app."""
+    cfg = {**SYNTH_DEFAULTS, **(cfg or {})}
+    dev = labels.device
     n = int(label_ids.max()) + 1
     mean = np.zeros(n, np.float32)
     std = np.zeros(n, np.float32)
-    # FLAIR/PD-like orderings (GM above WM, CSF dark to mid-grey) are common clinically
-    # (MS and tumour protocols) and were under-represented: 15 % of images are FLAIR-like.
-    mode = rng.choice(["random", "T1", "T2", "PD", "FLAIR"], p=[0.25, 0.3, 0.2, 0.1, 0.15])
-    c = CONTRASTS.get(mode)
+    modes = list(cfg["modes"])
+    mode = modes[rng.choice(len(modes), p=np.array([cfg["modes"][m] for m in modes]) / sum(cfg["modes"].values()))]
+    c = cfg["contrasts"].get(mode)
     if mode == "FLAIR":
-        c = (rng.uniform(0.05, 0.5), *c[1:])
+        c = (rng.uniform(*cfg["flair_csf"]), *c[1:])
     for lid in label_ids:
         if mode == "random" or lid not in BRAIN or lid == 0:
             mean[lid] = rng.uniform(0, 1)
         else:
             base = c[0] if lid in CSF or lid == 24 else c[1] if lid in GM else c[2] if lid in WM else rng.uniform(0, 1)
-            mean[lid] = np.clip(base + rng.normal(0, 0.08), 0, 1)
-        std[lid] = rng.uniform(0, 0.08)
+            mean[lid] = np.clip(base + rng.normal(0, cfg["tissue_jitter"]), 0, 1)
+        std[lid] = rng.uniform(0, cfg["texture_max"])
     lab = labels
-    if rng.random() < 0.5:  # skull-stripped: everything outside the brain is exactly zero
+    stripped = rng.random() < cfg["skull_strip_p"]
+    if stripped:
         keep = np.zeros(n, bool)
         keep[[i for i in label_ids if i in BRAIN]] = True
-        if rng.random() < 0.5:
+        if rng.random() < cfg["drop_extracerebral_csf_p"] and n > 24:
             keep[24] = False
-        lab = np.where(keep[labels], labels, 0)
+        lab = torch.where(torch.from_numpy(keep).to(dev)[labels], labels, torch.zeros_like(labels))
         mean[0], std[0] = 0.0, 0.0
-    img = mean[lab] + std[lab] * rng.standard_normal(lab.shape, dtype=np.float32)
+    mean_t, std_t = torch.from_numpy(mean).to(dev), torch.from_numpy(std).to(dev)
+    img = mean_t[lab] + std_t[lab] * torch.randn(lab.shape, generator=gen, device=dev)
 
-    # thick slices / low resolution along one axis, then back to 1 mm
-    if rng.random() < 0.35:
-        ax = rng.choice(3, p=[0.2, 0.2, 0.6])  # mostly thick axial slices, as clinical 2D protocols
-        k = int(rng.integers(2, 8))
-        img = np.moveaxis(img, ax, 0)
+    if rng.random() < cfg["thick_p"]:
+        ax = int(rng.choice(3, p=cfg["thick_axis_p"]))
+        k = int(rng.integers(*cfg["thick_k"]))
+        img = img.movedim(ax, 0).contiguous()
         m = img.shape[0] // k * k
         block = img[:m].reshape(m // k, k, *img.shape[1:]).mean(1)
-        img[:m] = np.repeat(block, k, axis=0)
-        img = np.moveaxis(img, 0, ax)
-    # blur: mostly mild, sometimes as coarse as a 2 mm population template (effective FWHM ~5 mm)
-    sigma = rng.uniform(0, 0.8, 3) if rng.random() < 0.6 else rng.uniform(0.5, 2.2) * rng.uniform(0.8, 1.2, 3)
-    if sigma.max() > 0.2:
-        img = gaussian_filter(img, sigma, truncate=2.0)
-    img *= np.exp(smooth_field(img.shape, rng, 0.25))
-    img += rng.normal(0, rng.uniform(0, 0.03), img.shape).astype(np.float32)
-    if mean[0] == 0.0 and std[0] == 0.0:
+        img[:m] = block.repeat_interleave(k, 0)
+        img = img.movedim(0, ax)
+    if rng.random() < cfg["blur_mild_p"]:
+        sigma = rng.uniform(0, cfg["blur_mild_max"], 3)
+    else:
+        sigma = rng.uniform(*cfg["blur_coarse"]) * rng.uniform(*cfg["blur_coarse_aniso"], 3)
+    img = gaussian_blur3d(img.contiguous(), sigma)
+    img = img * torch.exp(smooth_field_torch(tuple(img.shape), rng, cfg["bias"], dev))
+    img = img + float(rng.uniform(0, cfg["noise_max"])) * torch.randn(img.shape, generator=gen, device=dev)
+    if stripped:
         img[lab == 0] = 0.0  # a skull-stripped scan keeps its zero background
-    img = np.clip(img, 0, None)
-    img = normalise(img)
-    return img ** np.float32(np.exp(rng.normal(0, 0.3)))
+    img = normalise_contract(img.clamp(min=0))
+    return img ** float(np.exp(rng.normal(0, cfg["gamma_sd"])))
 
 
 # Deep grey nuclei (thalamus, caudate, putamen, pallidum, accumbens, ventral DC): their contrast

@@ -1,35 +1,123 @@
-"""Train the base tissue model on synthetic images.  /usr/bin/python3 train.py --minutes 40"""
-import argparse, copy, os, time
+"""Train the base tissue model on synthetic images, one stage per config file.
+
+  /usr/bin/python3 train.py stages/stage8.json              # -> out/stage8.pt (resumes if it exists)
+  /usr/bin/python3 train.py stages/stage8.json --max-steps 20 --out /tmp/t.pt   # a short check
+
+A stage config (stages/*.json) records everything: model, data, synthesis settings, sampling,
+optimiser and schedule (by steps, not minutes), seed and the checkpoint it starts from. Every
+random draw is a function of (seed, what, index): volume v is synthesised from rng([seed, 0, v]),
+the batch of step s from rng([seed, 1, s]), so a stage re-runs bit for bit from its config on the
+same device and thread count, and a resumed run (checkpoint with optimiser and EMA state)
+continues exactly as an uninterrupted one.
+"""
+import argparse, copy, json, os, time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from contract import context_of
 from data import load_synthseg_maps
 from model import ModelConfig, UNet2D
-from monitor import site_scans, scores
 from synth import synthesise
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-def sample_batch(pool, rng, batch, size, context):
-    xs, ys = [], []
-    for _ in range(batch):
-        img, tissue, zs = pool[rng.integers(len(pool))]
-        z = int(rng.choice(zs))
-        slab = img[:, :, z - context:z + context + 1].transpose(2, 1, 0)  # [C, y, x]
-        target = tissue[:, :, z].T
-        ys_, xs_ = np.nonzero(target)
-        cy, cx = (ys_[rng.integers(len(ys_))], xs_[rng.integers(len(xs_))]) if len(ys_) else (128, 128)
-        oy = int(np.clip(cy - size // 2 + rng.integers(-24, 25), 0, target.shape[0] - size))
-        ox = int(np.clip(cx - size // 2 + rng.integers(-24, 25), 0, target.shape[1] - size))
-        s, t = slab[:, oy:oy + size, ox:ox + size], target[oy:oy + size, ox:ox + size]
-        if rng.random() < 0.5:
-            s, t = s[:, :, ::-1], t[:, ::-1]
-        if rng.random() < 0.5:
-            s, t = s[:, ::-1], t[::-1]
-        if rng.random() < 0.3:
-            s = s[::-1]  # slice order reversed (S->I stacks)
-        xs.append(np.ascontiguousarray(s) * rng.uniform(0.85, 1.15))
-        ys.append(np.ascontiguousarray(t))
-    return torch.from_numpy(np.stack(xs).astype(np.float32)), torch.from_numpy(np.stack(ys).astype(np.int64))
+# Sampling defaults, recorded in each stage config's "sampling" section.
+SAMPLING_DEFAULTS = {
+    "slice_axes_p": [0.0, 0.0, 1.0],  # probability of slicing along x (sagittal), y (coronal), z (axial)
+    "pool": 4,  # synthesised volumes held at once
+    "refresh_every": 10,  # steps between replacing one of them
+    "min_tissue": 200,  # tissue voxels a slice must hold to be drawn
+    "centre_jitter": 24,  # crop centre: a tissue pixel, moved by up to this
+    "flip_p": 0.5,  # each in-plane axis
+    "reverse_p": 0.3,  # slice order reversed (S->I stacks)
+    "intensity_scale": [0.85, 1.15],
+}
+
+
+def rng_for(seed, what, index):
+    return np.random.default_rng([seed, what, index])
+
+
+def torch_gen(rng, device):
+    g = torch.Generator(device=device)
+    g.manual_seed(int(rng.integers(2**62)))
+    return g
+
+
+def plane_slab(img, axis, s, context):
+    """[C, H, W] slab around slice s along `axis`, laid out as the app's pipeline does (segment.ts:
+    width along the lower remaining grid axis, height along the higher one, channels by slice)."""
+    v = img.movedim(axis, 0)[s - context:s + context + 1]  # [C, lower, higher]
+    return v.transpose(1, 2)
+
+
+class Volumes:
+    """The pool of synthesised volumes at a given step: volume v = synthesise(map, rng([seed, 0, v])).
+    Slot choices at refresh steps come from rng([seed, 2, step]), so the pool at any step can be
+    rebuilt on resume without replaying the batches."""
+
+    def __init__(self, maps, stage, device):
+        self.maps, self.stage, self.device = maps, stage, device
+        self.sampling = {**SAMPLING_DEFAULTS, **stage.get("sampling", {})}
+        self.context = context_of(stage["model"]["in_channels"])
+        self.labels = {}  # map index -> label tensor on the device (moved once)
+
+    def volume(self, v):
+        seed = self.stage["seed"]
+        rng = rng_for(seed, 0, v)
+        m = int(rng.integers(len(self.maps)))
+        name, lab, ids, tissue = self.maps[m]
+        if m not in self.labels:
+            self.labels[m] = (torch.from_numpy(lab.astype(np.int64)).to(self.device), torch.from_numpy(tissue.astype(np.int64)).to(self.device))
+        lab_t, tissue_t = self.labels[m]
+        img = synthesise(lab_t, ids, rng, torch_gen(rng, self.device), self.stage.get("synthesis"))
+        # slices with enough tissue, per axis, away from the edges (their context exists)
+        c = self.context
+        zs = []
+        for axis in range(3):
+            counts = (tissue_t > 0).sum(tuple(a for a in range(3) if a != axis)).cpu().numpy()
+            ok = np.nonzero(counts > self.sampling["min_tissue"])[0]
+            zs.append(ok[(ok >= c) & (ok < lab.shape[axis] - c)])
+        return img, tissue_t, zs
+
+    def pool_at(self, step):
+        """(volume indices in the pool at `step`, next volume index)."""
+        p, every = self.sampling["pool"], self.sampling["refresh_every"]
+        slots = list(range(p))
+        for s in range(every, step + 1, every):
+            slots[int(rng_for(self.stage["seed"], 2, s).integers(p))] = p + s // every - 1
+        return slots
+
+    def batch(self, pool, step, batch, size):
+        sp = self.sampling
+        rng = rng_for(self.stage["seed"], 1, step)
+        xs, ys = [], []
+        for _ in range(batch):
+            img, tissue, zs = pool[int(rng.integers(len(pool)))]
+            axis = int(rng.choice(3, p=sp["slice_axes_p"]))
+            s = int(rng.choice(zs[axis]))
+            slab = plane_slab(img, axis, s, self.context)
+            target = tissue.movedim(axis, 0)[s].T  # [H, W] as the slab
+            H, W = target.shape
+            nz = torch.nonzero(target).cpu().numpy()
+            cy, cx = nz[int(rng.integers(len(nz)))] if len(nz) else (H // 2, W // 2)
+            j = sp["centre_jitter"]
+            oy = int(np.clip(cy - size // 2 + rng.integers(-j, j + 1), 0, max(H - size, 0)))
+            ox = int(np.clip(cx - size // 2 + rng.integers(-j, j + 1), 0, max(W - size, 0)))
+            x, t = slab[:, oy:oy + size, ox:ox + size], target[oy:oy + size, ox:ox + size]
+            # a plane smaller than the crop (a short axis) is padded: background
+            ph, pw = size - x.shape[1], size - x.shape[2]
+            if ph or pw:
+                x, t = F.pad(x, (0, pw, 0, ph)), F.pad(t, (0, pw, 0, ph))
+            if rng.random() < sp["flip_p"]:
+                x, t = x.flip(2), t.flip(1)
+            if rng.random() < sp["flip_p"]:
+                x, t = x.flip(1), t.flip(0)
+            if rng.random() < sp["reverse_p"]:
+                x = x.flip(0)
+            xs.append(x * float(rng.uniform(*sp["intensity_scale"])))
+            ys.append(t)
+        return torch.stack(xs).float(), torch.stack(ys).long()
 
 
 def soft_dice_loss(logits, target, n):
@@ -40,73 +128,12 @@ def soft_dice_loss(logits, target, n):
     return 1 - ((2 * inter + 1) / (denom + 1))[1:].mean()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--minutes", type=float, default=40)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--size", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "base.pt"))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", help="checkpoint to continue from")
-    ap.add_argument("--ema", type=float, default=0.0,
-                    help="keep an exponential moving average of the weights (e.g. 0.999) and save that: "
-                         "it smooths the step-to-step noise of small synthetic batches")
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    cfg = ModelConfig()
-    context = (cfg.in_channels - 1) // 2
-    model = UNet2D(cfg)
-    start_step = 0
-    if args.init:
-        ckpt = torch.load(args.init, map_location="cpu")
-        model.load_state_dict(ckpt["state_dict"])
-        start_step = ckpt["step"]
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    averaged = copy.deepcopy(model) if args.ema else model
-    maps = load_synthseg_maps()
-    print(f"{len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
-
-    def fresh():
-        name, lab, ids, tissue = maps[rng.integers(len(maps))]
-        img = synthesise(lab, ids, rng)
-        zs = np.nonzero((tissue > 0).sum((0, 1)) > 200)[0]
-        zs = zs[(zs >= context) & (zs < lab.shape[2] - context)]
-        return img, tissue, zs
-
-    pool = [fresh() for _ in range(4)]
-    # Monitoring only (never used for model selection): Dice on the niivue_fs T1, read once.
-    t1 = site_scans(["niivue-t1"])
-    monitor = lambda: scores(averaged, t1, context)["niivue_fs/norm.mgz"]
-    budget = args.minutes * 60
-    t0 = time.time()
-    step = start_step
-    while time.time() - t0 < budget:
-        frac = (time.time() - t0) / budget
-        for g in opt.param_groups:
-            g["lr"] = args.lr * 0.5 * (1 + np.cos(np.pi * frac))
-        if step % 10 == 0 and step:
-            pool[rng.integers(len(pool))] = fresh()
-        model.train()
-        x, y = sample_batch(pool, rng, args.batch, args.size, context)
-        logits = model(x)
-        loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if args.ema:
-            update_ema(averaged, model, args.ema)
-        step += 1
-        if step % 50 == 0:
-            print(f"step {step} t={time.time() - t0:.0f}s loss={loss.item():.4f} lr={opt.param_groups[0]['lr']:.2e}", flush=True)
-        if step % 1000 == 0:
-            print("niivue_fs T1 dice (monitor)", monitor(), flush=True)
-            save(averaged, cfg, args, step)
-    save(averaged, cfg, args, step)
-    print("final niivue_fs T1 dice (monitor)", monitor(), flush=True)
+def lr_at(step, optim):
+    """Linear warm-up, then cosine decay to zero at optim["steps"]: a schedule by steps."""
+    warm, total = optim.get("warmup", 0), optim["steps"]
+    if step < warm:
+        return optim["lr"] * (step + 1) / warm
+    return optim["lr"] * 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm) / max(1, total - warm))))
 
 
 @torch.no_grad()
@@ -119,10 +146,104 @@ def update_ema(averaged, model, decay):
             a.copy_(m)
 
 
-def save(model, cfg, args, step):
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "step": step,
-                "train_args": vars(args)}, args.out)
+def init_weights(model, init):
+    """A stage starts from a checkpoint (.pt, its shipped weights) or a shipped model.onnx."""
+    path = os.path.join(HERE, init)
+    if init.endswith(".onnx"):
+        from from_onnx import model_from_onnx
+        state = model_from_onnx(path).state_dict()
+    else:
+        state = torch.load(path, map_location="cpu")["state_dict"]
+    model.load_state_dict(state)
+
+
+def save(path, stage, model, averaged, opt, step, cfg):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
+    torch.save({"config": cfg.to_dict(), "state_dict": averaged.state_dict(), "step": step, "stage": stage,
+                "model": model.state_dict(), "optimizer": opt.state_dict()}, tmp)
+    os.replace(tmp, path)  # a run killed while saving keeps the last whole checkpoint
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("config", help="stage config (stages/*.json)")
+    ap.add_argument("--out", help="checkpoint (default: out/<stage name>.pt); resumed from when it exists")
+    ap.add_argument("--max-steps", type=int, help="stop after this step (a short check); the schedule stays the config's")
+    ap.add_argument("--device", help="override the config's device (cpu, cuda)")
+    ap.add_argument("--threads", type=int, help="override the config's CPU threads")
+    ap.add_argument("--data", help="label maps folder (default: $SITESEG_DATA or ../shared/data)")
+    ap.add_argument("--stop-after", type=float, help="minutes: save and stop at the next checkpoint after this (resume later)")
+    ap.add_argument("--monitor", action="store_true", help="Dice on the niivue_fs T1 at each checkpoint (needs ../shared/data)")
+    args = ap.parse_args()
+    stage = json.load(open(args.config))
+    device = torch.device(args.device or stage.get("device", "cpu"))
+    torch.set_num_threads(args.threads or stage.get("threads", 2))
+    out = args.out or os.path.join(HERE, "out", stage["name"] + ".pt")
+    optim = stage["optim"]
+    cfg = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in stage["model"].items()})
+
+    torch.manual_seed(stage["seed"])
+    model = UNet2D(cfg)
+    if stage.get("init"):
+        init_weights(model, stage["init"])
+    model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=optim["lr"], weight_decay=optim.get("weight_decay", 1e-4))
+    averaged = copy.deepcopy(model) if optim.get("ema") else model
+    step = 0
+    if os.path.exists(out):
+        ckpt = torch.load(out, map_location=device)
+        if ckpt.get("stage") != stage:
+            raise SystemExit(f"{out} was written by another config; pass --out to start afresh")
+        model.load_state_dict(ckpt["model"])
+        averaged.load_state_dict(ckpt["state_dict"])
+        opt.load_state_dict(ckpt["optimizer"])
+        step = ckpt["step"]
+        print(f"resuming {out} at step {step}", flush=True)
+
+    maps = load_synthseg_maps(stage.get("data", {}).get("limit"), args.data)
+    vols = Volumes(maps, stage, device)
+    print(f"{stage['name']}: {len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters, {device}", flush=True)
+    slots = vols.pool_at(step)
+    pool = [vols.volume(v) for v in slots]
+    every = vols.sampling["refresh_every"]
+    bf16 = stage.get("bf16", False) and device.type == "cuda"
+    monitor = None
+    if args.monitor:
+        from monitor import scores, site_scans
+        t1 = site_scans(["niivue-t1"])
+        monitor = lambda: scores(averaged.cpu(), t1, vols.context)["niivue_fs/norm.mgz"]
+    end = min(optim["steps"], args.max_steps or optim["steps"])
+    t0 = time.time()
+    while step < end:
+        if step % every == 0 and step:
+            i = int(rng_for(stage["seed"], 2, step).integers(len(pool)))
+            pool[i] = vols.volume(vols.sampling["pool"] + step // every - 1)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, optim)
+        model.train()
+        x, y = vols.batch(pool, step, stage["batch"], stage["crop"])
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x)
+        logits = logits.float()
+        loss = F.cross_entropy(logits, y) + soft_dice_loss(logits, y, cfg.num_classes)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if optim.get("ema"):
+            update_ema(averaged, model, optim["ema"])
+        step += 1
+        if step % 50 == 0 or step == end:
+            print(f"step {step} t={time.time() - t0:.0f}s loss={loss.item():.4f} lr={opt.param_groups[0]['lr']:.2e}", flush=True)
+        late = args.stop_after is not None and time.time() - t0 > args.stop_after * 60
+        if step % stage.get("checkpoint_every", 500) == 0 or step == end or late:
+            save(out, stage, model, averaged, opt, step, cfg)
+            if late:
+                print(f"stopped after {args.stop_after} min at step {step} of {optim['steps']}: run again to resume", flush=True)
+                break
+            if monitor and step % 1000 == 0:
+                print("niivue_fs T1 dice (monitor)", monitor(), flush=True)
+                averaged.to(device)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 import type { PreprocessStep } from "../manifest/schema";
 
 /** At most this many voxels enter a percentile (an even stride through the rest): bounded time and memory. */
-const MAX_SAMPLE = 4_000_000;
+export const MAX_SAMPLE = 4_000_000;
 
 /**
  * Value at percentile p (0-100, numpy's linear rule) of the finite values above `floor`: exact

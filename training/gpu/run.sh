@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The GPU job (device tool, from the repository root, carry: ["training/data"]):
+#   bash training/gpu/run.sh            # trains stages/gpu.json on cuda, checkpoint to $OUT/gpu1.pt
+# It resumes from training/out/gpu1.pt when a previous lent GPU left one there (carry it too),
+# stops at a checkpoint before the device time ends, and prints the GPU and the steps reached.
+# GPU_CHECK=1 runs the same code on the CPU for 3 steps (training/gpu/prepare.sh does).
+# Back here: training/gpu/README.md (export, parity, evaluation).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:?set OUT to a folder for the checkpoint}
+PY=$(command -v /usr/bin/python3 || command -v python3)
+CKPT="$OUT/gpu1.pt"
+[ -f training/out/gpu1.pt ] && cp training/out/gpu1.pt "$CKPT"
+if [ "${GPU_CHECK:-0}" = 1 ]; then
+  ARGS=(--device cpu --threads 2 --max-steps 3)
+else
+  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+  ARGS=(--stop-after "${MINUTES:-7.5}")
+fi
+cd training
+"$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+"$PY" train.py stages/gpu.json --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/gpu1.log"
+ls -la "$OUT"
