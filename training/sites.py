@@ -1,16 +1,17 @@
 """The real sites in ../shared/data that have tissue labels, and how to read them onto the model's grid.
 
-The resampling mirrors src/core/volume/grid.ts (modelGrid, resampleLinear/Nearest) and the
-normalisation mirrors the manifest's percentile step, so an adapter trains on exactly what the
-app feeds the model.
+The resampling mirrors src/core/volume/grid.ts (modelGrid, resampleLinear/Nearest) and
+`model_input` mirrors modelInput in src/core/pipeline/segment.ts (non-finite voxels, the floor,
+the contract's percentile normalisation), so an adapter trains on exactly what the app feeds the
+model: src/core/pipeline/preprocess-parity.test.ts checks it on the real sample scans
+(preprocess_fixture.py writes its fixture).
 """
 import os
 import nibabel as nib
 import numpy as np
-from scipy.ndimage import map_coordinates
 from data import DATA
 from labels import freesurfer_to_tissue, gif_to_tissue
-from synth import normalise
+from contract import normalise
 
 # name -> images (same site, same reference grid), reference label, its convention
 SITES = {
@@ -45,16 +46,77 @@ def model_grid(shape, affine, spacing=1.0):
     return dims, grid
 
 
+# resampleLinear's tolerance: a model voxel centre within this many scan voxels outside the scan's
+# border voxel centres counts as inside (it reads the border); beyond it gets the fill
+BORDER_TOL = 1e-4
+
+
 def resample(data, affine, dims, grid, order, fill=0.0):
-    """Sample `data` (voxel->world `affine`) at every voxel of (dims, grid), slice by slice."""
+    """Sample `data` (voxel->world `affine`) at every voxel of (dims, grid), slice by slice, as
+    resampleLinear (order 1) and resampleNearest (order 0) in grid.ts do: trilinear in float64 on
+    the clamped neighbours, `fill` only beyond the border voxel centres (BORDER_TOL); nearest by
+    rounding halves up, `fill` outside. (scipy's map_coordinates, used before, filled every point
+    past the border even by 1e-5 voxel, which the app reads as the border: up to 0.75 apart there.)"""
     m = np.linalg.inv(affine) @ grid
+    shape = np.array(data.shape[:3])
     out = np.empty(dims, np.float32)
     ii, jj = np.meshgrid(np.arange(dims[0]), np.arange(dims[1]), indexing="ij")
     for k in range(dims[2]):
-        pts = np.stack([ii, jj, np.full_like(ii, k), np.ones_like(ii)]).reshape(4, -1)
-        src = (m @ pts)[:3]
-        out[:, :, k] = map_coordinates(data, src, order=order, mode="constant", cval=fill).reshape(dims[:2])
+        p = [m[r, 0] * ii + m[r, 1] * jj + (m[r, 2] * k + m[r, 3]) for r in range(3)]
+        if order == 0:
+            idx = [np.floor(c + 0.5).astype(np.int64) for c in p]
+            inside = np.logical_and.reduce([(i >= 0) & (i < n) for i, n in zip(idx, shape)])
+            idx = [np.clip(i, 0, n - 1) for i, n in zip(idx, shape)]
+            out[:, :, k] = np.where(inside, data[tuple(idx)], fill)
+            continue
+        inside = np.logical_and.reduce([(c >= -BORDER_TOL) & (c <= n - 1 + BORDER_TOL) for c, n in zip(p, shape)])
+        lo = [np.clip(np.floor(c), 0, n - 1).astype(np.int64) for c, n in zip(p, shape)]
+        hi = [np.minimum(i + 1, n - 1) for i, n in zip(lo, shape)]
+        fx, fy, fz = [np.clip(c - i, 0, 1) for c, i in zip(p, lo)]
+        (x0, y0, z0), (x1, y1, z1) = lo, hi
+        v00 = data[x0, y0, z0] * (1 - fx) + data[x1, y0, z0] * fx
+        v01 = data[x0, y1, z0] * (1 - fx) + data[x1, y1, z0] * fx
+        v10 = data[x0, y0, z1] * (1 - fx) + data[x1, y0, z1] * fx
+        v11 = data[x0, y1, z1] * (1 - fx) + data[x1, y1, z1] * fx
+        out[:, :, k] = np.where(inside, (v00 * (1 - fy) + v01 * fy) * (1 - fz) + (v10 * (1 - fy) + v11 * fy) * fz, fill)
     return out
+
+
+def finite_scan(data):
+    """finiteScan in segment.ts: non-finite voxels replaced by the mean of their finite face
+    neighbours, else by the scan's finite minimum. Returns (data, floor: that minimum, replaced)."""
+    ok = np.isfinite(data)
+    floor = float(data[ok].min()) if ok.any() else 0.0
+    replaced = int(data.size - ok.sum())
+    if not replaced:
+        return data, floor, 0
+    vals = np.where(ok, data, 0).astype(np.float64)
+    total, count = np.zeros(data.shape), np.zeros(data.shape)
+    for ax in range(3):
+        for a, b in ((slice(1, None), slice(None, -1)), (slice(None, -1), slice(1, None))):
+            dst, src = [slice(None)] * 3, [slice(None)] * 3
+            dst[ax], src[ax] = a, b
+            total[tuple(dst)] += vals[tuple(src)]
+            count[tuple(dst)] += ok[tuple(src)]
+    out = data.astype(np.float32)
+    bad = ~ok
+    out[bad] = np.where(count[bad] > 0, total[bad] / np.maximum(count[bad], 1), floor)
+    return out, floor, replaced
+
+
+def model_input(data, affine):
+    """modelInput in segment.ts: the scan on the model grid, normalised as the manifest says. The
+    percentiles are over the resampled voxels above the scan's finite minimum, taken as the app
+    takes them: an even stride, in its x-fastest voxel order, through at most MAX_SAMPLE of them.
+    Returns image, foreground (resampled above that minimum), dims, grid, floor, replaced and
+    resampled (before normalising)."""
+    dims, grid = model_grid(data.shape, affine)
+    data, floor, replaced = finite_scan(data)
+    resampled = resample(data, affine, dims, grid, order=1, fill=floor)
+    # contract.normalise strides in C order: give it the [z, y, x] view, the app's voxel order
+    image = np.ascontiguousarray(normalise(np.ascontiguousarray(resampled.T), floor=floor).T)
+    return {"image": image, "foreground": resampled > floor, "dims": dims, "grid": grid, "floor": floor,
+            "replaced": replaced, "resampled": resampled}
 
 
 def through_plane_axis(affine):
@@ -69,9 +131,8 @@ def load_site_volume(image_rel, label_rel, convention, root=DATA):
     data = np.asanyarray(img.dataobj).astype(np.float32)
     if data.ndim == 4:
         data = data[..., 0]
-    dims, grid = model_grid(data.shape, img.affine)
-    floor = float(data.min())
-    image = normalise(resample(data, img.affine, dims, grid, order=1, fill=floor))
+    m = model_input(data, img.affine)
+    image, dims, grid = m["image"], m["dims"], m["grid"]
     tissue = TO_TISSUE[convention](np.asanyarray(ref.dataobj).astype(np.int64))
     labels = resample(tissue.astype(np.float32), ref.affine, dims, grid, order=0).astype(np.int64)
     return {"image": image, "labels": labels, "grid": grid, "scan_shape": data.shape, "scan_affine": img.affine}

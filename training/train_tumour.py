@@ -16,9 +16,8 @@ from data import DATA
 from infer import dice, segment_ras
 from labels import convention_table
 from model import ModelConfig, UNet2D
-from sites import model_grid, resample
-from synth import normalise
-from train import save, soft_dice_loss, update_ema
+from sites import model_input, resample
+from train import soft_dice_loss, update_ema
 import nibabel as nib
 
 CASES = [f"brats_deepmedic/brats_2013_pat000{i}_1" for i in range(1, 6)]
@@ -32,8 +31,8 @@ def load_case(case, contrast, classes):
     img = nib.load(os.path.join(DATA, case, contrast))
     ref = nib.load(os.path.join(DATA, case, "OTMultiClass.nii.gz"))
     data = np.asanyarray(img.dataobj).astype(np.float32)
-    dims, grid = model_grid(data.shape, img.affine)
-    image = normalise(resample(data, img.affine, dims, grid, order=1, fill=float(data.min())))
+    m = model_input(data, img.affine)
+    dims, grid, image = m["dims"], m["grid"], m["image"]
     to_classes = convention_table(TABLE, classes)
     labels = resample(to_classes(np.asanyarray(ref.dataobj)).astype(np.float32), ref.affine, dims, grid, order=0).astype(np.int64)
     return image, labels
@@ -111,6 +110,11 @@ def main():
             print("held-out", monitor(), flush=True)
             save(averaged, cfg, args, step)
     save(averaged, cfg, args, step)
+
+
+def save(model, cfg, args, step):
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "step": step, "train_args": vars(args)}, args.out)
     print("final held-out", monitor(), flush=True)
 
 
