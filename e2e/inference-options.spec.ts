@@ -41,3 +41,31 @@ test("the manifest's extra passes: on by default as it says, their cost shown, s
   await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 120_000 });
   await expect(flip).not.toBeChecked();
 });
+
+test("adapt to the scan without labels: base only, trains on the model's own mask with progress, then segments again", async ({ page }) => {
+  test.setTimeout(400_000);
+  await openApp(page);
+  await openSample(page, /Synthetic PD/);
+  const options = page.getByRole("group", { name: "Inference options" });
+  const adapt = options.getByRole("checkbox", { name: /Adapt to this scan/ });
+  // the sample selected its site adapter: adapting starts from the base, so not with it
+  await expect(adapt).toBeDisabled();
+  await expect(options.getByText("(base only)")).toBeVisible();
+  await page.getByLabel("Adapter", { exact: true }).selectOption({ label: "None (base)" });
+  await expect(adapt).toBeEnabled();
+  await adapt.check();
+  await expect(options.getByText(/^\+100 training steps, 2 runs$/)).toBeVisible();
+
+  await page.getByRole("button", { name: "Segment", exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText(/^Adapting to this scan without labels: training on the model.s own mask, shown meanwhile…$/, { timeout: 120_000 });
+  await expect(page.getByRole("progressbar", { name: "Segmentation progress" })).toContainText(/\d+ \/ 100 training steps/);
+  await screenshot(page, "self-adapting");
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 360_000 });
+  const result = page.getByRole("group", { name: "Segmentation result" });
+  await expect(result.getByLabel("Result adapter")).toHaveText(/^adapted to this scan, no labels \(100 steps on slices [\d, ]+; [\d.]+ s\)$/);
+  // now the option's cost is the measured one
+  await expect(options.getByText(/^\+\d+\.\d s$/)).toHaveCount(3);
+  const mean = page.getByRole("table", { name: "Dice" }).getByRole("row", { name: /^Mean/ });
+  await expect(mean).toContainText(/\d\.\d{3}/);
+  console.log(`synthetic PD, base adapted to the scan: ${(await mean.textContent())?.replace(/\s+/g, " ")}`);
+});

@@ -115,8 +115,31 @@ describe.skipIf(!existsSync(MODEL))("inference options (the manifest's extra pas
   it("refuses an option the manifest does not offer, naming those it does", async () => {
     const r = await siteseg("segment", "--image", PD, "--out", join(tmp, "o.nii.gz"), "--options", "flip,mirror");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--options: .* has no inference option "mirror"; it offers "flip", "triplanar"\./);
+    expect(r.stderr).toMatch(/--options: .* has no inference option "mirror"; it offers "flip", "triplanar", "adapt"\./);
     noStack(r.stderr);
+  });
+
+  it("adapt: trains on the model's own mask of the scan, segments again, says so; never on top of a site adapter", { timeout: SLOW }, async () => {
+    const mask = join(tmp, "self.nii.gz");
+    const r = await siteseg("segment", "--image", PD, "--out", mask, "--options", "adapt", "--threads", "1", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const manifest = JSON.parse(await readFile(MODEL, "utf8"));
+    const option = manifest.inference.options.find((o: { id: string }) => o.id === "adapt");
+    expect(out.options).toEqual(["adapt"]);
+    expect(out.passes).toBe(1);
+    expect(out.selfAdapted.steps).toBe(option.steps);
+    expect(out.selfAdapted.slices.length).toBeGreaterThan(0);
+    expect(out.selfAdapted.ms.training).toBeGreaterThan(0);
+    const plain = await siteseg("segment", "--image", PD, "--out", join(tmp, "plain.nii.gz"), "--options", "none", "--threads", "1");
+    expect(plain.code, plain.stderr).toBe(0);
+    const [a, b] = await Promise.all([mask, join(tmp, "plain.nii.gz")].map(async (f) => readVolume(new Uint8Array(await readFile(f)), f).data));
+    const changed = a.filter((v, i) => v !== b[i]).length;
+    console.info(`self-adapted mask differs from the plain one in ${changed} voxels`);
+    expect(changed).toBeGreaterThan(0);
+    const refused = await siteseg("segment", "--image", PD, "--out", mask, "--options", "adapt", "--adapter", "synth-pd");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("starts from the base model: leave out --adapter, or switch the option off.");
   });
 });
 

@@ -42,9 +42,11 @@ Options:
 ${OUTPUTS}
   --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
   --threads N        CPU threads for inference (default: up to 4)
-  --options A,B|none extra inference passes the model's manifest offers, averaged (default model:
-                     flip = also the scan mirrored left-right; triplanar = also sagittal and
-                     coronal slices); each costs about one more run; default: the manifest's own
+  --options A,B|none inference options the model's manifest offers (default model: flip = also
+                     the scan mirrored left-right, averaged, on by default; triplanar = also
+                     sagittal and coronal slices, averaged; adapt = adapt to this scan without
+                     labels: an adapter trained on the model's own mask, then a second run; not
+                     with --adapter); default: the manifest's defaults
   -h, --help         show this help
 
 Exit code 0 when some case was scored (failures are listed), 1 when none was.
@@ -65,9 +67,11 @@ const COMMON = `  --volume N         of a 4D file, the volume to segment (1 = th
   --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
   --adapter NAME     site adapter: a shipped name, a folder, or none (default: none)
   --threads N        CPU threads for inference (default: up to 4)
-  --options A,B|none extra inference passes the model's manifest offers, averaged (default model:
-                     flip = also the scan mirrored left-right; triplanar = also sagittal and
-                     coronal slices); each costs about one more run; default: the manifest's own
+  --options A,B|none inference options the model's manifest offers (default model: flip = also
+                     the scan mirrored left-right, averaged, on by default; triplanar = also
+                     sagittal and coronal slices, averaged; adapt = adapt to this scan without
+                     labels: an adapter trained on the model's own mask, then a second run; not
+                     with --adapter); default: the manifest's defaults
   --json             print one JSON object on stdout
   -h, --help         show this help`;
 

@@ -1,15 +1,20 @@
 import { writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
 import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
+import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
+import { loadTrainStep } from "../core/manifest";
 import { enabledOptions, InferenceOptionError, segment, type SegmentResult } from "../core/pipeline/segment";
+import { createNodeRunner } from "../runtime/ort-node";
+import type { SessionRunner } from "../runtime/session";
 import { voxelVolumeMl } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
-import { modelDirOf, parse, conventionFor, parseThreads, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
-import { classify, describeFsError, UsageError } from "./errors";
+import { modelDirOf, parse, conventionFor, parseThreads, readBytes, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
+import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
 import { adaptCommand } from "./adapt";
 import { mergeCommand, studyCommand } from "./study";
@@ -95,12 +100,23 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
   const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
   const runner = await startRunner(modelDir, model, threads);
   const readMs = performance.now() - t0;
+  let trainStep: SessionRunner | null = null;
   try {
-    const result = await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, options });
+    // a selfAdapt option trains on the model's own mask, with the training graph opened on first use
+    const { result } = await segmentSelfAdapting({ ...scan, name: basename(opts.image) }, manifest, (o) => segment(scan, manifest, runner, o), {
+      model: () => runner,
+      trainStep: async () => (trainStep ??= await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
+        throw new RuntimeError((e as Error).message);
+      }), threads)),
+    }, { adapterFeeds: adapter?.feeds, options });
     // never a silent success: also in --json as "warnings"
     for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
     return { manifest, adapter, result, readMs, scan };
+  } catch (e) {
+    if (e instanceof SelfAdaptError) throw new UsageError(`--options: ${e.message.replace("choose no site adapter", "leave out --adapter")}`);
+    throw e;
   } finally {
+    await (trainStep as SessionRunner | null)?.dispose();
     await runner.dispose();
   }
 }
@@ -121,7 +137,7 @@ async function segmentCommand(args: string[]): Promise<number> {
   process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, passes: result.passes, image, out, slices: result.slices, warnings: result.warnings, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -163,7 +179,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, options: result.options, passes: result.passes, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, options: result.options, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }

@@ -1,4 +1,5 @@
 import type { ContrastProfile } from "../core/adapters/profile";
+import type { SelfAdaptPhase } from "../core/adapt/self";
 import { enabledOptions, inferencePasses, type SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import { message, type Slice } from "./types";
@@ -16,6 +17,10 @@ export interface JobState {
   running?: string;
   /** Runs over the scan it makes (inference options): the progress counts slices of all of them. */
   passes?: number;
+  /** A run that adapts to the scan (selfAdapt option): where it is, and its training step. */
+  phase?: SelfAdaptPhase;
+  step?: number;
+  steps?: number;
 }
 
 export interface SegmentationResult extends SegmentResult {
@@ -106,13 +111,17 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const previewing = get().result === null;
     const options = get().activeOptions();
     const passes = inferencePasses(manifest, options).length;
-    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes } });
+    const steps = enabledOptions(manifest, options).find((o) => o.kind === "selfAdapt")?.steps;
+    const running_ = (job: Partial<JobState>) => get().abort === abort && set({ job: { ...get().job, ...job } });
+    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes, steps } });
     try {
-      const out = await client.segment(scan.volume, {
+      const out = await client.segment({ ...scan.volume, name: scan.name }, {
         signal: abort.signal,
         options,
         adapterFeeds: adapter?.feeds,
-        onProgress: (done, total) => get().abort === abort && set({ job: { status: "running", done, total, error: null, running, passes } }),
+        onProgress: (done, total) => running_({ done, total }),
+        onPhase: (phase) => running_({ phase, done: 0, total: 0 }),
+        onStep: (step) => running_({ step }),
         onPreview: previewing ? (data) => get().abort === abort && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
       });
       if (get().abort !== abort) return null;
@@ -139,11 +148,14 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     job: { status: "idle", done: 0, total: 0, error: null },
     inferenceOptions: null,
     activeOptions: () => {
-      const { manifest, inferenceOptions } = get();
-      return manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).map((o) => o.id) : [];
+      const { manifest, inferenceOptions, adapter } = get();
+      // adapting to the scan starts from the base: not with a site adapter (its checkbox says so)
+      return manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).filter((o) => o.kind !== "selfAdapt" || !adapter).map((o) => o.id) : [];
     },
     setInferenceOption: (id, on) => {
-      const others = get().activeOptions().filter((o) => o !== id);
+      const { manifest, inferenceOptions } = get();
+      const chosen = manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).map((o) => o.id) : [];
+      const others = chosen.filter((o) => o !== id);
       set({ inferenceOptions: on ? [...others, id] : others });
     },
     lastWait: null,

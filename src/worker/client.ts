@@ -2,7 +2,8 @@ import type { ContrastProfile } from "../core/adapters/profile";
 import type { Manifest } from "../core/manifest/schema";
 import type { ModelSource } from "../core/manifest/source";
 import { CancelledError } from "../core/pipeline/runner";
-import type { SegmentOptions, SegmentResult } from "../core/pipeline/segment";
+import type { SegmentResult } from "../core/pipeline/segment";
+import type { SelfAdaptOptions, SelfAdaptPhase } from "../core/adapt/self";
 import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
 import type { AdaptJob, AdaptOutcome, WorkerRequest, WorkerResponse } from "./protocol";
@@ -10,7 +11,7 @@ import type { AdaptJob, AdaptOutcome, WorkerRequest, WorkerResponse } from "./pr
 /** A request before the client gives it an id (distributes over the union). */
 type Unsent = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
 /** What a job reports while it runs. */
-type Listeners = { onProgress?: (d: number, t: number) => void; onStep?: (step: number, loss: number) => void; onPreview?: (labels: Uint8Array) => void };
+type Listeners = { onProgress?: (d: number, t: number) => void; onStep?: (step: number, loss: number) => void; onPreview?: (labels: Uint8Array) => void; onPhase?: (phase: SelfAdaptPhase) => void };
 type Pending = Listeners & { resolve: (m: WorkerResponse) => void; reject: (e: Error) => void };
 
 function revive(error: { name: string; message: string }): Error {
@@ -58,6 +59,7 @@ export class InferenceClient {
       if (msg.type === "progress") return p.onProgress?.(msg.done, msg.total);
       if (msg.type === "trainProgress") return p.onStep?.(msg.step, msg.loss);
       if (msg.type === "preview") return p.onPreview?.(msg.labels);
+      if (msg.type === "phase") return p.onPhase?.(msg.phase);
       this.pending.delete(msg.id);
       if (msg.type === "error") p.reject(revive(msg.error));
       else p.resolve(msg);
@@ -114,7 +116,7 @@ export class InferenceClient {
     }
   }
 
-  async segment(scan: Volume, opts: SegmentOptions = {}): Promise<SegmentResult & { sessionId: string; profile: ContrastProfile }> {
+  async segment(scan: Volume & { name?: string }, opts: SelfAdaptOptions = {}): Promise<SegmentResult & { sessionId: string; profile: ContrastProfile }> {
     // The UI keeps its scan: send a copy and transfer that.
     const data = scan.data.slice();
     const msg = await this.job({ type: "segment", scan: { ...scan, data }, adapterFeeds: opts.adapterFeeds, previews: !!opts.onPreview, options: opts.options && [...opts.options] }, [data.buffer as ArrayBuffer], opts.signal, opts);

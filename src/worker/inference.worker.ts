@@ -1,5 +1,6 @@
 // The inference worker: thin glue between messages and the shared core pipeline.
 import { adaptSite } from "../core/adapt";
+import { segmentSelfAdapting } from "../core/adapt/self";
 import { contrastProfile } from "../core/adapters/profile";
 import { checkGraphNames, loadModel, loadTrainStep, type Manifest, type ReadModelFile } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
@@ -41,13 +42,23 @@ async function handle(msg: WorkerRequest): Promise<void> {
   } else if (msg.type === "segment") {
     if (!model) throw new Error("No model is loaded yet");
     const m = model;
-    const { result, runner } = await segmentWithFallback(msg.scan, m.manifest, m.runner, () => createWebRunner(m.onnx, "wasm"), {
-      adapterFeeds: msg.adapterFeeds,
-      options: msg.options,
-      onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
-      onPreview: msg.previews ? (labels) => scope.postMessage({ type: "preview", id: msg.id, labels }, [labels.buffer as ArrayBuffer]) : undefined,
-    });
-    m.runner = runner; // WebGPU failed: WASM from now on
+    const { result } = await segmentSelfAdapting(
+      msg.scan, m.manifest,
+      async (opts) => {
+        const { result, runner } = await segmentWithFallback(msg.scan, m.manifest, m.runner, () => createWebRunner(m.onnx, "wasm"), opts);
+        m.runner = runner; // WebGPU failed: WASM from now on
+        return result;
+      },
+      { model: () => m.runner, trainStep: async () => (m.trainStep ??= await openTrainStep(await loadTrainStep(m.read, m.manifest), m.runner.backend.startsWith("webgpu"))) },
+      {
+        adapterFeeds: msg.adapterFeeds,
+        options: msg.options,
+        onProgress: (done, total) => scope.postMessage({ type: "progress", id: msg.id, done, total }),
+        onPreview: msg.previews ? (labels) => scope.postMessage({ type: "preview", id: msg.id, labels }, [labels.buffer as ArrayBuffer]) : undefined,
+        onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),
+        onPhase: (phase) => scope.postMessage({ type: "phase", id: msg.id, phase }),
+      },
+    );
     // the scan's contrast under its mask (the adapter picker's check), measured here: a pass over
     // the whole volume that the page's thread is spared
     const profile = contrastProfile(msg.scan.data, result.labels.data, m.manifest.classes.map((c) => c.name));

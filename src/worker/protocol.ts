@@ -7,6 +7,7 @@ import type { ModelSource } from "../core/manifest/source";
 import type { ConventionId } from "../core/metrics/conventions";
 import type { Tensor } from "../core/pipeline/runner";
 import type { SegmentResult } from "../core/pipeline/segment";
+import type { SelfAdaptPhase } from "../core/adapt/self";
 import type { Volume } from "../core/volume/types";
 import type { BackendPreference } from "../runtime/ort-web";
 
@@ -15,7 +16,7 @@ export type WorkerRequest =
   | { type: "load"; id: number; source: ModelSource; backend: BackendPreference; threads?: number }
   /** Adapter tensors travel with each run: switching adapter never touches the session. */
   /** `previews`: send the mask so far a few times during the run ("preview" replies). */
-  | { type: "segment"; id: number; scan: Volume; adapterFeeds?: Record<string, Tensor>; previews?: boolean; options?: string[] }
+  | { type: "segment"; id: number; scan: Volume & { name?: string }; adapterFeeds?: Record<string, Tensor>; previews?: boolean; options?: string[] }
   /** Train a site adapter (core/adapt) on this scan and reference; the model must be loaded. */
   | { type: "adapt"; id: number; job: AdaptJob };
 
@@ -52,5 +53,7 @@ export type WorkerResponse =
   /** sessionId: which inference session ran it (one per model load), so tests can see it is reused. */
   | { type: "segmented"; id: number; result: SegmentResult; sessionId: string; profile: ContrastProfile }
   | { type: "trainProgress"; id: number; step: number; loss: number }
+  /** Where a self-adapting run is: the plain segmentation, the training, the adapted segmentation. */
+  | { type: "phase"; id: number; phase: SelfAdaptPhase }
   | { type: "adapted"; id: number; outcome: AdaptOutcome }
   | { type: "error"; id: number; error: { name: string; message: string } };

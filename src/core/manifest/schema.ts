@@ -24,6 +24,12 @@ export const InferenceOption = z.discriminatedUnion("kind", [
   z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("flip"), axis: z.union([z.literal(0), z.literal(1), z.literal(2)]), label: z.string().min(1), default: z.boolean().default(false) }),
   /** Also slice along these other model-grid axes (tri-planar fusion: [0, 1] beside an axial model's 2). */
   z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("planes"), axes: z.array(z.union([z.literal(0), z.literal(1), z.literal(2)])).min(1), label: z.string().min(1), default: z.boolean().default(false) }),
+  /**
+   * Adapt to the scan without labels: after the run, a LoRA adapter is trained for `steps` steps on
+   * `slices` of the scan's slices with the model's own mask as reference, and the scan is segmented
+   * again with it (needs the manifest's trainStep graph and adapter slots).
+   */
+  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("selfAdapt"), steps: z.number().int().positive(), slices: z.number().int().positive(), label: z.string().min(1), default: z.boolean().default(false) }),
 ]);
 export type InferenceOption = z.infer<typeof InferenceOption>;
 
@@ -120,6 +126,9 @@ export const Manifest = z.object({
     .default({ options: [] }),
   training: z.record(z.string(), z.unknown()).optional(),
 }).superRefine((m, ctx) => {
+  m.inference.options.forEach((o, i) => {
+    if (o.kind === "selfAdapt" && (!m.files.trainStep || m.adapters.slots.length === 0)) ctx.addIssue({ code: "custom", path: ["inference", "options", i], message: `"${o.id}" adapts to the scan, which needs files.trainStep and adapter slots` });
+  });
   if (m.classes[0]?.name !== m.background) {
     ctx.addIssue({ code: "custom", path: ["background"], message: `the background class "${m.background}" must be classes[0] (it is "${m.classes[0]?.name}")` });
   }

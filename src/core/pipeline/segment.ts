@@ -83,6 +83,8 @@ export interface SegmentResult {
   /** The manifest's inference options that ran, and the runs over the scan they made (averaged; 1 without options). */
   options: string[];
   passes: number;
+  /** When a selfAdapt option ran (core/adapt/self.ts): its training steps, the scan slices it used, its time. */
+  selfAdapted?: { steps: number; slices: number[]; ms: { training: number; segmentation: number } };
   /** What the user must know before trusting the mask (bad voxels replaced, an empty mask); empty when none. */
   warnings: string[];
   ms: { preprocess: number; inference: number; postprocess: number; total: number };

@@ -11,9 +11,10 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
   const active = useApp(useShallow((s) => s.activeOptions())); // a fresh array each call: compared by items
   const result = useApp((s) => s.result);
   const setInferenceOption = useApp((s) => s.setInferenceOption);
+  const withAdapter = useApp((s) => s.adapter !== null);
   if (!manifest || manifest.inference.options.length === 0) return null;
   // one run over the scan costs about this much (the last result is always of the open scan)
-  const perPass = result ? result.ms.inference / result.passes : null;
+  const perPass = result ? result.ms.inference / (result.passes * (result.selfAdapted ? 2 : 1)) : null;
   const extraRuns = (id: string) => {
     const without = active.filter((o) => o !== id);
     return inferencePasses(manifest, [...without, id]).length - inferencePasses(manifest, without).length;
@@ -22,6 +23,21 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
     <fieldset className="space-y-1" aria-label="Inference options" disabled={disabled}>
       <legend className="text-xs font-medium text-slate-300">Extra passes (averaged)</legend>
       {manifest.inference.options.map((o) => {
+        if (o.kind === "selfAdapt") {
+          // a second run of every pass, and the training: measured once a run has adapted
+          const again = inferencePasses(manifest, active).length;
+          const measured = result?.selfAdapted;
+          const cost = measured
+            ? `+${((measured.ms.training + measured.ms.segmentation) / 1000).toFixed(1)} s`
+            : `+${o.steps} training steps, ${perPass !== null ? `${((again * perPass) / 1000).toFixed(1)} s` : `${again} run${again === 1 ? "" : "s"}`}`;
+          return (
+            <label key={o.id} className="flex items-center gap-2 text-xs text-slate-300" title={withAdapter ? "Starts from the base model: choose Adapter “none” to use it" : `Trains an adapter on ${o.slices} slices of the model's own mask of this scan, then segments again with it`}>
+              <input type="checkbox" className="h-4 w-4 accent-sky-500" disabled={withAdapter} checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} />
+              <span className={`flex-1 ${withAdapter ? "text-slate-500" : ""}`}>{o.label}{withAdapter ? " (base only)" : ""}</span>
+              <span className="tabular-nums text-slate-500">{cost}</span>
+            </label>
+          );
+        }
         const runs = extraRuns(o.id);
         const cost = perPass !== null ? `+${((runs * perPass) / 1000).toFixed(1)} s` : `+${runs} run${runs === 1 ? "" : "s"} of the model`;
         return (

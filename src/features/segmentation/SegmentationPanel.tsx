@@ -47,7 +47,8 @@ export function SegmentationPanel() {
   const busy = running || studyRunning || trainingRunning;
   const canRun = useApp((s) => s.canSegment());
   const loadingInput = useApp((s) => s.sampleLoading !== null || s.adapterStatus === "loading");
-  const progressText = job.total > 0 ? `${job.done} / ${job.total} slices${(job.passes ?? 1) > 1 ? ` (${job.passes} passes)` : ""}` : running ? "Preparing the scan…" : "No run yet";
+  const adapting = running && job.phase === "adapting";
+  const progressText = adapting ? `${job.step ?? 0} / ${job.steps} training steps` : job.total > 0 ? `${job.done} / ${job.total} slices${(job.passes ?? 1) > 1 ? ` (${job.passes} passes)` : ""}` : running ? "Preparing the scan…" : "No run yet";
 
   const modelLine =
     modelStatus === "loading"
@@ -62,7 +63,9 @@ export function SegmentationPanel() {
 
   let statusText: string;
   const with_ = job.running && job.running !== "base" ? ` with ${job.running}` : " with the base model";
-  if (running) statusText = job.total > 0 ? `Segmenting${with_}…${hasPreview ? " The mask so far is shown; Dice and volumes follow when it ends." : ""}` : `Starting${with_}…`;
+  if (running && job.phase === "adapting") statusText = `Adapting to this scan without labels: training on the model's own mask${hasPreview ? ", shown meanwhile" : ""}…`;
+  else if (running && job.phase === "adapted") statusText = "Segmenting again with the model adapted to this scan…";
+  else if (running) statusText = job.total > 0 ? `Segmenting${with_}…${hasPreview ? " The mask so far is shown; Dice and volumes follow when it ends." : ""}` : `Starting${with_}…`;
   else if (job.status === "cancelled") statusText = job.note ? `Cancelled: ${job.note}` : "Cancelled";
   else if (job.status === "done" && result)
     // what the user waited: press to mask on screen, with the model's run and the drawing apart
@@ -164,7 +167,7 @@ export function SegmentationPanel() {
       >
         {adapterName ? (compare?.adapter === adapterName ? `Comparing base and ${adapterName}` : `Compare base and ${adapterName}`) : "Compare base and adapter"}
       </Button>
-      <ProgressBar label="Segmentation progress" value={job.done} max={job.total} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
+      <ProgressBar label="Segmentation progress" value={adapting ? (job.step ?? 0) : job.done} max={adapting ? (job.steps ?? 0) : job.total} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
       <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>
         {statusText}
       </p>
@@ -189,7 +192,11 @@ export function SegmentationPanel() {
             {result.modelName} {result.modelVersion}
           </dd>
           <dt className="text-slate-500">Adapter</dt>
-          <dd className="text-slate-200" aria-label="Result adapter">{result.adapter ?? "none (base)"}</dd>
+          <dd className="text-slate-200" aria-label="Result adapter">
+            {result.selfAdapted
+              ? `adapted to this scan, no labels (${result.selfAdapted.steps} steps on slices ${result.selfAdapted.slices.join(", ")}; ${seconds(result.selfAdapted.ms.training)})`
+              : (result.adapter ?? "none (base)")}
+          </dd>
           <dt className="text-slate-500">Backend</dt>
           <dd className="text-slate-200">{result.backend}</dd>
           <dt className="text-slate-500">Time</dt>
