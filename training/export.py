@@ -150,7 +150,8 @@ def main():
         "background": task["classes"][0][0],
         "labelConventions": task["labelConventions"],
         "adapters": {"slots": slots, "maxRank": R, "shipped": shipped_adapters(args.outdir)},
-        "inference": {"options": task.get("inference", {}).get("options", [])},
+        # a selfAdapt option needs train_step.onnx: grad_export.py adds it when it records that graph
+        "inference": {"options": [o for o in task.get("inference", {}).get("options", []) if o["kind"] != "selfAdapt"]},
         "training": {"config": cfg.to_dict(), "steps": ckpt["step"], **({"stage": ckpt["stage"]} if "stage" in ckpt else {"args": ckpt.get("train_args", {})})},
     }
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:

@@ -341,6 +341,11 @@ def record_in_manifest(modeldir, path):
     with open(path, "rb") as f:
         data = f.read()
     manifest["files"]["trainStep"] = {"path": os.path.basename(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    # the task's selfAdapt options (contract.json) run on this graph: offered once it is recorded
+    from contract import TASKS
+    task = next((t for t in TASKS.values() if t["name"] == manifest["name"]), {})
+    options = manifest.setdefault("inference", {"options": []})["options"]
+    options += [o for o in task.get("inference", {}).get("options", []) if o["kind"] == "selfAdapt" and o["id"] not in {x["id"] for x in options}]
     with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
