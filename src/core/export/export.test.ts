@@ -47,6 +47,7 @@ describe("mask provenance", () => {
       model: { id: "siteseg-tissue", name: "Tissue", version: "1.2.0", sha256: "cd".repeat(32) },
       adapter: { name: "synth-pd", sha256: "ef".repeat(32) },
       backend: "wasm (4 threads)",
+      inferenceOptions: ["flip"],
       timings: { preprocess: 12.345, inference: 1000.04, postprocess: 3.96, total: 1016.5 },
       corrected: [{ axis: 2, index: 7 }, { axis: 2, index: 3 }],
       appVersion: "0.1.0",
@@ -64,6 +65,7 @@ describe("mask provenance", () => {
       model: { id: "siteseg-tissue", name: "Tissue", version: "1.2.0", sha256: "cd".repeat(32) },
       adapter: { name: "synth-pd", sha256: "ef".repeat(32) },
       backend: "wasm (4 threads)",
+      inference_options: ["flip"],
       timings_ms: { preprocess: 12.3, inference: 1000, postprocess: 4, total: 1016.5 },
       grid: { dims: [2, 2, 2], affine: AFFINE },
       classes: [
