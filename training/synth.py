@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
-from contract import normalise as normalise_contract
+from contract import PERCENTILES, normalise as normalise_contract
 from labels import CSF, GM, WM
 
 # Tissue intensity orderings (CSF, GM, WM, other-brain) on 0..1 for realistic contrasts.
@@ -23,8 +23,10 @@ CONTRASTS = {
 BRAIN = set(CSF + GM + WM + [24])
 
 
-def normalise(img: np.ndarray, lower=0.5, upper=99.5) -> np.ndarray:
-    """Percentile scaling to [0, 1] over voxels above the volume's minimum (the manifest's step)."""
+def normalise(img: np.ndarray, lower=PERCENTILES[0], upper=PERCENTILES[1]) -> np.ndarray:
+    """Percentile scaling to [0, 1] over voxels above the volume's minimum (numpy, every voxel: how
+    the shipped synthetic samples were made, kept so they rebuild byte for byte; everything else
+    uses contract.normalise, which samples as the app does)."""
     fg = img[img > img.min()]
     if fg.size == 0:
         return np.zeros_like(img, np.float32)
