@@ -9,7 +9,6 @@ so training and inference see the same intensity range.
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import gaussian_filter
 from contract import PERCENTILES, normalise as normalise_contract
 from labels import CSF, GM, WM
 
@@ -174,6 +173,7 @@ def synthesise_fixed(labels, rng, tissue, *, jitter=0.03, texture=0.02, blur=0.5
     shorter along `axis`), then noise of standard deviation `noise` at the acquired resolution
     (Rician magnitude noise by default), and `normalise`. Returns float32 on [0, 1].
     """
+    from scipy.ndimage import gaussian_filter  # (here only: the training job needs numpy and torch alone)
     ids = np.unique(labels)
     n = int(ids.max()) + 1
     mean = np.zeros(n, np.float32)

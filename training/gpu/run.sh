@@ -19,5 +19,11 @@ else
 fi
 cd training
 "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
-"$PY" train.py stages/gpu.json --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/gpu1.log"
+if [ "${GPU_CHECK:-0}" = 1 ]; then
+  # as on the device: nothing but numpy and torch (nibabel and scipy made unimportable)
+  "$PY" -c "import sys, runpy; sys.modules['nibabel'] = sys.modules['scipy'] = None; sys.argv = sys.argv[1:]; runpy.run_path('train.py', run_name='__main__')" \
+    train.py stages/gpu.json --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/gpu1.log"
+else
+  "$PY" train.py stages/gpu.json --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/gpu1.log"
+fi
 ls -la "$OUT"
