@@ -137,6 +137,19 @@ describe("previews while a long run goes on", () => {
     }
   });
 
+  it("with extra passes, shows the first pass's mask so far and then its whole mask, before the others run", async () => {
+    const flipping = parseManifest({ ...manifest, inference: { options: [{ id: "flip", kind: "flip", axis: 0, label: "mirror", default: true }] } });
+    const previews: Uint8Array[] = [];
+    const result = await segment(scan, flipping, threshold, { onPreview: (labels) => previews.push(labels) });
+    expect(result.passes).toBe(2);
+    expect(previews.length).toBe(3);
+    const [a, b, c] = previews.map(slicesWith);
+    const all = slicesWith(result.labels.data);
+    expect(a.size).toBeLessThan(b.size);
+    expect(b.size).toBeLessThan(all.size);
+    expect([...c].sort((x, y) => x - y)).toEqual([...all].sort((x, y) => x - y));
+  });
+
   it("sends none for a short run", async () => {
     const previews: Uint8Array[] = [];
     await segment({ ...scan, dims: [16, 16, 20], data: phantom([16, 16, 20]) }, manifest, threshold, { onPreview: (labels) => previews.push(labels) });

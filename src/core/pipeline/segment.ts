@@ -249,7 +249,9 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const work = plans.reduce((sum, p) => sum + p.todo.length, 0);
   let done = total - work;
   opts.onProgress?.(done, total);
-  const previewAt = opts.onPreview && work >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * work)) : [];
+  // previews come from the first pass (at PREVIEW_AT of it, and its whole mask when more passes follow)
+  const first = plans[0].todo.length;
+  const previewAt = opts.onPreview && first >= MIN_PREVIEW_BATCHES * input.batchSize ? [...PREVIEW_AT.map((f) => Math.ceil(f * first)), ...(plans.length > 1 ? [first] : [])] : [];
   let run = 0; // slices run so far, all passes
 
   for (const [passIndex, { pass, win, todo, offsets }] of plans.entries()) {
