@@ -249,9 +249,10 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const work = plans.reduce((sum, p) => sum + p.todo.length, 0);
   let done = total - work;
   opts.onProgress?.(done, total);
-  // previews come from the first pass (at PREVIEW_AT of it, and its whole mask when more passes follow)
+  // previews come from the first pass (at PREVIEW_AT of it). Not its whole mask when more passes
+  // follow: drawing a whole mask mid-run held the page 150 ms (bench/profile-segment.ts)
   const first = plans[0].todo.length;
-  const previewAt = opts.onPreview && first >= MIN_PREVIEW_BATCHES * input.batchSize ? [...PREVIEW_AT.map((f) => Math.ceil(f * first)), ...(plans.length > 1 ? [first] : [])] : [];
+  const previewAt = opts.onPreview && first >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * first)) : [];
   let run = 0; // slices run so far, all passes
 
   for (const [passIndex, { pass, win, todo, offsets }] of plans.entries()) {
