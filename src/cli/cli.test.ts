@@ -140,6 +140,10 @@ describe.skipIf(!existsSync(MODEL))("inference options (the manifest's extra pas
     const refused = await siteseg("segment", "--image", PD, "--out", mask, "--options", "adapt", "--adapter", "synth-pd");
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("starts from the base model: leave out --adapter, or switch the option off.");
+    // nor in a study, which compares the base with site adapters
+    const study = await siteseg("study", join(ROOT, "public/samples"), "--options", "adapt");
+    expect(study.code).toBe(2);
+    expect(study.stderr).toContain('--options: "adapt" adapts to each scan from the base; a study compares the base with site adapters, so leave it out');
   });
 });
 

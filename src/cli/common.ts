@@ -10,6 +10,7 @@ import { readVolume } from "../core/io";
 import { checkGraphNames, loadModel, readShippedAdapter, type LoadedModel, type Manifest } from "../core/manifest";
 import { ConventionError, conventionsOf, guessConvention, labelValues, resolveConvention, type Convention } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
+import { enabledOptions, InferenceOptionError } from "../core/pipeline/segment";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
 import { readDicomFolder } from "./dicom";
@@ -158,3 +159,15 @@ export function conventionFor(given: string | undefined, reference: Volume, mani
   }
 }
 
+/** --options a,b | none: the manifest's inference options to run (its defaults when absent). */
+export function parseInferenceOptions(value: string | undefined, manifest: Manifest): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value === "none" ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
+  try {
+    enabledOptions(manifest, ids);
+  } catch (e) {
+    if (e instanceof InferenceOptionError) throw new UsageError(`--options: ${e.message}`);
+    throw e;
+  }
+  return ids;
+}

@@ -42,11 +42,9 @@ Options:
 ${OUTPUTS}
   --model DIR        model folder with manifest.json (default: the shipped siteseg-tissue model)
   --threads N        CPU threads for inference (default: up to 4)
-  --options A,B|none inference options the model's manifest offers (default model: flip = also
-                     the scan mirrored left-right, averaged, on by default; triplanar = also
-                     sagittal and coronal slices, averaged; adapt = adapt to this scan without
-                     labels: an adapter trained on the model's own mask, then a second run; not
-                     with --adapter); default: the manifest's defaults
+  --options A,B|none the model's passes over each scan, the same for base and adapters (default
+                     model: flip = also the scan mirrored left-right, on by default; triplanar =
+                     also sagittal and coronal slices); default: the manifest's defaults
   -h, --help         show this help
 
 Exit code 0 when some case was scored (failures are listed), 1 when none was.

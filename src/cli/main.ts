@@ -8,12 +8,12 @@ import type { Manifest } from "../core/manifest";
 import { evaluate, type Holdout } from "../core/metrics/evaluate";
 import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
 import { loadTrainStep } from "../core/manifest";
-import { enabledOptions, InferenceOptionError, segment, type SegmentResult } from "../core/pipeline/segment";
+import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { createNodeRunner } from "../runtime/ort-node";
 import type { SessionRunner } from "../runtime/session";
 import { voxelVolumeMl } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
-import { modelDirOf, parse, conventionFor, parseThreads, readBytes, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
+import { modelDirOf, parse, conventionFor, parseInferenceOptions, parseThreads, readBytes, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
 import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
 import { adaptCommand } from "./adapt";
@@ -72,19 +72,6 @@ interface Segmented {
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
-/** --options a,b | none: the manifest's inference options to run (its defaults when absent). */
-function parseInferenceOptions(value: string | undefined, manifest: Manifest): string[] | undefined {
-  if (value === undefined) return undefined;
-  const ids = value === "none" ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
-  try {
-    enabledOptions(manifest, ids);
-  } catch (e) {
-    if (e instanceof InferenceOptionError) throw new UsageError(`--options: ${e.message}`);
-    throw e;
-  }
-  return ids;
-}
-
 async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string; options?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
   const modelDir = modelDirOf(opts.model);

@@ -4,12 +4,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
 import { conventionsOf } from "../core/metrics/conventions";
-import { segment } from "../core/pipeline/segment";
+import { enabledOptions, passOptions, segment } from "../core/pipeline/segment";
 import {
   casesCsv, mergeStudies, pairFiles, parseCaseList, parseShard, runStudy, scoredClasses, shardCases, StudyError, studyCsv, studyJson,
   type Shard, type StudyCase, type StudyJson,
 } from "../core/study";
-import { modelDirOf, ownBytes, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner, writeText } from "./common";
+import { modelDirOf, ownBytes, parseInferenceOptions, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner, writeText } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 import { caseLine, MERGE_HELP, STUDY_HELP, studyReport } from "./format";
 
@@ -25,6 +25,7 @@ const STUDY_OPTIONS = {
   shard: { type: "string" },
   model: { type: "string" },
   threads: { type: "string" },
+  options: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -103,6 +104,10 @@ export async function studyCommand(args: string[]): Promise<number> {
   const modelDir = modelDirOf(o.model);
   const model = await readModel(modelDir);
   const { manifest } = model;
+  const options = parseInferenceOptions(o.options, manifest);
+  // a study compares the base with site adapters: adapting to each scan (from the base) has no place in it
+  const selfAdapting = enabledOptions(manifest, options).find((x) => x.kind === "selfAdapt");
+  if (selfAdapting) throw new UsageError(`--options: "${selfAdapting.id}" adapts to each scan from the base; a study compares the base with site adapters, so leave it out`);
   const { cases: all, base, unpaired } = await loadCases(files[0], conventionsOf(manifest).map((c) => c.id));
   if (unpaired.length) {
     const shown = unpaired.slice(0, 10).join(", ");
@@ -132,7 +137,7 @@ export async function studyCommand(args: string[]): Promise<number> {
         readFile: (path) => readFile(resolve(base, path)).then(ownBytes, (e: unknown) => {
           throw describeFsError(e, `read ${path}`) ?? e;
         }),
-        segment: async (scan, adapter, onProgress, signal) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, onProgress, signal })).labels,
+        segment: async (scan, adapter, onProgress, signal) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, onProgress, signal, options: passOptions(manifest, options) })).labels,
         adapterFor,
       },
       { onCase: (c, i, n) => log(caseLine(c, i, n)) },

@@ -1,6 +1,7 @@
 import { readVolume } from "../core/io";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type ConventionId } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
+import { passOptions } from "../core/pipeline/segment";
 import { pairFiles, runStudy, type CaseResult, type StudyCase } from "../core/study";
 import { fetchSampleFile } from "./samplesSlice";
 import { message, type Slice } from "./types";
@@ -125,7 +126,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
           {
             manifest,
             readFile: (path) => readSource(studyFiles.get(path)!),
-            segment: async (scan, adapter, onProgress, signal) => (await client.segment(scan, { adapterFeeds: adapter?.feeds, onProgress, signal, options: get().activeOptions() })).labels,
+            segment: async (scan, adapter, onProgress, signal) => (await client.segment(scan, { adapterFeeds: adapter?.feeds, onProgress, signal, options: passOptions(manifest, get().activeOptions()) })).labels,
             adapterFor: async (site) => {
               const name = studySiteAdapters[site];
               return name ? get().getAdapter(name) : null;

@@ -40,6 +40,11 @@ export function enabledOptions(manifest: Manifest, ids?: readonly string[]): Inf
   return offered.filter((o) => ids.includes(o.id));
 }
 
+/** The options among these that are passes over the scan (flip, planes): what a study or a site adapter's run can use. */
+export function passOptions(manifest: Manifest, ids?: readonly string[]): string[] {
+  return enabledOptions(manifest, ids).filter((o) => o.kind !== "selfAdapt").map((o) => o.id);
+}
+
 /**
  * Every pass the options ask for: the model's own slice axis plus any other planes, each also
  * mirrored when a flip is on. Probabilities of all passes are averaged.
