@@ -112,16 +112,16 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const options = get().activeOptions();
     const passes = inferencePasses(manifest, options).length;
     const steps = enabledOptions(manifest, options).find((o) => o.kind === "selfAdapt")?.steps;
-    const running_ = (job: Partial<JobState>) => get().abort === abort && set({ job: { ...get().job, ...job } });
+    const updateJob = (job: Partial<JobState>) => get().abort === abort && set({ job: { ...get().job, ...job } });
     set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes, steps } });
     try {
       const out = await client.segment({ ...scan.volume, name: scan.name }, {
         signal: abort.signal,
         options,
         adapterFeeds: adapter?.feeds,
-        onProgress: (done, total) => running_({ done, total }),
-        onPhase: (phase) => running_({ phase, done: 0, total: 0 }),
-        onStep: (step) => running_({ step }),
+        onProgress: (done, total) => updateJob({ done, total }),
+        onPhase: (phase) => updateJob({ phase, done: 0, total: 0 }),
+        onStep: (step) => updateJob({ step }),
         onPreview: previewing ? (data) => get().abort === abort && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
       });
       if (get().abort !== abort) return null;

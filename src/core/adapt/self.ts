@@ -5,7 +5,7 @@
  */
 import type { Adapter } from "../adapters";
 import type { Manifest } from "../manifest/schema";
-import { enabledOptions, type SegmentOptions, type SegmentResult } from "../pipeline/segment";
+import { enabledOptions, passOptions, type SegmentOptions, type SegmentResult } from "../pipeline/segment";
 import type { InferenceRunner } from "../pipeline/runner";
 import type { Volume } from "../volume/types";
 import { adaptSite } from "./index";
@@ -37,7 +37,7 @@ export async function segmentSelfAdapting(
 ): Promise<{ result: SegmentResult; adapter?: Adapter }> {
   const on = enabledOptions(manifest, opts.options);
   const self = on.find((o) => o.kind === "selfAdapt");
-  const passes = on.filter((o) => o.kind !== "selfAdapt").map((o) => o.id);
+  const passes = passOptions(manifest, opts.options);
   if (!self) return { result: await segment({ ...opts, options: passes }) };
   if (opts.adapterFeeds) throw new SelfAdaptError(`"${self.label}" starts from the base model: choose no site adapter, or switch the option off.`);
   opts.onPhase?.("base");

@@ -277,9 +277,11 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
           const off = (bi * C + c) * H * W;
           for (let y = 0; y < H; y++) {
             const gy = win.h.start + y;
+            if (gy < 0 || gy >= grid.dims[win.ha]) continue; // a row outside the grid: zeros
+            const row = os[sc] + oh[gy];
             for (let xx = 0; xx < W; xx++) {
               const gx = win.w.start + xx;
-              if (inPlane(gy, gx)) x[off + y * W + xx] = image[os[sc] + oh[gy] + ow[gx]];
+              if (gx >= 0 && gx < grid.dims[win.wa]) x[off + y * W + xx] = image[row + ow[gx]];
             }
           }
         }
