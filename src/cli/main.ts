@@ -98,6 +98,7 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
     }, { adapterFeeds: adapter?.feeds, options });
     // never a silent success: also in --json as "warnings"
     for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
+    for (const note of result.skipped) process.stderr.write(`siteseg: note: ${note}\n`);
     return { manifest, adapter, result, readMs, scan };
   } catch (e) {
     if (e instanceof SelfAdaptError) throw new UsageError(`--options: ${e.message.replace("choose no site adapter", "leave out --adapter")}`);
@@ -124,7 +125,7 @@ async function segmentCommand(args: string[]): Promise<number> {
   process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, slices: result.slices, warnings: result.warnings, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -166,7 +167,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, options: result.options, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }

@@ -1,6 +1,6 @@
 import type { ContrastProfile } from "../core/adapters/profile";
 import type { SelfAdaptPhase } from "../core/adapt/self";
-import { enabledOptions, inferencePasses, type SegmentResult } from "../core/pipeline/segment";
+import { enabledOptions, inferencePasses, scanOptions, type SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import { message, type Slice } from "./types";
 
@@ -110,7 +110,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const pressedAt = performance.now();
     const previewing = get().result === null;
     const options = get().activeOptions();
-    const passes = inferencePasses(manifest, options).length;
+    const passes = inferencePasses(manifest, scanOptions(manifest, scan.volume, options).ids).length;
     const steps = enabledOptions(manifest, options).find((o) => o.kind === "selfAdapt")?.steps;
     const updateJob = (job: Partial<JobState>) => get().abort === abort && set({ job: { ...get().job, ...job } });
     set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes, steps } });

@@ -41,7 +41,7 @@ const normal: Script = (req, reply) => {
   if (req.type === "load") reply({ type: "loaded", id: req.id, manifest, backend: "wasm (1 thread)" });
   if (req.type === "segment") {
     reply({ type: "progress", id: req.id, done: 1, total: 1 });
-    reply({ type: "segmented", id: req.id, sessionId: "s1", profile: { CSF: null }, result: { labels: { ...req.scan, data: new Uint8Array(4).fill(1) }, backend: "wasm (1 thread)", slices: 1, options: [], passes: 1, warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 } } });
+    reply({ type: "segmented", id: req.id, sessionId: "s1", profile: { CSF: null }, result: { labels: { ...req.scan, data: new Uint8Array(4).fill(1) }, backend: "wasm (1 thread)", slices: 1, options: [], passes: 1, skipped: [], warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 } } });
   }
 };
 

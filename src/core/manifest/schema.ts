@@ -22,8 +22,19 @@ export type PreprocessStep = z.infer<typeof PreprocessStep>;
 export const InferenceOption = z.discriminatedUnion("kind", [
   /** Also run the scan mirrored along this model-grid axis (0 = left-right on RAS) and mirror the result back. */
   z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("flip"), axis: z.union([z.literal(0), z.literal(1), z.literal(2)]), label: z.string().min(1), default: z.boolean().default(false) }),
-  /** Also slice along these other model-grid axes (tri-planar fusion: [0, 1] beside an axial model's 2). */
-  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("planes"), axes: z.array(z.union([z.literal(0), z.literal(1), z.literal(2)])).min(1), label: z.string().min(1), default: z.boolean().default(false) }),
+  /**
+   * Also slice along these other model-grid axes (tri-planar fusion: [0, 1] beside an axial model's 2).
+   * With `maxAnisotropy`, only on scans whose largest voxel side is at most that many times the
+   * smallest: across thick slices another plane sees a blur of few samples.
+   */
+  z.object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    kind: z.literal("planes"),
+    axes: z.array(z.union([z.literal(0), z.literal(1), z.literal(2)])).min(1),
+    maxAnisotropy: z.number().min(1).optional(),
+    label: z.string().min(1),
+    default: z.boolean().default(false),
+  }),
   /**
    * Adapt to the scan without labels: after the run, a LoRA adapter is trained for `steps` steps on
    * `slices` of the scan's slices with the model's own mask as reference, and the scan is segmented

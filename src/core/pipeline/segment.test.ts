@@ -269,6 +269,20 @@ describe("inference options: mirrored pass and other planes, averaged", () => {
     expect(inputs.flatMap(tissueSlices).length).toBe(2 * 6); // slices 2-7, twice
   });
 
+  it("leaves other planes out on a scan with thick slices when the manifest limits them, and says why", async () => {
+    const m = parseManifest({ ...withOptions(), inference: { options: [{ id: "triplanar", kind: "planes", axes: [0, 1], maxAnisotropy: 2, label: "Also sagittal and coronal slices" }] } });
+    // the same voxels, 1 × 1 × 2 mm (at the limit) and 0.7 × 0.7 × 5.5 mm (past it)
+    const at = { ...ras, affine: [1, 0, 0, -8, 0, 1, 0, -12, 0, 0, 2, 5, 0, 0, 0, 1] as Mat4 };
+    const thick = { ...ras, affine: [0.7, 0, 0, -8, 0, 0.7, 0, -12, 0, 0, 5.5, 5, 0, 0, 0, 1] as Mat4 };
+    const atLimit = await segment(at, m, threshold, { options: ["triplanar"] });
+    expect([atLimit.options, atLimit.passes, atLimit.skipped]).toEqual([["triplanar"], 3, []]);
+    const past = await segment(thick, m, threshold, { options: ["triplanar"] });
+    expect([past.options, past.passes]).toEqual([[], 1]);
+    expect(past.skipped).toEqual(['"Also sagittal and coronal slices" was skipped: this scan\'s voxels are 0.70 × 0.70 × 5.50 mm, sides 7.9× apart, and the model takes other planes only up to 2×.']);
+    // without the limit the planes run on any scan
+    expect((await segment(thick, withOptions(), threshold, { options: ["triplanar"] })).passes).toBe(3);
+  });
+
   it("refuses an option the manifest does not offer, naming those it does", async () => {
     await expect(segment(ras, withOptions(), threshold, { options: ["tta"] })).rejects.toThrow('threshold has no inference option "tta"; it offers "flip", "flip-s", "triplanar".');
     await expect(segment(ras, manifest, threshold, { options: ["flip"] })).rejects.toThrow('it offers none.');

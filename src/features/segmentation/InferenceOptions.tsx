@@ -1,5 +1,5 @@
 import { useShallow } from "zustand/react/shallow";
-import { inferencePasses } from "../../core/pipeline/segment";
+import { inferencePasses, scanOptions } from "../../core/pipeline/segment";
 import { useApp } from "../../stores/store";
 
 /**
@@ -12,12 +12,15 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
   const result = useApp((s) => s.result);
   const setInferenceOption = useApp((s) => s.setInferenceOption);
   const withAdapter = useApp((s) => s.adapter !== null);
+  const scan = useApp((s) => s.scan);
   if (!manifest || manifest.inference.options.length === 0) return null;
   // one run over the scan costs about this much (the last result is always of the open scan)
   const perPass = result ? result.ms.inference / (result.passes * (result.selfAdapted ? 2 : 1)) : null;
+  // runs over the open scan (options its voxels rule out make none)
+  const runsOf = (ids: string[]) => inferencePasses(manifest, scan ? scanOptions(manifest, scan.volume, ids).ids : ids).length;
   const extraRuns = (id: string) => {
     const without = active.filter((o) => o !== id);
-    return inferencePasses(manifest, [...without, id]).length - inferencePasses(manifest, without).length;
+    return runsOf([...without, id]) - runsOf(without);
   };
   return (
     <fieldset className="space-y-1" aria-label="Inference options" disabled={disabled}>
@@ -25,7 +28,7 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
       {manifest.inference.options.map((o) => {
         if (o.kind === "selfAdapt") {
           // a second run of every pass, and the training: measured once a run has adapted
-          const again = inferencePasses(manifest, active).length;
+          const again = runsOf(active);
           const measured = result?.selfAdapted;
           const cost = measured
             ? `+${((measured.ms.training + measured.ms.segmentation) / 1000).toFixed(1)} s`
@@ -38,13 +41,15 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
             </label>
           );
         }
+        // an option the open scan's voxels rule out says so instead of a cost
+        const skip = scan ? scanOptions(manifest, scan.volume, [o.id]).skipped[0] : undefined;
         const runs = extraRuns(o.id);
-        const cost = perPass !== null ? `+${((runs * perPass) / 1000).toFixed(1)} s` : `+${runs} run${runs === 1 ? "" : "s"} of the model`;
+        const cost = skip ? "not for this scan" : perPass !== null ? `+${((runs * perPass) / 1000).toFixed(1)} s` : `+${runs} run${runs === 1 ? "" : "s"} of the model`;
         return (
           <label key={o.id} className="flex items-center gap-2 text-xs text-slate-300">
             <input type="checkbox" className="h-4 w-4 accent-sky-500" checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} />
             <span className="flex-1">{o.label}</span>
-            <span className="tabular-nums text-slate-500" title={perPass !== null ? "From the last run on this scan" : "Each run goes over the whole scan once more"}>
+            <span className="tabular-nums text-slate-500" title={skip ?? (perPass !== null ? "From the last run on this scan" : "Each run goes over the whole scan once more")}>
               {cost}
             </span>
           </label>

@@ -208,6 +208,11 @@ export function SegmentationPanel() {
             {result.passes === 1 ? "1 (no extra passes)" : `${result.passes}: plain${result.options.map((id) => ` + ${manifest?.inference.options.find((o) => o.id === id)?.label.replace(/^Also /, "").toLowerCase() ?? id}`).join("")}`}
           </dd>
         </dl>
+        {result.skipped.map((note) => (
+          <p key={note} className="mt-1 text-xs text-slate-400" aria-label="Option skipped">
+            {note}
+          </p>
+        ))}
         {result.warnings.length > 0 && (
           <div className="mt-2">
             <Alert tone="warning" title="Check this mask">
