@@ -15,21 +15,26 @@ test("the manifest's extra passes: on by default as it says, their cost shown, s
   const planes = options.getByRole("checkbox", { name: /sagittal and coronal/ });
   await expect(flip).toBeChecked(); // the shipped manifest's default
   await expect(planes).not.toBeChecked();
-  // before any run the cost is counted in runs of the model: with the mirror on, two more planes are four more runs
+  // before any run the cost is counted in runs of the model; other planes are not for this
+  // scan's 3 mm slices (the manifest's maxAnisotropy), and the option says so
   await expect(options.getByText("+1 run of the model")).toBeVisible();
-  await expect(options.getByText("+4 runs of the model")).toBeVisible();
+  await expect(options.getByText("not for this scan")).toBeVisible();
+  await planes.check(); // asked for anyway: the run leaves it out and says why
 
   await segment(page);
   const result = page.getByRole("group", { name: "Segmentation result" });
   await expect(result.getByLabel("Result passes")).toHaveText("2: plain + the scan mirrored left–right");
+  await expect(result.getByLabel("Option skipped")).toHaveText("\"Also sagittal and coronal slices\" was skipped: this scan's voxels are 1.00 × 1.00 × 3.00 mm, sides 3.0× apart, and the model takes other planes only up to 2×.");
   // now in seconds, from this run
-  await expect(options.getByText(/^\+\d+\.\d s$/)).toHaveCount(2);
+  await expect(options.getByText(/^\+\d+\.\d s$/)).toHaveCount(1);
   const withFlip = await meanDice(page);
   await screenshot(page, "inference-options");
 
+  await planes.uncheck();
   await flip.uncheck();
-  await expect(options.getByText("+2 runs of the model").or(options.getByText(/^\+\d+\.\d s$/))).toHaveCount(2);
+  await expect(options.getByText(/^\+\d+\.\d s$/)).toHaveCount(1);
   await segment(page);
+  await expect(result.getByLabel("Option skipped")).toHaveCount(0);
   await expect(result.getByLabel("Result passes")).toHaveText("1 (no extra passes)");
   const plain = await meanDice(page);
   console.log(`synthetic PD with its adapter, mean Dice: plain ${plain}, with the mirrored pass ${withFlip}`);

@@ -11,7 +11,7 @@ them to the shipped ONNX model.
   python3 -m venv --system-site-packages /tmp/peftenv && /tmp/peftenv/bin/pip install peft
   /tmp/peftenv/bin/python peft_interop.py out/base.pt
 """
-import argparse, json, os
+import argparse, json, os, shutil
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -66,9 +66,15 @@ def main():
     os.remove(os.path.join(out_dir, "README.md"))  # peft's model-card template, nothing the loader reads
     with torch.no_grad():
         out = model(probe).numpy()
+    # the fixture carries its own base (the exported model the adapter was trained on) and probe,
+    # so a later base does not invalidate it: the claim is about the adapter format, not one base
+    model_dir = os.path.join(HERE, "..", "public", "models", args.id)
+    shutil.copyfile(os.path.join(model_dir, "model.onnx"), os.path.join(out_dir, "base.onnx"))
+    version = json.load(open(os.path.join(model_dir, "manifest.json")))["version"]
     with open(os.path.join(out_dir, "expected.json"), "w") as f:
-        json.dump({"peft": peft.__version__, "torch": torch.__version__, "output": out.ravel().tolist(),
-                   "outputDims": list(out.shape)}, f)
+        json.dump({"peft": peft.__version__, "torch": torch.__version__, "base": {"path": "base.onnx", "version": version},
+                   "input": parity["input"], "inputDims": parity["inputDims"], "baseOutput": parity["output"],
+                   "tolerance": parity["tolerance"], "output": out.ravel().tolist(), "outputDims": list(out.shape)}, f)
     print("wrote", out_dir, os.listdir(out_dir))
 
 

@@ -112,6 +112,16 @@ describe.skipIf(!existsSync(MODEL))("inference options (the manifest's extra pas
     expect(d.meanDice).not.toBe(p.meanDice);
   });
 
+  it("leaves other planes out on the 3 mm slices of the PD, says so, and still exits 0", { timeout: SLOW }, async () => {
+    const r = await siteseg("segment", "--image", PD, "--out", join(tmp, "planes.nii.gz"), "--options", "flip,triplanar", "--threads", "1", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.options, out.passes]).toEqual([["flip"], 2]);
+    const note = '"Also sagittal and coronal slices" was skipped: this scan\'s voxels are 1.00 × 1.00 × 3.00 mm, sides 3.0× apart, and the model takes other planes only up to 2×.';
+    expect(out.skipped).toEqual([note]);
+    expect(r.stderr).toContain(`siteseg: note: ${note}\n`);
+  });
+
   it("refuses an option the manifest does not offer, naming those it does", async () => {
     const r = await siteseg("segment", "--image", PD, "--out", join(tmp, "o.nii.gz"), "--options", "flip,mirror");
     expect(r.code).toBe(2);
