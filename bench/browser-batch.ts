@@ -45,10 +45,11 @@ export interface BrowserBatch {
   webgpu: string;
 }
 
-export async function browserBatch(root: string): Promise<BrowserBatch | null> {
+/** `modelDir`: a model folder (manifest.json and its model), the shipped base unless given. */
+export async function browserBatch(root: string, modelDir = resolve(root, "public/models/siteseg-tissue")): Promise<BrowserBatch | null> {
   const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
   if (!executablePath) return null;
-  const dirs: Record<string, string> = { ort: resolve(root, "node_modules/onnxruntime-web/dist"), model: resolve(root, "public/models/siteseg-tissue") };
+  const dirs: Record<string, string> = { ort: resolve(root, "node_modules/onnxruntime-web/dist"), model: modelDir };
   const server = createServer((req, res) => {
     const url = (req.url ?? "/").split(/[?#]/)[0];
     const [, top, ...rest] = url.split("/");
