@@ -48,6 +48,15 @@ describe("the mask in niivue's drawing layer", () => {
         for (let i = 0; i < nx; i++) expect(bitmap[rasIndex(vol, [i, j, k])], `voxel ${i},${j},${k}`).toBe(vol.data[i + nx * (j + ny * k)]);
   });
 
+  it("writes the same bytes slab by slab as in one go", () => {
+    const [, vol] = CASES[2];
+    const offsets = rasOffsets(vol.dims, volumeImage(vol, { name: "scan" }).permRAS ?? []);
+    const whole = maskBitmap(vol.data, vol.dims, offsets, null);
+    const out = new Uint8Array(vol.data.length).fill(9);
+    for (const [from, to] of [[0, 1], [1, 3], [3, 99]]) maskBitmap(vol.data, vol.dims, offsets, null, out, from, to);
+    expect(Array.from(out)).toEqual(Array.from(whole));
+  });
+
   it("marks disagreement over the classes and reuses the buffer it is given", () => {
     const [, vol] = CASES[1];
     const offsets = rasOffsets(vol.dims, volumeImage(vol, { name: "scan" }).permRAS ?? []);

@@ -39,14 +39,15 @@ export function rasOffsets(dims: readonly [number, number, number], permRAS: rea
 
 /**
  * The drawing bytes for `labels` (native voxel order) in RAS order, with voxels where `diff` is
- * non-zero set to DISAGREE. Written into `out` when it is given (and the right size).
+ * non-zero set to DISAGREE. Written into `out` when it is given (and the right size). Only native
+ * slices `fromK` to `toK` (exclusive) when given: a large mask is written a slab per task.
  */
-export function maskBitmap(labels: VoxelArray, dims: readonly [number, number, number], offsets: [Int32Array, Int32Array, Int32Array], diff: VoxelArray | null, out?: Uint8Array): Uint8Array {
+export function maskBitmap(labels: VoxelArray, dims: readonly [number, number, number], offsets: [Int32Array, Int32Array, Int32Array], diff: VoxelArray | null, out?: Uint8Array, fromK = 0, toK = dims[2]): Uint8Array {
   const [nx, ny, nz] = dims;
   const bitmap = out && out.length === nx * ny * nz ? out : new Uint8Array(nx * ny * nz);
   const [xs, ys, zs] = offsets;
-  let n = 0;
-  for (let k = 0; k < nz; k++) {
+  let n = fromK * nx * ny;
+  for (let k = fromK; k < Math.min(toK, nz); k++) {
     for (let j = 0; j < ny; j++) {
       const base = zs[k] + ys[j];
       for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = diff && diff[n] ? DISAGREE : labels[n];

@@ -29,6 +29,9 @@ export interface ControllerEvents {
 
 /** After the page has painted what it has (a notice) : the next frame, then a task. */
 const nextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Voxels a step of a mask upload writes and uploads: about 10 ms each under software WebGL here. */
+const UPLOAD_STEP_VOXELS = 1 << 20;
 
 const SLICE: Record<ViewMode, SLICE_TYPE> = {
   axial: SLICE_TYPE.AXIAL,
@@ -49,6 +52,8 @@ export class NiivueController {
   /** What the drawing layer shows: the mask's labels and, over them, where two masks disagree. */
   private maskLabels: VoxelArray | null = null;
   private diffVoxels: VoxelArray | null = null;
+  /** The drawing bitmap not shown: the next mask is written into it, then the two swap. */
+  private spareBitmap: Uint8Array | null = null;
   /**
    * Overlay volumes standing in for the drawing layer on an oblique scan: niivue draws its
    * drawing layer out of register with an oblique scan (e2e/geometry.spec.ts, 25° about x),
@@ -168,6 +173,7 @@ export class NiivueController {
     this.overlays = [];
     this.maskLabels = null;
     this.diffVoxels = null;
+    this.spareBitmap = null;
     this.diffKey = null;
   }
 
@@ -183,15 +189,64 @@ export class NiivueController {
     this.nv.drawScene();
   }
 
+  /**
+   * showMask(true) for a new mask or disagreement, a slab per task: writing and uploading a 256³
+   * mask in one go held the page 110 ms under software WebGL (bench/profile-segment.ts). Stops
+   * when `current()` turns false (a newer one is queued behind it). niivue keeps drawing the old
+   * bitmap until the last slab is up.
+   */
+  private async showNewMask(current: () => boolean) {
+    const grid = this.grid;
+    const d = this.nv.back?.dims;
+    if (!grid || !this.scanImg || grid.oblique || this.nv.opts.is2DSliceShader || !d) return this.showMask(true);
+    this.updateColours();
+    const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
+    if (this.ensureDrawing(n)) {
+      await nextTask(); // a new drawing texture is a step of its own (25 ms for the 137×256×186 sample)
+      if (!current() || this.disposed) return;
+    }
+    const next = this.spareBitmap?.length === n ? this.spareBitmap : new Uint8Array(n);
+    const labels = this.maskLabels?.length === n ? this.maskLabels : null;
+    const diff = this.diffVoxels?.length === n ? this.diffVoxels : null;
+    const steps: (() => void)[] = [];
+    if (labels || diff) {
+      const slab = Math.max(1, Math.floor(UPLOAD_STEP_VOXELS / (grid.dims[0] * grid.dims[1])));
+      const written = labels ?? new Uint8Array(n);
+      for (let k = 0; k < grid.dims[2]; k += slab) steps.push(() => maskBitmap(written, grid.dims, grid.offsets, diff, next, k, k + slab));
+    } else steps.push(() => next.fill(0));
+    const gl = this.nv.gl as WebGL2RenderingContext;
+    const plane = d[1] * d[2];
+    const slab = Math.max(1, Math.floor(UPLOAD_STEP_VOXELS / plane));
+    for (let z = 0; z < d[3]; z += slab) {
+      steps.push(() => {
+        gl.activeTexture(gl.TEXTURE7); // niivue's drawing texture unit
+        gl.bindTexture(gl.TEXTURE_3D, this.nv.drawTexture);
+        gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, z, d[1], d[2], Math.min(slab, d[3] - z), gl.RED, gl.UNSIGNED_BYTE, next, z * plane);
+      });
+    }
+    for (const step of steps) {
+      step();
+      await nextTask();
+      if (!current() || this.disposed) return;
+    }
+    this.spareBitmap = this.nv.drawBitmap;
+    this.nv.drawBitmap = next;
+    this.nv.drawScene();
+  }
+
+  /** niivue's drawing layer sized for `n` voxels (true when it was made): its createEmptyDrawing, less its undo history and its scan of the empty bitmap. */
+  private ensureDrawing(n: number): boolean {
+    if (this.nv.drawBitmap?.length === n || !this.nv.back?.dims) return false;
+    this.nv.drawTexture = this.nv.r8Tex(this.nv.drawTexture, (this.nv.gl as WebGL2RenderingContext).TEXTURE7, this.nv.back.dims, false);
+    this.nv.drawBitmap = new Uint8Array(n);
+    return true;
+  }
+
   /** Upload the mask (and disagreement) to niivue's drawing layer: one 8-bit texture, no re-render of the scan's layers. */
   private uploadDrawing() {
     const grid = this.grid!;
     const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
-    if (this.nv.drawBitmap?.length !== n && this.nv.back?.dims) {
-      // niivue's createEmptyDrawing, less its undo history and its scan of the empty bitmap
-      this.nv.drawTexture = this.nv.r8Tex(this.nv.drawTexture, (this.nv.gl as WebGL2RenderingContext).TEXTURE7, this.nv.back.dims, false);
-      this.nv.drawBitmap = new Uint8Array(n);
-    }
+    this.ensureDrawing(n);
     const labels = this.maskLabels?.length === n ? this.maskLabels : null;
     const diff = this.diffVoxels?.length === n ? this.diffVoxels : null;
     if (labels || diff) this.nv.drawBitmap = maskBitmap(labels ?? new Uint8Array(n), grid.dims, grid.offsets, diff, this.nv.drawBitmap ?? undefined);
@@ -240,11 +295,11 @@ export class NiivueController {
   setDisagreement(key: object | null, diff: Volume | null): Promise<void> {
     if (key === this.diffKey) return this.queue.then(() => undefined, () => undefined);
     this.diffKey = key;
-    return this.run(() => {
+    return this.run(async () => {
       if (key !== this.diffKey) return;
       this.diffVoxels = diff?.data ?? null;
       try {
-        this.showMask(true);
+        await this.showNewMask(() => key === this.diffKey);
       } catch (e) {
         this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
       }
@@ -255,13 +310,13 @@ export class NiivueController {
   setMask(key: object | null, labels: Volume | null, classes: MaskClass[]): Promise<void> {
     if (key === this.maskKey) return this.queue.then(() => undefined, () => undefined);
     this.maskKey = key;
-    return this.run(() => {
+    return this.run(async () => {
       if (key !== this.maskKey) return;
       this.classes = classes;
       this.maskLabels = labels?.data ?? null;
       try {
         // on the scan's own grid, straight from memory: no file round trip
-        this.showMask(true);
+        await this.showNewMask(() => key === this.maskKey);
       } catch (e) {
         this.events.onError(`The mask could not be shown: ${describe(e)}`);
       }
