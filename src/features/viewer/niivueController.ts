@@ -156,6 +156,10 @@ export class NiivueController {
       if (key !== this.scanKey || this.disposed) return this.events.onDrawing(null);
       try {
         const img = volumeImage(volume, { name });
+        // niivue's image (a copy of the voxels and its intensity range: 150 ms for 98 MB) and its
+        // upload and first drawing are tasks of their own
+        await nextTask();
+        if (key !== this.scanKey || this.disposed) return this.events.onDrawing(null);
         this.nv.addVolume(img);
         this.scanImg = img;
         this.grid = { dims: volume.dims, offsets: rasOffsets(volume.dims, img.permRAS ?? [1, 2, 3]), oblique: (img.oblique_angle ?? 0) > 0 };
