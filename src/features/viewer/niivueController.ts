@@ -117,7 +117,7 @@ export class NiivueController {
     this.queue = this.nv.attachToCanvas(canvas).then(() => {
       // niivue checks the framebuffer of every slice it renders only to log a failure; each check
       // waits for all GPU work queued before it, which under software WebGL held the page for
-      // most of a new scan's drawing (scratch profile: 822 of 1,359 ms for a 320×320×240 scan)
+      // most of a new scan's drawing (e2e/size.spec.ts, a 320×320×240 scan: 1.2 s, 0.47 s without)
       const gl = this.nv.gl as WebGL2RenderingContext;
       gl.checkFramebufferStatus = () => gl.FRAMEBUFFER_COMPLETE;
     }).catch((e: unknown) => {
@@ -200,8 +200,9 @@ export class NiivueController {
   }
 
   /**
-   * showMask(true) for a new mask or disagreement, a slab per task: writing and uploading a 256³
-   * mask in one go held the page 110 ms under software WebGL (bench/profile-segment.ts). Stops
+   * showMask(true) for a new mask or disagreement, a slab per task: writing and uploading the
+   * niivue T1 sample's mask in one go held the page 112 ms under software WebGL
+   * (bench/profile-segment.ts). Stops
    * when `current()` turns false (a newer one is queued behind it). niivue keeps drawing the old
    * bitmap until the last slab is up.
    */
