@@ -192,7 +192,7 @@ def main():
     averaged = copy.deepcopy(model) if optim.get("ema") else model
     step = 0
     if os.path.exists(out):
-        ckpt = torch.load(out, map_location=device)
+        ckpt = torch.load(out, map_location=device, weights_only=False)  # optimiser state and config too (torch >= 2.6 defaults to True)
         if ckpt.get("stage") != stage:
             raise SystemExit(f"{out} was written by another config; pass --out to start afresh")
         model.load_state_dict(ckpt["model"])

@@ -8,7 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:?set OUT to a folder for the checkpoint}
-PY=$(command -v /usr/bin/python3 || command -v python3)
+# the first python3 that has torch (the device's is on PATH; here Debian's is /usr/bin/python3)
+PY=""
+for c in python3 /usr/bin/python3; do
+  if command -v "$c" >/dev/null && "$c" -c "import torch" 2>/dev/null; then PY=$(command -v "$c"); break; fi
+done
+[ -n "$PY" ] || { echo "no python3 with torch" >&2; exit 1; }
 CKPT="$OUT/gpu1.pt"
 [ -f training/out/gpu1.pt ] && cp training/out/gpu1.pt "$CKPT"
 if [ "${GPU_CHECK:-0}" = 1 ]; then
