@@ -8,7 +8,7 @@ import { contrastProfile } from "../src/core/adapters/profile";
 import { readVolume } from "../src/core/io";
 import { parseManifest } from "../src/core/manifest";
 import { alignReference } from "../src/core/metrics/evaluate";
-import type { ConventionId } from "../src/core/metrics/conventions";
+import { resolveConvention, type ConventionId } from "../src/core/metrics/conventions";
 import { DATA_DIR } from "../src/test/data";
 
 const root = resolve(import.meta.dirname, "..");
@@ -37,7 +37,7 @@ for (const a of manifest.adapters.shipped) {
   const reference = read(resolve(site.dir, site.label));
   config.contrasts = images.map((image) => {
     const scan = read(resolve(site.dir, image));
-    return { image, profile: contrastProfile(scan.data, alignReference(reference, scan, site.convention, names.length).classes, names) };
+    return { image, profile: contrastProfile(scan.data, alignReference(reference, scan, resolveConvention(manifest, site.convention)).classes, names) };
   });
   writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
   console.log(`${a.name}: ${config.contrasts.map((c: { image: string; profile: object }) => `${c.image} ${JSON.stringify(c.profile)}`).join("; ")}`);

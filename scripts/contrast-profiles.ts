@@ -8,7 +8,7 @@ import { contrastFamily, contrastProfile, type ContrastProfile } from "../src/co
 import { readVolume } from "../src/core/io";
 import { loadModel } from "../src/core/manifest";
 import { alignReference } from "../src/core/metrics/evaluate";
-import type { ConventionId } from "../src/core/metrics/conventions";
+import { resolveConvention, type ConventionId } from "../src/core/metrics/conventions";
 import { segment } from "../src/core/pipeline/segment";
 import { createNodeRunner } from "../src/runtime/ort-node";
 import { DATA_DIR } from "../src/test/data";
@@ -43,7 +43,7 @@ for (const s of SCANS) {
   const scan = read(s.path);
   const mask = (await segment(scan, manifest, runner)).labels.data;
   const row = { name: s.name, contrast: s.contrast, base: contrastProfile(scan.data, mask, names) } as (typeof rows)[number];
-  if (s.label) row.ref = contrastProfile(scan.data, alignReference(read(s.label), scan, s.convention!, names.length).classes, names);
+  if (s.label) row.ref = contrastProfile(scan.data, alignReference(read(s.label), scan, resolveConvention(manifest, s.convention!)).classes, names);
   rows.push(row);
   console.error(`${s.name}: ${f(row.base)}`);
 }

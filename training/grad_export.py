@@ -33,9 +33,9 @@ import argparse, hashlib, os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from from_onnx import widths_of
 
 EPS_BN = 1e-5
-WIDTHS = (12, 24, 48, 96)
 NUM_CLASSES = 4
 BIG = np.iinfo(np.int64).max
 
@@ -269,6 +269,7 @@ def loss_and_grad(g: Graph, z, target, weight):
 def build(onnx_path, out_path):
     src = onnx.load(onnx_path)
     w = {i.name: numpy_helper.to_array(i).astype(np.float64) for i in src.graph.initializer}
+    widths = widths_of(w)
     g = Graph()
     bld = Builder(g)
     dim = lambda *d: list(d)
@@ -289,16 +290,16 @@ def build(onnx_path, out_path):
         return x
 
     x, skips, cin = "image", [], 3
-    for i, cout in enumerate(WIDTHS):
+    for i, cout in enumerate(widths):
         x = block(x, f"down.{i}", cin, cout, first=(i == 0))
         cin = cout
-        if i < len(WIDTHS) - 1:
+        if i < len(widths) - 1:
             skips.append((x, cout))
             x = bld.maxpool(x)
-    for k, i in enumerate(range(len(WIDTHS) - 2, -1, -1)):
+    for k, i in enumerate(range(len(widths) - 2, -1, -1)):
         skip, cs = skips.pop()
-        x = bld.concat(bld.upsample(x), skip, WIDTHS[i + 1], cs)
-        x = block(x, f"up.{k}", WIDTHS[i + 1] + cs, WIDTHS[i], first=False)
+        x = bld.concat(bld.upsample(x), skip, widths[i + 1], cs)
+        x = block(x, f"up.{k}", widths[i + 1] + cs, widths[i], first=False)
     logits = bld.head(x, w["model.head.weight"], w["model.head.bias"])
 
     inputs.append(helper.make_tensor_value_info("target", TensorProto.FLOAT, ["batch", NUM_CLASSES, "height", "width"]))

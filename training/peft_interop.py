@@ -70,7 +70,14 @@ def main():
     # so a later base does not invalidate it: the claim is about the adapter format, not one base
     model_dir = os.path.join(HERE, "..", "public", "models", args.id)
     shutil.copyfile(os.path.join(model_dir, "model.onnx"), os.path.join(out_dir, "base.onnx"))
-    version = json.load(open(os.path.join(model_dir, "manifest.json")))["version"]
+    manifest = json.load(open(os.path.join(model_dir, "manifest.json")))
+    version = manifest["version"]
+    # and that base's manifest (its slots' shapes), pointing at base.onnx, without the files it lacks
+    manifest["files"] = {"model": {**manifest["files"]["model"], "path": "base.onnx"}}
+    manifest["adapters"]["shipped"] = []
+    manifest["inference"]["options"] = [o for o in manifest["inference"]["options"] if o["kind"] != "selfAdapt"]
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
     with open(os.path.join(out_dir, "expected.json"), "w") as f:
         json.dump({"peft": peft.__version__, "torch": torch.__version__, "base": {"path": "base.onnx", "version": version},
                    "input": parity["input"], "inputDims": parity["inputDims"], "baseOutput": parity["output"],

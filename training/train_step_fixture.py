@@ -69,7 +69,7 @@ def main():
     with torch.no_grad():
         for name, p in model.named_parameters():
             if "lora_" in name:
-                p.normal_(0, 0.05)
+                p.normal_(0, 0.02)  # a trained adapter's scale (0.05 sent 0.4.0's loss to 6.8, where float32 itself strays 7e-4)
     rng = np.random.default_rng(7)
     N, H, W = 2, 32, 32
     x = rng.random((N, 3, H, W), dtype=np.float32)
@@ -99,23 +99,35 @@ def main():
                       "grads": {k: {"shape": list(v.shape), "data": f32list(v)} for k, v in g32.items()}})
     # a few optimizer steps, as train_adapter.py takes them, for src/core/train's loop end to end
     start = {k: v.clone() for k, v in model.state_dict().items() if "lora_" in k}
-    params = [p for n, p in model.named_parameters() if "lora_" in n]
-    opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=0.0)
-    losses = []
-    for _ in range(3):
-        logits = model(xt)
-        loss = F.cross_entropy(logits, yt) + soft_dice_loss(logits, yt, 4)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    with torch.no_grad():
-        logits = model(xt)
-        losses.append((F.cross_entropy(logits, yt) + soft_dice_loss(logits, yt, 4)).item())
-    print("AdamW steps, losses", losses)
-    trained = {k: {"shape": list(v.shape), "data": f32list(v.numpy())} for k, v in lora_state_dict(model).items()}
+
+    def adamw_steps(dtype):
+        model.load_state_dict(start, strict=False)
+        model.to(dtype)
+        params = [p for n, p in model.named_parameters() if "lora_" in n]
+        opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=0.0)
+        losses = []
+        for _ in range(3):
+            logits = model(xt.to(dtype))
+            loss = F.cross_entropy(logits, yt) + soft_dice_loss(logits, yt, 4)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        with torch.no_grad():
+            logits = model(xt.to(dtype))
+            losses.append((F.cross_entropy(logits, yt) + soft_dice_loss(logits, yt, 4)).item())
+        return losses, {k: v.double().numpy().copy() for k, v in lora_state_dict(model).items()}  # a copy: not the live parameter
+
+    losses64, trained64 = adamw_steps(torch.float64)
+    losses, trained = adamw_steps(torch.float32)
+    # Adam steps each parameter by about lr whatever its gradient's size, so where a gradient is near
+    # zero, float32 rounding alone can move the result by a sizeable part of lr: the floor for the test
+    param_noise = max(float(np.abs(trained[k] - trained64[k]).max()) for k in trained)
+    print("AdamW steps, losses", losses, f"float32 vs float64 parameters: max {param_noise:.2e} = {param_noise / 3e-3:.2e} lr")
+    model.float()
     model.load_state_dict(start, strict=False)
-    training = {"lr": 3e-3, "weightDecay": 0.0, "betas": [0.9, 0.999], "eps": 1e-8, "losses": losses, "tensors": trained}
+    training = {"lr": 3e-3, "weightDecay": 0.0, "betas": [0.9, 0.999], "eps": 1e-8, "losses": losses, "float32VsFloat64": param_noise,
+                "tensors": {k: {"shape": list(v.shape), "data": f32list(v)} for k, v in trained.items()}}
     fixture = {
         "about": "training/train_step_fixture.py: PyTorch (lora.py LoraConv2d on the checkpoint recovered from model.onnx, eval mode) loss and autograd gradients of every LoRA A and B (PEFT names, unscaled B)",
         "config": {"r": cfg.r, "lora_alpha": cfg.lora_alpha, "target_modules": cfg.target_modules, "peft_type": "LORA", "base_model_name_or_path": "siteseg-tissue"},

@@ -56,7 +56,8 @@ describe("adaptSite's held-out scores", () => {
     // and it is that mask that is scored: an empty one scores no overlap
     const empty = await adaptSite({ ...job, baseMask: { ...baseMask, data: new Uint8Array(baseMask.data.length) } });
     expect(empty.heldOut[0].base ?? 0).toBe(0);
-    expect(empty.heldOut[0].adapter).toBeGreaterThan(0.3);
+    expect(empty.heldOut[0].adapter).toBeGreaterThan(0);
+    expect(empty.heldOut[0].adapter).toBeCloseTo(fresh.heldOut[0].adapter!, 6); // the same seeded adapter, run afresh
     await trainStep.dispose();
     await runner.dispose();
   }, 120_000);

@@ -28,7 +28,7 @@ const fx = JSON.parse(readFileSync(resolve(root, "training/parity/train-step.jso
   labels: { dims: number[]; data: number[] };
   tolerance: { relative: number; absolute: number; loss: number };
   cases: Case[];
-  training: { lr: number; weightDecay: number; betas: [number, number]; eps: number; losses: number[]; tensors: Record<string, { shape: number[]; data: number[] }> };
+  training: { lr: number; weightDecay: number; betas: [number, number]; eps: number; losses: number[]; float32VsFloat64: number; tensors: Record<string, { shape: number[]; data: number[] }> };
 };
 const r = fx.config.r;
 const scaling = fx.config.lora_alpha / r;
@@ -153,7 +153,9 @@ describe("train_step.onnx vs PyTorch autograd", () => {
     for (const [name, v] of Object.entries(loraTensors(params))) {
       worst = Math.max(worst, compare(v.data, t.tensors[name].data).diff);
     }
-    expect(worst).toBeLessThanOrEqual(0.01 * t.lr);
+    // where a gradient is tiny, rounding alone moves Adam's normalised step: PyTorch's float32 run strays
+    // t.float32VsFloat64 from its float64 run; another runtime's summation order may stray ten times that
+    expect(worst).toBeLessThanOrEqual(Math.max(0.01 * t.lr, 10 * t.float32VsFloat64));
     console.info(`3 AdamW steps: losses ${losses.map((l) => l.toFixed(5)).join(" ")} (PyTorch ${t.losses.map((l) => l.toFixed(5)).join(" ")}), max |Δparam| ${worst.toExponential(2)} = ${(worst / t.lr).toExponential(2)} lr`);
   });
 
