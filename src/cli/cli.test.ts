@@ -11,12 +11,15 @@ import { dataPath, hasData, missingDataMessage } from "../test/data";
 import { ROOT, siteseg as run } from "../test/cli";
 
 /**
- * Floors under measured values (MODEL_CARD.md, model 0.3.0; measured 0.564 for the base on the whole
- * SPM152 T1 template, 0.541 -> 0.614 base -> spm152 adapter (anchored recipe) on its held-out slices; niivue_fs T1 0.861). The SPM priors
+ * Floors under measured values (MODEL_CARD.md, model 0.4.0 with flip; measured 0.598 for the base on the whole
+ * SPM152 T1 template, 0.603 -> 0.686 base -> spm152 adapter (anchored recipe) on its held-out slices; niivue_fs T1
+ * 0.891, CSF / GM / WM 0.877 / 0.875 / 0.920, against issue 10's target of 0.88). The SPM priors
  * mark all CSF, a different protocol from the FreeSurfer-style training labels: the adapter's job.
  */
-const SPM_T1_BASE_FLOOR = 0.52;
-const SPM_ADAPTER_GAIN = 0.04;
+const SPM_T1_BASE_FLOOR = 0.57;
+const SPM_ADAPTER_GAIN = 0.06;
+const T1_CLASS_FLOOR = 0.85;
+const T1_MEAN_TARGET = 0.88;
 /** The tumour model 0.1.0 on the held-out BraTS case's T1c (models/siteseg-tumour/MODEL_CARD.md). */
 const TUMOUR_T1C_CORE_FLOOR = 0.5; // measured 0.588
 
@@ -184,8 +187,8 @@ describe.skipIf(!haveAll || !haveModel)(
       expect(out.perSlice).toHaveLength(256);
       expect(out.perSliceAxis).toBe(2);
       console.info(`niivue_fs T1: Dice ${JSON.stringify(out.dice)}, mean ${out.meanDice}, ${(out.ms.total / 1000).toFixed(1)} s`);
-      for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(0.75);
-      expect(out.meanDice).toBeGreaterThanOrEqual(0.85);
+      for (const name of ["CSF", "GM", "WM"]) expect(out.dice[name], name).toBeGreaterThanOrEqual(T1_CLASS_FLOOR);
+      expect(out.meanDice).toBeGreaterThanOrEqual(T1_MEAN_TARGET);
     });
 
     it("evaluate --json on the SPM152 T1 template against the tissue priors", { timeout: SLOW }, async () => {
