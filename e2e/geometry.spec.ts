@@ -104,11 +104,6 @@ function centre(codes: Uint8Array, code: number, width: number): [number, number
 test.describe("one scan, one geometry", () => {
   for (const c of CASES) {
     test(`mask and scan line up: ${c.title}`, async ({ page }) => {
-      // Known bug, found 2026-11-28 when base 0.4.0 drew thinner structures on this phantom: on this
-      // case the cursor reads "background" over a pixel the viewer draws in a tissue colour, a
-      // dozen pixels from the mask's edge (voxel 37, 40, 38). Marked as failing until it is fixed:
-      // Playwright reports it when it starts to pass.
-      test.fail(c.title === "MGH without a valid RAS flag", "cursor class differs from the drawn mask (known bug)");
       await openApp(page);
       const f = c.make();
       await openScan(page, f);
@@ -146,12 +141,12 @@ test.describe("one scan, one geometry", () => {
       expect(main.on / main.n).toBeGreaterThan(0.9);
       const [wx, wy] = centre(scan, 2, width);
 
-      // The cursor readout, over the masked core pixel nearest the middle of the drawn core (away from
-      // the mask's edges), reads this scan's core voxel and a tissue class.
+      // The cursor readout, over the masked core pixel nearest the middle of the drawn core (inside
+      // one class's drawing, away from its edges), reads this scan's core voxel and the class drawn there.
       // (a voxel spans several screen pixels: stay a dozen pixels, over a voxel, from any edge)
       const r = 12;
       const around = [-r, 0, r].flatMap((dy) => [-r, 0, r].map((dx) => dy * width + dx));
-      const inside = (p: number) => around.every((o) => mask[p + o] >= 4 && scan[p + o] === 2);
+      const inside = (p: number) => mask[p] >= 4 && around.every((o) => mask[p + o] === mask[p] && scan[p + o] === 2);
       let best = -1, bestDistance = Infinity;
       mask.forEach((_, p) => {
         if (!inside(p)) return;
@@ -161,7 +156,8 @@ test.describe("one scan, one geometry", () => {
       expect(best, "a core pixel inside the mask's drawing").toBeGreaterThanOrEqual(0);
       const box = (await canvas.boundingBox())!; // screenshots are in CSS pixels (device scale 1)
       await page.mouse.move(box.x + (best % width) + 0.5, box.y + Math.floor(best / width) + 0.5);
-      await expect(page.getByLabel("Cursor")).toContainText(/value 110 · (CSF|GM|WM)/);
+      const name = { 4: "WM", 5: "GM", 6: "CSF" }[mask[best]];
+      await expect(page.getByLabel("Cursor")).toContainText(new RegExp(`value 110 · ${name}\\b`));
     });
   }
 });

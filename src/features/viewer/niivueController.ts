@@ -165,6 +165,11 @@ export class NiivueController {
         this.grid = { dims: volume.dims, offsets: rasOffsets(volume.dims, img.permRAS ?? [1, 2, 3]), oblique: (img.oblique_angle ?? 0) > 0 };
         this.events.onError(null);
         this.reportWindow();
+        // niivue starts at the volume's middle, which for an even number of slices is a boundary
+        // between two: it draws one and the readout rounded to the other (found on the FreeSurfer
+        // default geometry: a drawn tissue pixel read "background")
+        const middle = this.voxelAt(this.nv.frac2mm(this.nv.scene.crosshairPos, 0, true) as unknown as [number, number, number]);
+        if (middle) this.crosshairToVoxel(middle);
         this.nv.createOnLocationChange();
         this.nv.drawScene();
       } catch (e) {
@@ -470,6 +475,15 @@ export class NiivueController {
     return [Math.round(v[0]), Math.round(v[1]), Math.round(v[2])];
   }
 
+  /** The crosshair on voxel `vox`'s centre, so that the slices niivue draws and the voxels the readout names are the same. */
+  private crosshairToVoxel(vox: [number, number, number]) {
+    if (!this.affine) return;
+    const mm = applyAffine(this.affine, vox[0], vox[1], vox[2]);
+    // the inverse of frac2mm(…, true), which niivue reports locations with: lands on the voxel centre
+    const frac = this.nv.mm2frac([mm[0], mm[1], mm[2]], 0, true);
+    this.nv.scene.crosshairPos = [frac[0], frac[1], frac[2]] as typeof this.nv.scene.crosshairPos;
+  }
+
   /** Move the crosshair to slice `index` along the scan's voxel `axis`, keeping the other two. */
   jumpToSlice(axis: number, index: number) {
     void this.run(() => {
@@ -477,10 +491,7 @@ export class NiivueController {
       const here = this.nv.frac2mm(this.nv.scene.crosshairPos, 0, true);
       const vox = this.voxelAt([here[0], here[1], here[2]]) ?? [0, 0, 0];
       vox[axis] = index;
-      const mm = applyAffine(this.affine, vox[0], vox[1], vox[2]);
-      // the inverse of frac2mm(…, true), which niivue reports locations with: lands on the voxel centre
-      const frac = this.nv.mm2frac([mm[0], mm[1], mm[2]], 0, true);
-      this.nv.scene.crosshairPos = [frac[0], frac[1], frac[2]] as typeof this.nv.scene.crosshairPos;
+      this.crosshairToVoxel(vox);
       this.nv.createOnLocationChange();
       this.nv.drawScene(); // only the crosshair moved: no need to rebuild the volume textures
     });
