@@ -168,7 +168,8 @@ export class NiivueController {
         // niivue starts at the volume's middle, which for an even number of slices is a boundary
         // between two: it draws one and the readout rounded to the other (found on the FreeSurfer
         // default geometry: a drawn tissue pixel read "background")
-        const middle = this.voxelAt(this.nv.frac2mm(this.nv.scene.crosshairPos, 0, true) as unknown as [number, number, number]);
+        const here = this.nv.frac2mm(this.nv.scene.crosshairPos, 0, true);
+        const middle = this.voxelAt([here[0], here[1], here[2]]);
         if (middle) this.crosshairToVoxel(middle);
         this.nv.createOnLocationChange();
         this.nv.drawScene();
