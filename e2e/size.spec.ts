@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "fflate";
 import { writeNifti } from "../src/core/io";
-import { expect, openApp, openScan, screenshot, test, tinyScan } from "./fixtures";
+import { expect, openApp, openScan, pixelStats, screenshot, test, tinyScan } from "./fixtures";
 
 // Issue 12 part 5: a large scan opens off the page's thread with its progress shown; one over the
 // voxel budget is refused from its header, before it is inflated, and the loaded scan stays.
@@ -42,6 +42,18 @@ test("a large compressed scan shows its progress while it opens; one over the bu
   expect(await page.evaluate(() => (window as unknown as { notices: string[] }).notices)).toContainEqual(expect.stringMatching(/^Drawing big\.nii\.gz… A large scan can take several seconds/));
   await expect(page.getByLabel("Viewer drawing")).toHaveCount(0);
   console.log(`main-thread long tasks while the 98 MB scan opened and was first drawn: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
+
+  // a new window redraws the scan's layers from the voxels already on the GPU
+  const canvas = page.getByLabel("Scan viewer");
+  const white = async () => (await pixelStats(page, canvas, [[255, 255, 255]])).near[0];
+  const whiteBefore = await white();
+  await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
+  await page.getByLabel("Window max").fill("120");
+  // read before the pixel checks, which decode screenshots on the page's own thread
+  await page.waitForTimeout(2000);
+  const windowTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  await expect.poll(white, { timeout: 15_000 }).toBeGreaterThan(whiteBefore * 2);
+  console.log(`main-thread long tasks while the window changed: ${windowTasks.length}, longest ${Math.max(0, ...windowTasks).toFixed(0)} ms`);
 
   // 512×512×1000 float32 (a 1 GB CT) whose stream is broken after its first blocks: inflating it
   // all would end in "corrupt"; the header alone refuses it, naming the limit

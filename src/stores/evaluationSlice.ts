@@ -41,7 +41,7 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     openReference: async (name, bytes) => {
       let volume: Volume;
       try {
-        volume = await get().volumeReader(bytes, name, 0);
+        ({ volume } = await get().volumeReader(bytes, name, 0));
       } catch (e) {
         set({ evaluationError: message(e) });
         return;

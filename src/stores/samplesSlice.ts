@@ -38,7 +38,7 @@ export const createSamplesSlice: Slice<SamplesSlice> = (set, get) => ({
     set({ sampleLoading: id, samplesError: null });
     try {
       const [image, label] = await Promise.all([fetchSampleFile(site.image), fetchSampleFile(site.label)]);
-      const labelVolume = await get().volumeReader(label, site.label, 0);
+      const { volume: labelVolume } = await get().volumeReader(label, site.label, 0);
       await get().openScan(site.image.split("/").pop()!, image, { id: site.id, name: site.name, synthetic: site.synthetic });
       if (get().scan?.sample?.id !== id) return; // the scan did not open: its error is shown
       get().setReference(site.label.split("/").pop()!, labelVolume, site.convention);

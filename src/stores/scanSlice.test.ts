@@ -117,9 +117,9 @@ describe("opening files", () => {
         name === "big.nii.gz"
           ? new Promise((ok) => {
               onProgress?.(0.4);
-              finish = () => ok(readVolume(bytes, name, frame));
+              finish = () => ok({ volume: readVolume(bytes, name, frame), sha256: Promise.resolve("") });
             })
-          : Promise.resolve(readVolume(bytes, name, frame)),
+          : Promise.resolve({ volume: readVolume(bytes, name, frame), sha256: Promise.resolve("") }),
     });
     const big = useApp.getState().openScan("big.nii.gz", nifti());
     expect(useApp.getState().scanBusy).toBe("Opening big.nii.gz… 40%");

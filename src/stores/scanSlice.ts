@@ -1,5 +1,5 @@
 import { anyDicom, convertSeries, groupDicomSeries, orientationLabel, seriesScanName, type Dcm2niixRun, type DicomInput, type DicomSeries } from "../core/dicom";
-import type { ReadVolumeRun } from "../core/io";
+import type { ReadVolumeResult, ReadVolumeRun } from "../core/io";
 import { sha256Hex } from "../core/manifest/load";
 import type { Volume } from "../core/volume/types";
 import { convertInWorker } from "../worker/dicomClient";
@@ -100,9 +100,9 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     openScan: async (name, bytes, sample) => {
       const mine = ++generation;
       set({ scanBusy: `Opening ${name}…`, scanError: null });
-      let volume: Volume;
+      let read: ReadVolumeResult;
       try {
-        volume = await get().volumeReader(bytes, name, 0, (f) => mine === generation && set({ scanBusy: `Opening ${name}… ${Math.round(f * 100)}%` }));
+        read = await get().volumeReader(bytes, name, 0, (f) => mine === generation && set({ scanBusy: `Opening ${name}… ${Math.round(f * 100)}%` }));
       } catch (e) {
         // A bad file never replaces what is loaded.
         if (mine === generation) set({ scanError: message(e), scanBusy: null });
@@ -110,14 +110,15 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
       }
       if (mine !== generation) return; // a newer open or conversion took over
       set({ scanBusy: null });
-      install({ name, volume, sample, sha256: sha256Hex(bytes).catch(() => "unavailable"), ...((volume.frames ?? 1) > 1 ? { bytes } : {}) });
+      const { volume } = read;
+      install({ name, volume, sample, sha256: read.sha256.catch(() => "unavailable"), ...((volume.frames ?? 1) > 1 ? { bytes } : {}) });
     },
     chooseFrame: async (frame) => {
       const scan = get().scan;
       if (!scan?.bytes || frame === (scan.volume.frame ?? 0)) return;
       let volume: Volume;
       try {
-        volume = await get().volumeReader(scan.bytes, scan.name, frame);
+        ({ volume } = await get().volumeReader(scan.bytes, scan.name, frame));
       } catch (e) {
         return set({ scanError: message(e) });
       }

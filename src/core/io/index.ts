@@ -6,8 +6,14 @@ import { niftiDims, readNifti } from "./nifti";
 export { readNifti, writeNifti, type WriteNiftiOptions } from "./nifti";
 export { readMgh, writeMgh, type WriteMghOptions } from "./mgh";
 
+/** A scan file as read: its volume, and the file's sha256 (provenance) as it is worked out after. */
+export interface ReadVolumeResult {
+  volume: Volume;
+  sha256: Promise<string>;
+}
+
 /** Reads a scan file somewhere (the app: a worker), reporting how far it is. */
-export type ReadVolumeRun = (bytes: Uint8Array, fileName: string, frame: number, onProgress?: (fraction: number) => void) => Promise<Volume>;
+export type ReadVolumeRun = (bytes: Uint8Array, fileName: string, frame: number, onProgress?: (fraction: number) => void) => Promise<ReadVolumeResult>;
 
 export const ACCEPTED_FORMATS = ".nii, .nii.gz, .mgh, .mgz";
 

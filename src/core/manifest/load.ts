@@ -1,3 +1,4 @@
+import { sha256Hex } from "../sha256";
 import { ManifestError, parseManifest, type Manifest } from "./schema";
 
 /** Reads a file of the model folder by its path relative to the manifest (fetch in the browser, fs in Node). */
@@ -8,10 +9,7 @@ export interface LoadedModel {
   onnx: Uint8Array;
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 export async function readManifest(read: ReadModelFile): Promise<Manifest> {
   const text = new TextDecoder().decode(await read("manifest.json"));
