@@ -1,6 +1,6 @@
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
-import { applyConvention, type Convention, type ConventionId } from "./conventions";
+import { applyConvention, isIntegerArray, labelCounts, type Convention, type ConventionId } from "./conventions";
 import { classDiceOf, meanDice, sliceDiceOf, sliceOverlap } from "./dice";
 
 export class ReferenceMismatchError extends Error {
@@ -54,6 +54,7 @@ export function checkLabelMap(reference: Volume): void {
     throw new ReferenceMismatchError(`The reference has ${reference.frames} volumes (4D), but a label map has one: load the label map itself, not a series or a probability map.`);
   }
   const d = reference.data;
+  if (isIntegerArray(d)) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isInteger(d[i])) {
       throw new ReferenceMismatchError(
@@ -82,11 +83,11 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
   const classes = applyConvention(reference.data, convention);
   const ignoredBy = new Map<number, number>();
   let known = 0;
-  for (let i = 0; i < reference.data.length; i++) {
-    const v = reference.data[i];
+  // the label map holds whole numbers (checked above), so its counts are per label
+  for (const [v, n] of labelCounts(reference.data)) {
     if (v === 0) continue;
-    if (convention.values.has(v)) known++;
-    else ignoredBy.set(v, (ignoredBy.get(v) ?? 0) + 1);
+    if (convention.values.has(v)) known += n;
+    else ignoredBy.set(v, n);
   }
   const ignored = { voxels: [...ignoredBy.values()].reduce((a, b) => a + b, 0), labels: [...ignoredBy.keys()].sort((a, b) => a - b) };
   const same = sameGrid(reference, target);

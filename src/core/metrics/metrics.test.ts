@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, resolveConvention, tableValues } from "./conventions";
+import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, labelCounts, labelValues, resolveConvention, tableValues } from "./conventions";
 
 // the tissue model's classes and conventions, as its manifest names them
 const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif"] };
@@ -47,6 +47,20 @@ describe("conventions", () => {
     expect([...applyConvention([0, 4, 3, 2, 24, 11105, 12175, 251, 1035, 17], tissue("freesurfer"))]).toEqual([0, 1, 2, 3, 0, 2, 2, 3, 2, 2]);
     expect(guess([0, 2, 3, 4, 41, 42, 43])).toBe("freesurfer");
     expect(guess([0, 1, 2, 3])).toBe("classes");
+  });
+
+  it("reads integer label arrays through a table and any other array value by value, with the same result", () => {
+    const labels = [0, 4, 3, 2, 24, 11105, 12175, 251, 1035, 17, 4, 4, 0, -3];
+    const fs = tissue("freesurfer");
+    const expected = [...applyConvention(labels, fs)];
+    for (const data of [Int32Array.from(labels), Int16Array.from(labels), Float32Array.from(labels)]) {
+      expect([...applyConvention(data, fs)]).toEqual(expected);
+      expect(labelValues(data)).toEqual([-3, 0, 2, 3, 4, 17, 24, 251, 1035, 11105, 12175]);
+      expect(labelCounts(data).get(4)).toBe(3);
+    }
+    // a range too wide for a table (32-bit ids) is counted value by value
+    expect(labelValues(Uint32Array.from([0, 4_000_000_000, 7]))).toEqual([0, 7, 4_000_000_000]);
+    expect(labelValues(Float32Array.from([0.4, 1.6]))).toEqual([0, 2]);
   });
 
   it("maps a table onto any model's classes by name, whatever their order", () => {

@@ -1,0 +1,340 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { writeNifti } from "../core/io";
+import { parseManifest } from "../core/manifest";
+import type { SegmentOptions } from "../core/pipeline/segment";
+import type { Volume } from "../core/volume/types";
+import type { InferenceClient } from "../worker/client";
+import { UNDO_STEPS } from "./editSlice";
+import { resetApp, useApp } from "./store";
+
+// Mask corrections through the store, as the viewer drives them: paintAt for every point of a
+// drag, endStroke on release, undo and redo. Masks come from real runs of the job slice with a
+// scripted worker client (the model itself is not what is tested here), so a new result and a
+// new scan go through the same code as in the app.
+
+const manifest = parseManifest(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../public/models/siteseg-tissue/manifest.json"), "utf8")));
+const DIMS: [number, number, number] = [8, 8, 4];
+const EYE = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const N = DIMS[0] * DIMS[1] * DIMS[2];
+const at = (x: number, y: number, z: number) => x + DIMS[0] * (y + DIMS[1] * z);
+/** The model's mask: stripes of the four classes, so every class is present and Dice is defined. */
+const modelMask = () => Uint8Array.from({ length: N }, (_, i) => ((i % DIMS[0]) + Math.floor(i / DIMS[0])) % 4);
+const scanBytes = (affine = EYE) => writeNifti({ dims: DIMS, affine, data: Float32Array.from(modelMask(), (v) => v * 100) }, { gzip: false });
+
+/** A worker client whose every run returns `mask()` (a fresh array each time). */
+function scriptedClient(mask: () => Uint8Array = modelMask) {
+  let runs = 0;
+  const client = {
+    segment: async (scan: Volume, _opts: SegmentOptions) => {
+      runs++;
+      const labels = { dims: scan.dims, affine: scan.affine, data: mask() };
+      return { labels, backend: "test", slices: DIMS[2], options: [], passes: 1, warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, sessionId: "s", profile: {} };
+    },
+  };
+  return { client: client as unknown as InferenceClient, runs: () => runs };
+}
+
+const app = () => useApp.getState();
+const shown = () => app().result!.labels.data;
+const snapshot = () => Uint8Array.from(shown());
+/** The slices the shown result has marked corrected (what training uses), as "axis:index", sorted. */
+const corrected = () => (app().result?.corrected ?? []).map((c) => `${c.axis}:${c.index}`).sort();
+
+beforeEach(async () => {
+  resetApp();
+  // resetApp resets the state, not the slice's closure: a stroke a test left open would be
+  // recorded on the next test's mask (see the known bug below); with no results it is dropped
+  app().endStroke();
+  await app().openScan("head.nii", scanBytes());
+  useApp.setState({ manifest, modelStatus: "ready", client: scriptedClient().client });
+  await app().runSegmentation();
+  expect(app().job.status).toBe("done");
+});
+
+describe("painting", () => {
+  it("the brush paints its class in a disk around each point, in that slice only", () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(3); // radius 1.5 mm on 1 mm voxels: the 3×3 square around the point
+    const before = snapshot();
+    const version = app().maskVersion;
+    app().paintAt([3, 3, 1], 2);
+    const painted = new Set<number>();
+    for (let x = 2; x <= 4; x++) for (let y = 2; y <= 4; y++) painted.add(at(x, y, 1));
+    for (let i = 0; i < N; i++) expect(shown()[i], `voxel ${i}`).toBe(painted.has(i) ? 3 : before[i]);
+    expect(app().maskVersion).toBeGreaterThan(version); // the viewer redraws while the drag goes on
+    expect(app().undoStack).toHaveLength(0); // a step once the stroke ends
+    app().endStroke();
+    expect(app().undoStack).toHaveLength(1);
+    expect(app().result?.corrected).toEqual([{ axis: 2, index: 1 }]);
+    expect(app().results.base.corrected).toEqual([{ axis: 2, index: 1 }]);
+  });
+
+  it("the eraser paints background, whatever class is chosen", () => {
+    app().setEditTool("eraser");
+    app().setEditClass(3);
+    app().setBrushMm(1);
+    app().paintAt([5, 2, 0], 2);
+    app().paintAt([6, 2, 0], 2);
+    app().endStroke();
+    expect([shown()[at(5, 2, 0)], shown()[at(6, 2, 0)]]).toEqual([0, 0]);
+    expect(shown()[at(7, 2, 0)]).toBe(modelMask()[at(7, 2, 0)]);
+  });
+
+  it("the brush is measured in mm: on 2 mm × 1 mm voxels a 3 mm brush is one voxel wide and three tall", async () => {
+    await app().openScan("aniso.nii", scanBytes([2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]));
+    await app().runSegmentation();
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(3);
+    const before = snapshot();
+    app().paintAt([3, 3, 1], 2);
+    const changed = Array.from(shown()).flatMap((v, i) => (v !== before[i] ? [i] : []));
+    const expected = [at(3, 2, 1), at(3, 3, 1), at(3, 4, 1)].filter((i) => before[i] !== 3);
+    expect(changed).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+    app().endStroke();
+  });
+
+  it("nothing is painted with no tool, or while a run is in flight", () => {
+    const before = snapshot();
+    app().paintAt([3, 3, 1], 2); // no tool: the viewer navigates
+    app().endStroke();
+    expect(shown()).toEqual(before);
+    app().setEditTool("brush");
+    useApp.setState({ job: { ...app().job, status: "running" } }); // the mask on screen is about to be replaced
+    app().paintAt([3, 3, 1], 2);
+    app().endStroke();
+    expect(shown()).toEqual(before);
+    expect(app().undoStack).toHaveLength(0);
+    expect(app().result?.corrected).toBeUndefined();
+  });
+
+  it("a stroke that changes no voxel leaves no undo step and marks nothing corrected", () => {
+    app().setEditTool("brush");
+    app().setBrushMm(1);
+    const p: [number, number, number] = [1, 1, 2];
+    const was = shown()[at(...p)];
+    app().setEditClass(was); // the class already there
+    app().paintAt(p, 2);
+    app().endStroke();
+    app().setEditClass((was + 1) % 4); // painted over and back within one stroke
+    app().paintAt(p, 2);
+    app().setEditClass(was);
+    app().paintAt(p, 2);
+    app().endStroke();
+    expect(shown()).toEqual(modelMask());
+    expect(app().undoStack).toHaveLength(0);
+    expect(app().result?.corrected).toBeUndefined();
+  });
+
+  it("the brush size stays between 0.5 and 30 mm; the default class is GM", () => {
+    expect(app().editClass).toBe(2);
+    expect(manifest.classes[app().editClass].name).toBe("GM");
+    app().setBrushMm(100);
+    expect(app().brushMm).toBe(30);
+    app().setBrushMm(0);
+    expect(app().brushMm).toBe(0.5);
+    app().setBrushMm(4);
+    expect(app().brushMm).toBe(4);
+  });
+});
+
+describe("undo and redo", () => {
+  it("restore the mask exactly, stroke by stroke; a new stroke after undo drops the redo", () => {
+    app().setEditTool("brush");
+    app().setEditClass(1);
+    const original = snapshot();
+    for (const x of [1, 2, 3]) app().paintAt([x, 4, 2], 2); // one drag: one step
+    app().endStroke();
+    const first = snapshot();
+    app().setEditTool("eraser");
+    for (const y of [3, 4, 5]) app().paintAt([2, y, 2], 2); // overlaps the first stroke
+    app().endStroke();
+    const second = snapshot();
+    expect(app().undoStack).toHaveLength(2);
+    expect(first).not.toEqual(original);
+    expect(second).not.toEqual(first);
+
+    app().undo();
+    expect(shown()).toEqual(first);
+    app().undo();
+    expect(shown()).toEqual(original);
+    expect([app().undoStack.length, app().redoStack.length]).toEqual([0, 2]);
+    app().undo(); // nothing left: nothing happens
+    expect(shown()).toEqual(original);
+    app().redo();
+    expect(shown()).toEqual(first);
+    app().redo();
+    expect(shown()).toEqual(second);
+    app().redo();
+    expect(shown()).toEqual(second);
+
+    app().undo();
+    app().paintAt([6, 6, 0], 2);
+    app().endStroke();
+    expect(app().redoStack).toHaveLength(0);
+    app().redo();
+    expect(shown()[at(2, 4, 2)]).toBe(first[at(2, 4, 2)]); // the dropped step is not redone: the voxel it erased keeps the first stroke's class
+  });
+
+  it("a drag into another slice starts a new step; each slice is marked corrected and unmarked on its own", () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(1);
+    app().paintAt([0, 1, 1], 2);
+    app().paintAt([0, 1, 2], 2); // crossed into slice 2
+    expect(app().undoStack).toHaveLength(1);
+    app().endStroke();
+    expect(app().undoStack).toHaveLength(2);
+    expect(corrected()).toEqual(["2:1", "2:2"]);
+    // a second stroke on slice 1: undoing it leaves slice 1 corrected (the first stroke is still there)
+    app().paintAt([0, 2, 1], 2);
+    app().endStroke();
+    app().undo();
+    expect(corrected()).toEqual(["2:1", "2:2"]);
+    app().undo();
+    expect(corrected()).toEqual(["2:1"]);
+    app().undo();
+    expect(corrected()).toEqual([]);
+    expect(shown()).toEqual(modelMask());
+    app().redo();
+    expect(corrected()).toEqual(["2:1"]);
+    expect(shown()[at(0, 1, 1)]).toBe(3);
+  });
+
+  it(`keeps the last ${UNDO_STEPS} steps`, () => {
+    app().setEditTool("brush");
+    app().setBrushMm(1);
+    const original = snapshot();
+    // one voxel per stroke, each set to a class it does not have
+    const voxels = Array.from({ length: UNDO_STEPS + 1 }, (_, n) => [n % 8, Math.floor(n / 8) % 8, Math.floor(n / 64)] as [number, number, number]);
+    for (const v of voxels) {
+      app().setEditClass((original[at(...v)] + 1) % 4);
+      app().paintAt(v, 2);
+      app().endStroke();
+    }
+    expect(app().undoStack).toHaveLength(UNDO_STEPS);
+    for (let n = 0; n < UNDO_STEPS + 5; n++) app().undo();
+    const first = at(...voxels[0]);
+    expect(shown()[first]).toBe((original[first] + 1) % 4); // the oldest stroke can no longer be undone
+    expect(shown().filter((v, i) => i !== first && v !== original[i])).toHaveLength(0);
+  });
+});
+
+describe("Dice follows the edits", () => {
+  it("is recomputed after a stroke, an undo and a redo", () => {
+    const ref = { dims: DIMS, affine: EYE, data: modelMask() };
+    app().setReference("ref.nii", ref, "classes");
+    expect(app().evaluation?.meanDice).toBe(1);
+    app().setEditTool("eraser");
+    app().setBrushMm(3);
+    app().paintAt([4, 4, 1], 2);
+    app().endStroke();
+    const edited = app().evaluation!;
+    expect(edited.meanDice).toBeLessThan(1);
+    // the background count the Dice table shows grew by the voxels erased (9 minus those already 0)
+    const erased = [3, 4, 5].flatMap((x) => [3, 4, 5].map((y) => at(x, y, 1))).filter((i) => modelMask()[i] !== 0).length;
+    expect(edited.counts[0].predicted - edited.counts[0].reference).toBe(erased);
+    app().undo();
+    expect(app().evaluation?.meanDice).toBe(1);
+    app().redo();
+    expect(app().evaluation?.meanDice).toBe(edited.meanDice);
+  });
+});
+
+describe("edits never apply to a stale mask", () => {
+  it("a new result of the same mask drops its undo and redo; undo then leaves the new mask alone", async () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().paintAt([3, 3, 1], 2);
+    app().endStroke();
+    app().paintAt([3, 3, 2], 2);
+    app().endStroke();
+    app().undo();
+    expect([app().undoStack.length, app().redoStack.length]).toEqual([1, 1]);
+    await app().runSegmentation();
+    expect([app().undoStack.length, app().redoStack.length]).toEqual([0, 0]);
+    expect(shown()).toEqual(modelMask());
+    expect(app().result?.corrected).toBeUndefined();
+    app().undo();
+    app().redo();
+    expect(shown()).toEqual(modelMask());
+  });
+
+  it("a new result of another mask keeps the steps of this one, which still undo on it", async () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(1);
+    app().paintAt([0, 0, 0], 2);
+    app().endStroke();
+    const base = app().results.base;
+    useApp.setState({ adapter: { name: "site" } as never }); // a run under another adapter's key (the client ignores feeds)
+    await app().runSegmentation();
+    expect(app().result?.adapter).toBe("site");
+    expect(app().undoStack).toHaveLength(1);
+    expect(app().results.base.labels.data[at(0, 0, 0)]).toBe(3);
+    app().undo();
+    expect(app().results.base.labels.data[at(0, 0, 0)]).toBe(modelMask()[at(0, 0, 0)]);
+    expect(app().results["adapter:site"].labels.data).toEqual(modelMask()); // the shown mask is not touched
+    expect(app().result?.adapter).toBe("site");
+    expect(base.labels.data).toBe(app().results.base.labels.data);
+  });
+
+  it("a new scan drops the history and the tool: nothing can be painted or undone on it", async () => {
+    app().setEditTool("brush");
+    app().paintAt([3, 3, 1], 2);
+    app().endStroke();
+    app().undo();
+    app().paintAt([3, 3, 2], 2);
+    app().endStroke();
+    expect([app().undoStack.length, app().redoStack.length]).toEqual([1, 0]);
+    await app().openScan("other.nii", scanBytes());
+    expect([app().undoStack.length, app().redoStack.length, app().editTool, app().result]).toEqual([0, 0, null, null]);
+    await app().runSegmentation();
+    app().undo();
+    app().paintAt([3, 3, 2], 2); // the tool went with the old scan
+    app().endStroke();
+    expect(shown()).toEqual(modelMask());
+    expect(app().undoStack).toHaveLength(0);
+  });
+
+  // KNOWN BUG (reported, not fixed here): the open stroke is tied to the result's key, not to the
+  // result, so a stroke still open when a new result of the same mask arrives keeps painting into
+  // the discarded mask and is then recorded on the new one. The viewer leaves such a stroke open:
+  // a new result gives it a new painter, and setPainter(painter) stops the drag without end().
+  // Pressing S (Segment) during a drag gets there. Remove `.fails` once the slice is fixed.
+  it.fails("a stroke left open when a new result of the same mask arrives is not recorded on it", async () => {
+    const modelB = () => modelMask().map((v) => (v + 1) % 4); // the re-run gives another mask
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(1);
+    const p = at(3, 0, 1); // modelB has 0 there
+    app().paintAt([0, 0, 1], 2); // the drag starts on the first result
+    useApp.setState({ client: scriptedClient(modelB).client });
+    await app().runSegmentation(); // S pressed mid-drag; the viewer drops the drag without endStroke
+    app().paintAt([3, 0, 1], 2); // the next click, in the same slice
+    app().endStroke();
+    expect(shown()[p]).toBe(3); // what the user painted is on the mask shown
+    app().undo();
+    expect(shown()).toEqual(modelB()); // and undo gives back the new result exactly
+  });
+
+  // KNOWN BUG (reported, not fixed here): undo (Ctrl+Z) during a drag drops the open stroke
+  // without recording it: its voxels stay painted, its slice is not marked corrected, and no
+  // undo or redo ever restores them. Remove `.fails` once the slice is fixed.
+  it.fails("undo during a drag leaves no voxel that undo cannot restore", () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().setBrushMm(1);
+    app().paintAt([0, 0, 1], 2);
+    app().endStroke();
+    app().paintAt([5, 4, 2], 2); // the next stroke, mouse still down
+    app().undo();
+    app().endStroke(); // released
+    while (app().undoStack.length) app().undo();
+    expect(shown()).toEqual(modelMask());
+  });
+});
