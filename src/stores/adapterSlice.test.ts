@@ -163,7 +163,24 @@ describe("shipped adapters", () => {
     expect(s.manifest).toBe(tumour);
     expect(s.adapter).toBeNull();
     expect(s.adapterError).toBeNull();
+    expect(s.adapterStatus).toBe("idle"); // Segment is not held back by a load that no longer counts
     expect(availableAdapters(s)).toEqual([]); // the tumour model ships none
+  });
+
+  it("the adapter chosen last wins over one still loading, the base included", async () => {
+    for (const last of ["fpg-t2", null] as const) {
+      resetApp();
+      useApp.setState({ manifest: tissue, models: [tissueEntry], modelId: tissueEntry.id, modelStatus: "ready" });
+      const weights = held();
+      served["siteseg-tissue/adapters/synth-pd/adapter_model.safetensors"] = { hold: weights.hold };
+      const first = useApp.getState().selectAdapter("synth-pd");
+      await useApp.getState().selectAdapter(last);
+      weights.release();
+      await first;
+      delete served["siteseg-tissue/adapters/synth-pd/adapter_model.safetensors"];
+      const s = useApp.getState();
+      expect([s.adapter?.name ?? null, s.adapterStatus, s.adapterError]).toEqual([last, "idle", null]);
+    }
   });
 });
 

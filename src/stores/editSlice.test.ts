@@ -45,7 +45,7 @@ const corrected = () => (app().result?.corrected ?? []).map((c) => `${c.axis}:${
 beforeEach(async () => {
   resetApp();
   // resetApp resets the state, not the slice's closure: a stroke a test left open would be
-  // recorded on the next test's mask (see the known bug below); with no results it is dropped
+  // recorded on the next test's mask were it not tied to the mask it painted; it is dropped
   app().endStroke();
   await app().openScan("head.nii", scanBytes());
   useApp.setState({ manifest, modelStatus: "ready", client: scriptedClient().client });
@@ -301,12 +301,9 @@ describe("edits never apply to a stale mask", () => {
     expect(app().undoStack).toHaveLength(0);
   });
 
-  // KNOWN BUG (reported, not fixed here): the open stroke is tied to the result's key, not to the
-  // result, so a stroke still open when a new result of the same mask arrives keeps painting into
-  // the discarded mask and is then recorded on the new one. The viewer leaves such a stroke open:
-  // a new result gives it a new painter, and setPainter(painter) stops the drag without end().
-  // Pressing S (Segment) during a drag gets there. Remove `.fails` once the slice is fixed.
-  it.fails("a stroke left open when a new result of the same mask arrives is not recorded on it", async () => {
+  // The open stroke belongs to the mask it paints: a new result of the same mask (S pressed
+  // mid-drag) ends it there, and the next click paints the new one.
+  it("a stroke left open when a new result of the same mask arrives is not recorded on it", async () => {
     const modelB = () => modelMask().map((v) => (v + 1) % 4); // the re-run gives another mask
     app().setEditTool("brush");
     app().setEditClass(3);
@@ -322,10 +319,8 @@ describe("edits never apply to a stale mask", () => {
     expect(shown()).toEqual(modelB()); // and undo gives back the new result exactly
   });
 
-  // KNOWN BUG (reported, not fixed here): undo (Ctrl+Z) during a drag drops the open stroke
-  // without recording it: its voxels stay painted, its slice is not marked corrected, and no
-  // undo or redo ever restores them. Remove `.fails` once the slice is fixed.
-  it.fails("undo during a drag leaves no voxel that undo cannot restore", () => {
+  // Undo (Ctrl+Z) during a drag first records the open stroke, then takes it back.
+  it("undo during a drag leaves no voxel that undo cannot restore", () => {
     app().setEditTool("brush");
     app().setEditClass(3);
     app().setBrushMm(1);

@@ -1,5 +1,6 @@
 import { applyEdit, brushIndices, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
 import { voxelSizes } from "../core/volume/affine";
+import type { Volume } from "../core/volume/types";
 import { resultKey, type ResultKey } from "./jobSlice";
 import type { Slice } from "./types";
 
@@ -45,7 +46,8 @@ export interface EditSlice {
 export const correctedOf = (r: { corrected?: SliceRef[] } | null | undefined) => r?.corrected ?? [];
 
 export const createEditSlice: Slice<EditSlice> = (set, get) => {
-  let stroke: { key: ResultKey; recorder: StrokeRecorder; slice: SliceRef } | null = null;
+  /** The stroke being painted, on the very result it paints (a new result of the same mask is another). */
+  let stroke: { key: ResultKey; labels: Volume; recorder: StrokeRecorder; slice: SliceRef } | null = null;
 
   /** The shown result becomes a new object (same voxels): volumes, Dice and the overlay recompute. */
   function commit(key: ResultKey, corrected: SliceRef[]) {
@@ -59,7 +61,8 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
   const same = (a: SliceRef, b: SliceRef) => a.axis === b.axis && a.index === b.index;
 
   function step(from: "undoStack" | "redoStack", to: "undoStack" | "redoStack", direction: "undo" | "redo") {
-    stroke = null;
+    // a stroke still being painted becomes a step first, so that undo takes it back
+    get().endStroke();
     const stack = get()[from];
     const s = stack[stack.length - 1];
     const target = s && get().results[s.key];
@@ -86,9 +89,9 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
       if (!result || !editTool || get().job.status === "running") return;
       const key = resultKey(result.adapter);
       const slice = { axis, index: centre[axis] };
-      if (!stroke || stroke.key !== key || !same(stroke.slice, slice)) {
-        get().endStroke(); // a stroke stays in one slice: crossing slices starts a new undo step
-        stroke = { key, recorder: new StrokeRecorder(result.labels.data), slice };
+      if (!stroke || stroke.labels !== result.labels || !same(stroke.slice, slice)) {
+        get().endStroke(); // a stroke stays in one slice and one result: crossing starts a new undo step
+        stroke = { key, labels: result.labels, recorder: new StrokeRecorder(result.labels.data), slice };
       }
       const { dims, affine } = result.labels;
       const changed = stroke.recorder.paint(brushIndices(dims, voxelSizes(affine), centre, axis, brushMm / 2), editTool === "eraser" ? 0 : editClass);
@@ -99,7 +102,8 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
       stroke = null;
       const edit = s?.recorder.finish();
       const target = s && get().results[s.key];
-      if (!s || !edit || !target) return;
+      // a result replaced mid-stroke (a new run of the same mask) took the painted voxels with it
+      if (!s || !edit || !target || target.labels !== s.labels) return;
       const wasCorrected = correctedOf(target).some((c) => same(c, s.slice));
       set({ undoStack: [...get().undoStack, { key: s.key, edit, slice: s.slice, wasCorrected }].slice(-UNDO_STEPS), redoStack: [] });
       commit(s.key, wasCorrected ? correctedOf(target) : [...correctedOf(target), s.slice]);

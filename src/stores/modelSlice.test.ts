@@ -121,6 +121,11 @@ describe("the shipped models", () => {
     await useApp.getState().loadModelList();
     expect(useApp.getState().modelError).toMatch(/^Could not read the shipped model list: siteseg-tissue\/manifest\.json is not a valid model manifest — /);
     expect(useApp.getState().models).toEqual([]);
+
+    // a listed model whose manifest is missing is named, not reported as a page that is not JSON
+    served = { "siteseg-tissue/manifest.json": { status: 404 } };
+    await useApp.getState().loadModelList();
+    expect(useApp.getState().modelError).toBe("Could not read the shipped model list: siteseg-tissue/manifest.json: HTTP 404");
     expect(worker.loads).toEqual([]);
   });
 
@@ -226,7 +231,10 @@ describe("switching models", () => {
     expect(useApp.getState().backendPreference).toBe("webgpu");
     expect(useApp.getState().backend).toBe("wasm (test)");
     expect(useApp.getState().backendNotice).toBe("WebGPU could not run this model; WASM is used");
-    await useApp.getState().setBackendPreference("wasm");
+    // while the next load runs, the notice of the one before is not shown against it
+    const switching = useApp.getState().setBackendPreference("wasm");
+    expect([useApp.getState().modelStatus, useApp.getState().backendNotice]).toEqual(["loading", null]);
+    await switching;
     expect(useApp.getState().backendNotice).toBeNull();
     expect(worker.loads.map((l) => l.backend)).toEqual(["auto", "webgpu", "wasm"]);
   });

@@ -24,6 +24,8 @@ export interface ModelSlice {
   modelError: string | null;
   /** Why a model the user opened from disk was refused (the model in use stays). */
   modelOpenError: string | null;
+  /** The entry whose model the worker last loaded: masks and adapters belong to it (modelId may be one still loading, or refused). */
+  loadedModelId: string | null;
   /** "Open model…": a model folder (or its files) holding manifest.json and model.onnx, validated, then selected. */
   openModelFiles: (files: { path: string; file: Blob }[]) => Promise<void>;
   dismissModelOpenError: () => void;
@@ -35,8 +37,6 @@ export interface ModelSlice {
 const modelsRoot = () => new URL(`${import.meta.env.BASE_URL}models/`, location.href).href;
 
 export const createModelSlice: Slice<ModelSlice> = (set, get) => {
-  /** The entry whose model the worker last loaded: masks and adapters belong to it. */
-  let loadedId: string | null = null;
   return {
   client: new InferenceClient(),
   models: [],
@@ -48,6 +48,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   modelStatus: "idle",
   modelError: null,
   modelOpenError: null,
+  loadedModelId: null,
   loadModelList: async () => {
     try {
       const res = await fetch(`${modelsRoot()}index.json`);
@@ -56,7 +57,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       const models = await Promise.all(
         ids.map(async (id) => {
           const baseUrl = `${modelsRoot()}${id}/`;
-          const manifest = parseManifest(await (await fetch(`${baseUrl}manifest.json`)).json(), `${id}/manifest.json`);
+          const res = await fetch(`${baseUrl}manifest.json`);
+          if (!res.ok) throw new Error(`${id}/manifest.json: HTTP ${res.status}`);
+          const manifest = parseManifest(await res.json(), `${id}/manifest.json`);
           return { id, name: manifest.name, source: { kind: "url" as const, baseUrl } };
         }),
       );
@@ -70,18 +73,19 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     const entry = get().models.find((m) => m.id === id);
     if (!entry) return;
     get().cancelSegmentation();
-    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, inferenceOptions: null }); // another model offers other options
+    // another model offers other options; an adapter still loading belongs to the model being left
+    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, backendNotice: null, inferenceOptions: null, adapterStatus: "idle" });
     try {
       const { manifest, backend, notice } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile
       set({ manifest, backend, backendNotice: notice ?? null, modelStatus: "ready" });
       // Masks and adapters belong to a model: dropped once another has loaded (a refused one loses nothing).
-      if (loadedId !== id) {
+      if (get().loadedModelId !== id) {
         get().clearResults();
         set({ adapter: null, fileAdapters: [], adapterError: null });
         get().recomputeEvaluation();
       }
-      loadedId = id;
+      set({ loadedModelId: id });
     } catch (e) {
       if (get().modelId === id) set({ modelStatus: "error", modelError: `Model ${entry.name} could not be loaded: ${message(e)}` });
     }
@@ -93,7 +97,8 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   },
   openModelFiles: async (files) => {
     set({ modelOpenError: null });
-    const previous = loadedId;
+    const previous = get().loadedModelId;
+    const picked = get().modelId;
     let entry: ModelEntry;
     try {
       // schema and checksums here, before the model in use is let go; graph names in the worker
@@ -104,6 +109,8 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       return set({ modelOpenError: `The model was not opened: ${message(e)}` });
     }
     set({ models: [...get().models.filter((m) => m.id !== entry.id), entry] });
+    // a model picked while the folder was checked wins: the folder waits in the list
+    if (get().modelId !== picked) return;
     await get().selectModel(entry.id);
     if (get().modelId === entry.id && get().modelStatus === "error") {
       const why = get().modelError;

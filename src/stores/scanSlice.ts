@@ -63,8 +63,10 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
   const install = (scan: LoadedScan) => {
     const wasRunning = get().abort !== null;
     get().cancelSegmentation();
+    // training learns from the scan in use: a new scan ends the run, and says so
+    get().cancelTraining("a new scan was opened");
     // a run cut short by the new scan is said so, not silently reset
-    set({ scan, scanError: null, job: wasRunning ? { ...idleJob, status: "cancelled", note: "a new scan was opened" } : idleJob });
+    set({ scan, scanError: null, jump: null, job: wasRunning ? { ...idleJob, status: "cancelled", note: "a new scan was opened" } : idleJob });
     get().clearResults();
     get().clearReference();
   };

@@ -266,11 +266,9 @@ describe("cancel, refusals and races", () => {
     expect(fake.calls[3].signal?.aborted).toBe(true);
   });
 
-  // Known bug: files dropped on the study view while a study runs (the drop zone, unlike the
-  // pickers, is not disabled) reset studyJob to "reading" then "idle" while the study goes on:
-  // the panel shows no progress, Cancel is disabled, and Run study is offered again.
-  // Remove `.fails` once that is fixed.
-  it.fails("files dropped during a study leave it shown as running, with its Cancel (known bug)", async () => {
+  // The drop zone, unlike the pickers, stays open while a study runs: files dropped then join the
+  // list, and the run stays shown, with its progress and Cancel.
+  it("files dropped during a study leave it shown as running, with its Cancel", async () => {
     await useApp.getState().addStudyFiles(three(), "study");
     const held = fake.hold(0);
     const run = useApp.getState().runSiteStudy();

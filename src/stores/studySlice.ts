@@ -72,7 +72,9 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     addStudyFiles: async (files, rootName) => {
       const all = new Map(get().studyFiles);
       for (const f of files) all.set(f.path, f.source);
-      set({ studyFiles: all, studyJob: { ...idleJob, status: "reading" } });
+      // files dropped while a study runs join the list for the next one; the run stays shown, with its Cancel
+      const running = () => get().studyAbort !== null;
+      set({ studyFiles: all, ...(running() ? {} : { studyJob: { ...idleJob, status: "reading" as const } }) });
       const { cases, unpaired } = pairFiles([...all.keys()], rootName);
       const known = new Map(get().studyCases.map((c) => [c.id, c]));
       const manifest = get().manifest;
@@ -95,7 +97,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
         }
         entries.push({ ...c, convention, conventionGuessed: guessed });
       }
-      set({ studyCases: entries, studyUnpaired: unpaired, studySiteAdapters: sitesOf(entries), studyJob: idleJob });
+      set({ studyCases: entries, studyUnpaired: unpaired, studySiteAdapters: sitesOf(entries), ...(running() ? {} : { studyJob: idleJob }) });
     },
     loadSampleStudy: async () => {
       const samples = get().samples;

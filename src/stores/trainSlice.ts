@@ -16,6 +16,8 @@ export interface TrainingState {
   steps: number;
   loss: number | null;
   error: string | null;
+  /** Why a run was cancelled when the user did not cancel it (a new scan was opened). */
+  note?: string;
   /** The last finished run: its adapter's name in the Adapter select, files and held-out Dice. */
   outcome: (AdaptOutcome & { name: string }) | null;
 }
@@ -35,7 +37,8 @@ export interface TrainSlice {
   trainAbort: AbortController | null;
   /** Trains an adapter from the open scan and its reference or corrected slices, in the worker. */
   trainAdapter: (req: TrainRequest) => Promise<void>;
-  cancelTraining: () => void;
+  /** Stops a run; `note` says why when it was not the user's Cancel. */
+  cancelTraining: (note?: string) => void;
 }
 
 /** The shown mask and its corrected axial slices (the scan's axis closest to S), or null when there are none. */
@@ -105,10 +108,10 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
       set({ trainAbort: null, training: { ...get().training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
     }
   },
-  cancelTraining: () => {
+  cancelTraining: (note) => {
     const abort = get().trainAbort;
     if (!abort) return;
-    set({ trainAbort: null, training: { ...get().training, status: "cancelled" } });
+    set({ trainAbort: null, training: { ...get().training, status: "cancelled", note } });
     abort.abort();
   },
 });

@@ -42,7 +42,7 @@ export function TrainPanel() {
   const canTrain = trainable && modelReady && haveData && !busy && !running && listOk && steps >= 1 && rank >= 1 && lr > 0;
   const outcome = training.outcome;
   const heldOut = outcome?.heldOut[0];
-  const progressText = running ? `Step ${training.step} / ${training.steps}${training.loss !== null ? ` · loss ${training.loss.toFixed(4)}` : ""}` : training.status === "done" ? `${training.steps} steps done` : training.status === "cancelled" ? "Cancelled" : "Not trained yet";
+  const progressText = running ? `Step ${training.step} / ${training.steps}${training.loss !== null ? ` · loss ${training.loss.toFixed(4)}` : ""}` : training.status === "done" ? `${training.steps} steps done` : training.status === "cancelled" ? (training.note ? `Cancelled: ${training.note}` : "Cancelled") : "Not trained yet";
 
   const field = (label: string, el: React.ReactNode) => (
     <label className="grid grid-cols-[1fr_6rem] items-center gap-2 text-xs text-slate-300">

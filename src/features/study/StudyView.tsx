@@ -25,6 +25,7 @@ export function StudyView() {
   const modelReady = useApp((s) => s.modelStatus === "ready");
   const fileAdapters = useApp((s) => s.fileAdapters);
   const segmenting = useApp((s) => s.job.status === "running");
+  const training = useApp((s) => s.training.status === "running"); // the study waits for it (runSiteStudy refuses)
   const samples = useApp((s) => s.samples);
   const { addStudyFiles, loadSampleStudy, setCaseSite, setCaseConvention, setSiteAdapter, runSiteStudy, cancelStudy, clearStudy } = useApp.getState();
   const [perClass, setPerClass] = useState(false);
@@ -196,7 +197,7 @@ export function StudyView() {
                 </label>
               ))}
               <div className="flex gap-2 pt-1">
-                <Button variant="primary" className="flex-1" disabled={running || !modelReady || segmenting || job.status === "reading"} onClick={() => void runSiteStudy()}>
+                <Button variant="primary" className="flex-1" disabled={running || !modelReady || segmenting || training || job.status === "reading"} onClick={() => void runSiteStudy()}>
                   Run study
                 </Button>
                 <Button variant="danger" disabled={!running} onClick={cancelStudy}>

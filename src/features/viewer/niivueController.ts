@@ -357,7 +357,8 @@ export class NiivueController {
 
   /** Left-drag paints through `painter` (null: the viewer navigates again). */
   setPainter(painter: { paint: (mm: [number, number, number]) => void; end: () => void } | null) {
-    if (!painter && this.painting) this.painter?.end();
+    // a drag under the old painter ends with it (a new result of the mask arrives mid-drag)
+    if (this.painting && painter !== this.painter) this.painter?.end();
     this.painting = false;
     this.painter = painter;
     this.canvas.style.cursor = painter ? "crosshair" : "";
