@@ -83,9 +83,14 @@ async function handle(msg: WorkerRequest): Promise<void> {
   }
 }
 
+// One request at a time, in the order sent: two loads in quick succession (a model picked while
+// another loads) would otherwise both run, and the slower, older one would end as the model held.
+let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (e) => {
-  handle(e.data).catch((err: unknown) => {
-    const error = err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
-    scope.postMessage({ type: "error", id: e.data.id, error });
-  });
+  queue = queue.then(() =>
+    handle(e.data).catch((err: unknown) => {
+      const error = err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
+      scope.postMessage({ type: "error", id: e.data.id, error });
+    }),
+  );
 };
