@@ -82,7 +82,7 @@ export function TrainPanel() {
         <Button variant="primary" className="flex-1" disabled={!canTrain} onClick={() => void trainAdapter({ source, slices: parsed, nSlices, options: { rank, steps, lr }, site: siteName })}>
           Train adapter
         </Button>
-        <Button variant="danger" disabled={!running} onClick={cancelTraining} aria-label="Cancel training">
+        <Button variant="danger" disabled={!running} onClick={() => cancelTraining()} aria-label="Cancel training">
           Cancel
         </Button>
       </div>
