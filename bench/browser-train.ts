@@ -9,7 +9,7 @@ import { TRAIN_DEFAULTS } from "../src/core/adapt/train";
 const PORT = 4175;
 
 /** Proportional set size (MiB) of every Chromium process now: what the browser costs the machine (Linux /proc). */
-function chromiumPssMiB(): number {
+export function chromiumPssMiB(): number {
   let kib = 0;
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {

@@ -15,6 +15,7 @@ import { parseSampleIndex } from "../src/core/samples";
 import { pairFiles, runStudy } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
 import { browserBatch } from "./browser-batch";
+import { browserMemory, memoryLine } from "./browser-memory";
 import { browserTraining } from "./browser-train";
 
 const root = resolve(import.meta.dirname, "..");
@@ -132,11 +133,13 @@ const browserBatchMs = await browserBatch(root).catch((e: unknown) => (console.w
 console.log({ browserBatchMs });
 const browser = await browserTraining(root).catch((e: unknown) => (console.warn("browser training bench failed:", e), null));
 console.log({ browser });
+const memory = await browserMemory(root).catch((e: unknown) => (console.warn("browser memory bench failed:", e), null));
+console.log({ memory });
 
 const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, cliPeakMiB: cliPeak }, null, 2));
+writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, memory, cliPeakMiB: cliPeak }, null, 2));
 const sampleRow = rows.find((r) => r.scan === SAMPLE);
 const sampleNodeMs = sampleRow ? Number(sampleRow.readMs) + Number(sampleRow.totalMs) : NaN;
 const table = [
@@ -171,6 +174,8 @@ const table = [
   cliPeak ? `Peak memory of \`siteseg segment\` on niivue_fs/norm.mgz (256³, its own process, max RSS): ${cliPeak.toFixed(0)} MiB.` : "CLI peak memory: not measured (no /usr/bin/time).",
   "",
   browser ? `Segmenting the niivue T1 sample in headless Chromium (WASM): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}" (inference ${browser.segmentation.inferenceS.toFixed(1)} s of the ${browser.segmentation.runS.toFixed(1)} s run: pipeline overhead ${((100 * (browser.segmentation.runS - browser.segmentation.inferenceS)) / browser.segmentation.runS).toFixed(0)}%; onnxruntime-node reads and segments the same file in ${(sampleNodeMs / 1000).toFixed(1)} s (table above): the browser's wait is ${(Number(/Done in ([\d.]+) s/.exec(browser.segmentation.status)?.[1]) / (sampleNodeMs / 1000)).toFixed(1)}× it, target 1.5×); Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms. The same with \`?threads=1\` (${browser.oneThread.backend.replace(/^Backend:\s*/, "")}): "${browser.oneThread.status}".` : "",
+  "",
+  memory ? memoryLine(memory) : "Chromium's memory for a 256³ scan: not measured (build the app, install Chromium, and have ../shared/data).",
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
   "",
