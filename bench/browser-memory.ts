@@ -2,12 +2,10 @@
 // does (Open scan), segment it, and sample the PSS of every Chromium process meanwhile.
 // Called by bench/run.ts; `npx tsx bench/browser-memory.ts` runs it alone (after `vite build`)
 // and appends its line to BENCHMARKS.md.
-import { spawn } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { chromium } from "@playwright/test";
 import { DATA_DIR } from "../src/test/data";
-import { chromiumPssMiB } from "./browser-train";
+import { chromiumPssMiB, withApp } from "./app-browser";
 
 const PORT = 4176;
 export const MEMORY_SCAN = "niivue_fs/norm.mgz";
@@ -24,22 +22,13 @@ export interface BrowserMemory {
 }
 
 export async function browserMemory(root: string): Promise<BrowserMemory | null> {
-  const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
   const scanPath = resolve(DATA_DIR, MEMORY_SCAN);
-  if (!existsSync(`${root}/dist/index.html`) || !existsSync(scanPath)) return null;
-  const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { cwd: root, stdio: "ignore" });
+  if (!existsSync(scanPath)) return null;
   let peak = 0;
   const poll = setInterval(() => (peak = Math.max(peak, chromiumPssMiB())), 200);
   try {
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://localhost:${PORT}/`).then((r) => r.ok, () => false)) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.goto(`http://localhost:${PORT}/`);
-      await page.getByText(/ ready$/).waitFor({ timeout: 60_000 });
+    return await withApp(root, PORT, async (open) => {
+      const page = await open();
       const idleMiB = chromiumPssMiB();
       peak = idleMiB;
       await page.getByLabel("Open scan").setInputFiles(scanPath);
@@ -53,12 +42,9 @@ export async function browserMemory(root: string): Promise<BrowserMemory | null>
       await done.waitFor({ timeout: 300_000 });
       await page.waitForTimeout(2000);
       return { scan: MEMORY_SCAN, idleMiB, openPeakMiB, segmentPeakMiB: peak, status: (await done.textContent()) ?? "" };
-    } finally {
-      await browser.close();
-    }
+    });
   } finally {
     clearInterval(poll);
-    server.kill();
   }
 }
 

@@ -1,28 +1,10 @@
 // Times the default adapter training (10 slices, the default recipe) in headless Chromium with WASM, the
 // way a user runs it: the built app (vite preview), the niivue T1 sample, "Train adapter".
 // Called by bench/run.ts after `vite build`; returns null when no Chromium is at hand.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { chromium } from "@playwright/test";
 import { TRAIN_DEFAULTS } from "../src/core/adapt/train";
+import { chromiumPssMiB, withApp } from "./app-browser";
 
 const PORT = 4175;
-
-/** Proportional set size (MiB) of every Chromium process now: what the browser costs the machine (Linux /proc). */
-export function chromiumPssMiB(): number {
-  let kib = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      // Debian's /usr/bin/chromium is a wrapper script; the processes run /usr/lib/chromium/chromium
-      if (!/chrom(e|ium)[^/]*$/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0])) continue;
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      if (m) kib += Number(m[1]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return kib / 1024;
-}
 
 export interface BrowserBench {
   ms: number;
@@ -39,80 +21,62 @@ export interface BrowserBench {
 }
 
 export async function browserTraining(root: string): Promise<BrowserBench | null> {
-  const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
-  if (!existsSync(`${root}/dist/index.html`)) return null;
-  const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { cwd: root, stdio: "ignore" });
-  try {
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://localhost:${PORT}/`).then((r) => r.ok, () => false)) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.goto(`http://localhost:${PORT}/`);
-      await page.getByText(/ ready$/).waitFor({ timeout: 60_000 });
-      // the page's long tasks (over 50 ms): opening the sample, then segmenting it
-      await page.evaluate(() => {
-        const w = window as unknown as { longTasks: number[] };
-        w.longTasks = [];
-        new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
-      });
-      const takeLongTasks = async () => {
-        await page.waitForTimeout(500); // a long task is reported after it ends
-        const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
-        return { longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks) };
-      };
-      await page.getByRole("button", { name: "Open sample" }).click();
-      await page.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
-      await page.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
-      await page.waitForTimeout(2500); // the scan's first drawing follows the reference's line
-      const opening = await takeLongTasks();
-      // segmentation of the sample: the status line and the browser's memory meanwhile
-      let segPeakMiB = chromiumPssMiB();
-      const segPoll = setInterval(() => (segPeakMiB = Math.max(segPeakMiB, chromiumPssMiB())), 300);
-      const pressed = Date.now();
-      await page.getByRole("button", { name: "Segment", exact: true }).click();
-      // the first slices of the mask on screen while the rest still run
-      await page.getByRole("status").filter({ hasText: "The mask so far is shown" }).waitFor({ timeout: 600_000 });
-      const firstSlicesMs = Date.now() - pressed;
-      const done = page.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
-      await done.waitFor({ timeout: 600_000 });
-      clearInterval(segPoll);
-      // the model's share: "8.3 s (256 slices; inference 7.5 s)"
-      const time = ((await page.getByLabel("Segmentation result").textContent()) ?? "").match(/([\d.]+) s \(\d+ slices; inference ([\d.]+) s\)/);
-      const segmentation = { status: (await done.textContent()) ?? "", runS: Number(time?.[1]), inferenceS: Number(time?.[2]), firstSlicesMs, peakMiB: segPeakMiB, ...(await takeLongTasks()), opening };
-      const panel = page.getByRole("region", { name: "Train site adapter" });
-      const idleMiB = chromiumPssMiB();
-      let peakMiB = idleMiB;
-      const poll = setInterval(() => (peakMiB = Math.max(peakMiB, chromiumPssMiB())), 500);
-      const t0 = Date.now();
-      await panel.getByRole("button", { name: "Train adapter" }).click();
-      // the first step marks the end of the set-up (slices onto the model's grid, the training graph's session)
-      const progress = panel.getByRole("progressbar", { name: "Training progress" });
-      await progress.and(page.locator(`[aria-valuetext^="Step 1 / "]`)).waitFor({ timeout: 600_000 });
-      const firstStepMs = Date.now() - t0;
-      // training ends when the last step is reported; held-out scoring follows
-      await progress.and(page.locator(`[aria-valuetext^="Step ${TRAIN_DEFAULTS.steps} / ${TRAIN_DEFAULTS.steps}"]`)).waitFor({ timeout: 1_200_000 });
-      const ms = Date.now() - t0;
-      const heldOut = (await panel.getByRole("note", { name: "Held-out Dice" }).textContent({ timeout: 600_000 })) ?? "";
-      clearInterval(poll);
-      // the same segmentation on one WASM thread (the page's ?threads=1), in a fresh page
-      const one = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await one.goto(`http://localhost:${PORT}/?threads=1`);
-      await one.getByText(/ ready$/).waitFor({ timeout: 60_000 });
-      await one.getByRole("button", { name: "Open sample" }).click();
-      await one.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
-      await one.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
-      await one.getByRole("button", { name: "Segment", exact: true }).click();
-      const oneDone = one.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
-      await oneDone.waitFor({ timeout: 600_000 });
-      const oneThread = { status: (await oneDone.textContent()) ?? "", backend: (await one.getByLabel("Backend in use").textContent()) ?? "" };
-      return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation, oneThread };
-    } finally {
-      await browser.close();
-    }
-  } finally {
-    server.kill();
-  }
+  return withApp(root, PORT, async (open) => {
+    const page = await open();
+    // the page's long tasks (over 50 ms): opening the sample, then segmenting it
+    await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+    });
+    const takeLongTasks = async () => {
+      await page.waitForTimeout(500); // a long task is reported after it ends
+      const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
+      return { longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks) };
+    };
+    await page.getByRole("button", { name: "Open sample" }).click();
+    await page.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
+    await page.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(2500); // the scan's first drawing follows the reference's line
+    const opening = await takeLongTasks();
+    // segmentation of the sample: the status line and the browser's memory meanwhile
+    let segPeakMiB = chromiumPssMiB();
+    const segPoll = setInterval(() => (segPeakMiB = Math.max(segPeakMiB, chromiumPssMiB())), 300);
+    const pressed = Date.now();
+    await page.getByRole("button", { name: "Segment", exact: true }).click();
+    // the first slices of the mask on screen while the rest still run
+    await page.getByRole("status").filter({ hasText: "The mask so far is shown" }).waitFor({ timeout: 600_000 });
+    const firstSlicesMs = Date.now() - pressed;
+    const done = page.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
+    await done.waitFor({ timeout: 600_000 });
+    clearInterval(segPoll);
+    // the model's share: "8.3 s (256 slices; inference 7.5 s)"
+    const time = ((await page.getByLabel("Segmentation result").textContent()) ?? "").match(/([\d.]+) s \(\d+ slices; inference ([\d.]+) s\)/);
+    const segmentation = { status: (await done.textContent()) ?? "", runS: Number(time?.[1]), inferenceS: Number(time?.[2]), firstSlicesMs, peakMiB: segPeakMiB, ...(await takeLongTasks()), opening };
+    const panel = page.getByRole("region", { name: "Train site adapter" });
+    const idleMiB = chromiumPssMiB();
+    let peakMiB = idleMiB;
+    const poll = setInterval(() => (peakMiB = Math.max(peakMiB, chromiumPssMiB())), 500);
+    const t0 = Date.now();
+    await panel.getByRole("button", { name: "Train adapter" }).click();
+    // the first step marks the end of the set-up (slices onto the model's grid, the training graph's session)
+    const progress = panel.getByRole("progressbar", { name: "Training progress" });
+    await progress.and(page.locator(`[aria-valuetext^="Step 1 / "]`)).waitFor({ timeout: 600_000 });
+    const firstStepMs = Date.now() - t0;
+    // training ends when the last step is reported; held-out scoring follows
+    await progress.and(page.locator(`[aria-valuetext^="Step ${TRAIN_DEFAULTS.steps} / ${TRAIN_DEFAULTS.steps}"]`)).waitFor({ timeout: 1_200_000 });
+    const ms = Date.now() - t0;
+    const heldOut = (await panel.getByRole("note", { name: "Held-out Dice" }).textContent({ timeout: 600_000 })) ?? "";
+    clearInterval(poll);
+    // the same segmentation on one WASM thread (the page's ?threads=1), in a fresh page
+    const one = await open("?threads=1");
+    await one.getByRole("button", { name: "Open sample" }).click();
+    await one.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
+    await one.getByText(/Reference: aparc/).waitFor({ timeout: 60_000 });
+    await one.getByRole("button", { name: "Segment", exact: true }).click();
+    const oneDone = one.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
+    await oneDone.waitFor({ timeout: 600_000 });
+    const oneThread = { status: (await oneDone.textContent()) ?? "", backend: (await one.getByLabel("Backend in use").textContent()) ?? "" };
+    return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation, oneThread };
+  });
 }

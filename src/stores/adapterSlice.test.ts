@@ -7,6 +7,7 @@ import { parseManifest, type ModelSource } from "../core/manifest";
 import type { InferenceClient } from "../worker/client";
 import { availableAdapters } from "./adapterSlice";
 import type { SegmentationResult } from "./jobSlice";
+import { modelsFetch, type Served } from "../test/modelsFetch";
 import { resetApp, useApp } from "./store";
 
 // The adapter slice on its own (issue 12 part 9): the shipped adapters read from the model's
@@ -23,21 +24,9 @@ const tissueEntry = { id: "siteseg-tissue", name: tissue.name, source: { kind: "
 const tumourEntry = { id: "siteseg-tumour", name: tumour.name, source: { kind: "url" as const, baseUrl: "http://localhost/models/siteseg-tumour/" } };
 
 /** What the stubbed fetch serves instead of the file on disk, by path under models/; `hold` delays the answer. */
-let served: Record<string, { bytes?: Uint8Array; status?: number; hold?: Promise<void> }>;
+let served: Record<string, Served>;
 let requested: string[];
-async function serve(input: string | URL | Request): Promise<Response> {
-  const url = input instanceof Request ? input.url : String(input);
-  requested.push(url);
-  const path = url.replace("http://localhost/models/", "");
-  const override = served[path];
-  await override?.hold;
-  if (override?.status) return new Response("not found", { status: override.status });
-  try {
-    return new Response((override?.bytes ?? new Uint8Array(readFileSync(resolve(models, path)))) as Uint8Array<ArrayBuffer>);
-  } catch {
-    return new Response("not found", { status: 404 });
-  }
-}
+const serve = modelsFetch(() => served, (url) => requested.push(url), (path) => new Uint8Array(readFileSync(resolve(models, path))));
 
 /** A promise the test resolves when it chooses. */
 function held() {

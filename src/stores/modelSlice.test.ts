@@ -7,6 +7,7 @@ import { modelFileReader } from "../runtime/model-source";
 import type { BackendPreference } from "../runtime/ort-web";
 import type { InferenceClient } from "../worker/client";
 import type { SegmentationResult } from "./jobSlice";
+import { modelsFetch, type Served } from "../test/modelsFetch";
 import { resetApp, useApp } from "./store";
 
 // The model slice on its own (issue 12 part 9): the shipped list, loading a model, failures that
@@ -25,22 +26,16 @@ const tissueName = "Brain tissue · 2.5D U-Net";
 const tumourName = "Brain tumour · 2.5D U-Net";
 
 /** What the stubbed fetch serves instead of the file on disk, by path under models/. */
-let served: Record<string, { bytes?: Uint8Array; status?: number }>;
+let served: Record<string, Served>;
 let requested: string[];
-async function serve(input: string | URL | Request): Promise<Response> {
-  const url = input instanceof Request ? input.url : String(input);
-  requested.push(url);
-  const path = url.replace("http://localhost/models/", "");
-  const override = served[path];
-  if (override?.status) return new Response("not found", { status: override.status });
-  const [id, ...rest] = path.split("/");
-  try {
-    const bytes = override?.bytes ?? (path === "index.json" ? disk(resolve(tissueDir, ".."), "index.json") : disk(dirs[id], rest.join("/")));
-    return new Response(bytes as Uint8Array<ArrayBuffer>);
-  } catch {
-    return new Response("not found", { status: 404 });
-  }
-}
+const serve = modelsFetch(
+  () => served,
+  (url) => requested.push(url),
+  (path) => {
+    const [id, ...rest] = path.split("/");
+    return path === "index.json" ? disk(resolve(tissueDir, ".."), "index.json") : disk(dirs[id], rest.join("/"));
+  },
+);
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const bothShipped = () => (served["index.json"] = { bytes: json(["siteseg-tissue", "siteseg-tumour"]) });
 const damaged = (dir: string) => {

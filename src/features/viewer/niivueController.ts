@@ -158,8 +158,8 @@ export class NiivueController {
       this.affine = volume?.affine ?? null;
       this.inverse = volume ? invert4(volume.affine) : null;
       if (!volume || key !== this.scanKey) return;
-      // niivue renders a new scan slice by slice on the GPU in one go: seconds of a held page
-      // for a large scan under software WebGL. The notice is painted first, so the page says why.
+      // a large scan takes a second or two to prepare in steps under software WebGL: the notice is
+      // painted first, so the page says what it is doing
       this.events.onDrawing(`Drawing ${name}…`);
       await nextPaint();
       if (key !== this.scanKey || this.disposed) return this.events.onDrawing(null);
