@@ -5,7 +5,7 @@ import type { Adapter } from "../core/adapters";
 import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
-import { evaluate, type Holdout } from "../core/metrics/evaluate";
+import { evaluate, excludedNote, type Holdout } from "../core/metrics/evaluate";
 import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
 import { loadTrainStep } from "../core/manifest";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
@@ -178,6 +178,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
     `reference   ${labelPath}: ${convention.id} convention${guessed ? " (guessed)" : ""}${ev.resampled ? ", resampled onto the scan's grid" : ""}`,
     ...(ev.coverage < 0.999 ? [`coverage    the reference covers ${(ev.coverage * 100).toFixed(1)}% of the scan; scored there only`] : []),
     ...(ev.ignored.voxels ? [`ignored     ${ev.ignored.voxels} voxels with labels ${ev.ignored.labels.slice(0, 6).join(", ")}${ev.ignored.labels.length > 6 ? ", …" : ""} unknown to the convention (background)`] : []),
+    ...(ev.excluded.voxels ? [`excluded    ${excludedNote(ev.excluded)}`] : []),
     ...(ev.undefinedReason ? [`note        ${ev.undefinedReason}`] : []),
     "",
     evaluationTable(rows, ev.meanDice),

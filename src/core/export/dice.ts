@@ -29,6 +29,8 @@ export interface DiceReport {
   coverage: number;
   /** Reference voxels with labels the convention does not know (scored as background), and those labels. */
   ignoredLabels: { voxels: number; labels: number[] };
+  /** Voxels left unscored (in mask and reference alike) because the convention excludes their reference labels, and those labels. */
+  excludedLabels: { voxels: number; labels: number[] };
   /** Why every Dice is null, when so (an empty reference). */
   undefinedReason?: string;
 }
@@ -64,6 +66,7 @@ export function diceReport({ model, adapter, image, label, evaluation: ev, class
     resampledReference: ev.resampled,
     coverage: roundTo(ev.coverage, 4),
     ignoredLabels: ev.ignored,
+    excludedLabels: ev.excluded,
     ...(ev.undefinedReason ? { undefinedReason: ev.undefinedReason } : {}),
   };
 }

@@ -77,6 +77,8 @@ const InlineConvention = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' and '-' only"),
   label: z.string().min(1),
   classes: z.record(z.string(), z.array(Entry)),
+  /** Label values scored as no class (left out of Dice and volumes, in mask and reference alike). */
+  excluded: z.array(Entry).optional(),
 });
 
 export const Manifest = z.object({

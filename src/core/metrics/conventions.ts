@@ -6,6 +6,7 @@
  * the same rules in GIF / NeuroMorphometrics numbering, brats-tumour.json the BraTS labels.
  */
 import bratsTable from "./brats-tumour.json";
+import fetaTable from "./feta-tissue.json";
 import freesurferTable from "./freesurfer-tissue.json";
 import gifTable from "./gif-tissue.json";
 
@@ -16,7 +17,12 @@ export type Entry = number | [number, number];
 export interface ConventionTable {
   label: string;
   classes: Record<string, Entry[]>;
+  /** Label values scored as no class at all (a structure the classes split, e.g. the FeTA cerebellum): left out of Dice and volumes. */
+  excluded?: Entry[];
 }
+
+/** The class value a convention gives an excluded label: no class of any model (a model has at most 255 classes). */
+export const EXCLUDED = 255;
 
 /** The reference holds the model's own class numbers. Always offered; "tissue" is its former name. */
 export const MODEL_CLASSES = "classes";
@@ -26,7 +32,8 @@ export const conventionId = (id: string) => ALIASES[id] ?? id;
 
 const fromJson = (label: string, json: Record<string, unknown>): ConventionTable => ({
   label,
-  classes: Object.fromEntries(Object.entries(json).filter(([k]) => k !== "source" && k !== "classes")) as Record<string, Entry[]>,
+  classes: Object.fromEntries(Object.entries(json).filter(([k]) => k !== "source" && k !== "classes" && k !== "excluded")) as Record<string, Entry[]>,
+  ...(json.excluded ? { excluded: json.excluded as Entry[] } : {}),
 });
 
 /** The tables a manifest may name in `labelConventions` by id. */
@@ -34,15 +41,18 @@ export const BUILTIN_CONVENTIONS: Record<string, ConventionTable> = {
   freesurfer: fromJson("FreeSurfer aseg / aparc numbering", freesurferTable),
   gif: fromJson("GIF parcellation (NeuroMorphometrics)", gifTable),
   brats: fromJson("BraTS labels (1 necrosis, 2 oedema, 3 non-enhancing, 4 enhancing)", bratsTable),
+  feta: fromJson("FeTA fetal labels + corpus callosum (cerebellum not scored)", fetaTable),
 };
 
 export interface Convention {
   id: string;
   label: string;
-  /** Map a reference label value to a model class index (unlisted values: the background class). */
+  /** Map a reference label value to a model class index (unlisted values: the background class; excluded ones: EXCLUDED). */
   map: (value: number) => number;
-  /** The label values this convention knows. */
+  /** The label values this convention knows (excluded ones among them). */
   values: ReadonlySet<number>;
+  /** The label values it leaves unscored, and why (empty when none). */
+  excluded: ReadonlySet<number>;
 }
 
 const expand = (entries: Entry[]) => entries.flatMap((e) => (Array.isArray(e) ? Array.from({ length: e[1] - e[0] + 1 }, (_, i) => e[0] + i) : [e]));
@@ -65,7 +75,12 @@ export function conventionOf(id: string, table: ConventionTable, classNames: str
     if (index < 0) throw new ConventionError(`${where}: the table maps class "${name}", but the model's classes are ${classNames.join(", ")}`);
     for (const v of values) lookup.set(v, index);
   }
-  return { id, label: table.label, map: (v) => lookup.get(v) ?? background, values: new Set(lookup.keys()) };
+  const excluded = new Set(expand(table.excluded ?? []));
+  for (const v of excluded) {
+    if (lookup.has(v)) throw new ConventionError(`${where}: label ${v} is both excluded and mapped to ${classNames[lookup.get(v)!]}`);
+    lookup.set(v, EXCLUDED);
+  }
+  return { id, label: table.label, map: (v) => lookup.get(v) ?? background, values: new Set(lookup.keys()), excluded };
 }
 
 /** The model's own numbering: a reference already in its classes. */
@@ -75,6 +90,7 @@ export function modelClassesConvention(classNames: string[], background: number)
     label: `Model classes (${classNames.map((n, i) => `${i} ${n}`).join(", ")})`,
     map: (v) => (v >= 0 && v < classNames.length ? v : background),
     values: new Set(classNames.map((_, i) => i)),
+    excluded: new Set(),
   };
 }
 

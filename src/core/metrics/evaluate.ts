@@ -1,6 +1,6 @@
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
-import { applyConvention, isIntegerArray, labelCounts, type Convention, type ConventionId } from "./conventions";
+import { applyConvention, EXCLUDED, isIntegerArray, labelCounts, type Convention, type ConventionId } from "./conventions";
 import { classDiceOf, meanDice, sliceDiceOf, sliceOverlap } from "./dice";
 
 export class ReferenceMismatchError extends Error {
@@ -13,6 +13,8 @@ export interface Evaluation {
   coverage: number;
   /** Reference voxels with a non-zero label the convention does not know (scored as background), and those labels. */
   ignored: { voxels: number; labels: number[] };
+  /** Voxels of the scored grid whose reference label the convention leaves unscored (counted for no Dice and no volume, mask and reference alike), and those labels. */
+  excluded: { voxels: number; labels: number[] };
   /** Why there is no Dice at all (an empty reference), when so. */
   undefinedReason?: string;
   /** Class name to whole-volume Dice (0-1, null when absent from both). */
@@ -71,6 +73,8 @@ export interface AlignedReference {
   inside: Uint8Array | null;
   coverage: number;
   ignored: { voxels: number; labels: number[] };
+  /** The convention's excluded labels present in the reference (their voxels are EXCLUDED in `classes`). */
+  excludedLabels: number[];
 }
 
 /**
@@ -82,9 +86,12 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
   checkLabelMap(reference);
   const classes = applyConvention(reference.data, convention);
   const ignoredBy = new Map<number, number>();
-  let known = 0;
+  const excludedLabels: number[] = [];
+  let known = 0, scorable = 0;
   // the label map holds whole numbers (checked above), so its counts are per label
   for (const [v, n] of labelCounts(reference.data)) {
+    if (convention.excluded.has(v)) excludedLabels.push(v);
+    else if (v !== 0) scorable += n;
     if (v === 0) continue;
     if (convention.values.has(v)) known += n;
     else ignoredBy.set(v, n);
@@ -103,10 +110,16 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
       `None of the reference's labels (${ignored.labels.slice(0, 8).join(", ")}${ignored.labels.length > 8 ? ", …" : ""}) belongs to the ${convention.label} convention: choose the convention the reference is numbered in.`,
     );
   }
-  if (same) return { classes, resampled: false, inside: null, coverage: 1, ignored };
+  if (excludedLabels.length && scorable === 0) {
+    throw new ReferenceMismatchError(
+      `The ${convention.label} convention leaves every labelled voxel of the reference unscored (labels ${excludedLabels.join(", ")} are excluded), so there is nothing to score: choose the convention the reference is numbered in.`,
+    );
+  }
+  excludedLabels.sort((a, b) => a - b);
+  if (same) return { classes, resampled: false, inside: null, coverage: 1, ignored, excludedLabels };
   const inside = coverage >= 0.999 ? null : resampleNearest({ ...reference, data: new Uint8Array(reference.data.length).fill(1) }, target);
   const share = inside ? inside.reduce((a, v) => a + v, 0) / inside.length : 1;
-  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true, inside, coverage: share, ignored };
+  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true, inside, coverage: share, ignored, excludedLabels };
 }
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
@@ -124,11 +137,21 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
   let classes = aligned.classes;
   let predClasses = pred.data;
   let scoredSlices: number[] | undefined;
-  if (holdout || inside) predClasses = Uint8Array.from(pred.data);
+  if (holdout || inside || aligned.excludedLabels.length) predClasses = Uint8Array.from(pred.data);
   // outside the reference nothing is known: scored as background in both
   if (inside) for (let i = 0; i < inside.length; i++) if (!inside[i]) predClasses[i] = 0;
+  // excluded labels: no class in either, so they count for no Dice and no volume
+  let excludedVoxels = 0;
+  if (aligned.excludedLabels.length) {
+    classes = classes.slice();
+    for (let i = 0; i < classes.length; i++) {
+      if (classes[i] !== EXCLUDED) continue;
+      if (!inside || inside[i]) excludedVoxels++;
+      classes[i] = predClasses[i] = 0;
+    }
+  }
   if (holdout) {
-    classes = classes.slice(); // the hold-out blanks slices of both
+    if (classes === aligned.classes) classes = classes.slice(); // the hold-out blanks slices of both
     scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
   }
   const overlap = sliceOverlap(predClasses, classes, pred.dims, axis, K); // one pass for both kinds of Dice
@@ -140,6 +163,7 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     convention: conventionId,
     coverage,
     ignored,
+    excluded: { voxels: excludedVoxels, labels: aligned.excludedLabels },
     ...(undefinedReason ? { undefinedReason } : {}),
     dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, empty ? null : perClass[i + 1].dice])),
     meanDice: empty ? null : meanDice(perClass),
@@ -148,4 +172,10 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     resampled,
     scoredSlices,
   };
+}
+
+/** What the app and the CLI say of excluded voxels: how many, which labels, and why. */
+export function excludedNote(excluded: Evaluation["excluded"]): string {
+  const { voxels, labels } = excluded;
+  return `${voxels.toLocaleString("en")} voxel${voxels === 1 ? "" : "s"} with reference label${labels.length === 1 ? "" : "s"} ${labels.join(", ")} left unscored in mask and reference alike: the convention counts ${labels.length === 1 ? "that label" : "those labels"} as no class (e.g. a structure that is grey and white matter together).`;
 }

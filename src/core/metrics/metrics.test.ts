@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, labelCounts, labelValues, resolveConvention, tableValues } from "./conventions";
 
 // the tissue model's classes and conventions, as its manifest names them
-const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif"] };
+const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif", "feta"] };
 const tissue = (id: string) => resolveConvention(TISSUE, id);
 const guess = (values: number[]) => guessConvention(values, conventionsOf(TISSUE));
 import { classDiceOf, diceByClass, meanDice, perSliceDice, sliceOverlap } from "./dice";
@@ -199,5 +199,43 @@ describe("honest Dice (issue 12 part 2)", () => {
     const e = evaluate(pred, part, tissue("classes"), names);
     expect(e.coverage).toBe(0.5);
     expect(e.dice).toEqual({ CSF: 1, GM: 1, WM: null }); // GM at voxel 4 and WM lie outside the reference: not scored
+  });
+});
+
+describe("conventions that leave voxels unscored (issue 23 part 0)", () => {
+  const eye: Mat4 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const names = ["background", "CSF", "GM", "WM"];
+  const ref = (data: number[]) => ({ dims: [data.length, 1, 1] as [number, number, number], affine: eye, data: Int16Array.from(data) });
+
+  it("feta: CSF 2, GM 5 and 6, WM 1, 7 and 8, background 0 and 4; the cerebellum (3) counts for no Dice and no volume", () => {
+    // reference: 0 bg, 4 extra-axial CSF, 2 CSF, 5 6 GM, 1 7 8 WM, 3 3 cerebellum
+    const reference = ref([0, 4, 2, 5, 6, 1, 7, 8, 3, 3]);
+    // the mask calls the cerebellum GM and WM: were it scored, GM and WM Dice would drop
+    const pred = { dims: [10, 1, 1] as [number, number, number], affine: eye, data: Uint8Array.from([0, 0, 1, 2, 2, 3, 3, 3, 2, 3]) };
+    const e = evaluate(pred, reference, tissue("feta"), names);
+    expect(e.dice).toEqual({ CSF: 1, GM: 1, WM: 1 });
+    expect(e.counts.slice(1)).toEqual([{ predicted: 1, reference: 1 }, { predicted: 2, reference: 2 }, { predicted: 3, reference: 3 }]);
+    expect(e.excluded).toEqual({ voxels: 2, labels: [3] });
+    expect(e.ignored).toEqual({ voxels: 0, labels: [] });
+    // the same mask scored with the cerebellum as background would lose
+    const asBackground = evaluate(pred, ref([0, 4, 2, 5, 6, 1, 7, 8, 0, 0]), tissue("feta"), names);
+    expect(asBackground.meanDice!).toBeLessThan(0.9);
+  });
+
+  it("is guessed for a FeTA reference, and not for FreeSurfer or GIF ones", () => {
+    expect(guess([0, 1, 2, 3, 4, 5, 6, 7, 8])).toBe("feta");
+    expect(guess([0, 2, 3, 4, 5, 7, 8, 10, 11, 12, 13, 17, 18, 24, 41, 42, 43])).toBe("freesurfer");
+  });
+
+  it("refuses a reference that holds only excluded labels: nothing is left to score", () => {
+    const pred = { dims: [4, 1, 1] as [number, number, number], affine: eye, data: Uint8Array.from([0, 2, 3, 0]) };
+    expect(() => evaluate(pred, ref([0, 3, 3, 0]), tissue("feta"), names)).toThrow(/leaves every labelled voxel of the reference unscored \(labels 3 are excluded\)/);
+  });
+
+  it("a manifest's own table may exclude labels, but not map and exclude the same one", () => {
+    const own = { classes: TISSUE.classes, labelConventions: [{ id: "ours", label: "Ours", classes: { GM: [1] }, excluded: [9] }] };
+    expect(resolveConvention(own, "ours").map(9)).toBe(255);
+    const both = { classes: TISSUE.classes, labelConventions: [{ id: "bad", label: "Bad", classes: { GM: [9] }, excluded: [9] }] };
+    expect(() => conventionsOf(both)).toThrow(/label 9 is both excluded and mapped to GM/);
   });
 });

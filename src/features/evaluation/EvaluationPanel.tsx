@@ -6,7 +6,7 @@ import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { diceReport, diceReportCsv, exportStem } from "../../core/export";
 import { conventionsOf } from "../../core/metrics/conventions";
-import type { Evaluation } from "../../core/metrics/evaluate";
+import { excludedNote, type Evaluation } from "../../core/metrics/evaluate";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
 import { CompareDiceTable, DiceTable } from "../../components/DiceTable";
@@ -60,6 +60,11 @@ function EvaluationNotes({ evaluation: ev }: { evaluation: Evaluation }) {
         <p role="note" className="text-xs text-slate-400">
           {voxels.toLocaleString("en")} reference voxel{voxels === 1 ? "" : "s"} with label{labels.length === 1 ? "" : "s"} {labels.slice(0, 6).join(", ")}
           {labels.length > 6 ? ` and ${labels.length - 6} more` : ""} unknown to the {ev.convention} convention {voxels === 1 ? "counts" : "count"} as background.
+        </p>
+      )}
+      {ev.excluded.voxels > 0 && (
+        <p role="note" className="text-xs text-slate-400">
+          {excludedNote(ev.excluded)}
         </p>
       )}
     </>
