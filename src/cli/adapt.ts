@@ -2,7 +2,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { adaptSite, TRAIN_DEFAULTS } from "../core/adapt";
+import { adaptSite, TRAIN_DEFAULTS, type AdaptCase } from "../core/adapt";
+import { conventionsOf } from "../core/metrics/conventions";
+import type { StudyCase } from "../core/study";
 import { loadTrainStep, sha256Hex } from "../core/manifest";
 import { segment } from "../core/pipeline/segment";
 import { formatDice, formatGain } from "../core/study";
@@ -10,9 +12,12 @@ import { createNodeRunner } from "../runtime/ort-node";
 import { modelDirOf, parse, conventionFor, parseThreads, readBytes, readModel, readScan, required, startRunner } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 import { ADAPT_HELP } from "./format";
+import { loadCases } from "./study";
 
 const ADAPT_OPTIONS = {
   image: { type: "string", multiple: true },
+  cases: { type: "string" },
+  "train-on": { type: "string" },
   label: { type: "string" },
   convention: { type: "string" },
   slices: { type: "string" },
@@ -50,11 +55,18 @@ export async function adaptCommand(args: string[]): Promise<number> {
     process.stdout.write(ADAPT_HELP);
     return 0;
   }
-  const imagePaths = o.image ?? [];
-  if (!imagePaths.length) throw new UsageError("missing required option --image");
-  const labelPath = required(o.label, "label");
+  if (o.cases !== undefined && (o.image?.length || o.label !== undefined)) throw new UsageError("give --cases or --image/--label, not both");
+  if (o["train-on"] !== undefined && o.cases === undefined) throw new UsageError("--train-on picks cases of --cases");
   const out = required(o.out, "out");
+  const modelDir = modelDirOf(o.model);
+  const model = await readModel(modelDir);
+  const { manifest } = model;
+  const listed = o.cases !== undefined ? await casesToTrainOn(o.cases, o["train-on"], o.site, conventionsOf(manifest).map((c) => c.id)) : null;
+  const imagePaths = listed ? [listed.cases[0].image] : (o.image ?? []);
+  if (!imagePaths.length) throw new UsageError("missing required option --image (or --cases)");
+  const labelPath = listed ? listed.cases[0].label : required(o.label, "label");
   if (o.slices !== undefined && o["n-slices"] !== undefined) throw new UsageError("give --slices or --n-slices, not both");
+  if (o.slices !== undefined && listed && listed.cases.length > 1) throw new UsageError("--slices names one scan's slices; with several --cases, --n-slices (per case) chooses each case's");
   const slices = o.slices?.split(",").map((s) => number(s.trim(), "slices", 0, whole(0), "a comma-separated list of slice numbers"));
   const train = {
     rank: number(o.rank, "rank", TRAIN_DEFAULTS.rank, whole(1), "a whole number from 1"),
@@ -69,27 +81,43 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const nSlices = number(o["n-slices"], "n-slices", 10, whole(1), "a whole number from 1");
   const gap = number(o.gap, "gap", 5, whole(0), "a whole number");
   const threads = parseThreads(o.threads);
-  const modelDir = modelDirOf(o.model);
 
-  const imageBytes = await Promise.all(imagePaths.map((p) => readBytes(p, "image")));
-  const [scan, ...moreScans] = await Promise.all(imagePaths.map((p) => readScan(p, "image")));
-  const reference = await readScan(labelPath, "label");
-  const model = await readModel(modelDir);
-  const { manifest } = model;
-  const convention = conventionFor(o.convention, reference, manifest).convention.id;
+  // every case is read (and its convention settled) before any training: a bad one is named at once
+  const read = async (c: Pick<StudyCase, "id" | "image" | "label" | "convention">, images: string[]): Promise<AdaptCase> => {
+    const named = listed ? ` (case ${c.id})` : "";
+    try {
+      const reference = await readScan(c.label, "label");
+      return {
+        id: c.id,
+        scans: await Promise.all(images.map((p) => readScan(p, "image"))),
+        reference,
+        convention: conventionFor(o.convention ?? c.convention, reference, manifest).convention.id,
+        images,
+        sourceSha256: await Promise.all(images.map(async (p) => sha256Hex(await readBytes(p, "image")))),
+      };
+    } catch (e) {
+      if (named && e instanceof Error) e.message = `${e.message}${named}`;
+      throw e;
+    }
+  };
+  const [head, ...moreCases] = listed
+    ? await Promise.all(listed.cases.map((c) => read(c, [c.image])))
+    : [await read({ id: basename(imagePaths[0]).replace(/\.(nii(\.gz)?|mg[hz])$/i, ""), image: imagePaths[0], label: labelPath }, imagePaths)];
+  const { reference, convention } = head;
+  const [scan, ...moreScans] = head.scans;
   const trainStep = await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
     throw new RuntimeError((e as Error).message);
   }), threads);
   const runner = await startRunner(modelDir, model, threads);
-  const site = o.site ?? basename(resolve(out));
+  const site = o.site ?? listed?.site ?? basename(resolve(out));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const t0 = performance.now();
     const result = await adaptSite({
-      scan, moreScans, reference, convention, manifest, slices, nSlices, gap, train, trainStep, model: runner,
+      caseId: head.id, scan, moreScans, moreCases, reference, convention, manifest, slices, nSlices, gap, train, trainStep, model: runner,
       segment: async (s, feeds) => (await segment(s, manifest, runner, { adapterFeeds: feeds })).labels,
-      site, description: o.description ?? `trained with siteseg adapt on ${imagePaths.map((p) => basename(p)).join(", ")}`,
-      images: imagePaths, sourceSha256: await Promise.all(imageBytes.map((b) => sha256Hex(b))), tool: "siteseg adapt",
+      site, description: o.description ?? `trained with siteseg adapt on ${listed ? `${listed.cases.length} cases: ${listed.cases.map((c) => c.id).join(", ")}` : imagePaths.map((p) => basename(p)).join(", ")}`,
+      images: head.images, sourceSha256: head.sourceSha256, tool: "siteseg adapt",
       onStep: (step, loss) => {
         if (step % 50 === 0 || step === train.steps) log(`step ${step}/${train.steps} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
       },
@@ -101,19 +129,44 @@ export async function adaptCommand(args: string[]): Promise<number> {
     } catch (e) {
       throw describeFsError(e, `write the adapter to ${out}`) ?? e;
     }
-    log(`trained on scan slices ${result.holdout.indices.join(", ")} (axis ${result.holdout.axis}) of ${imagePaths.length} image${imagePaths.length > 1 ? "s" : ""}`);
+    for (const w of result.warnings) log(`siteseg: warning: ${w}`);
+    if (listed) for (const c of result.cases) log(`trained on ${c.id}: scan slices ${c.indices.join(", ")} (axis ${c.axis})`);
+    else log(`trained on scan slices ${result.holdout.indices.join(", ")} (axis ${result.holdout.axis}) of ${imagePaths.length} image${imagePaths.length > 1 ? "s" : ""}`);
+    const scoredImages = result.cases.flatMap((c) => c.images);
     result.heldOut.forEach(({ base, adapter, slices: scored }, i) => {
       const gain = base !== null && adapter !== null ? adapter - base : null;
-      const which = imagePaths.length > 1 ? ` ${basename(imagePaths[i])}` : "";
+      const which = scoredImages.length > 1 ? ` ${listed ? result.cases.find((c) => c.images.includes(scoredImages[i]))?.id : basename(scoredImages[i])}` : "";
       process.stdout.write(`held-out mean Dice${which} (${scored} slices more than ${gap} away): base ${formatDice(base)} → adapter ${formatDice(adapter)} (${formatGain(gain)})\n`);
     });
     log(`adapter ${site} (${result.adapter.parameters} parameters) → ${out} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ site, out, convention, trainingSlices: result.holdout, heldOut: result.heldOut, finalLoss: result.losses.at(-1), steps: train.steps, ms: Math.round(performance.now() - start) }) + "\n");
+      process.stdout.write(JSON.stringify({ site, out, convention, trainingSlices: result.holdout, ...(listed ? { cases: result.cases } : {}), warnings: result.warnings, heldOut: result.heldOut, finalLoss: result.losses.at(-1), steps: train.steps, ms: Math.round(performance.now() - start) }) + "\n");
     }
     return 0;
   } finally {
     await runner.dispose();
     await trainStep.dispose();
   }
+}
+
+/**
+ * The cases of a study list or folder to train on: all of them, or those --train-on names (by case
+ * id, or the id's last part); one site (--site picks it when the list holds several).
+ */
+async function casesToTrainOn(input: string, trainOn: string | undefined, site: string | undefined, conventions: string[]): Promise<{ cases: StudyCase[]; site: string }> {
+  const { cases: all, base } = await loadCases(input, conventions);
+  const sites = [...new Set(all.map((c) => c.site))];
+  const ofSite = site !== undefined && sites.includes(site) ? all.filter((c) => c.site === site) : all;
+  const inSites = [...new Set(ofSite.map((c) => c.site))];
+  if (!ofSite.length) throw new UsageError(`--cases: no case in ${input} (see siteseg study --help for how scans are paired with labels)`);
+  if (inSites.length > 1) throw new UsageError(`--cases: ${input} holds cases of ${inSites.length} sites (${inSites.join(", ")}); an adapter is for one site: name it with --site`);
+  let picked = ofSite;
+  if (trainOn !== undefined) {
+    const wanted = trainOn.split(",").map((s) => s.trim()).filter(Boolean);
+    const matches = (c: StudyCase, w: string) => c.id === w || c.id.endsWith(`/${w}`) || c.id.split("/").includes(w);
+    const missing = wanted.filter((w) => !ofSite.some((c) => matches(c, w)));
+    if (missing.length) throw new UsageError(`--train-on: no case ${missing.join(", ")} in ${input} (its cases: ${ofSite.map((c) => c.id).join(", ")})`);
+    picked = ofSite.filter((c) => wanted.some((w) => matches(c, w)));
+  }
+  return { cases: picked.map((c) => ({ ...c, image: resolve(base, c.image), label: resolve(base, c.label) })), site: inSites[0] };
 }

@@ -160,9 +160,11 @@ export function caseLine(c: StudyJson["cases"][number], index: number, total: nu
 }
 
 export const ADAPT_HELP = `Usage: siteseg adapt --image SCAN --label REFERENCE --out DIR [options]
+       siteseg adapt --cases LIST.csv|FOLDER [--train-on ID,...] --out DIR [options]
 
-Trains a site adapter (LoRA on the frozen base) from a few labelled slices of one scan, then
-scores the base and the new adapter on the slices it was not trained on. DIR receives
+Trains a site adapter (LoRA on the frozen base) from a few labelled slices of one scan, or of
+several cases of a site, then scores the base and the new adapter on the slices it was not
+trained on (score the site's other cases with siteseg study --adapter SITE=DIR). DIR receives
 adapter_config.json and adapter_model.safetensors (Hugging Face PEFT layout, with the training
 slices and provenance in the config): use it with --adapter DIR, and --holdout DIR to score only
 the slices it never saw.
@@ -171,10 +173,15 @@ Options:
   --image SCAN       the site's scan (required); repeat it for other contrasts of the site on the
                      same grid and reference (trained together, as the spm152 adapter)
   --label REFERENCE  its reference label map (required)
+  --cases LIST|DIR   instead of --image/--label: several cases of one site, as siteseg study reads
+                     them (a case-list CSV or a folder paired by name); slices are chosen in each
+                     case and every case (id, sha256, slices) is recorded in adapter_config.json
+  --train-on ID,...  train on these cases of --cases only (case id or its last part); the others
+                     are left for scoring
   --out DIR          where to write the adapter (required)
   --convention ID    classes or a table the model's manifest lists (default: guessed)
   --slices A,B,...   the scan's axial slices to train on (default: --n-slices spread over the brain)
-  --n-slices N       how many slices to choose, split over the images (default: 10)
+  --n-slices N       how many slices to choose per case, split over its images (default: 10)
   --gap N            held-out slices lie more than N slices from every training slice (default: 5)
   --rank R           LoRA rank (default: 2); --alpha A (default: 2 * rank)
   --steps N          training steps of 8 random 128x128 crops (default: 300)

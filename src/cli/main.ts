@@ -7,7 +7,7 @@ import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { evaluate, excludedNote, type Holdout } from "../core/metrics/evaluate";
 import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
-import { loadTrainStep } from "../core/manifest";
+import { loadTrainStep, sha256Hex } from "../core/manifest";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { createNodeRunner } from "../runtime/ort-node";
 import type { SessionRunner } from "../runtime/session";
@@ -41,8 +41,18 @@ const EVALUATE_OPTIONS = {
   holdout: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
-/** The training slices an adapter records, to score only the others (--holdout NAME|PATH). */
-function holdoutOf(adapter: Adapter | null): Holdout {
+/**
+ * The training slices an adapter records, to score only the others (--holdout NAME|PATH). An
+ * adapter learnt from several cases records each one's file sha256 and slices: the scan's own
+ * case gives its slices; a scan it never trained on is scored whole (null).
+ */
+function holdoutOf(adapter: Adapter | null, imageSha256: string): Holdout | null {
+  const cases = adapter?.config.training_cases as { sha256: string[]; axis: number; indices: number[] }[] | undefined;
+  if (Array.isArray(cases)) {
+    const own = cases.find((c) => c.sha256.includes(imageSha256));
+    const gap = (adapter?.config.training_slices as Partial<Holdout> | undefined)?.gap ?? 5;
+    return own ? { axis: own.axis, indices: own.indices, gap } : null;
+  }
   const t = adapter?.config.training_slices as Partial<Holdout> | undefined;
   if (!t || typeof t.axis !== "number" || !Array.isArray(t.indices) || typeof t.gap !== "number") {
     throw new UsageError(`--holdout: adapter ${adapter?.name ?? ""} does not record its training_slices in adapter_config.json`);
@@ -160,7 +170,11 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const t0 = performance.now();
   const classNames = manifest.classes.map((c) => c.name);
   // The same held-out slices for the base and the adapter make the two comparable.
-  const holdout = o.holdout ? holdoutOf(await resolveAdapter(o.holdout, modelDirOf(o.model), manifest)) : undefined;
+  const heldBy = o.holdout ? await resolveAdapter(o.holdout, modelDirOf(o.model), manifest) : null;
+  // only an adapter of several cases needs to know which case this scan is (a DICOM folder is none of them)
+  const imageSha = Array.isArray(heldBy?.config.training_cases) ? await readBytes(image, "image").then(sha256Hex, () => "") : "";
+  const holdout = heldBy ? holdoutOf(heldBy, imageSha) ?? undefined : undefined;
+  if (o.holdout && !holdout) process.stderr.write(`siteseg: note: adapter ${o.holdout} was not trained on ${image}: every slice is scored\n`);
   const ev = evaluate(result.labels, reference, convention, classNames, holdout?.axis ?? axis, holdout);
   const evaluateMs = performance.now() - t0;
   const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, total: performance.now() - start });

@@ -52,7 +52,7 @@ async function walk(root: string): Promise<string[]> {
 }
 
 /** The cases of a list file or a folder, and the folder their relative paths are read from. */
-async function loadCases(input: string, conventions: string[]): Promise<{ cases: StudyCase[]; base: string; unpaired: string[] }> {
+export async function loadCases(input: string, conventions: string[]): Promise<{ cases: StudyCase[]; base: string; unpaired: string[] }> {
   const info = await stat(input).catch((e: unknown) => {
     throw describeFsError(e, `read ${input}`) ?? e;
   });

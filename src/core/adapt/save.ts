@@ -18,6 +18,8 @@ export interface AdapterProvenance {
   /** Where the training steps ran (the train-step session's backend at the end: "cpu", "wasm (2 threads)", "webgpu"). */
   runtime: string;
   date: string;
+  /** Every case trained on (id, images, their sha256, slice axis and indices), when there were several. */
+  cases?: { id: string; images: string[]; sourceSha256: string[]; axis: number; indices: number[] }[];
   /** Held-out mean Dice of the base and of this adapter, per image, measured right after training. */
   heldOut?: { base: number | null; adapter: number | null; slices: number }[];
 }
@@ -49,14 +51,15 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
     site: p.site,
     description: p.description,
     training_slices: p.trainingSlices,
-    contrasts: p.trainingSlices.images.map((image, i) => ({ image, profile: p.contrasts[i] })),
+    ...(p.cases ? { training_cases: p.cases.map((c) => ({ id: c.id, images: c.images, sha256: c.sourceSha256, axis: c.axis, indices: c.indices })) } : {}),
+    contrasts: (p.cases ? p.cases.flatMap((c) => c.images) : p.trainingSlices.images).map((image, i) => ({ image, profile: p.contrasts[i] })),
     parameters,
     provenance: {
       tool: p.tool,
       runtime: p.runtime,
       date: p.date,
       base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
-      source_sha256: p.sourceSha256,
+      source_sha256: p.cases ? p.cases.flatMap((c) => c.sourceSha256) : p.sourceSha256,
       recipe: { steps, lr, batch, crop, seed, weight_decay: weightDecay, frozen, anchor, optimizer: "AdamW", loss: "cross-entropy + soft Dice" },
       final_loss: trained.losses.at(-1) ?? null,
       ...(p.heldOut ? { held_out_mean_dice: p.heldOut } : {}),
