@@ -97,6 +97,25 @@ describe.skipIf(!hasData(...FETAL.map((c) => `fetal_sb/${c}/srr.nii.gz`)))("site
       expect(unseen.code, unseen.stderr).toBe(0);
       expect(JSON.parse(unseen.stdout).holdout).toBeUndefined();
       expect(unseen.stderr).toMatch(/was not trained on .*GA31_operated.*every slice is scored/);
+
+      // the leave-cases-out study: the adapter's own cases marked and left out of the site's figures
+      const json = join(tmp, "fetal-study.json");
+      const st = await siteseg("study", list(), "--adapter", `fetal=${out}`, "--json", json, "--csv", join(tmp, "fetal-table.csv"));
+      expect(st.code, st.stderr).toBe(0);
+      const doc = JSON.parse(await readFile(json, "utf8"));
+      expect(doc.cases.map((c: { trainedOn: boolean }) => c.trainedOn)).toEqual([true, true, false]);
+      expect(doc.table[0]).toMatchObject({ site: "fetal", n: 1, trainedOn: 2, adapter: "fetal-adapter" });
+      expect(doc.table[0].adapted.mean).toBeCloseTo(JSON.parse(unseen.stdout).meanDice, 4);
+      expect(st.stdout).toMatch(/left out of n and every figure/);
+      // shards of it merge into the same table, bit for bit
+      const shards = [1, 2].map((k) => join(tmp, `fetal-shard-${k}.json`));
+      for (const [k, file] of shards.entries()) expect((await siteseg("study", list(), "--adapter", `fetal=${out}`, "--shard", `${k + 1}/2`, "--json", file)).code).toBe(0);
+      const merged = join(tmp, "fetal-merged.json");
+      expect((await siteseg("merge", ...shards, "--json", merged)).code).toBe(0);
+      expect(JSON.parse(await readFile(merged, "utf8")).table).toEqual(doc.table);
+      const bad = await siteseg("study", list(), "--adapter", "fetal");
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--adapter must be SITE=DIR/);
     },
     SLOW,
   );

@@ -1,5 +1,5 @@
 /** Help texts and the human-readable tables. */
-import { formatDice, formatGain, formatMeanSd, type StudyJson } from "../core/study";
+import { BOOTSTRAP_RESAMPLES, formatDice, formatGain, formatMeanSd, type StudyJson } from "../core/study";
 
 export const MAIN_HELP = `siteseg — MRI segmentation from the command line (default model: brain tissue CSF, GM, WM;
 --model DIR for another, e.g. models/siteseg-tumour)
@@ -25,9 +25,12 @@ export const STUDY_HELP = `Usage: siteseg study LIST.csv|FOLDER [options]
 
 Scores the base model and each site's adapter on many cases (scan + reference label) and
 tabulates Dice per site: base, adapter and the paired gain adapter - base (mean ± sample sd
-over cases). A site's adapter is the shipped adapter whose site (or name) is the site's name;
-a site without one is scored with the base only. A case that fails is reported with its reason
-and the study goes on.
+over cases, and the gain's 95% bootstrap interval, seeded). A site's adapter is the one given
+with --adapter SITE=DIR, else the shipped adapter whose site (or name) is the site's name; a site
+without one is scored with the base only. A case the site's adapter learnt from (its image's
+sha256 is recorded in the adapter) is marked "trained on" and left out of the site's figures,
+so each site is judged on cases its adapter never saw. A case that fails is reported with its
+reason and the study goes on.
 
 Cases come from a CSV list with the header image,label,site[,convention] (relative paths are
 read from the list's folder), or from a folder, searched recursively. In a folder the site is
@@ -37,6 +40,8 @@ the first folder under it, and a scan is paired with its label by name:
   FreeSurfer mri/norm.mgz  with  mri/aseg.mgz (else aparc*+aseg.mgz)
 
 Options:
+  --adapter SITE=DIR the adapter scored for SITE (a folder written by siteseg adapt, a shipped
+                     adapter's name, or none); repeat it for other sites
   --shard I/N        score only shard I of N (cases sorted by id, every N-th): run N of these
                      (e.g. a job array), then join their --json files with siteseg merge
 ${OUTPUTS}
@@ -88,7 +93,8 @@ ${COMMON}
 export const EVALUATE_HELP = `Usage: siteseg evaluate --image SCAN --label REFERENCE [options]
 
 Segments a scan and scores it against a reference label map: Dice per class, their mean, and
-per slice. A reference on another grid is resampled (nearest neighbour) through the affines.
+per slice; volumes, volume error and HD95 per class. A reference on another grid is resampled
+(nearest neighbour) through the affines.
 
 Options:
   --image SCAN       input scan, or a folder holding one DICOM series (required)
@@ -103,8 +109,13 @@ Options:
   --out MASK         also write the predicted labels here
 ${COMMON}
 
+Volume error = predicted - reference (mL, and % of the reference). HD95 = 95th-percentile
+Hausdorff distance in mm between the two surfaces of a class (each direction's 95th percentile,
+the larger; voxel sizes from the affine).
+
 JSON timings (ms): read = reading scan, reference and model and starting the ONNX session;
-preprocess, inference, postprocess = the segmentation; evaluate = Dice; total = the whole command.
+preprocess, inference, postprocess = the segmentation; evaluate = Dice, volumes and HD95, of
+which hd95 = HD95; total = the whole command.
 `;
 
 export interface EvaluationRow {
@@ -112,16 +123,21 @@ export interface EvaluationRow {
   dice: number | null;
   predictedMl: number;
   referenceMl: number;
+  /** 100·(predicted − reference)/reference; null when the reference volume is 0. */
+  volumeErrorPct: number | null;
+  /** 95th-percentile Hausdorff distance, mm; null when the class is absent from either. */
+  hd95Mm: number | null;
 }
 
 const fmt = (v: number | null, digits = 3) => (v === null ? "—" : v.toFixed(digits));
+const signed = (v: number | null, digits: number) => (v === null ? "—" : `${v > 0 ? "+" : ""}${v.toFixed(digits)}`);
 
-/** A small fixed-width table: one row per class, then the mean. */
+/** A small fixed-width table: one row per class (Dice, volumes, volume error %, HD95 mm), then the mean Dice. */
 export function evaluationTable(rows: EvaluationRow[], mean: number | null): string {
   const w = Math.max(8, ...rows.map((r) => r.name.length + 2)); // class names come from the model's manifest
-  const lines = [`${"class".padEnd(w)}${"Dice".padStart(7)}${"pred mL".padStart(10)}${"ref mL".padStart(10)}`];
+  const lines = [`${"class".padEnd(w)}${"Dice".padStart(7)}${"pred mL".padStart(10)}${"ref mL".padStart(10)}${"vol err %".padStart(11)}${"HD95 mm".padStart(9)}`];
   for (const r of rows) {
-    lines.push(`${r.name.padEnd(w)}${fmt(r.dice).padStart(7)}${r.predictedMl.toFixed(1).padStart(10)}${r.referenceMl.toFixed(1).padStart(10)}`);
+    lines.push(`${r.name.padEnd(w)}${fmt(r.dice).padStart(7)}${r.predictedMl.toFixed(1).padStart(10)}${r.referenceMl.toFixed(1).padStart(10)}${signed(r.volumeErrorPct, 1).padStart(11)}${fmt(r.hd95Mm, 2).padStart(9)}`);
   }
   lines.push(`${"mean".padEnd(w)}${fmt(mean).padStart(7)}`);
   return lines.join("\n");
@@ -140,11 +156,16 @@ export function studyReport(doc: StudyJson): string {
   const shard = doc.shard ? ` · shard ${doc.shard.index}/${doc.shard.count} of ${doc.shard.total} cases` : "";
   const lines = [`model ${doc.model.id} ${doc.model.version}${shard} · ${doc.cases.length} case${doc.cases.length === 1 ? "" : "s"}: ${scored} scored, ${failed} failed`, ""];
   if (doc.table.length) {
-    const rows = [["site", "n", "failed", "adapter", "base", "with adapter", "gain"]];
+    const rows = [["site", "n", "failed", "adapter", "base", "with adapter", "gain", "gain 95% CI", "trained on"]];
     for (const r of doc.table) {
-      rows.push([r.site, String(r.n), String(r.failed), r.adapter ?? "—", formatMeanSd(r.base.mean, r.base.sd), r.adapted ? formatMeanSd(r.adapted.mean, r.adapted.sd) : "—", r.gain ? formatMeanSd(r.gain.mean, r.gain.sd, true) : "—"]);
+      const ci = r.gain?.ci95 ? `${formatGain(r.gain.ci95[0])} to ${formatGain(r.gain.ci95[1])}` : "—";
+      rows.push([r.site, String(r.n), String(r.failed), r.adapter ?? "—", formatMeanSd(r.base.mean, r.base.sd), r.adapted ? formatMeanSd(r.adapted.mean, r.adapted.sd) : "—", r.gain ? formatMeanSd(r.gain.mean, r.gain.sd, true) : "—", ci, String(r.trainedOn)]);
     }
-    lines.push(columns(rows), "", `Dice: mean over ${doc.classes.join(", ")} per case, then mean ± sd over a site's cases; gain = adapter - base, paired per case.`);
+    lines.push(
+      columns(rows), "",
+      `Dice: mean over ${doc.classes.join(", ")} per case, then mean ± sd over a site's cases; gain = adapter - base, paired per case, with its 95% bootstrap interval (${BOOTSTRAP_RESAMPLES} resamples, seeded).`,
+      ...(doc.table.some((r) => r.trainedOn) ? ["Cases the site's adapter learnt from (trained on) are scored but left out of n and every figure: each row is judged on cases its adapter never saw."] : []),
+    );
   }
   const failures = doc.cases.filter((c) => c.error !== null);
   if (failures.length) lines.push("", "Failed cases:", ...failures.map((c) => `  ${c.id}: ${c.error}`));
@@ -153,7 +174,7 @@ export function studyReport(doc: StudyJson): string {
 
 /** One progress line per case, for logs: its scores or why it failed. */
 export function caseLine(c: StudyJson["cases"][number], index: number, total: number): string {
-  const head = `[${index + 1}/${total}] ${c.id}`;
+  const head = `[${index + 1}/${total}] ${c.id}${c.trainedOn ? " (trained on: not counted)" : ""}`;
   if (c.error !== null) return `${head}: failed: ${c.error}`;
   const gain = c.adapted && c.base && c.adapted.meanDice !== null && c.base.meanDice !== null ? ` (${formatGain(c.adapted.meanDice - c.base.meanDice)})` : "";
   return `${head}: base ${formatDice(c.base?.meanDice)}${c.adapted ? `, ${c.adapter} ${formatDice(c.adapted.meanDice)}${gain}` : ""}`;

@@ -26,7 +26,21 @@ const STUDY_OPTIONS = {
   model: { type: "string" },
   threads: { type: "string" },
   options: { type: "string" },
+  adapter: { type: "string", multiple: true },
 } as const satisfies ParseArgsConfig["options"];
+
+/** --adapter SITE=DIR|NAME|none, repeatable: the adapter scored for a site, over the shipped one of its name. */
+function parseSiteAdapters(values: string[] | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const v of values ?? []) {
+    const at = v.indexOf("=");
+    if (at <= 0 || at === v.length - 1) throw new UsageError(`--adapter must be SITE=DIR (an adapter folder, a shipped adapter's name, or none), got "${v}"`);
+    const site = v.slice(0, at);
+    if (out.has(site)) throw new UsageError(`--adapter: site ${site} is given twice`);
+    out.set(site, v.slice(at + 1));
+  }
+  return out;
+}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -100,6 +114,7 @@ export async function studyCommand(args: string[]): Promise<number> {
   }
   if (files.length !== 1) throw new UsageError(files.length ? `study takes one case list or folder, got ${files.length}: ${files.join(" ")}` : "missing the case list (.csv) or folder to study");
   const shard = parseShardOption(o.shard);
+  const siteAdapters = parseSiteAdapters(o.adapter);
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
   const model = await readModel(modelDir);
@@ -122,9 +137,18 @@ export async function studyCommand(args: string[]): Promise<number> {
     return report(studyJson(manifest, classes, [], shardInfo), o);
   }
 
+  // the adapters given are read and checked against the model before any case is run
+  const given = new Map<string, Adapter | null>();
+  for (const [site, value] of siteAdapters) {
+    if (!all.some((c) => c.site === site)) log(`siteseg: warning: --adapter ${site}=${value}: the study has no site ${site} (its sites: ${[...new Set(all.map((c) => c.site))].join(", ")})`);
+    given.set(site, await resolveAdapter(value, modelDir, manifest).catch((e: unknown) => {
+      throw e instanceof UsageError ? e : new RuntimeError(`--adapter ${site}=${value}: ${(e as Error).message.replace(/^--adapter [^:]*: /, "")}`);
+    }));
+  }
   const runner = await startRunner(modelDir, model, threads);
   try {
     const adapterFor = async (site: string): Promise<Adapter | null> => {
+      if (given.has(site)) return given.get(site) ?? null;
       const shipped = manifest.adapters.shipped.find((a) => a.site === site) ?? manifest.adapters.shipped.find((a) => a.name === site);
       return shipped ? resolveAdapter(shipped.name, modelDir, manifest) : null;
     };

@@ -129,3 +129,17 @@ export function buildAdapter(name: string, config: AdapterConfig, tensors: Recor
 export function loadAdapter(name: string, configBytes: Uint8Array, weightBytes: Uint8Array, manifest: Manifest): Adapter {
   return buildAdapter(name, parseAdapterConfig(configBytes), readSafetensors(weightBytes), manifest);
 }
+
+const hexes = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string" && /^[0-9a-f]{64}$/.test(s)) : []);
+
+/**
+ * sha256 of every file the adapter learnt from, as its config records them: each training case's
+ * (`training_cases[].sha256`), the source scans' (`provenance.source_sha256`) and files made from
+ * them (`trained_on_sha256`: a shipped sample cropped from the scan an adapter learnt from). A study
+ * marks a case whose image is one of these and leaves it out of the site's figures.
+ */
+export function trainedOnSha256(config: AdapterConfig): Set<string> {
+  const c = config as Record<string, unknown>;
+  const cases = Array.isArray(c.training_cases) ? c.training_cases.flatMap((t) => hexes((t as { sha256?: unknown })?.sha256)) : [];
+  return new Set([...cases, ...hexes((c.provenance as { source_sha256?: unknown } | undefined)?.source_sha256), ...hexes(c.trained_on_sha256)]);
+}

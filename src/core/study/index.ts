@@ -5,3 +5,4 @@ export * from "./run";
 export * from "./table";
 export * from "./serialise";
 export * from "./format";
+export * from "./bootstrap";

@@ -1,9 +1,12 @@
-import type { Adapter } from "../adapters/adapter";
+import { trainedOnSha256, type Adapter } from "../adapters/adapter";
 import { readVolume } from "../io";
 import type { Manifest } from "../manifest/schema";
 import { conventionsOf, guessConvention, labelValues, resolveConvention } from "../metrics/conventions";
-import { alignReference, evaluateAligned } from "../metrics/evaluate";
+import { alignReference, evaluateAligned, hd95Task, volumesOf, type Evaluation } from "../metrics/evaluate";
+import { drainSliced } from "../metrics/hausdorff";
 import { CancelledError } from "../pipeline/runner";
+import { sha256Hex } from "../sha256";
+import { voxelVolumeMl } from "../volume/affine";
 import type { Volume } from "../volume/types";
 import { byKey, type CaseResult, type Scores, type StudyCase } from "./types";
 
@@ -15,6 +18,25 @@ export interface StudyDeps {
   segment(scan: Volume, adapter: Adapter | null, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Volume & { data: Uint8Array }>;
   /** The site's adapter, or null when the site has none. Called once per site; a rejection fails that site's cases. */
   adapterFor(site: string): Promise<Adapter | null>;
+  /**
+   * A host task to wait for between slices of the HD95 computation (hundreds of milliseconds on
+   * a 256³ scan): the app's main thread passes one so that no task blocks it for long. Absent (the
+   * CLI): HD95 is computed at once.
+   */
+  pause?: () => Promise<void>;
+}
+
+/** A case's scores from its evaluation: Dice, volume error and HD95 per class (unrounded). */
+export function scoresOf(ev: Evaluation, classNames: string[], voxelMl: number): Scores {
+  const volumes = volumesOf(ev, classNames, voxelMl);
+  const fg = classNames.slice(1);
+  return {
+    dice: ev.dice,
+    meanDice: ev.meanDice,
+    volumeErrorMl: Object.fromEntries(fg.map((name) => [name, volumes[name].errorMl])),
+    volumeErrorPct: Object.fromEntries(fg.map((name) => [name, volumes[name].errorPct])),
+    hd95Mm: Object.fromEntries(fg.map((name) => [name, ev.hd95Mm?.[name] ?? null])),
+  };
 }
 
 export interface StudyOptions {
@@ -58,10 +80,11 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
     const c = sorted[i];
     // two runs per case (base, adapter); a site without adapter skips its second
     const report = (run: number, fraction: number) => opts.onProgress?.(Math.min(1, (2 * i + run + fraction) / (2 * total)), i, total);
-    const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, base: null, adapted: null, error: null };
+    const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, base: null, adapted: null, trainedOn: false, error: null };
     try {
       checkCancel();
-      const scan = readVolume(await deps.readFile(c.image), c.image);
+      const imageBytes = await deps.readFile(c.image);
+      const scan = readVolume(imageBytes, c.image);
       const reference = readVolume(await deps.readFile(c.label), c.label);
       const convention = resolveConvention(manifest, c.convention ?? guessConvention(labelValues(reference.data), conventionsOf(manifest)));
       result.convention = convention.id;
@@ -69,11 +92,20 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       const aligned = alignReference(reference, scan, convention);
       const adapter = await adapterFor(c.site);
       result.adapter = adapter?.name ?? null;
+      // a case the adapter learnt from is no test of it: marked, and left out of the site's figures
+      const learnt = adapter ? trainedOnSha256(adapter.config) : new Set<string>();
+      result.trainedOn = learnt.size > 0 && learnt.has(await sha256Hex(imageBytes));
       const score = async (run: number, a: Adapter | null): Promise<Scores> => {
         const labels = await deps.segment(scan, a, (done, n) => report(run, n ? done / n : 1), signal);
         checkCancel();
-        const ev = evaluateAligned(labels, aligned, convention.id, names);
-        return { dice: ev.dice, meanDice: ev.meanDice };
+        // HD95 at once where nothing waits on this thread (the CLI), in slices between host tasks where something does (the app)
+        const ev = evaluateAligned(labels, aligned, convention.id, names, 2, undefined, { hd95: !deps.pause });
+        if (deps.pause) {
+          const hd = await drainSliced(hd95Task(labels, aligned, names), deps.pause, () => signal?.aborted === true);
+          checkCancel();
+          if (hd) ev.hd95Mm = hd;
+        }
+        return scoresOf(ev, names, voxelVolumeMl(labels.affine));
       };
       result.base = await score(0, null);
       if (adapter) result.adapted = await score(1, adapter);

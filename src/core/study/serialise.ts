@@ -38,13 +38,13 @@ export const csvNumber = (v: number | null | undefined, digits = 4) => (v === nu
 export function studyCsv(table: SiteRow[], classNames: string[]): string {
   const stat = ["mean", "sd", "min", "max"] as const;
   const header = [
-    "site", "n", "failed", "adapter",
-    ...stat.map((s) => `base_${s}`), ...stat.map((s) => `adapter_${s}`), "gain_mean", "gain_sd",
+    "site", "n", "failed", "trained_on", "adapter",
+    ...stat.map((s) => `base_${s}`), ...stat.map((s) => `adapter_${s}`), "gain_mean", "gain_sd", "gain_ci95_low", "gain_ci95_high",
     ...classNames.flatMap((c) => ["base", "adapter", "gain"].flatMap((w) => [`${w}_${c}_mean`, `${w}_${c}_sd`])),
   ];
   const rows = table.map((r) => [
-    r.site, String(r.n), String(r.failed), r.adapter ?? "",
-    ...stat.map((s) => csvNumber(r.base[s])), ...stat.map((s) => csvNumber(r.adapted?.[s])), csvNumber(r.gain?.mean), csvNumber(r.gain?.sd),
+    r.site, String(r.n), String(r.failed), String(r.trainedOn), r.adapter ?? "",
+    ...stat.map((s) => csvNumber(r.base[s])), ...stat.map((s) => csvNumber(r.adapted?.[s])), csvNumber(r.gain?.mean), csvNumber(r.gain?.sd), csvNumber(r.gain?.ci95?.[0]), csvNumber(r.gain?.ci95?.[1]),
     ...classNames.flatMap((c) => {
       const k = r.classes[c];
       return [k?.base, k?.adapted, k?.gain].flatMap((s) => [csvNumber(s?.mean), csvNumber(s?.sd)]);
@@ -56,12 +56,12 @@ export function studyCsv(table: SiteRow[], classNames: string[]): string {
 /** One row per case (sorted by id): mean Dice and per-class Dice for base and adapter, the gain, and the error. */
 export function casesCsv(results: CaseResult[], classNames: string[]): string {
   const header = [
-    "id", "site", "image", "label", "convention", "adapter", "base_dice", "adapter_dice", "gain",
+    "id", "site", "image", "label", "convention", "adapter", "trained_on", "base_dice", "adapter_dice", "gain",
     ...classNames.flatMap((c) => [`base_${c}`, `adapter_${c}`, `gain_${c}`]), "error",
   ];
   const diff = (a: number | null | undefined, b: number | null | undefined) => (typeof a === "number" && typeof b === "number" ? a - b : null);
   const rows = [...results].sort(byKey((c) => c.id)).map((r) => [
-    r.id, r.site, r.image, r.label, r.convention ?? "", r.adapter ?? "",
+    r.id, r.site, r.image, r.label, r.convention ?? "", r.adapter ?? "", r.trainedOn ? "yes" : "",
     csvNumber(r.base?.meanDice), csvNumber(r.adapted?.meanDice), csvNumber(diff(r.adapted?.meanDice, r.base?.meanDice)),
     ...classNames.flatMap((c) => [csvNumber(r.base?.dice[c]), csvNumber(r.adapted?.dice[c]), csvNumber(diff(r.adapted?.dice[c], r.base?.dice[c]))]),
     r.error ?? "",
@@ -81,6 +81,7 @@ const CaseSchema = z.object({
   adapter: z.string().nullable(),
   base: ScoresSchema.nullable(),
   adapted: ScoresSchema.nullable(),
+  trainedOn: z.boolean().default(false),
   error: z.string().nullable(),
 });
 const StudyJsonSchema = z.object({

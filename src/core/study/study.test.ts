@@ -3,6 +3,9 @@ import type { Adapter } from "../adapters/adapter";
 import { writeNifti } from "../io";
 import { parseManifest } from "../manifest/schema";
 import { CancelledError } from "../pipeline/runner";
+import { seededRandom } from "../adapt/data";
+import { sha256Hex } from "../sha256";
+import { bootstrapMeanCi, quantileSorted } from "./bootstrap";
 import type { Volume } from "../volume/types";
 import {
   casesCsv, csvField, formatDice, formatGain, mergeStudies, pairFiles, parseCaseList, parseCsv, parseShard, runStudy,
@@ -132,7 +135,7 @@ describe("shards", () => {
 const CLASSES = ["CSF", "GM"];
 const res = (id: string, site: string, base: number[] | null, adapted: number[] | null, extra: Partial<CaseResult> = {}): CaseResult => {
   const scores = (v: number[] | null) => (v ? { dice: { CSF: v[0], GM: v[1] ?? null }, meanDice: v[1] === undefined ? v[0] : (v[0] + v[1]) / 2 } : null);
-  return { id, site, image: `${id}.nii`, label: `${id}_seg.nii`, convention: "classes", adapter: adapted ? "ad" : null, base: scores(base), adapted: scores(adapted), error: null, ...extra };
+  return { id, site, image: `${id}.nii`, label: `${id}_seg.nii`, convention: "classes", adapter: adapted ? "ad" : null, base: scores(base), adapted: scores(adapted), trainedOn: false, error: null, ...extra };
 };
 
 describe("studyTable", () => {
@@ -170,16 +173,17 @@ describe("studyTable", () => {
 
   it("CSV: one row per site, 4 decimals, empty for none, RFC 4180 quoting", () => {
     const csv = studyCsv(studyTable([...results, res("c", 'Site "C", west', [0.5, 0.5], null)], CLASSES), CLASSES).trim().split("\n");
-    expect(csv[0].split(",").slice(0, 14)).toEqual(["site", "n", "failed", "adapter", "base_mean", "base_sd", "base_min", "base_max", "adapter_mean", "adapter_sd", "adapter_min", "adapter_max", "gain_mean", "gain_sd"]);
+    expect(csv[0].split(",").slice(0, 17)).toEqual(["site", "n", "failed", "trained_on", "adapter", "base_mean", "base_sd", "base_min", "base_max", "adapter_mean", "adapter_sd", "adapter_min", "adapter_max", "gain_mean", "gain_sd", "gain_ci95_low", "gain_ci95_high"]);
     expect(csv[0]).toContain("base_CSF_mean,base_CSF_sd,adapter_CSF_mean,adapter_CSF_sd,gain_CSF_mean,gain_CSF_sd");
-    expect(csv[1]).toMatch(/^A,1,0,,0\.7000,,0\.7000,0\.7000,,,,,,,0\.8000,/);
-    expect(csv[3]).toMatch(/^"Site ""C"", west",1,0,,0\.5000,/);
+    expect(csv[1]).toMatch(/^A,1,0,0,,0\.7000,,0\.7000,0\.7000,,,,,,,,,0\.8000,/);
+    expect(csv[2]).toMatch(/^B,3,1,0,ad,(?:[0-9.]*,){10}0\.\d{4},0\.\d{4},/);
+    expect(csv[3]).toMatch(/^"Site ""C"", west",1,0,0,,0\.5000,/);
     expect(csvField("plain")).toBe("plain");
     expect(csvField("a\nb")).toBe('"a\nb"');
     const cases = casesCsv(results, CLASSES).trim().split("\n");
-    expect(cases[0]).toBe("id,site,image,label,convention,adapter,base_dice,adapter_dice,gain,base_CSF,adapter_CSF,gain_CSF,base_GM,adapter_GM,gain_GM,error");
-    expect(cases[1]).toBe("a1,A,a1.nii,a1_seg.nii,classes,,0.7000,,,0.8000,,,0.6000,,,");
-    expect(cases[5]).toBe("b4,B,b4.nii,b4_seg.nii,,ad,,,,,,,,,,cannot read b4.nii");
+    expect(cases[0]).toBe("id,site,image,label,convention,adapter,trained_on,base_dice,adapter_dice,gain,base_CSF,adapter_CSF,gain_CSF,base_GM,adapter_GM,gain_GM,error");
+    expect(cases[1]).toBe("a1,A,a1.nii,a1_seg.nii,classes,,,0.7000,,,0.8000,,,0.6000,,,");
+    expect(cases[5]).toBe("b4,B,b4.nii,b4_seg.nii,,ad,,,,,,,,,,,cannot read b4.nii");
   });
 
   it("formats Dice for people with 3 decimals", () => {
@@ -229,7 +233,7 @@ describe("runStudy", () => {
     "t/y.nii": writeNifti(vol([1, 1, 2, 2])),
     "t/y_seg.nii": writeNifti(vol([1, 2, 2, 2])),
   };
-  const adapter = { name: "s-adapter" } as Adapter;
+  const adapter = { name: "s-adapter", config: {} } as Adapter;
   const fakeDeps = (over: Partial<StudyDeps> = {}): StudyDeps & { calls: string[] } => {
     const calls: string[] = [];
     return {
@@ -282,6 +286,18 @@ describe("runStudy", () => {
     expect(progress.every((p, i) => i === 0 || p >= progress[i - 1])).toBe(true);
   });
 
+  it("marks a case the site's adapter learnt from (its image's sha256) and leaves it out of the site's figures", async () => {
+    const learnt = { name: "s-adapter", config: { trained_on_sha256: [await sha256Hex(files["s/x.nii"])] } } as unknown as Adapter;
+    const results = await runStudy(cases, fakeDeps({ adapterFor: async (site) => (site === "s" ? learnt : null) }));
+    const x = results.find((r) => r.id === "s/x")!;
+    expect(x).toMatchObject({ trainedOn: true, error: null, adapted: { meanDice: 1 } });
+    expect(results.filter((r) => r.trainedOn)).toHaveLength(1);
+    const [s] = studyTable(results, ["A", "B"]);
+    expect(s).toMatchObject({ site: "s", n: 0, failed: 2, trainedOn: 1 });
+    expect(s.base.mean).toBeNull();
+    expect(casesCsv(results, ["A", "B"])).toMatch(/\ns\/x,s,s\/x\.nii,s\/x_seg\.nii,classes,s-adapter,yes,0\.9000,1\.0000,/);
+  });
+
   it("records a refused adapter on each of its site's cases", async () => {
     const deps = fakeDeps({ adapterFor: async () => { throw new Error('Adapter "s" was trained for base model "other"'); } });
     const results = await runStudy(cases.slice(0, 2), deps);
@@ -297,5 +313,33 @@ describe("runStudy", () => {
       },
     });
     await expect(runStudy(cases, deps, { signal: ctl.signal })).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe("bootstrap interval of a mean gain (issue 23 part 2)", () => {
+  it("is seeded (the same on every call), holds the mean, and is null below two cases", () => {
+    const gains = [0.12, 0.3, 0.05, 0.22, 0.18, 0.4, 0.09];
+    const ci = bootstrapMeanCi(gains)!;
+    expect(bootstrapMeanCi(gains)).toEqual(ci);
+    const mean = gains.reduce((a, b) => a + b) / gains.length;
+    expect(ci[0]).toBeLessThan(mean);
+    expect(ci[1]).toBeGreaterThan(mean);
+    expect(bootstrapMeanCi([0.2])).toBeNull();
+    for (const end of bootstrapMeanCi([0.2, 0.2, 0.2])!) expect(end).toBeCloseTo(0.2, 12);
+  });
+
+  it("matches the normal interval mean ± 1.96 sd/√n on many cases", () => {
+    const rand = seededRandom(7);
+    const gains = Array.from({ length: 400 }, () => rand() - 0.3);
+    const n = gains.length, mean = gains.reduce((a, b) => a + b) / n;
+    const se = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1) / n);
+    const [lo, hi] = bootstrapMeanCi(gains)!;
+    expect(lo).toBeCloseTo(mean - 1.96 * se, 2);
+    expect(hi).toBeCloseTo(mean + 1.96 * se, 2);
+  });
+
+  it("quantiles interpolate between order statistics (numpy's default)", () => {
+    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantileSorted([0, 10], 0.025)).toBeCloseTo(0.25, 12);
   });
 });

@@ -1,3 +1,4 @@
+import { bootstrapMeanCi } from "./bootstrap";
 import { byKey, type CaseResult } from "./types";
 
 /** Summary of one score over a site's cases; null fields when there is no value (sd: fewer than two). */
@@ -14,6 +15,8 @@ export interface GainStats {
   n: number;
   mean: number | null;
   sd: number | null;
+  /** 95% bootstrap confidence interval of the mean gain (bootstrap.ts; seeded); null with fewer than two cases. */
+  ci95: [number, number] | null;
 }
 
 export interface ClassRow {
@@ -25,9 +28,11 @@ export interface ClassRow {
 /** One site of the study table: mean Dice over classes, then the same per class. */
 export interface SiteRow {
   site: string;
-  /** Cases scored. */
+  /** Cases scored, those the adapter learnt from left out. */
   n: number;
   failed: number;
+  /** Cases the site's adapter learnt from: scored and listed, but not in n or any figure of the row. */
+  trainedOn: number;
   /** The site's adapter; null when it has none (then adapted and gain are null too). */
   adapter: string | null;
   base: Stats;
@@ -70,13 +75,15 @@ function summarise(cases: CaseResult[], pick: (s: NonNullable<CaseResult["base"]
     const b = c.base && pick(c.base), a = c.adapted && pick(c.adapted);
     if (present(b) && present(a)) gains.push(a - b);
   }
-  return { base: stats(base), adapted: stats(adapted), gain: meanSd(gains) };
+  return { base: stats(base), adapted: stats(adapted), gain: { ...meanSd(gains), ci95: bootstrapMeanCi(gains) } };
 }
 
 /**
  * The study table: one row per site (sorted by name) with n scored and failed cases, the base's
  * and the adapter's mean Dice over cases (mean, sample sd, min, max) and the paired gain
- * adapter − base; the same per class in `classes`. Cases are sorted by id before any sum, so a
+ * adapter − base with its 95% bootstrap interval; the same per class in `classes`. Cases the
+ * site's adapter learnt from are counted apart (trainedOn) and left out of every figure, so each
+ * row is a leave-cases-out result. Cases are sorted by id before any sum, so a
  * study merged from shards gives the same numbers, bit for bit, as one run.
  */
 export function studyTable(results: CaseResult[], classNames: string[]): SiteRow[] {
@@ -84,13 +91,15 @@ export function studyTable(results: CaseResult[], classNames: string[]): SiteRow
   for (const r of [...results].sort(byKey((c) => c.id))) bySite.set(r.site, [...(bySite.get(r.site) ?? []), r]);
   return [...bySite.keys()].sort(byKey((s) => s)).map((site) => {
     const all = bySite.get(site) ?? [];
-    const scored = all.filter((c) => c.error === null && c.base !== null);
-    const adapter = scored.find((c) => c.adapter !== null)?.adapter ?? null;
+    const ok = all.filter((c) => c.error === null && c.base !== null);
+    const scored = ok.filter((c) => !c.trainedOn);
+    const adapter = ok.find((c) => c.adapter !== null)?.adapter ?? null;
     const mean = summarise(scored, (s) => s.meanDice, adapter !== null);
     return {
       site,
       n: scored.length,
-      failed: all.length - scored.length,
+      failed: all.length - ok.length,
+      trainedOn: ok.length - scored.length,
       adapter,
       ...mean,
       classes: Object.fromEntries(classNames.map((name) => [name, summarise(scored, (s) => s.dice[name], adapter !== null)])),

@@ -11,10 +11,20 @@ export interface StudyCase {
   convention?: ConventionId;
 }
 
-/** Dice per foreground class (null: absent from both) and their mean. */
+/**
+ * Dice per foreground class (null: absent from both) and their mean; volume error and HD95 per
+ * class (definitions in core/metrics/hausdorff.ts), absent from studies written before they were
+ * added. Unrounded, so a merged study's table equals a single run's bit for bit.
+ */
 export interface Scores {
   dice: Record<string, number | null>;
   meanDice: number | null;
+  /** Predicted − reference volume, mL. */
+  volumeErrorMl?: Record<string, number>;
+  /** 100·(predicted − reference)/reference; null when the reference volume is 0. */
+  volumeErrorPct?: Record<string, number | null>;
+  /** 95th-percentile Hausdorff distance, mm; null when the class is absent from the prediction or the reference. */
+  hd95Mm?: Record<string, number | null>;
 }
 
 /** What one case gave: the base model's and the site adapter's scores, or why it failed. */
@@ -30,6 +40,8 @@ export interface CaseResult {
   base: Scores | null;
   /** Null when the site has no adapter or the case failed. */
   adapted: Scores | null;
+  /** The site's adapter learnt from this case (its image's sha256 is one the adapter records): scored, shown, but left out of the site's figures. */
+  trainedOn: boolean;
   error: string | null;
 }
 
