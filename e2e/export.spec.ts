@@ -149,10 +149,13 @@ test("save mask with provenance, Dice CSV and JSON, and the view as PNG (Synthet
     expect(Math.abs(v.predicted - k.ml), name).toBeLessThan(0.001);
   }
   const rows = readFileSync(csvPath, "utf8").trim().split("\n").map((l) => l.split(","));
-  expect(rows[0]).toEqual(["image", "label", "convention", "model", "model_version", "adapter", "class", "dice", "predicted_ml", "reference_ml"]);
+  expect(rows[0]).toEqual(["image", "label", "convention", "model", "model_version", "adapter", "class", "dice", "predicted_ml", "reference_ml", "volume_error_ml", "volume_error_pct", "hd95_mm"]);
   expect(rows.slice(1).map((r) => r[6])).toEqual(["CSF", "GM", "WM", "mean"]);
   for (const r of rows.slice(1)) expect(r.slice(0, 6)).toEqual(["pd.nii.gz", "pd_seg.nii.gz", "freesurfer", manifest.id, manifest.version, "synth-pd"]);
   for (const r of rows.slice(1, 4)) expect(Number(r[7]), r[6]).toBe(report.dice[r[6]]);
+  // HD95 is in the export even when the panel had not finished computing it (the export computes it then)
+  for (const r of rows.slice(1, 4)) expect(Number(r[12]), r[6]).toBe(report.hd95Mm[r[6]]);
+  for (const name of ["CSF", "GM", "WM"]) expect(report.hd95Mm[name], name).toBeGreaterThanOrEqual(0);
   expect(Number(rows[4][7])).toBe(report.meanDice);
 
   // The view as PNG: what the canvas shows, not a blank buffer.

@@ -178,7 +178,15 @@ describe.skipIf(!haveAll || !haveModel)(
       for (const key of ["model", "modelVersion", "adapter", "backend", "image", "label", "convention", "dice", "meanDice", "perSlice", "perSliceAxis", "resampledReference", "ms"]) {
         expect(out, key).toHaveProperty(key);
       }
-      for (const key of ["read", "preprocess", "inference", "postprocess", "evaluate", "total"]) expect(out.ms[key], key).toBeTypeOf("number");
+      for (const key of ["read", "preprocess", "inference", "postprocess", "evaluate", "hd95", "total"]) expect(out.ms[key], key).toBeTypeOf("number");
+      // volume error and HD95 per class beside Dice (their values are checked against brute force in hausdorff.test.ts)
+      for (const name of ["CSF", "GM", "WM"]) {
+        const v = out.volumesMl[name];
+        expect(out.volumeErrorMl[name], name).toBeCloseTo(v.predicted - v.reference, 2);
+        expect(out.volumeErrorPct[name], name).toBeCloseTo((100 * (v.predicted - v.reference)) / v.reference, 1);
+        expect(out.hd95Mm[name], name).toBeGreaterThanOrEqual(0);
+      }
+      console.info(`niivue_fs T1: HD95 mm ${JSON.stringify(out.hd95Mm)} in ${out.ms.hd95} ms; volume error % ${JSON.stringify(out.volumeErrorPct)}`);
       expect(out.model).toBe("siteseg-tissue");
       expect(out.adapter).toBeNull();
       expect(out.backend).toBe("cpu");

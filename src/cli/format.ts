@@ -1,5 +1,5 @@
 /** Help texts and the human-readable tables. */
-import { BOOTSTRAP_RESAMPLES, formatDice, formatGain, formatMeanSd, type StudyJson } from "../core/study";
+import { BOOTSTRAP_RESAMPLES, formatDice, formatGain, formatMeanSd, formatStat, type StudyJson } from "../core/study";
 
 export const MAIN_HELP = `siteseg — MRI segmentation from the command line (default model: brain tissue CSF, GM, WM;
 --model DIR for another, e.g. models/siteseg-tumour)
@@ -25,9 +25,10 @@ export const STUDY_HELP = `Usage: siteseg study LIST.csv|FOLDER [options]
 
 Scores the base model and each site's adapter on many cases (scan + reference label) and
 tabulates Dice per site: base, adapter and the paired gain adapter - base (mean ± sample sd
-over cases, and the gain's 95% bootstrap interval, seeded). A site's adapter is the one given
-with --adapter SITE=DIR, else the shipped adapter whose site (or name) is the site's name; a site
-without one is scored with the base only. A case the site's adapter learnt from (its image's
+over cases, and the gain's 95% bootstrap interval, seeded), then the absolute volume error (%)
+and HD95 (mm) of each. A site's adapter is the one given with --adapter SITE=DIR, else the
+shipped adapter whose site (or name) is the site's name; a site without one is scored with the
+base only. A case the site's adapter learnt from (its image's
 sha256 is recorded in the adapter) is marked "trained on" and left out of the site's figures,
 so each site is judged on cases its adapter never saw. A case that fails is reported with its
 reason and the study goes on.
@@ -143,10 +144,10 @@ export function evaluationTable(rows: EvaluationRow[], mean: number | null): str
   return lines.join("\n");
 }
 
-/** A fixed-width table of columns of strings; the first column left-aligned, the rest right-aligned. */
-function columns(rows: string[][]): string {
+/** A fixed-width table of columns of strings; the first column (and column `left`, if any) left-aligned, the rest right-aligned. */
+function columns(rows: string[][], left = 3): string {
   const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((v, c) => (c === 0 || c === 3 ? v.padEnd(width[c]) : v.padStart(width[c]))).join("  ").trimEnd()).join("\n");
+  return rows.map((r) => r.map((v, c) => (c === 0 || c === left ? v.padEnd(width[c]) : v.padStart(width[c]))).join("  ").trimEnd()).join("\n");
 }
 
 /** The study for people: one row per site (mean Dice over classes), then the failed cases. */
@@ -165,6 +166,15 @@ export function studyReport(doc: StudyJson): string {
       columns(rows), "",
       `Dice: mean over ${doc.classes.join(", ")} per case, then mean ± sd over a site's cases; gain = adapter - base, paired per case, with its 95% bootstrap interval (${BOOTSTRAP_RESAMPLES} resamples, seeded).`,
       ...(doc.table.some((r) => r.trainedOn) ? ["Cases the site's adapter learnt from (trained on) are scored but left out of n and every figure: each row is judged on cases its adapter never saw."] : []),
+    );
+    const beyond = [["site", "|vol err| % base", "with adapter", "HD95 mm base", "with adapter"]];
+    for (const r of doc.table) {
+      const v = r.absVolumeErrorPct.mean, h = r.hd95Mm.mean;
+      beyond.push([r.site, formatStat(v.base.mean, v.base.sd, 1), v.adapted ? formatStat(v.adapted.mean, v.adapted.sd, 1) : "—", formatStat(h.base.mean, h.base.sd, 2), h.adapted ? formatStat(h.adapted.mean, h.adapted.sd, 2) : "—"]);
+    }
+    lines.push(
+      "", columns(beyond, -1), "",
+      "Volume error: 100·|predicted - reference|/reference per class; HD95: 95th-percentile surface distance in mm per class; each the mean over classes per case, then mean ± sd over a site's cases (lower is better).",
     );
   }
   const failures = doc.cases.filter((c) => c.error !== null);

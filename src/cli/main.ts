@@ -5,7 +5,8 @@ import type { Adapter } from "../core/adapters";
 import { diceReport, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
-import { evaluate, excludedNote, type Holdout } from "../core/metrics/evaluate";
+import { alignReference, evaluateAligned, excludedNote, hd95Task, type Holdout } from "../core/metrics/evaluate";
+import { drain } from "../core/metrics/hausdorff";
 import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
 import { loadTrainStep, sha256Hex } from "../core/manifest";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
@@ -175,9 +176,14 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const imageSha = Array.isArray(heldBy?.config.training_cases) ? await readBytes(image, "image").then(sha256Hex, () => "") : "";
   const holdout = heldBy ? holdoutOf(heldBy, imageSha) ?? undefined : undefined;
   if (o.holdout && !holdout) process.stderr.write(`siteseg: note: adapter ${o.holdout} was not trained on ${image}: every slice is scored\n`);
-  const ev = evaluate(result.labels, reference, convention, classNames, holdout?.axis ?? axis, holdout);
+  const aligned = alignReference(reference, result.labels, convention);
+  const ev = evaluateAligned(result.labels, aligned, convention.id, classNames, holdout?.axis ?? axis, holdout);
+  // HD95 on the same scored voxels as Dice (excluded labels, held-out slices and uncovered voxels left out)
+  const t1 = performance.now();
+  ev.hd95Mm = drain(hd95Task(result.labels, aligned, classNames, holdout));
+  const hd95Ms = performance.now() - t1;
   const evaluateMs = performance.now() - t0;
-  const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, total: performance.now() - start });
+  const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, hd95: hd95Ms, total: performance.now() - start });
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
@@ -185,7 +191,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }
-  const rows = Object.entries(report.volumesMl).map(([name, v]) => ({ name, dice: ev.dice[name], predictedMl: v.predicted, referenceMl: v.reference }));
+  const rows = Object.entries(report.volumesMl).map(([name, v]) => ({ name, dice: ev.dice[name], predictedMl: v.predicted, referenceMl: v.reference, volumeErrorPct: report.volumeErrorPct[name], hd95Mm: report.hd95Mm[name] }));
   const lines = [
     `model       ${manifest.id} ${manifest.version}, adapter ${adapter?.name ?? "none"}`,
     `backend     ${result.backend}, ${result.slices} slices${result.passes > 1 ? ` × ${result.passes} passes (${result.options.join(", ")})` : ""}, ${(ms.total / 1000).toFixed(1)} s (inference ${(ms.inference / 1000).toFixed(1)} s)`,

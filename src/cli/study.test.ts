@@ -99,8 +99,11 @@ describe.skipIf(!haveData || !haveModel)(
       expect(whole.code, whole.stderr).toBe(0);
       expect(whole.stderr).toContain("1 volume left unpaired: clinic/orphan.nii.gz");
       expect(whole.stderr).toMatch(/\[2\/4\] spm152\/broken: failed: spm152\/broken\.nii: /);
-      expect(whole.stdout).toMatch(/^clinic +1 +0 +— +0\.\d{3} +— +—$/m);
-      expect(whole.stdout).toMatch(/^spm152 +2 +1 +spm152 +0\.\d{3} ± 0\.\d{3} +0\.\d{3} ± 0\.\d{3} +[+-]?0\.\d{3} ± 0\.\d{3}$/m);
+      expect(whole.stdout).toMatch(/^clinic +1 +0 +— +0\.\d{3} +— +— +— +0$/m);
+      expect(whole.stdout).toMatch(/^spm152 +2 +1 +spm152 +0\.\d{3} ± 0\.\d{3} +0\.\d{3} ± 0\.\d{3} +[+-]?0\.\d{3} ± 0\.\d{3} +[+-]?0\.\d{3} to [+-]?0\.\d{3} +0$/m);
+      // volume error and HD95 per site: base and adapter, mean ± sd over cases (one case: the mean)
+      expect(whole.stdout).toMatch(/^clinic +\d+\.\d +— +\d+\.\d{2} +—$/m);
+      expect(whole.stdout).toMatch(/^spm152 +\d+\.\d ± \d+\.\d +\d+\.\d ± \d+\.\d +\d+\.\d{2} ± \d+\.\d{2} +\d+\.\d{2} ± \d+\.\d{2}$/m);
       expect(whole.stdout).toContain("Failed cases:\n  spm152/broken: spm152/broken.nii: ");
 
       const doc = JSON.parse(await readFile(out("whole.json"), "utf8")) as StudyJson;
@@ -113,6 +116,10 @@ describe.skipIf(!haveData || !haveModel)(
       ]);
       for (const c of doc.cases.filter((c) => c.error === null)) {
         expect(c.base?.meanDice, c.id).toBeGreaterThan(0.3);
+        for (const name of doc.classes) {
+          expect(c.base?.hd95Mm?.[name], `${c.id} ${name}`).toBeGreaterThanOrEqual(0);
+          expect(c.base?.volumeErrorMl?.[name], `${c.id} ${name}`).toBeTypeOf("number");
+        }
         expect(c.adapted === null, c.id).toBe(c.site === "clinic");
       }
       expect(doc.table.map((r) => [r.site, r.n, r.failed, r.adapter])).toEqual([["clinic", 1, 0, null], ["spm152", 2, 1, "spm152"]]);
@@ -152,7 +159,7 @@ describe.skipIf(!haveData || !haveModel)(
       await writeFile(list, "image,label,site,convention\na.nii,b.nii,A,aseg\n");
       const bad = await siteseg("study", list);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toBe(`siteseg: ${list}: line 2: unknown convention "aseg" (expected classes, freesurfer, gif, or empty to guess)\n`);
+      expect(bad.stderr).toBe(`siteseg: ${list}: line 2: unknown convention "aseg" (expected classes, freesurfer, gif, feta, or empty to guess)\n`);
     });
   },
 );

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { writeNifti } from "../core/io";
 import { parseManifest } from "../core/manifest";
+import { hd95 } from "../core/metrics/hausdorff";
 import type { SegmentationResult } from "./jobSlice";
+import { HD95_DELAY_MS } from "./evaluationSlice";
 import { resetApp, useApp } from "./store";
 
 // The evaluation slice on its own: which reference is in use, its convention, and Dice, through
@@ -51,5 +53,35 @@ describe("reference", () => {
     // FreeSurfer's 2, 3, 4 are not BraTS labels by meaning, but the tumour model knows only classes and brats
     expect(["classes", "brats"]).toContain(useApp.getState().convention);
     expect(useApp.getState().conventionGuessed).toBe(true);
+  });
+});
+
+describe("HD95 in the app: deferred off the brush stroke's task, in slices, dropped by a newer recompute", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const other = Uint8Array.from(labels, (v, i) => (i < 16 ? v : (v + 1) % 4)); // the second slice differs
+  // what HD95 must be: the core metric on the same voxels (1 mm, class order of the manifest)
+  const expected = Object.fromEntries(["CSF", "GM", "WM"].map((name, i) => [name, hd95(labels, other, dims, [1, 1, 1], 4)[i + 1]]));
+
+  it("Dice and volumes at once, HD95 after the scores stand still, the same as the core metric", async () => {
+    await useApp.getState().openReference("ref.nii", nifti(other));
+    const first = useApp.getState().evaluation;
+    expect(first?.meanDice).toBeTypeOf("number");
+    expect(first?.hd95Mm).toBeUndefined();
+    await vi.waitFor(() => expect(useApp.getState().evaluation?.hd95Mm).toEqual(expected), { timeout: 5000, interval: 20 });
+    expect(useApp.getState().evaluations.base?.hd95Mm).toEqual(expected);
+    expect(useApp.getState().evaluation?.meanDice).toBe(first?.meanDice);
+  });
+
+  it("a recompute (a brush stroke's commit) puts it off again; an export gets it at once", async () => {
+    await useApp.getState().openReference("ref.nii", nifti(other));
+    await sleep(HD95_DELAY_MS / 2);
+    const next = { ...result } as SegmentationResult; // what a committed stroke makes: a new result, same voxels
+    useApp.setState({ results: { base: next }, result: next });
+    useApp.getState().recomputeEvaluation();
+    await sleep(HD95_DELAY_MS / 2);
+    expect(useApp.getState().evaluation?.hd95Mm).toBeUndefined();
+    const now = useApp.getState().evaluationWithHd95();
+    expect(now?.hd95Mm).toEqual(expected);
+    expect(useApp.getState().evaluation).toBe(now);
   });
 });

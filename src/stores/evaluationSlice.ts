@@ -1,5 +1,6 @@
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
-import { alignReference, checkLabelMap, evaluateAligned, type AlignedReference, type Evaluation } from "../core/metrics/evaluate";
+import { alignReference, checkLabelMap, evaluateAligned, hd95Task, type AlignedReference, type Evaluation } from "../core/metrics/evaluate";
+import { drain, drainSliced } from "../core/metrics/hausdorff";
 import type { Volume } from "../core/volume/types";
 import type { ResultKey, SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
@@ -19,7 +20,20 @@ export interface EvaluationSlice {
   setConvention: (c: ConventionId) => void;
   clearReference: () => void;
   recomputeEvaluation: () => void;
+  /** The shown result's evaluation with its HD95, computed at once if the deferred run has not finished (for an export). */
+  evaluationWithHd95: () => Evaluation | null;
 }
+
+/**
+ * HD95 takes hundreds of milliseconds on a 256³ scan, too long for the main thread, where the
+ * evaluation is recomputed after every brush stroke (the rule: no task over 50 ms). So Dice,
+ * volumes and volume error are computed at once, and HD95 after the scores have stood still for
+ * HD95_DELAY_MS: result by result (the shown one first), in slices of about 12 ms between tasks
+ * (drainSliced), dropped as soon as the scores are recomputed (a new stroke, result or reference).
+ * The table shows "…" until it is known. An export that needs it sooner computes it at once.
+ */
+export const HD95_DELAY_MS = 300;
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
   // Scores are cached per result for one (reference, convention, axis): switching the shown
@@ -30,6 +44,49 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
   let aligned: { key: string; value: AlignedReference } | null = null;
   let referenceId = 0;
   const alignKey = (grid: Volume, convention: ConventionId) => `${referenceId}|${convention}|${grid.dims}|${grid.affine}`;
+  /** The reference aligned to `labels`' grid, for the reference and convention in use. */
+  const alignedTo = (labels: Volume): AlignedReference => {
+    const { reference, manifest, convention } = get();
+    if (!reference || !manifest) throw new Error("no reference to align");
+    const key = alignKey(labels, convention);
+    if (aligned?.key !== key) aligned = { key, value: alignReference(reference.volume, labels, resolveConvention(manifest, convention)) };
+    return aligned.value;
+  };
+
+  // deferred HD95: a run number that any recompute (or a cleared reference) moves on, cancelling the run in flight
+  let hdRun = 0;
+  let hdTimer: ReturnType<typeof setTimeout> | null = null;
+  const cancelHd95 = () => {
+    hdRun++;
+    if (hdTimer !== null) clearTimeout(hdTimer);
+    hdTimer = null;
+  };
+  const withHd95 = (k: ResultKey, r: SegmentationResult, ev: Evaluation, hd95Mm: Record<string, number | null>) => {
+    const next = { ...ev, hd95Mm };
+    cache.set(r, next);
+    if (get().evaluations[k] === ev) set({ evaluations: { ...get().evaluations, [k]: next }, ...(get().evaluation === ev ? { evaluation: next } : {}) });
+    return next;
+  };
+  const scheduleHd95 = () => {
+    cancelHd95();
+    const run = hdRun;
+    hdTimer = setTimeout(() => {
+      hdTimer = null;
+      void (async () => {
+        const { results, result, manifest } = get();
+        if (!manifest) return;
+        const names = manifest.classes.map((c) => c.name);
+        const order = Object.entries(results).sort(([, a], [, b]) => Number(b === result) - Number(a === result));
+        for (const [k, r] of order) {
+          const ev = cache.get(r);
+          if (run !== hdRun || !ev || ev.hd95Mm || get().evaluations[k] !== ev) continue;
+          const hd = await drainSliced(hd95Task(r.labels, alignedTo(r.labels), names), nextTask, () => run !== hdRun);
+          if (!hd || run !== hdRun) return;
+          withHd95(k, r, ev, hd);
+        }
+      })().catch(() => {}); // a reference replaced mid-run: the next recompute starts again
+    }, HD95_DELAY_MS);
+  };
 
   return {
     reference: null,
@@ -70,12 +127,16 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       get().recomputeEvaluation();
     },
     clearReference: () => {
+      cancelHd95();
       referenceId++;
       set({ reference: null, evaluation: null, evaluations: {}, evaluationError: null });
     },
     recomputeEvaluation: () => {
       const { reference, result, results, manifest } = get();
-      if (!reference || !manifest) return set({ evaluation: null, evaluations: {} });
+      if (!reference || !manifest) {
+        cancelHd95();
+        return set({ evaluation: null, evaluations: {} });
+      }
       // another model may not know the reference's convention: guess again among its own
       const known = conventionsOf(manifest);
       if (!known.some((c) => c.id === get().convention)) set({ convention: guessConvention(reference.values, known), conventionGuessed: true });
@@ -86,11 +147,6 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
         cache = new WeakMap();
         cacheFor = key;
       }
-      const alignedTo = (labels: Volume) => {
-        const key = alignKey(labels, convention);
-        if (aligned?.key !== key) aligned = { key, value: alignReference(reference.volume, labels, resolveConvention(manifest, convention)) };
-        return aligned.value;
-      };
       const names = manifest.classes.map((c) => c.name);
       const evaluations: Record<ResultKey, Evaluation> = {};
       try {
@@ -100,9 +156,18 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
           evaluations[k] = ev;
         }
         set({ evaluations, evaluation: result ? (cache.get(result) ?? null) : null, evaluationError: null });
+        scheduleHd95();
       } catch (e) {
+        cancelHd95();
         set({ evaluation: null, evaluations: {}, evaluationError: message(e) });
       }
+    },
+    evaluationWithHd95: () => {
+      const { evaluation: ev, result, manifest } = get();
+      if (!ev || !result || !manifest || ev.hd95Mm) return ev;
+      const k = Object.entries(get().results).find(([, r]) => r === result)?.[0];
+      const hd = drain(hd95Task(result.labels, alignedTo(result.labels), manifest.classes.map((c) => c.name)));
+      return k === undefined ? { ...ev, hd95Mm: hd } : withHd95(k, result, ev, hd);
     },
   };
 };

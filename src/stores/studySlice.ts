@@ -3,6 +3,7 @@ import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type Conven
 import { CancelledError } from "../core/pipeline/runner";
 import { passOptions } from "../core/pipeline/segment";
 import { pairFiles, runStudy, type CaseResult, type StudyCase } from "../core/study";
+import { sampleCases } from "../core/samples";
 import { fetchSampleFile } from "./samplesSlice";
 import { message, type Slice } from "./types";
 
@@ -103,7 +104,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
       const samples = get().samples;
       if (!samples.length) await get().loadSamples();
       // The same layout the CLI sees in public/samples: one folder per site.
-      const files = get().samples.flatMap((s) => [s.image, s.label].map((path) => ({ path, source: { sample: path } })));
+      const files = get().samples.flatMap((s) => sampleCases(s).flatMap((c) => [c.image, c.label])).map((path) => ({ path, source: { sample: path } }));
       get().clearStudy();
       await get().addStudyFiles(files, "samples");
     },
@@ -133,6 +134,8 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
               const name = studySiteAdapters[site];
               return name ? get().getAdapter(name) : null;
             },
+            // HD95 runs here on the main thread: in slices, a task apart, so the page stays responsive
+            pause: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
           },
           {
             signal: abort.signal,

@@ -1,11 +1,12 @@
 import type { ConventionId } from "../metrics/conventions";
-import type { Evaluation } from "../metrics/evaluate";
+import { volumesOf, type Evaluation } from "../metrics/evaluate";
 import { csvLine, csvNumber } from "../study/serialise";
 import { roundTo } from "./names";
 
 /**
  * A Dice report: what `siteseg evaluate --json` prints (the CLI adds its backend, timings and
- * holdout) and what the app's "Export Dice JSON" saves. Dice to 4 decimals, volumes in mL to 3.
+ * holdout) and what the app's "Export Dice JSON" saves. Dice to 4 decimals, volumes and volume
+ * errors in mL to 3, volume errors in % to 2, HD95 in mm to 3.
  */
 export interface DiceReport {
   model: string;
@@ -21,6 +22,16 @@ export interface DiceReport {
   meanDice: number | null;
   /** Foreground class name to predicted and reference volume, mL. */
   volumesMl: Record<string, { predicted: number; reference: number }>;
+  /** Foreground class name to predicted − reference volume, mL (from the unrounded volumes). */
+  volumeErrorMl: Record<string, number>;
+  /** Foreground class name to 100·(predicted − reference)/reference; null when the reference volume is 0. */
+  volumeErrorPct: Record<string, number | null>;
+  /**
+   * Foreground class name to the 95th-percentile Hausdorff distance in mm (core/metrics/hausdorff.ts:
+   * surface to surface, 95th percentile of each direction, the larger); null when the class is
+   * absent from the scored prediction or reference, or when the evaluation has no HD95.
+   */
+  hd95Mm: Record<string, number | null>;
   /** Mean foreground Dice per slice along voxel axis perSliceAxis (null: no foreground in either). */
   perSlice: (number | null)[];
   perSliceAxis: number;
@@ -47,10 +58,12 @@ export interface DiceReportInput {
   voxelMl: number;
 }
 
-const round4 = (v: number | null) => (v === null ? null : roundTo(v, 4));
+const round = (v: number | null, digits: number) => (v === null ? null : roundTo(v, digits));
+const round4 = (v: number | null) => round(v, 4);
 
 export function diceReport({ model, adapter, image, label, evaluation: ev, classNames, voxelMl }: DiceReportInput): DiceReport {
   const fg = classNames.slice(1);
+  const volumes = volumesOf(ev, classNames, voxelMl);
   return {
     model: model.id,
     modelVersion: model.version,
@@ -60,7 +73,10 @@ export function diceReport({ model, adapter, image, label, evaluation: ev, class
     convention: ev.convention,
     dice: Object.fromEntries(fg.map((name) => [name, round4(ev.dice[name] ?? null)])),
     meanDice: round4(ev.meanDice),
-    volumesMl: Object.fromEntries(fg.map((name, i) => [name, { predicted: roundTo(ev.counts[i + 1].predicted * voxelMl, 3), reference: roundTo(ev.counts[i + 1].reference * voxelMl, 3) }])),
+    volumesMl: Object.fromEntries(fg.map((name) => [name, { predicted: roundTo(volumes[name].predicted, 3), reference: roundTo(volumes[name].reference, 3) }])),
+    volumeErrorMl: Object.fromEntries(fg.map((name) => [name, roundTo(volumes[name].errorMl, 3)])),
+    volumeErrorPct: Object.fromEntries(fg.map((name) => [name, round(volumes[name].errorPct, 2)])),
+    hd95Mm: Object.fromEntries(fg.map((name) => [name, round(ev.hd95Mm?.[name] ?? null, 3)])),
     perSlice: ev.perSlice.values.map(round4),
     perSliceAxis: ev.perSlice.axis,
     resampledReference: ev.resampled,
@@ -72,12 +88,17 @@ export function diceReport({ model, adapter, image, label, evaluation: ev, class
 }
 
 /**
- * The report as CSV: one row per foreground class, then a "mean" row; each row names the scan,
- * reference, convention, model and adapter, so reports of many scans concatenate into one table.
+ * The report as CSV: one row per foreground class, then a "mean" row (Dice only); each row names
+ * the scan, reference, convention, model and adapter, so reports of many scans concatenate into
+ * one table. Volume error (predicted − reference, mL and % of the reference) and HD95 (mm) as in
+ * the JSON; empty where there is none.
  */
 export function diceReportCsv(r: DiceReport): string {
-  const header = ["image", "label", "convention", "model", "model_version", "adapter", "class", "dice", "predicted_ml", "reference_ml"];
+  const header = ["image", "label", "convention", "model", "model_version", "adapter", "class", "dice", "predicted_ml", "reference_ml", "volume_error_ml", "volume_error_pct", "hd95_mm"];
   const head = [r.image, r.label, r.convention, r.model, r.modelVersion, r.adapter ?? ""];
-  const rows = Object.entries(r.volumesMl).map(([name, v]) => [...head, name, csvNumber(r.dice[name]), csvNumber(v.predicted, 3), csvNumber(v.reference, 3)]);
-  return [header, ...rows, [...head, "mean", csvNumber(r.meanDice), "", ""]].map(csvLine).join("\n") + "\n";
+  const rows = Object.entries(r.volumesMl).map(([name, v]) => [
+    ...head, name, csvNumber(r.dice[name]), csvNumber(v.predicted, 3), csvNumber(v.reference, 3),
+    csvNumber(r.volumeErrorMl[name], 3), csvNumber(r.volumeErrorPct[name], 2), csvNumber(r.hd95Mm[name], 3),
+  ]);
+  return [header, ...rows, [...head, "mean", csvNumber(r.meanDice), "", "", "", "", ""]].map(csvLine).join("\n") + "\n";
 }

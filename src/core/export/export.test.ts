@@ -100,14 +100,19 @@ describe("Dice report", () => {
     adapter: "site, A",
     image: "scan.nii.gz",
     label: "scan_seg.nii.gz",
-    evaluation: evaluate(pred, ref, resolveConvention({ classes: CLASSES, labelConventions: ["tissue"] }, "tissue"), CLASSES.map((c) => c.name)),
+    evaluation: evaluate(pred, ref, resolveConvention({ classes: CLASSES, labelConventions: ["tissue"] }, "tissue"), CLASSES.map((c) => c.name), 2, undefined, { hd95: true }),
     classNames: CLASSES.map((c) => c.name),
     voxelMl: 0.001,
   });
 
-  it("holds Dice per class and their mean, volumes, and Dice per slice, as siteseg evaluate --json does", () => {
+  it("holds Dice per class and their mean, volumes, volume error, HD95 and Dice per slice, as siteseg evaluate --json does", () => {
     // CSF: |P|=2 |R|=1 ∩=1 -> 2/3; GM: |P|=2 |R|=3 ∩=2 -> 4/5; WM: |P|=2 |R|=1 ∩=1 -> 2/3
     // slice 0: CSF 2/3, GM 4/5 (no WM) -> 0.7333; slice 1: WM 2/3
+    // volume error: CSF +1 voxel of 1 (+100%), GM -1 of 3 (-33.33%), WM +1 of 1 (+100%)
+    // HD95 (every voxel of a 2×2×2 volume is on its edge, so all are surface): CSF pred {(0,0,0),
+    // (1,0,0)} vs ref {(0,0,0)}: pred→ref distances [0, 1], P95 = 0.95·1; ref→pred [0]: 0.95.
+    // GM pred {(0,1,0),(1,1,0)}, ref {(1,0,0),(0,1,0),(1,1,0)}: ref→pred [1, 0, 0], P95 at rank 1.9 = 0.9.
+    // WM as CSF: 0.95.
     expect(report).toEqual({
       model: "siteseg-tissue",
       modelVersion: "1.2.0",
@@ -118,22 +123,36 @@ describe("Dice report", () => {
       dice: { CSF: 0.6667, GM: 0.8, WM: 0.6667 },
       meanDice: 0.7111,
       volumesMl: { CSF: { predicted: 0.002, reference: 0.001 }, GM: { predicted: 0.002, reference: 0.003 }, WM: { predicted: 0.002, reference: 0.001 } },
+      volumeErrorMl: { CSF: 0.001, GM: -0.001, WM: 0.001 },
+      volumeErrorPct: { CSF: 100, GM: -33.33, WM: 100 },
+      hd95Mm: { CSF: 0.95, GM: 0.9, WM: 0.95 },
       perSlice: [0.7333, 0.6667],
       perSliceAxis: 2,
       resampledReference: false,
       coverage: 1,
       ignoredLabels: { voxels: 0, labels: [] },
+      excludedLabels: { voxels: 0, labels: [] },
     });
+  });
+
+  it("without HD95 (not computed yet) it says null, and a class the reference lacks has no volume error %", () => {
+    const names = CLASSES.map((c) => c.name);
+    const noWm = { ...ref, data: Uint8Array.from([1, 2, 2, 2, 0, 0, 0, 0]) };
+    const r = diceReport({ model: { id: "m", version: "1" }, adapter: null, image: "a", label: "b", evaluation: evaluate(pred, noWm, resolveConvention({ classes: CLASSES, labelConventions: ["tissue"] }, "tissue"), names), classNames: names, voxelMl: 0.001 });
+    expect(r.hd95Mm).toEqual({ CSF: null, GM: null, WM: null });
+    expect(r.volumeErrorMl.WM).toBe(0.002);
+    expect(r.volumeErrorPct.WM).toBeNull();
+    expect(diceReportCsv(r).split("\n")[3]).toBe("a,b,classes,m,1,,WM,0.0000,0.002,0.000,0.002,,");
   });
 
   it("as CSV: one row per class and the mean, each naming scan, reference, convention, model and adapter", () => {
     expect(diceReportCsv(report)).toBe(
       [
-        "image,label,convention,model,model_version,adapter,class,dice,predicted_ml,reference_ml",
-        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",CSF,0.6667,0.002,0.001',
-        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",GM,0.8000,0.002,0.003',
-        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",WM,0.6667,0.002,0.001',
-        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",mean,0.7111,,',
+        "image,label,convention,model,model_version,adapter,class,dice,predicted_ml,reference_ml,volume_error_ml,volume_error_pct,hd95_mm",
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",CSF,0.6667,0.002,0.001,0.001,100.00,0.950',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",GM,0.8000,0.002,0.003,-0.001,-33.33,0.900',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",WM,0.6667,0.002,0.001,0.001,100.00,0.950',
+        'scan.nii.gz,scan_seg.nii.gz,classes,siteseg-tissue,1.2.0,"site, A",mean,0.7111,,,,,',
         "",
       ].join("\n"),
     );

@@ -1,7 +1,9 @@
+import { voxelSizes } from "../volume/affine";
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
 import { applyConvention, EXCLUDED, isIntegerArray, labelCounts, type Convention, type ConventionId } from "./conventions";
 import { classDiceOf, meanDice, sliceDiceOf, sliceOverlap } from "./dice";
+import { hd95, hd95Steps, volumeError } from "./hausdorff";
 
 export class ReferenceMismatchError extends Error {
   override name = "ReferenceMismatchError";
@@ -27,6 +29,12 @@ export interface Evaluation {
   resampled: boolean;
   /** Slices scored, when training slices were held out (see Holdout). */
   scoredSlices?: number[];
+  /**
+   * 95th-percentile Hausdorff distance in mm per foreground class name, null when the class is
+   * absent from the scored prediction or reference (definition in hausdorff.ts). Absent until
+   * computed: evaluate(..., { hd95: true }) does it at once; the app adds it later (hd95Task).
+   */
+  hd95Mm?: Record<string, number | null>;
 }
 
 /** Score only slices at least `gap` away from every training slice along voxel axis `axis`. */
@@ -123,24 +131,24 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
 }
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
-export function evaluate(pred: Volume, reference: Volume, convention: Convention, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
-  return evaluateAligned(pred, alignReference(reference, pred, convention), convention.id, classNames, axis, holdout);
+export function evaluate(pred: Volume, reference: Volume, convention: Convention, classNames: string[], axis = 2, holdout?: Holdout, opts: { hd95?: boolean } = {}): Evaluation {
+  return evaluateAligned(pred, alignReference(reference, pred, convention), convention.id, classNames, axis, holdout, opts);
 }
 
 /**
- * `evaluate` against a reference already aligned to the prediction's grid (`alignReference`):
- * the app aligns once per reference and scores every result against it. `aligned` is not changed.
+ * The prediction and reference exactly as scored: voxels outside the reference's coverage, slices
+ * a holdout leaves out and voxels of excluded labels are background (0) in both. Dice, volumes
+ * and HD95 all use these. `pred` may be `prediction.data` itself (nothing to blank) unless `copy`.
  */
-export function evaluateAligned(pred: Volume, aligned: AlignedReference, conventionId: ConventionId, classNames: string[], axis = 2, holdout?: Holdout): Evaluation {
-  const K = classNames.length;
-  const { resampled, inside, coverage, ignored } = aligned;
+export function scoredLabels(prediction: Volume, aligned: AlignedReference, holdout?: Holdout, copy = false): { pred: ArrayLike<number>; ref: Uint8Array; excludedVoxels: number; scoredSlices?: number[] } {
+  const { inside } = aligned;
   let classes = aligned.classes;
-  let predClasses = pred.data;
+  let predClasses = prediction.data;
   let scoredSlices: number[] | undefined;
-  if (holdout || inside || aligned.excludedLabels.length) predClasses = Uint8Array.from(pred.data);
+  if (copy || holdout || inside || aligned.excludedLabels.length) predClasses = Uint8Array.from(prediction.data);
   // outside the reference nothing is known: scored as background in both
   if (inside) for (let i = 0; i < inside.length; i++) if (!inside[i]) predClasses[i] = 0;
-  // excluded labels: no class in either, so they count for no Dice and no volume
+  // excluded labels: no class in either, so they count for no Dice, no volume and no distance
   let excludedVoxels = 0;
   if (aligned.excludedLabels.length) {
     classes = classes.slice();
@@ -152,13 +160,45 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
   }
   if (holdout) {
     if (classes === aligned.classes) classes = classes.slice(); // the hold-out blanks slices of both
-    scoredSlices = applyHoldout(predClasses as Uint8Array, classes, pred.dims, holdout);
+    scoredSlices = applyHoldout(predClasses as Uint8Array, classes, prediction.dims, holdout);
   }
+  if (copy && classes === aligned.classes) classes = classes.slice();
+  return { pred: predClasses, ref: classes, excludedVoxels, ...(scoredSlices ? { scoredSlices } : {}) };
+}
+
+/**
+ * HD95 in mm per foreground class name (see hausdorff.ts for the definition; null when the class
+ * is absent from the scored prediction or reference), as a generator: `drain` it at once (CLI,
+ * study, export) or with `drainSliced` in slices (the app). The scored voxels are copied when it
+ * starts, so the prediction may change meanwhile (the caller then discards the result).
+ */
+export function* hd95Task(prediction: Volume, aligned: AlignedReference, classNames: string[], holdout?: Holdout): Generator<void, Record<string, number | null>> {
+  const { pred, ref } = scoredLabels(prediction, aligned, holdout, true);
+  yield;
+  const values = yield* hd95Steps(pred, ref, prediction.dims, voxelSizes(prediction.affine), classNames.length);
+  return Object.fromEntries(classNames.slice(1).map((name, i) => [name, values[i + 1]]));
+}
+
+/**
+ * `evaluate` against a reference already aligned to the prediction's grid (`alignReference`):
+ * the app aligns once per reference and scores every result against it. `aligned` is not changed.
+ * With `opts.hd95` the HD95 per class is computed too (synchronously: hundreds of milliseconds on
+ * a 256³ scan, so not on the app's main thread; the app runs `hd95Task` in slices instead).
+ */
+export function evaluateAligned(pred: Volume, aligned: AlignedReference, conventionId: ConventionId, classNames: string[], axis = 2, holdout?: Holdout, opts: { hd95?: boolean } = {}): Evaluation {
+  const K = classNames.length;
+  const { resampled, coverage, ignored } = aligned;
+  const { pred: predClasses, ref: classes, excludedVoxels, scoredSlices } = scoredLabels(pred, aligned, holdout);
   const overlap = sliceOverlap(predClasses, classes, pred.dims, axis, K); // one pass for both kinds of Dice
   const perClass = classDiceOf(overlap);
   // an empty reference leaves every Dice undefined, whatever the prediction holds
   const empty = perClass.slice(1).every((c) => c.reference === 0);
   const undefinedReason = empty ? `The reference marks none of ${classNames.slice(1).join(", ")}${holdout ? " on the scored slices" : ""}, so Dice is undefined.` : undefined;
+  let hd95Mm: Record<string, number | null> | undefined;
+  if (opts.hd95) {
+    const values = hd95(predClasses, classes, pred.dims, voxelSizes(pred.affine), K);
+    hd95Mm = Object.fromEntries(classNames.slice(1).map((name, i) => [name, values[i + 1]]));
+  }
   return {
     convention: conventionId,
     coverage,
@@ -171,7 +211,29 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     perSlice: { axis, values: sliceDiceOf(overlap) },
     resampled,
     scoredSlices,
+    ...(hd95Mm ? { hd95Mm } : {}),
   };
+}
+
+/** One foreground class's volumes in mL and its volume error (predicted − reference; see volumeError in hausdorff.ts). */
+export interface ClassVolumeError {
+  predicted: number;
+  reference: number;
+  /** predicted − reference, mL. */
+  errorMl: number;
+  /** 100·(predicted − reference)/reference; null when the reference volume is 0. */
+  errorPct: number | null;
+}
+
+/** Volumes and volume error per foreground class name, from the evaluation's counts of scored voxels (`voxelMl`: mL per voxel of the prediction's grid). */
+export function volumesOf(ev: Evaluation, classNames: string[], voxelMl: number): Record<string, ClassVolumeError> {
+  return Object.fromEntries(
+    classNames.slice(1).map((name, i) => {
+      const predicted = (ev.counts[i + 1]?.predicted ?? 0) * voxelMl, reference = (ev.counts[i + 1]?.reference ?? 0) * voxelMl;
+      const { ml, pct } = volumeError(predicted, reference);
+      return [name, { predicted, reference, errorMl: ml, errorPct: pct }];
+    }),
+  );
 }
 
 /** What the app and the CLI say of excluded voxels: how many, which labels, and why. */

@@ -17,6 +17,11 @@ const SampleSite = z.object({
   adapter: z.string().min(1),
   licence: z.string().min(1),
   source: z.string(),
+  /**
+   * A multi-case site: every case (image, label; `image`/`label` above is the one Open sample shows).
+   * The sample study scores them all; those the site's adapter learnt from are marked (their sha256 is in it).
+   */
+  cases: z.array(z.object({ id: z.string().min(1), image: z.string().min(1), label: z.string().min(1) })).optional(),
 });
 
 const SampleIndex = z.object({ schemaVersion: z.literal(1), sites: z.array(SampleSite).min(1) });
@@ -34,3 +39,6 @@ export function parseSampleIndex(json: unknown): SampleSite[] {
 
 /** How a sample is named wherever it is shown: synthetic ones say so. */
 export const sampleTitle = (s: Pick<SampleSite, "name" | "synthetic">) => (s.synthetic && !/synthetic/i.test(s.name) ? `${s.name} (synthetic)` : s.name);
+
+/** Every case of a sample site: its listed cases, else its one scan and label. */
+export const sampleCases = (s: SampleSite) => s.cases ?? [{ id: s.id, image: s.image, label: s.label }];

@@ -23,3 +23,9 @@ export function formatMeanSd(mean: number | null | undefined, sd: number | null 
   const m = gain ? formatGain(mean) : formatDice(mean);
   return mean === null || mean === undefined || sd === null || sd === undefined ? m : `${m} ± ${fixed(sd, 3)}`;
 }
+
+/** A figure other than Dice for people: "12.3 ± 4.0" with `digits` decimals, just the mean without an sd, "—" without a mean. */
+export function formatStat(mean: number | null | undefined, sd: number | null | undefined, digits: number): string {
+  if (mean === null || mean === undefined) return "—";
+  return sd === null || sd === undefined ? fixed(mean, digits) : `${fixed(mean, digits)} ± ${fixed(sd, digits)}`;
+}

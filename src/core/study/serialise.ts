@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { conventionId } from "../metrics/conventions";
 import { fixed } from "./format";
-import { studyTable, type SiteRow } from "./table";
+import { studyTable, type ClassRow, type MetricRows, type SiteRow } from "./table";
 import { byKey, StudyError, type CaseResult, type Shard } from "./types";
 
 /** A study's results as one JSON document: what `siteseg study --json` writes and `siteseg merge` reads. */
@@ -34,13 +34,29 @@ export const csvLine = (fields: string[]) => fields.map(csvField).join(",");
 /** Numbers in files: 4 decimals (or `digits`), empty for none. */
 export const csvNumber = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? "" : fixed(v, digits));
 
-/** The study table as CSV, one row per site: overall mean Dice stats, then mean and sd per class. */
+/** Beside Dice, per site (table.ts MetricRows): the absolute volume error in % and HD95 in mm, as CSV column stems. */
+const METRICS: [string, (r: SiteRow) => MetricRows | undefined][] = [
+  ["volerr_pct", (r) => r.absVolumeErrorPct],
+  ["hd95", (r) => r.hd95Mm],
+];
+const WHO = ["base", "adapter", "gain"];
+const meanSdCells = (k: ClassRow | undefined) => [k?.base, k?.adapted, k?.gain].flatMap((s) => [csvNumber(s?.mean), csvNumber(s?.sd)]);
+
+/**
+ * The study table as CSV, one row per site: overall mean Dice stats, then mean and sd per class;
+ * after these Dice columns, the absolute volume error
+ * (`…_volerr_pct_…`, 100·|predicted − reference|/reference) and HD95 (`…_hd95_…`, mm): mean over
+ * classes per case then mean and sd over cases (`base_volerr_pct_mean`, …), then per class
+ * (`base_CSF_volerr_pct_mean`, `base_CSF_hd95_mean`, …), each for base, adapter and gain.
+ */
 export function studyCsv(table: SiteRow[], classNames: string[]): string {
   const stat = ["mean", "sd", "min", "max"] as const;
   const header = [
     "site", "n", "failed", "trained_on", "adapter",
     ...stat.map((s) => `base_${s}`), ...stat.map((s) => `adapter_${s}`), "gain_mean", "gain_sd", "gain_ci95_low", "gain_ci95_high",
     ...classNames.flatMap((c) => ["base", "adapter", "gain"].flatMap((w) => [`${w}_${c}_mean`, `${w}_${c}_sd`])),
+    ...METRICS.flatMap(([m]) => WHO.flatMap((w) => [`${w}_${m}_mean`, `${w}_${m}_sd`])),
+    ...classNames.flatMap((c) => METRICS.flatMap(([m]) => WHO.flatMap((w) => [`${w}_${c}_${m}_mean`, `${w}_${c}_${m}_sd`]))),
   ];
   const rows = table.map((r) => [
     r.site, String(r.n), String(r.failed), String(r.trainedOn), r.adapter ?? "",
@@ -49,21 +65,30 @@ export function studyCsv(table: SiteRow[], classNames: string[]): string {
       const k = r.classes[c];
       return [k?.base, k?.adapted, k?.gain].flatMap((s) => [csvNumber(s?.mean), csvNumber(s?.sd)]);
     }),
+    ...METRICS.flatMap(([, of]) => meanSdCells(of(r)?.mean)),
+    ...classNames.flatMap((c) => METRICS.flatMap(([, of]) => meanSdCells(of(r)?.classes[c]))),
   ]);
   return [header, ...rows].map(csvLine).join("\n") + "\n";
 }
 
-/** One row per case (sorted by id): mean Dice and per-class Dice for base and adapter, the gain, and the error. */
+/**
+ * One row per case (sorted by id): mean Dice and per-class Dice for base and adapter, the gain,
+ * then per class the volume error (`base_CSF_volerr_ml`, `…_volerr_pct`: predicted − reference in
+ * mL and % of the reference) and HD95 (`base_CSF_hd95`, mm) of base and adapter, and the error.
+ */
 export function casesCsv(results: CaseResult[], classNames: string[]): string {
   const header = [
     "id", "site", "image", "label", "convention", "adapter", "trained_on", "base_dice", "adapter_dice", "gain",
-    ...classNames.flatMap((c) => [`base_${c}`, `adapter_${c}`, `gain_${c}`]), "error",
+    ...classNames.flatMap((c) => [`base_${c}`, `adapter_${c}`, `gain_${c}`]),
+    ...classNames.flatMap((c) => ["base", "adapter"].flatMap((w) => [`${w}_${c}_volerr_ml`, `${w}_${c}_volerr_pct`, `${w}_${c}_hd95`])),
+    "error",
   ];
   const diff = (a: number | null | undefined, b: number | null | undefined) => (typeof a === "number" && typeof b === "number" ? a - b : null);
   const rows = [...results].sort(byKey((c) => c.id)).map((r) => [
     r.id, r.site, r.image, r.label, r.convention ?? "", r.adapter ?? "", r.trainedOn ? "yes" : "",
     csvNumber(r.base?.meanDice), csvNumber(r.adapted?.meanDice), csvNumber(diff(r.adapted?.meanDice, r.base?.meanDice)),
     ...classNames.flatMap((c) => [csvNumber(r.base?.dice[c]), csvNumber(r.adapted?.dice[c]), csvNumber(diff(r.adapted?.dice[c], r.base?.dice[c]))]),
+    ...classNames.flatMap((c) => [r.base, r.adapted].flatMap((s) => [csvNumber(s?.volumeErrorMl?.[c]), csvNumber(s?.volumeErrorPct?.[c]), csvNumber(s?.hd95Mm?.[c])])),
     r.error ?? "",
   ]);
   return [header, ...rows].map(csvLine).join("\n") + "\n";
@@ -71,7 +96,14 @@ export function casesCsv(results: CaseResult[], classNames: string[]): string {
 
 // ---- JSON documents and merging shards
 
-const ScoresSchema = z.object({ dice: z.record(z.string(), z.number().nullable()), meanDice: z.number().nullable() });
+// volume error and HD95: optional, so studies written before them still merge (their cases then have none)
+const ScoresSchema = z.object({
+  dice: z.record(z.string(), z.number().nullable()),
+  meanDice: z.number().nullable(),
+  volumeErrorMl: z.record(z.string(), z.number()).optional(),
+  volumeErrorPct: z.record(z.string(), z.number().nullable()).optional(),
+  hd95Mm: z.record(z.string(), z.number().nullable()).optional(),
+});
 const CaseSchema = z.object({
   id: z.string().min(1),
   site: z.string(),

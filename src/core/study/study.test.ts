@@ -181,13 +181,76 @@ describe("studyTable", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField("a\nb")).toBe('"a\nb"');
     const cases = casesCsv(results, CLASSES).trim().split("\n");
-    expect(cases[0]).toBe("id,site,image,label,convention,adapter,trained_on,base_dice,adapter_dice,gain,base_CSF,adapter_CSF,gain_CSF,base_GM,adapter_GM,gain_GM,error");
-    expect(cases[1]).toBe("a1,A,a1.nii,a1_seg.nii,classes,,,0.7000,,,0.8000,,,0.6000,,,");
-    expect(cases[5]).toBe("b4,B,b4.nii,b4_seg.nii,,ad,,,,,,,,,,,cannot read b4.nii");
+    const beyond = ["CSF", "GM"].flatMap((c) => ["base", "adapter"].flatMap((w) => [`${w}_${c}_volerr_ml`, `${w}_${c}_volerr_pct`, `${w}_${c}_hd95`]));
+    expect(cases[0]).toBe(`id,site,image,label,convention,adapter,trained_on,base_dice,adapter_dice,gain,base_CSF,adapter_CSF,gain_CSF,base_GM,adapter_GM,gain_GM,${beyond.join(",")},error`);
+    // these cases have no volume error or HD95 (a study written before them): empty cells
+    expect(cases[1]).toBe(`a1,A,a1.nii,a1_seg.nii,classes,,,0.7000,,,0.8000,,,0.6000,,${",".repeat(13)}`);
+    expect(cases[5]).toBe(`b4,B,b4.nii,b4_seg.nii,,ad,,,,,,,,,,,${",".repeat(12)}cannot read b4.nii`);
   });
 
   it("formats Dice for people with 3 decimals", () => {
     expect([formatDice(0.61234), formatDice(null), formatGain(0.0415), formatGain(-0.01), formatGain(-0.00001)]).toEqual(["0.612", "—", "+0.042", "-0.010", "0.000"]);
+  });
+});
+
+describe("volume error and HD95 in the study (issue 23 part 5)", () => {
+  // per case: volume error % and HD95 per class, base and adapter
+  const scored = (dice: number, pct: [number | null, number | null], hd: [number | null, number | null]) => ({
+    dice: { CSF: dice, GM: dice },
+    meanDice: dice,
+    volumeErrorMl: { CSF: (pct[0] ?? 0) / 10, GM: (pct[1] ?? 0) / 10 },
+    volumeErrorPct: { CSF: pct[0], GM: pct[1] },
+    hd95Mm: { CSF: hd[0], GM: hd[1] },
+  });
+  const cases: CaseResult[] = [
+    { ...res("s2", "S", null, null), adapter: "ad", base: scored(0.5, [-10, 20], [2, 4]), adapted: scored(0.6, [5, -5], [1, 3]) },
+    { ...res("s1", "S", null, null), adapter: "ad", base: scored(0.4, [30, null], [6, null]), adapted: scored(0.7, [-10, 0], [2, 1]) },
+    { ...res("t1", "T", null, null), base: scored(0.8, [-4, 8], [1.5, 2.5]) },
+  ];
+  const [S, T] = studyTable(cases, CLASSES);
+
+  it("per site: mean ± sd over cases of |volume error| % and of HD95, per class and over classes, with the paired gain", () => {
+    // |vol err| %: CSF base 30 (s1), 10 (s2); adapter 10, 5. GM base (s1 none), 20; adapter 0, 5
+    expect(S.absVolumeErrorPct.classes.CSF.base).toMatchObject({ n: 2, mean: 20, min: 10, max: 30 });
+    expect(S.absVolumeErrorPct.classes.CSF.base.sd).toBeCloseTo(Math.SQRT2 * 10, 12);
+    expect(S.absVolumeErrorPct.classes.CSF.adapted).toMatchObject({ n: 2, mean: 7.5 });
+    expect(S.absVolumeErrorPct.classes.CSF.gain).toMatchObject({ n: 2, mean: -12.5 });
+    expect(S.absVolumeErrorPct.classes.GM.base).toMatchObject({ n: 1, mean: 20, sd: null });
+    // over classes per case (classes with a value): base s1 30, s2 15 -> 22.5; adapter s1 5, s2 5
+    expect(S.absVolumeErrorPct.mean.base).toMatchObject({ n: 2, mean: 22.5, min: 15, max: 30 });
+    expect(S.absVolumeErrorPct.mean.adapted).toMatchObject({ n: 2, mean: 5, sd: 0 });
+    // HD95 over classes: base s1 6, s2 3; adapter s1 1.5, s2 2
+    expect(S.hd95Mm.mean.base).toMatchObject({ n: 2, mean: 4.5 });
+    expect(S.hd95Mm.mean.base.sd).toBeCloseTo(Math.sqrt(((6 - 4.5) ** 2 + (3 - 4.5) ** 2) / 1), 12);
+    expect(S.hd95Mm.mean.gain).toMatchObject({ n: 2, mean: -2.75 });
+    expect(S.hd95Mm.classes.GM.adapted).toMatchObject({ n: 2, mean: 2 });
+    // a site without adapter: base only
+    expect(T.hd95Mm.mean).toEqual({ base: { n: 1, mean: 2, sd: null, min: 2, max: 2 }, adapted: null, gain: null });
+    expect(T.absVolumeErrorPct.classes.GM.base.mean).toBe(8);
+  });
+
+  it("CSV columns: the table's volerr_pct and hd95 summaries, the cases' volume error and HD95 per class", () => {
+    const [header, s, t] = studyCsv([S, T], CLASSES).trim().split("\n").map((l) => l.split(","));
+    const at = (row: string[], col: string) => row[header.indexOf(col)];
+    for (const col of ["base_volerr_pct_mean", "adapter_volerr_pct_sd", "gain_hd95_mean", "base_CSF_volerr_pct_mean", "adapter_GM_hd95_sd", "gain_GM_hd95_mean"]) expect(header, col).toContain(col);
+    expect([at(s, "base_volerr_pct_mean"), at(s, "adapter_volerr_pct_mean"), at(s, "base_hd95_mean"), at(s, "gain_hd95_mean")]).toEqual(["22.5000", "5.0000", "4.5000", "-2.7500"]);
+    expect([at(s, "base_CSF_volerr_pct_mean"), at(s, "base_CSF_volerr_pct_sd"), at(s, "adapter_GM_hd95_mean"), at(s, "base_GM_hd95_sd")]).toEqual(["20.0000", "14.1421", "2.0000", ""]);
+    expect([at(t, "base_hd95_mean"), at(t, "adapter_hd95_mean"), at(t, "gain_hd95_mean")]).toEqual(["2.0000", "", ""]);
+    const [ch, s1] = casesCsv(cases, CLASSES).trim().split("\n").map((l) => l.split(","));
+    const cell = (col: string) => s1[ch.indexOf(col)];
+    expect([cell("id"), cell("base_CSF_volerr_ml"), cell("base_CSF_volerr_pct"), cell("base_CSF_hd95"), cell("base_GM_volerr_pct"), cell("base_GM_hd95"), cell("adapter_GM_hd95"), cell("error")]).toEqual(["s1", "3.0000", "30.0000", "6.0000", "", "", "1.0000", ""]);
+  });
+
+  it("merge keeps them bit for bit, and still merges studies written before them", () => {
+    const model = { id: "m", version: "1" };
+    const shard = (k: number) => JSON.parse(JSON.stringify(studyJson(model, CLASSES, cases.filter((_, i) => i % 2 === k - 1), { index: k, count: 2, total: cases.length })));
+    const merged = mergeStudies([shard(2), shard(1)]);
+    expect(JSON.stringify(merged)).toBe(JSON.stringify(studyJson(model, CLASSES, cases)));
+    const old = [res("a1", "A", [0.8, 0.6], null), res("b1", "B", [0.4, 0.6], [0.4, 0.9])];
+    const before = mergeStudies([JSON.parse(JSON.stringify(studyJson(model, CLASSES, old)))]);
+    expect(before.cases[0].base).toEqual({ dice: { CSF: 0.8, GM: 0.6 }, meanDice: 0.7 });
+    expect(before.table[0].hd95Mm.mean.base).toMatchObject({ n: 0, mean: null });
+    expect(() => mergeStudies([{ ...shard(1), cases: [{ ...shard(1).cases[0], base: { ...shard(1).cases[0].base, hd95Mm: { CSF: "far" } } }] }, shard(2)], ["s1", "s2"])).toThrow(/s1 is not a valid siteseg study: cases\.0\.base\.hd95Mm\.CSF/);
   });
 });
 
@@ -278,6 +341,13 @@ describe("runStudy", () => {
     expect(far.base).toBeNull();
     expect(missing.error).toBe("cannot read s/missing.nii: no such file");
     expect(x).toMatchObject({ convention: "classes", adapter: "s-adapter", error: null, base: { dice: { A: 1, B: 0.8 }, meanDice: 0.9 }, adapted: { dice: { A: 1, B: 1 }, meanDice: 1 } });
+    // 1 mm voxels: B predicted 2 voxels of the reference's 3 (-0.001 mL, -33.3%); HD95: reference→prediction
+    // distances 0, 0, 1 (P95 at rank 1.9: 0.9), prediction→reference 0, 0; the adapter's B is the reference's
+    expect(x.base?.volumeErrorMl?.A).toBe(0);
+    expect(x.base?.volumeErrorMl?.B).toBeCloseTo(-0.001, 12);
+    expect(x.base?.volumeErrorPct?.B).toBeCloseTo(-100 / 3, 12);
+    expect(x.base?.hd95Mm).toEqual({ A: 0, B: expect.closeTo(0.9, 12) });
+    expect(x.adapted).toMatchObject({ volumeErrorMl: { A: 0, B: 0 }, volumeErrorPct: { A: 0, B: 0 }, hd95Mm: { A: 0, B: 0 } });
     expect(y).toMatchObject({ adapter: null, adapted: null, base: { dice: { A: 2 / 3, B: 0.8 } } });
     // a label from another scan is refused before segmenting; one adapter look-up per site
     expect(deps.calls).toEqual(["adapter s", "segment base", "segment s-adapter", "adapter t", "segment base"]);
@@ -296,6 +366,13 @@ describe("runStudy", () => {
     expect(s).toMatchObject({ site: "s", n: 0, failed: 2, trainedOn: 1 });
     expect(s.base.mean).toBeNull();
     expect(casesCsv(results, ["A", "B"])).toMatch(/\ns\/x,s,s\/x\.nii,s\/x_seg\.nii,classes,s-adapter,yes,0\.9000,1\.0000,/);
+  });
+
+  it("with a host pause (the app), HD95 is computed in slices between host tasks, to the same scores", async () => {
+    let pauses = 0;
+    const sliced = await runStudy(cases, fakeDeps({ pause: async () => void pauses++ }));
+    expect(pauses).toBeGreaterThan(0);
+    expect(sliced).toEqual(await runStudy(cases, fakeDeps()));
   });
 
   it("records a refused adapter on each of its site's cases", async () => {

@@ -39,6 +39,20 @@ export interface SiteRow {
   adapted: Stats | null;
   gain: GainStats | null;
   classes: Record<string, ClassRow>;
+  /** Absolute volume error, 100·|predicted − reference|/reference (classes with a reference volume). */
+  absVolumeErrorPct: MetricRows;
+  /** HD95 in mm (classes present in both prediction and reference). */
+  hd95Mm: MetricRows;
+}
+
+/**
+ * A score beside Dice (lower is better), summarised like Dice: `mean` over the classes that have a
+ * value per case, then over the site's cases; `classes` per class. Gain = adapter − base, so a
+ * negative gain is an improvement.
+ */
+export interface MetricRows {
+  mean: ClassRow;
+  classes: Record<string, ClassRow>;
 }
 
 /** Mean and sample sd (n − 1), summed in the order given. */
@@ -65,6 +79,30 @@ export function stats(values: number[]): Stats {
 
 const present = (v: number | null | undefined): v is number => typeof v === "number";
 
+/** Mean of the values present, summed in the order given; null when none is. */
+function meanOf(values: (number | null | undefined)[]): number | null {
+  let sum = 0, n = 0;
+  for (const v of values) {
+    if (!present(v)) continue;
+    sum += v;
+    n++;
+  }
+  return n ? sum / n : null;
+}
+
+/** |v|, keeping null and undefined. */
+const abs = (v: number | null | undefined) => (present(v) ? Math.abs(v) : null);
+
+type Pick = (s: NonNullable<CaseResult["base"]>, name: string) => number | null | undefined;
+
+/** A per-class score's rows: the mean over classes per case, and each class. */
+function metricRows(cases: CaseResult[], classNames: string[], pick: Pick, hasAdapter: boolean): MetricRows {
+  return {
+    mean: summarise(cases, (s) => meanOf(classNames.map((name) => pick(s, name))), hasAdapter),
+    classes: Object.fromEntries(classNames.map((name) => [name, summarise(cases, (s) => pick(s, name), hasAdapter)])),
+  };
+}
+
 /** Stats of base, adapter and their paired gain for one score picked from each case. */
 function summarise(cases: CaseResult[], pick: (s: NonNullable<CaseResult["base"]>) => number | null | undefined, hasAdapter: boolean): ClassRow {
   const base = cases.map((c) => (c.base ? pick(c.base) : null)).filter(present);
@@ -81,7 +119,8 @@ function summarise(cases: CaseResult[], pick: (s: NonNullable<CaseResult["base"]
 /**
  * The study table: one row per site (sorted by name) with n scored and failed cases, the base's
  * and the adapter's mean Dice over cases (mean, sample sd, min, max) and the paired gain
- * adapter − base with its 95% bootstrap interval; the same per class in `classes`. Cases the
+ * adapter − base with its 95% bootstrap interval; the same per class in `classes`; the absolute
+ * volume error (%) and HD95 (mm) summarised the same way (`absVolumeErrorPct`, `hd95Mm`). Cases the
  * site's adapter learnt from are counted apart (trainedOn) and left out of every figure, so each
  * row is a leave-cases-out result. Cases are sorted by id before any sum, so a
  * study merged from shards gives the same numbers, bit for bit, as one run.
@@ -103,6 +142,8 @@ export function studyTable(results: CaseResult[], classNames: string[]): SiteRow
       adapter,
       ...mean,
       classes: Object.fromEntries(classNames.map((name) => [name, summarise(scored, (s) => s.dice[name], adapter !== null)])),
+      absVolumeErrorPct: metricRows(scored, classNames, (s, name) => abs(s.volumeErrorPct?.[name]), adapter !== null),
+      hd95Mm: metricRows(scored, classNames, (s, name) => s.hd95Mm?.[name], adapter !== null),
     };
   });
 }

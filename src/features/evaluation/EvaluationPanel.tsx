@@ -9,7 +9,7 @@ import { conventionsOf } from "../../core/metrics/conventions";
 import { excludedNote, type Evaluation } from "../../core/metrics/evaluate";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { useApp } from "../../stores/store";
-import { CompareDiceTable, DiceTable } from "../../components/DiceTable";
+import { CompareDiceTable, CompareVolumeHd95Table, DiceTable } from "../../components/DiceTable";
 import { resultKey } from "../../stores/jobSlice";
 import { PerSliceChart } from "./PerSliceChart";
 
@@ -26,7 +26,9 @@ async function openReferenceFile(file: File) {
 
 /** Saves the shown result's Dice report: "<scan>_siteseg-dice[_adapter].csv" or ".json". */
 function exportDice(format: "csv" | "json") {
-  const { result, reference, evaluation, manifest } = useApp.getState();
+  const { result, reference, manifest } = useApp.getState();
+  // HD95 is computed in the background; if it has not finished, the export computes it now (one click, one long task)
+  const evaluation = useApp.getState().evaluationWithHd95();
   if (!result || !reference || !evaluation || !manifest) return;
   const report = diceReport({
     model: { id: result.modelId, version: result.modelVersion },
@@ -131,6 +133,7 @@ export function EvaluationPanel() {
           {compare && base && adapted ? (
             <>
               <CompareDiceTable base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
+              <CompareVolumeHd95Table base={base} adapted={adapted} adapter={compare.adapter} classes={manifest.classes} voxelMl={voxelMl} />
               {sample && sampleAdapter === compare.adapter && (
                 <p className="text-xs text-slate-500">Adapter {compare.adapter} was trained on at most 10 slices of this sample scan; the model card gives its held-out figures.</p>
               )}
@@ -140,7 +143,7 @@ export function EvaluationPanel() {
           )}
           <PerSliceChart />
           <div className="flex flex-wrap gap-2">
-            <Button size="xs" onClick={() => exportDice("csv")} title={`Dice per class, volumes and the mean${result?.adapter ? ` of ${result.adapter}` : ""}`}>
+            <Button size="xs" onClick={() => exportDice("csv")} title={`Dice per class, volumes, volume error, HD95 and the mean${result?.adapter ? ` of ${result.adapter}` : ""}`}>
               Export Dice CSV
             </Button>
             <Button size="xs" onClick={() => exportDice("json")} title="Also per slice, as siteseg evaluate --json writes it">

@@ -4,7 +4,7 @@ import { Button } from "../../components/Button";
 import { selectClass } from "../../components/Field";
 import { ProgressBar } from "../../components/ProgressBar";
 import { conventionsOf } from "../../core/metrics/conventions";
-import { casesCsv, formatDice, formatGain, formatMeanSd, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
+import { casesCsv, formatDice, formatGain, formatMeanSd, formatStat, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 import { download } from "../../components/download";
@@ -228,6 +228,7 @@ export function StudyView() {
               <Button onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
             </div>
             <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
+            <BeyondDiceTable table={table} classes={classes} perClass={perClass} />
             {results.some((r) => samples.some((s) => s.id === r.site && s.adapter === r.adapter)) && (
               <p className="text-xs text-slate-400">
                 The sample sites' adapters were trained on at most 10 slices of these same scans, so their whole-volume gain includes those slices; the model card gives held-out figures.
@@ -319,6 +320,56 @@ function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[];
                   </tr>
                 );
               })
+            : []),
+        ])}
+      </tbody>
+    </table>
+  );
+}
+
+/** Site × {base, adapter}: absolute volume error % and HD95 mm, mean ± sd over cases (of the mean over classes; per class on demand). */
+function BeyondDiceTable({ table, classes, perClass }: { table: SiteRow[]; classes: string[]; perClass: boolean }) {
+  const num = "py-1.5 pr-3 text-right tabular-nums";
+  const cells = (m: SiteRow["hd95Mm"]["mean"] | undefined, digits: number) => (
+    <>
+      <td className={num}>{formatStat(m?.base.mean, m?.base.sd, digits)}</td>
+      <td className={num}>{m?.adapted ? formatStat(m.adapted.mean, m.adapted.sd, digits) : "—"}</td>
+    </>
+  );
+  return (
+    <table aria-label="Study volume error and HD95" className="w-full border-collapse text-xs">
+      <caption className="pb-1 text-left text-[11px] text-slate-500">
+        Volume error 100·|predicted − reference|/reference and HD95 (95th-percentile surface distance, mm): the mean over classes per case, then mean ± sd over the site's cases; lower is better.
+      </caption>
+      <thead>
+        <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+          <th className="py-1.5 pr-3">Site</th>
+          <th className="py-1.5 pr-3">Class</th>
+          <th className={num}>|Vol. err.| % base</th>
+          <th className={num}>+ adapter</th>
+          <th className={num}>HD95 mm base</th>
+          <th className={num}>+ adapter</th>
+        </tr>
+      </thead>
+      <tbody>
+        {table.flatMap((row) => [
+          <tr key={row.site} className="border-b border-slate-800/70 text-slate-100">
+            <th scope="row" className="py-1.5 pr-3 text-left font-medium">
+              {row.site}
+            </th>
+            <td className="py-1.5 pr-3 text-slate-400">mean</td>
+            {cells(row.absVolumeErrorPct?.mean, 1)}
+            {cells(row.hd95Mm?.mean, 2)}
+          </tr>,
+          ...(perClass
+            ? classes.map((name) => (
+                <tr key={`${row.site}-${name}`} className="border-b border-slate-800/40 text-slate-300">
+                  <td />
+                  <td className="py-1 pr-3 text-slate-400">{name}</td>
+                  {cells(row.absVolumeErrorPct?.classes[name], 1)}
+                  {cells(row.hd95Mm?.classes[name], 2)}
+                </tr>
+              ))
             : []),
         ])}
       </tbody>
