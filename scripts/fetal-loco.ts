@@ -43,7 +43,7 @@ const { values: o, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     steps: { type: "string" }, lr: { type: "string" }, rank: { type: "string" }, alpha: { type: "string" }, anchor: { type: "string" },
-    "weight-decay": { type: "string" }, freeze: { type: "string" }, crop: { type: "string" }, batch: { type: "string" },
+    "weight-decay": { type: "string" }, freeze: { type: "string" }, crop: { type: "string" }, batch: { type: "string" }, zoom: { type: "string" }, gain: { type: "string" },
     seeds: { type: "string" }, cases: { type: "string" }, slices: { type: "string" }, tag: { type: "string" },
   },
 });
@@ -52,7 +52,7 @@ const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
 const recipe: Partial<TrainOptions> = Object.fromEntries(
   Object.entries({
     steps: num(o.steps), lr: num(o.lr), rank: num(o.rank), alpha: num(o.alpha) ?? (o.rank ? 2 * Number(o.rank) : undefined), anchor: num(o.anchor),
-    weightDecay: num(o["weight-decay"]), crop: num(o.crop), batch: num(o.batch), frozen: o.freeze?.split(","),
+    weightDecay: num(o["weight-decay"]), zoom: num(o.zoom), gainJitter: num(o.gain), crop: num(o.crop), batch: num(o.batch), frozen: o.freeze?.split(","),
   }).filter(([, v]) => v !== undefined),
 );
 

@@ -127,7 +127,7 @@ function foregroundOf(s: TrainingSlice): Uint32Array {
   return fg;
 }
 
-export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128): { image: Tensor; labels: Uint8Array } {
+export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch = 8, size = 128, zoom = 0, gainJitter = 0.1): { image: Tensor; labels: Uint8Array } {
   const C = slices[0].channels;
   const px = size * size;
   const x = new Float32Array(batch * C * px);
@@ -139,10 +139,16 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
     const fg = foregroundOf(s);
     const centre = fg.length ? fg[pick(fg.length)] : Math.floor(H / 2) * W + Math.floor(W / 2);
     const cy = Math.floor(centre / W), cx = centre % W;
+    const flip = rand() < 0.5;
+    const gain = 1 - gainJitter + 2 * gainJitter * rand();
+    if (zoom > 0) {
+      // anatomy of another size: the crop is resampled by a factor drawn log-uniformly in [1/(1+zoom), 1+zoom]
+      const scale = Math.exp((2 * rand() - 1) * Math.log1p(zoom));
+      zoomedCrop(s, cy, cx, scale, flip, gain, size, x.subarray(b * C * px, (b + 1) * C * px), labels.subarray(b * px, (b + 1) * px));
+      continue;
+    }
     const oy = Math.min(Math.max(cy - size / 2, 0), Math.max(H - size, 0));
     const ox = Math.min(Math.max(cx - size / 2, 0), Math.max(W - size, 0));
-    const flip = rand() < 0.5;
-    const gain = 0.9 + 0.2 * rand();
     for (let y = 0; y < size; y++) {
       const sy = oy + y;
       if (sy >= H) break;
@@ -156,6 +162,30 @@ export function sampleBatch(slices: TrainingSlice[], rand: () => number, batch =
     }
   }
   return { image: { data: x, dims: [batch, C, size, size] }, labels };
+}
+
+/**
+ * A size² crop centred on (cy, cx) of a slice shown `scale` times larger (scale > 1 enlarges the
+ * anatomy): image bilinear, labels nearest, zero / background past the slice's edge.
+ */
+function zoomedCrop(s: TrainingSlice, cy: number, cx: number, scale: number, flip: boolean, gain: number, size: number, x: Float32Array, labels: Uint8Array): void {
+  const { width: W, height: H, channels: C } = s;
+  const plane = H * W, px = size * size;
+  for (let y = 0; y < size; y++) {
+    const fy = cy + (y - size / 2) / scale;
+    for (let xx = 0; xx < size; xx++) {
+      const fx = cx + (xx - size / 2) / scale;
+      const dx = flip ? size - 1 - xx : xx;
+      const ny = Math.round(fy), nx = Math.round(fx);
+      if (ny >= 0 && ny < H && nx >= 0 && nx < W) labels[y * size + dx] = s.labels[ny * W + nx];
+      const y0 = Math.floor(fy), x0 = Math.floor(fx), wy = fy - y0, wx = fx - x0;
+      for (let c = 0; c < C; c++) {
+        const at = (yy: number, xq: number) => (yy >= 0 && yy < H && xq >= 0 && xq < W ? s.image[c * plane + yy * W + xq] : 0);
+        const v = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x0 + 1)) + wy * ((1 - wx) * at(y0 + 1, x0) + wx * at(y0 + 1, x0 + 1));
+        x[c * px + y * size + dx] = v * gain;
+      }
+    }
+  }
 }
 
 /**

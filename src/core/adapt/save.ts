@@ -31,7 +31,7 @@ const moduleNames = (t: TrainedLora) => Object.keys(t.tensors).filter((k) => k.e
  * training/lora.py's save_adapter), with the training recipe and provenance beside PEFT's keys.
  */
 export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: AdapterProvenance): { config: Uint8Array; weights: Uint8Array } {
-  const { rank, alpha, steps, lr, batch, crop, seed, weightDecay, frozen, anchor } = trained.options;
+  const { rank, alpha, steps, lr, batch, crop, seed, weightDecay, frozen, anchor, zoom, gainJitter } = trained.options;
   const parameters = Object.values(trained.tensors).reduce((n, t) => n + t.data.length, 0);
   const config = {
     peft_type: "LORA",
@@ -60,7 +60,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
       date: p.date,
       base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
       source_sha256: p.cases ? p.cases.flatMap((c) => c.sourceSha256) : p.sourceSha256,
-      recipe: { steps, lr, batch, crop, seed, weight_decay: weightDecay, frozen, anchor, optimizer: "AdamW", loss: "cross-entropy + soft Dice" },
+      recipe: { steps, lr, batch, crop, seed, weight_decay: weightDecay, frozen, anchor, zoom, gain_jitter: gainJitter, optimizer: "AdamW", loss: "cross-entropy + soft Dice" },
       final_loss: trained.losses.at(-1) ?? null,
       ...(p.heldOut ? { held_out_mean_dice: p.heldOut } : {}),
     },

@@ -28,10 +28,14 @@ export interface TrainOptions {
   frozen: string[];
   /** Items of each batch shown in a random contrast with the base's prediction as target (randomContrast); 0 = off. */
   anchor: number;
+  /** Crops resampled by a factor drawn log-uniformly in [1/(1+zoom), 1+zoom] (anatomy of other sizes: the brain grows); 0 = off. */
+  zoom: number;
+  /** Each crop's intensities × U(1 − gainJitter, 1 + gainJitter) (scans normalised by percentiles differ in scale). */
+  gainJitter: number;
 }
 
 /** train_adapter.py's defaults. */
-export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [], anchor: 2 };
+export const TRAIN_DEFAULTS: TrainOptions = { rank: 2, alpha: 4, steps: 300, lr: 3e-3, batch: 8, crop: 128, seed: 0, weightDecay: 0, frozen: [], anchor: 2, zoom: 0, gainJitter: 0.1 };
 
 export interface TrainedLora {
   /** PEFT's saved names and shapes: lora_A [r, in, kh, kw], lora_B [out, r, 1, 1] (B unscaled). */
@@ -70,10 +74,10 @@ export async function trainLora(
   const losses: number[] = [];
   for (let step = 0; step < options.steps; step++) {
     if (opts.signal?.aborted) throw new CancelledError();
-    const labelled = sampleBatch(slices, rand, options.batch - options.anchor, options.crop);
+    const labelled = sampleBatch(slices, rand, options.batch - options.anchor, options.crop, options.zoom, options.gainJitter);
     let batch: TrainBatch = { ...labelled, numClasses };
     if (options.anchor > 0) {
-      const anchored = randomContrast(sampleBatch(slices, rand, options.anchor, options.crop).image, rand);
+      const anchored = randomContrast(sampleBatch(slices, rand, options.anchor, options.crop, options.zoom, options.gainJitter).image, rand);
       const [, C, H, W] = labelled.image.dims;
       const image = new Float32Array(options.batch * C * H * W);
       image.set(labelled.image.data);
