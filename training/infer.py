@@ -21,10 +21,13 @@ def segment_ras(model, img: np.ndarray, context: int = 1, batch: int = 16) -> np
     return out
 
 
-def dice(pred, ref, classes=(1, 2, 3)):
+def dice(pred, ref, classes=(1, 2, 3), excluded=255):
+    """Dice per class; voxels whose reference is `excluded` (labels.EXCLUDED: a label the convention
+    cannot score, the fetal cerebellum) count in neither mask nor reference, as the app scores them."""
+    keep = ref != excluded
     d = {}
     for c in classes:
-        a, b = pred == c, ref == c
+        a, b = (pred == c) & keep, ref == c
         s = a.sum() + b.sum()
         d[c] = float(2 * (a & b).sum() / s) if s else float("nan")
     return d

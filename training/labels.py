@@ -45,9 +45,15 @@ def gif_to_tissue(labels: np.ndarray) -> np.ndarray:
     return _apply(_GIF_LUT, labels)
 
 
+# The class a convention gives an excluded label (conventions.ts's EXCLUDED): it counts for no Dice,
+# in mask and reference alike (infer.dice), as the fetal cerebellum in feta-tissue.json.
+EXCLUDED = 255
+
+
 class convention_table:
     """A label table keyed by class name (src/core/metrics/<name>): maps label values onto the
-    classes of a model given by name, as the app maps a reference by the manifest's class names."""
+    classes of a model given by name, as the app maps a reference by the manifest's class names;
+    the table's "excluded" values map to EXCLUDED."""
 
     def __init__(self, name, classes=None):
         with open(os.path.join(_TABLES, name)) as f:
@@ -59,6 +65,10 @@ class convention_table:
             if values and max(values) >= len(lut):
                 lut = np.concatenate([lut, np.zeros(max(values) + 1 - len(lut), np.uint8)])
             lut[values] = index
+        excluded = _expand(table.get("excluded", []))
+        if excluded and max(excluded) >= len(lut):
+            lut = np.concatenate([lut, np.zeros(max(excluded) + 1 - len(lut), np.uint8)])
+        lut[excluded] = EXCLUDED
         self.lut = lut
 
     def __call__(self, labels):

@@ -10,7 +10,7 @@ import os
 import nibabel as nib
 import numpy as np
 from data import DATA
-from labels import freesurfer_to_tissue, gif_to_tissue
+from labels import convention_table, freesurfer_to_tissue, gif_to_tissue
 from contract import normalise
 
 # name -> images (same site, same reference grid), reference label, its convention
@@ -32,7 +32,14 @@ SAMPLE_SITES = {
                     "description": "Synthetic FLAIR-like sample (public/samples): 1 mm, low GM/WM contrast, strong noise, FreeSurfer reference"},
 }
 ALL_SITES = {**SITES, **SAMPLE_SITES}
-TO_TISSUE = {"freesurfer": freesurfer_to_tissue, "gif": gif_to_tissue, "tissue": lambda a: a.astype(np.uint8)}
+# The fetal site (issue 23; ../shared/data/fetal_sb, CC0): super-resolved T2 atlas volumes (0.8 mm),
+# each with its own parcellation in FeTA numbering (feta-tissue.json: CSF 2, GM 5 6, WM 1 7 8,
+# background 0 4, the cerebellum 3 excluded). monitor.py scores three of the 15 (early, mid, late
+# gestation) apart from SITES: their mean is the adoption rule's fetal condition (gpu/README.md).
+FETAL_SCANS = [(f"fetal_sb/{ga}/srr.nii.gz", f"fetal_sb/{ga}/parcellation.nii.gz")
+               for ga in ("GA23_notoperated", "GA28_operated", "GA33_operated")]
+TO_TISSUE = {"freesurfer": freesurfer_to_tissue, "gif": gif_to_tissue, "tissue": lambda a: a.astype(np.uint8),
+             "feta": convention_table("feta-tissue.json", ["background", "CSF", "GM", "WM"])}
 
 
 def model_grid(shape, affine, spacing=1.0):

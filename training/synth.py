@@ -69,7 +69,55 @@ SYNTH_DEFAULTS = {
     "bias": 0.25,  # sd of the smooth log bias field's terms
     "noise_max": 0.03,
     "gamma_sd": 0.3,
+    # anatomy scale (issue 23): with probability scale_p the anatomy (label map, intensities, texture)
+    # is scaled isotropically by a factor drawn log-uniformly from `scale`, field of view with it,
+    # before the acquisition (thick slices, blur, bias, noise at 1 mm), so brains far smaller than an
+    # adult's (a fetal brain) are seen on the model's 1 mm grid as well. Off by default: nothing is
+    # drawn, so earlier stages reproduce bit for bit.
+    "scale_p": 0.0,
+    "scale": [0.33, 1.15],
 }
+
+
+def draw_scale(rng, cfg=None):
+    """The anatomy scale factor of one volume, or None (unscaled; nothing drawn when scale_p is 0)."""
+    cfg = {**SYNTH_DEFAULTS, **(cfg or {})}
+    if cfg["scale_p"] <= 0 or rng.random() >= cfg["scale_p"]:
+        return None
+    lo, hi = cfg["scale"]
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def scaled_shape(shape, f):
+    """The grid a volume scaled by f is resampled onto: its field of view scaled with the anatomy
+    (a small head is imaged with a small field of view, as a fetal scan is), at least one voxel."""
+    return tuple(max(1, int(round(n * f))) for n in shape)
+
+
+def scale_labels(labels: torch.Tensor, f: float) -> torch.Tensor:
+    """Label map (its whole grid) scaled by f onto scaled_shape: nearest neighbour, each output voxel
+    the label at its centre ((i + 0.5) n / m - 0.5 in source voxels, as F.interpolate places them)."""
+    out = labels
+    for axis, m in enumerate(scaled_shape(labels.shape, f)):
+        n = labels.shape[axis]
+        centre = (torch.arange(m, device=labels.device, dtype=torch.float64) + 0.5) * (n / m) - 0.5
+        out = out.index_select(axis, torch.floor(centre + 0.5).long().clamp(0, n - 1))
+    return out
+
+
+def scale_image(img: torch.Tensor, f: float) -> torch.Tensor:
+    """Image (its whole grid) scaled by f onto scaled_shape: each output voxel the average of the
+    source it covers (area weights, so a shrunk brain gets the partial-volume mixing a real small one
+    imaged at 1 mm has; centred where scale_labels samples), separable, on any device."""
+    out = img
+    for axis, m in enumerate(scaled_shape(img.shape, f)):
+        n = img.shape[axis]
+        i = torch.arange(m, device=img.device, dtype=torch.float64)
+        lo, hi = i * (n / m) - 0.5, (i + 1) * (n / m) - 0.5
+        j = torch.arange(n, device=img.device, dtype=torch.float64)
+        w = (torch.minimum(hi[:, None], j + 0.5) - torch.maximum(lo[:, None], j - 0.5)).clamp(min=0) * (m / n)
+        out = torch.tensordot(w.float(), out.movedim(axis, 0), dims=([1], [0])).movedim(0, axis)
+    return out
 
 
 def gaussian_blur3d(img: torch.Tensor, sigma) -> torch.Tensor:
@@ -102,10 +150,14 @@ def smooth_field_torch(shape, rng, strength, device):
     return out
 
 
-def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Generator, gen: torch.Generator, cfg=None) -> torch.Tensor:
+def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Generator, gen: torch.Generator, cfg=None,
+               scale=None) -> torch.Tensor:
     """labels: int64 tensor (RAS, 1 mm) on any device; label_ids: the ids present. Scalars come
     from `rng`, voxel noise from `gen` (on the labels' device), so a volume is a function of the
-    two seeds. Returns a float32 image in [0, 1], normalised as the manifest tells the app."""
+    two seeds. `scale`: a factor from draw_scale, or None: the anatomy (intensities and texture)
+    is scaled before the acquisition, onto scaled_shape; its target is then scale_labels(target,
+    scale). Returns a float32 image in [0, 1], normalised as the
+    manifest tells the app."""
     cfg = {**SYNTH_DEFAULTS, **(cfg or {})}
     dev = labels.device
     n = int(label_ids.max()) + 1
@@ -134,6 +186,8 @@ def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Gener
         mean[0], std[0] = 0.0, 0.0
     mean_t, std_t = torch.from_numpy(mean).to(dev), torch.from_numpy(std).to(dev)
     img = mean_t[lab] + std_t[lab] * torch.randn(lab.shape, generator=gen, device=dev)
+    if scale is not None:
+        img, lab = scale_image(img, scale), scale_labels(lab, scale)
 
     if rng.random() < cfg["thick_p"]:
         ax = int(rng.choice(3, p=cfg["thick_axis_p"]))

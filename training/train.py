@@ -15,9 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from contract import context_of
-from data import load_synthseg_maps
+from data import load_fetal_maps, load_synthseg_maps
 from model import ModelConfig, UNet2D
-from synth import synthesise
+from synth import draw_scale, scale_labels, synthesise
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -51,33 +51,52 @@ def plane_slab(img, axis, s, context):
     return v.transpose(1, 2)
 
 
+# Data defaults, recorded in each stage config's "data" section.
+DATA_DEFAULTS = {
+    "limit": None,  # the first N SynthSeg maps only (smoke)
+    # fetal_sb's 15 label maps (FeTA labels in FreeSurfer numbering, data.py) in the pool: a volume
+    # comes from them with probability fetal_p. Off in every stage: fetal_sb is also the site the
+    # product's leave-cases-out study and monitor.py's fetal figure score, which training on its
+    # label maps would contaminate.
+    "fetal": False,
+    "fetal_p": 0.25,
+}
+
+
 class Volumes:
     """The pool of synthesised volumes at a given step: volume v = synthesise(map, rng([seed, 0, v])).
     Slot choices at refresh steps come from rng([seed, 2, step]), so the pool at any step can be
     rebuilt on resume without replaying the batches."""
 
-    def __init__(self, maps, stage, device):
-        self.maps, self.stage, self.device = maps, stage, device
+    def __init__(self, maps, stage, device, fetal=()):
+        self.maps, self.fetal, self.stage, self.device = maps, list(fetal), stage, device
+        self.data = {**DATA_DEFAULTS, **stage.get("data", {})}
         self.sampling = {**SAMPLING_DEFAULTS, **stage.get("sampling", {})}
         self.context = context_of(stage["model"]["in_channels"])
-        self.labels = {}  # map index -> label tensor on the device (moved once)
+        self.labels = {}  # map name -> label tensors on the device (moved once)
 
     def volume(self, v):
         seed = self.stage["seed"]
         rng = rng_for(seed, 0, v)
-        m = int(rng.integers(len(self.maps)))
-        name, lab, ids, tissue = self.maps[m]
-        if m not in self.labels:
-            self.labels[m] = (torch.from_numpy(lab.astype(np.int64)).to(self.device), torch.from_numpy(tissue.astype(np.int64)).to(self.device))
-        lab_t, tissue_t = self.labels[m]
-        img = synthesise(lab_t, ids, rng, torch_gen(rng, self.device), self.stage.get("synthesis"))
+        # (draws only what the stage enables, so stages without fetal maps or scaling reproduce)
+        fetal = bool(self.fetal) and rng.random() < self.data["fetal_p"]
+        maps = self.fetal if fetal else self.maps
+        name, lab, ids, tissue = maps[int(rng.integers(len(maps)))]
+        if name not in self.labels:
+            self.labels[name] = (torch.from_numpy(lab.astype(np.int64)).to(self.device), torch.from_numpy(tissue.astype(np.int64)).to(self.device))
+        lab_t, tissue_t = self.labels[name]
+        # anatomy scale: the adult maps only (the fetal ones are fetal-sized already)
+        scale = None if fetal else draw_scale(rng, self.stage.get("synthesis"))
+        img = synthesise(lab_t, ids, rng, torch_gen(rng, self.device), self.stage.get("synthesis"), scale=scale)
+        if scale is not None:
+            tissue_t = scale_labels(tissue_t, scale)
         # slices with enough tissue, per axis, away from the edges (their context exists)
         c = self.context
         zs = []
         for axis in range(3):
             counts = (tissue_t > 0).sum(tuple(a for a in range(3) if a != axis)).cpu().numpy()
             ok = np.nonzero(counts > self.sampling["min_tissue"])[0]
-            zs.append(ok[(ok >= c) & (ok < lab.shape[axis] - c)])
+            zs.append(ok[(ok >= c) & (ok < tissue_t.shape[axis] - c)])
         return img, tissue_t, zs
 
     def pool_at(self, step):
@@ -201,9 +220,12 @@ def main():
         step = ckpt["step"]
         print(f"resuming {out} at step {step}", flush=True)
 
-    maps = load_synthseg_maps(stage.get("data", {}).get("limit"), args.data)
-    vols = Volumes(maps, stage, device)
-    print(f"{stage['name']}: {len(maps)} label maps, {sum(p.numel() for p in model.parameters())} parameters, {device}", flush=True)
+    data = {**DATA_DEFAULTS, **stage.get("data", {})}
+    maps = load_synthseg_maps(data["limit"], args.data)
+    fetal = load_fetal_maps(args.data) if data["fetal"] else []
+    vols = Volumes(maps, stage, device, fetal)
+    print(f"{stage['name']}: {len(maps)} label maps" + (f" + {len(fetal)} fetal (p {data['fetal_p']})" if fetal else "")
+          + f", {sum(p.numel() for p in model.parameters())} parameters, {device}", flush=True)
     slots = vols.pool_at(step)
     pool = [vols.volume(v) for v in slots]
     every = vols.sampling["refresh_every"]
@@ -220,7 +242,7 @@ def main():
             i = int(rng_for(stage["seed"], 2, step).integers(len(pool)))
             pool[i] = vols.volume(vols.sampling["pool"] + step // every - 1)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, optim)
+            g["lr"] = float(lr_at(step, optim))  # a Python float: a checkpoint pickles no numpy type (numpy 2 vs 1.x)
         model.train()
         x, y = vols.batch(pool, step, stage["batch"], stage["crop"])
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU job (device tool, from the repository root, carry: ["training/data"]):
 #   bash training/gpu/run.sh            # trains stages/gpu.json on cuda, checkpoint to $OUT/gpu1.pt
-#   STAGE=gpu2 bash training/gpu/run.sh # another stage (its "init" checkpoint carried too)
+#   STAGE=gpu2 bash training/gpu/run.sh # another stage (its "init" in training/data, made by prepare.sh)
 # It resumes from training/out/<name>.pt when a previous lent GPU left one there (carry it too),
 # stops at a checkpoint before the device time ends, and prints the GPU and the steps reached.
 # GPU_CHECK=1 runs the same code on the CPU for 3 steps (training/gpu/prepare.sh does).
@@ -20,7 +20,7 @@ NAME=$(sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' "training/stages/$STAGE.json" | 
 CKPT="$OUT/$NAME.pt"
 [ "${GPU_CHECK:-0}" != 1 ] && [ -f "training/out/$NAME.pt" ] && cp "training/out/$NAME.pt" "$CKPT"
 if [ "${GPU_CHECK:-0}" = 1 ]; then
-  ARGS=(--device cpu --threads 2 --max-steps 3)
+  ARGS=(--device cpu --threads "${THREADS:-2}" --max-steps 3)
 else
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   ARGS=(--stop-after "${MINUTES:-7.5}")
@@ -28,8 +28,8 @@ fi
 cd training
 "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 if [ "${GPU_CHECK:-0}" = 1 ]; then
-  # as on the device: nothing but numpy and torch (nibabel and scipy made unimportable)
-  "$PY" -c "import sys, runpy; sys.modules['nibabel'] = sys.modules['scipy'] = None; sys.argv = sys.argv[1:]; runpy.run_path('train.py', run_name='__main__')" \
+  # as on the device: nothing but numpy and torch (nibabel, scipy and onnx made unimportable)
+  "$PY" -c "import sys, runpy; sys.modules['nibabel'] = sys.modules['scipy'] = sys.modules['onnx'] = None; sys.argv = sys.argv[1:]; runpy.run_path('train.py', run_name='__main__')" \
     train.py "stages/$STAGE.json" --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/$NAME.log"
 else
   "$PY" train.py "stages/$STAGE.json" --data data --out "$CKPT" "${ARGS[@]}" 2>&1 | tee "$OUT/$NAME.log"
