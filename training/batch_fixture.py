@@ -27,9 +27,9 @@ def main():
     first = [rand() for _ in range(8)]
     samples = [made_up_slice(40, 50, 3), made_up_slice(30, 20, 5)]
     cases = []
-    for seed, size in ((0, 32), (3, 24)):
-        x, y = sample_batch(samples, mulberry32(seed), 4, size)
-        cases.append({"seed": seed, "batch": 4, "size": size, 
+    for seed, size, zoom, gain in ((0, 32, 0.0, 0.1), (3, 24, 0.0, 0.1), (4, 24, 0.5, 0.3)):
+        x, y = sample_batch(samples, mulberry32(seed), 4, size, zoom, gain)
+        cases.append({"seed": seed, "batch": 4, "size": size, "zoom": zoom, "gainJitter": gain,
                       "image": [float(repr(v)) for v in x.numpy().ravel()], "labels": y.numpy().ravel().tolist()})
     rand = mulberry32(5)
     contrast = random_contrast(sample_batch(samples, rand, 2, 16)[0], rand)

@@ -53,9 +53,30 @@ def init_lora(model, slots, rand):
             module.lora_A.weight.data = torch.tensor(values, dtype=torch.float32).reshape(module.lora_A.weight.shape)
 
 
-def sample_batch(samples, rand, batch, size):
+def zoomed_crop(x, y, cy, cx, scale, size):
+    """zoomedCrop of src/core/adapt/data.ts: a size x size crop centred on (cy, cx) of the slice shown
+    scale times larger; image bilinear, labels nearest, zero / background past the edge."""
+    C, H, W = x.shape
+    fy = cy + (np.arange(size) - size / 2) / scale
+    fx = cx + (np.arange(size) - size / 2) / scale
+    FY, FX = np.meshgrid(fy, fx, indexing="ij")
+    ny, nx = np.floor(FY + 0.5).astype(np.int64), np.floor(FX + 0.5).astype(np.int64)  # JS Math.round
+    inside = (ny >= 0) & (ny < H) & (nx >= 0) & (nx < W)
+    yc = np.zeros((size, size), np.int64)
+    yc[inside] = y[ny[inside], nx[inside]]
+    y0, x0 = np.floor(FY).astype(np.int64), np.floor(FX).astype(np.int64)
+    wy, wx = FY - y0, FX - x0
+    xp = np.pad(x.astype(np.float64), ((0, 0), (1, 2), (1, 2)))  # zeros past the edge
+    at = lambda yy, xx: xp[:, np.clip(yy + 1, 0, H + 2), np.clip(xx + 1, 0, W + 2)] * ((yy >= -1) & (yy <= H) & (xx >= -1) & (xx <= W))
+    xc = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x0 + 1)) + wy * ((1 - wx) * at(y0 + 1, x0) + wx * at(y0 + 1, x0 + 1))
+    return xc, yc
+
+
+def sample_batch(samples, rand, batch, size, zoom=0.0, gain_jitter=0.1):
     """sampleBatch of src/core/adapt/data.ts on the same random stream: the product's batches exactly
-    (per item a random slice, a crop around a random labelled pixel, a flip half the time, x U(0.9, 1.1))."""
+    (per item a random slice, a crop around a random labelled pixel, a flip half the time,
+    x U(1 - gain_jitter, 1 + gain_jitter); with zoom > 0 the crop is resampled by a factor drawn
+    log-uniformly in [1/(1+zoom), 1+zoom], centred on that pixel)."""
     pick = lambda n: min(n - 1, int(rand() * n))
     xs, ys = [], []
     for _ in range(batch):
@@ -66,7 +87,16 @@ def sample_batch(samples, rand, batch, size):
         cy, cx = divmod(centre, W)
         oy, ox = min(max(cy - size // 2, 0), max(H - size, 0)), min(max(cx - size // 2, 0), max(W - size, 0))
         flip = rand() < 0.5
-        gain = 0.9 + 0.2 * rand()
+        gain = 1 - gain_jitter + 2 * gain_jitter * rand()
+        if zoom > 0:
+            scale = np.exp((2 * rand() - 1) * np.log1p(zoom))
+            xc, yc = zoomed_crop(x, y, cy, cx, scale, size)
+            xc, yc = (xc * gain).astype(np.float32), yc
+            if flip:
+                xc, yc = xc[:, :, ::-1], yc[:, ::-1]
+            xs.append(np.ascontiguousarray(xc))
+            ys.append(np.ascontiguousarray(yc))
+            continue
         crop_x, crop_y = x[:, oy:oy + size, ox:ox + size].astype(np.float64), y[oy:oy + size, ox:ox + size]
         xc = np.zeros((x.shape[0], size, size), np.float32)
         yc = np.zeros((size, size), np.int64)
@@ -128,6 +158,8 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, pulls the adapter towards the base")
     ap.add_argument("--anchor", type=int, default=2, help="items per batch in a random contrast with the base's prediction as target")
+    ap.add_argument("--zoom", type=float, default=0.0, help="crops resampled by a factor log-uniform in [1/(1+zoom), 1+zoom]")
+    ap.add_argument("--gain-jitter", type=float, default=0.1, help="crop intensities x U(1 - g, 1 + g)")
     ap.add_argument("--freeze", default="", help="modules (or prefixes, e.g. down.0) left at the base, comma-separated")
     ap.add_argument("--seed", type=int, default=0, help="the product's generator (siteseg adapt --seed S draws the same adapter start and batches)")
     ap.add_argument("--manifest", default=os.path.join(os.path.dirname(__file__), "..", "public", "models", "siteseg-tissue", "manifest.json"))
@@ -177,10 +209,10 @@ def main():
     model.eval()  # BatchNorm keeps the base's statistics; only A and B learn
     size, t0 = 128, time.time()
     for step in range(args.steps):
-        x, y = sample_batch(samples, rand, 8 - args.anchor, size)
+        x, y = sample_batch(samples, rand, 8 - args.anchor, size, args.zoom, args.gain_jitter)
         target = F.one_hot(y, cfg.num_classes).permute(0, 3, 1, 2).float()
         if args.anchor:
-            xa = random_contrast(sample_batch(samples, rand, args.anchor, size)[0], rand)
+            xa = random_contrast(sample_batch(samples, rand, args.anchor, size, args.zoom, args.gain_jitter)[0], rand)
             x, target = torch.cat([x, xa]), torch.cat([target, base_probabilities(model, xa)])
         logits = model(x)
         loss = soft_loss(logits, target)
