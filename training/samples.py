@@ -4,8 +4,9 @@
   /usr/bin/python3 samples.py --check    # rebuilds in a temporary folder, compares byte for byte
 
 Only what the data's licences allow ships (../shared/data/README.md): the niivue_fs T1 (BSD-2)
-and the torchio_fpg T2 (MIT) with their labels, cropped to the head, and two images synthesised
-by synth.py from the niivue_fs label map (fixed seeds), each with its licence beside it.
+and the torchio_fpg T2 (MIT) with their labels, cropped to the head, two images synthesised
+by synth.py from the niivue_fs label map (fixed seeds), and a multi-case fetal site from
+fetal_sb (CC0: FETAL_CASES, each cropped to its brain), each with its licence beside it.
 File names follow the app's pairing rules: FreeSurfer `norm.mgz` + `aparc*+aseg.mgz` in one
 folder, otherwise `X.nii.gz` + `X_seg.nii.gz`.
 
@@ -111,6 +112,30 @@ SYNTHETIC = [  # id, file stem, synthesise_fixed settings, seed, name, descripti
     ("synth-flair", "flair", dict(tissue=(0.2, 0.53, 0.46), bias=0.25, blur=0.8, noise=0.06), 12,
      "Synthetic FLAIR, noisy", "FLAIR-like contrast (CSF dark, GM slightly above WM), 1 mm isotropic, strong noise"),
 ]
+
+
+# The fetal sample site (fetal_sb, CC0): two cases its adapter learns from (from scripts/fetal-loco.ts's
+# training pool) and six it never sees (from its fixed held-out set), so the sample study shows a real
+# leave-cases-out figure. Budget: the site's files stay under 3 MiB.
+FETAL_TRAIN = ["GA24_notoperated", "GA29_operated"]
+FETAL_HELD_OUT = ["GA21_notoperated", "GA23_notoperated", "GA26_operated", "GA28_operated", "GA32_operated", "GA34_operated"]
+FETAL_SHOWN = "GA28_operated"  # the case Open sample opens (held out)
+FETAL_LICENSE = """The files in this folder are derived from the spatio-temporal atlas of the developing fetal brain
+with spina bifida aperta (Fidon et al. 2021, Open Research Europe; KCL / UZ Leuven; zenodo record
+5524312), as kept in ../shared/data/fetal_sb: for each gestational age GAnn, GAnn.nii.gz is its
+super-resolved T2-weighted volume (srr.nii.gz) and GAnn_seg.nii.gz its manually refined
+segmentation (parcellation.nii.gz; FeTA labels plus corpus callosum).
+Changes: each cropped to its brain (world positions unchanged) by siteseg's training/samples.py.
+
+The atlas is marked with CC0 1.0 Universal (public domain dedication):
+https://creativecommons.org/publicdomain/zero/1.0/
+"""
+
+
+def fetal_id(case):
+    """GA24_notoperated -> GA24; GA25_operated -> GA25op (both ages have two volumes)."""
+    age, kind = case.split("_")
+    return age if kind == "notoperated" else age + "op"
 
 
 def crop_box(mask, margin=MARGIN, keep_axes=()):
@@ -235,6 +260,30 @@ def build(out):
                       "image": f"{sid}/{stem}.nii.gz", "label": f"{sid}/{stem}_seg.nii.gz",
                       "convention": "freesurfer", "adapter": sid,
                       "licence": f"{sid}/LICENSE", "source": "synthesised from the niivue_fs label map (BSD-2-Clause)"})
+
+    # 5. fetal-sb: several cases of one site, each cropped to its brain (the scans are brain-masked)
+    d = os.path.join(out, "fetal-sb")
+    os.makedirs(d, exist_ok=True)
+    cases = []
+    for case in sorted(FETAL_TRAIN + FETAL_HELD_OUT):
+        srr = nib.load(os.path.join(DATA, "fetal_sb", case, "srr.nii.gz"))
+        par = nib.load(os.path.join(DATA, "fetal_sb", case, "parcellation.nii.gz"))
+        img, lab = np.asanyarray(srr.dataobj), np.asanyarray(par.dataobj)
+        box = crop_box((img > 0) | (lab > 0))
+        cid = fetal_id(case)
+        # whole numbers in int16 (the values run to about 4,000; rounding moves none by more than 0.5):
+        # a quarter of the float32 file's size
+        save_nifti(os.path.join(d, f"{cid}.nii.gz"), np.round(img[box]), shifted(srr.affine, box), np.int16)
+        save_nifti(os.path.join(d, f"{cid}_seg.nii.gz"), lab[box], shifted(par.affine, box), np.uint8)
+        cases.append({"id": cid, "image": f"fetal-sb/{cid}.nii.gz", "label": f"fetal-sb/{cid}_seg.nii.gz"})
+    write(os.path.join(d, "LICENSE"), FETAL_LICENSE)
+    shown = fetal_id(FETAL_SHOWN)
+    sites.append({"id": "fetal-sb", "name": "Fetal T2 (8 cases)", "synthetic": False,
+                  "description": "Super-resolved fetal T2, 0.8 mm isotropic, brain-masked; one volume per gestational age (21-34 weeks); "
+                                 f"its adapter learnt from {', '.join(fetal_id(c) for c in FETAL_TRAIN)} and is judged on the other six",
+                  "image": f"fetal-sb/{shown}.nii.gz", "label": f"fetal-sb/{shown}_seg.nii.gz",
+                  "convention": "feta", "adapter": "fetal-sb",
+                  "licence": "fetal-sb/LICENSE", "source": "fetal_sb (CC0 1.0)", "cases": cases})
 
     with open(os.path.join(out, "index.json"), "w", encoding="utf-8") as f:
         json.dump({"schemaVersion": 1, "sites": sites}, f, indent=2, ensure_ascii=False)

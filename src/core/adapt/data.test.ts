@@ -1,4 +1,5 @@
 import { resolveConvention } from "../metrics/conventions";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,20 +11,34 @@ import { chooseSlices, randomContrast, sampleBatch, seededRandom, siteOnModelGri
 const ROOT = join(import.meta.dirname, "../../..");
 const MODEL = join(ROOT, "public/models/siteseg-tissue");
 const manifest = parseManifest(JSON.parse(readFileSync(join(MODEL, "manifest.json"), "utf8")), "manifest.json");
-const samples = JSON.parse(readFileSync(join(ROOT, "public/samples/index.json"), "utf8")).sites as { id: string; image: string; label: string; convention: "freesurfer" | "gif"; adapter: string }[];
+const SAMPLES = join(ROOT, "public/samples");
+const samples = JSON.parse(readFileSync(join(SAMPLES, "index.json"), "utf8")).sites as { id: string; image: string; label: string; convention: "freesurfer" | "gif" | "feta"; adapter: string; cases?: { id: string; image: string; label: string }[] }[];
 const read = (rel: string) => readVolume(new Uint8Array(readFileSync(join(ROOT, "public/samples", rel))), rel);
 
 describe("adapter training data", () => {
   // How many slices each shipped adapter asked for (training/README.md's recipes).
   const asked: Record<string, number> = { "niivue-t1": 10, "fpg-t2": 1, "synth-pd": 5, "synth-flair": 10 };
 
-  it.each(samples.map((s) => [s.id, s] as const))("picks the same training slices as train_adapter.py did for %s", (_, site) => {
+  it.each(samples.filter((s) => !s.cases).map((s) => [s.id, s] as const))("picks the same training slices as train_adapter.py did for %s", (_, site) => {
     const config = JSON.parse(readFileSync(join(MODEL, "adapters", site.adapter, "adapter_config.json"), "utf8"));
     const scan = read(site.image);
     const { classes } = alignReference(read(site.label), scan, resolveConvention(manifest, site.convention));
     const axis = throughPlaneAxis(scan.affine);
     expect(axis).toBe(config.training_slices.axis);
     expect(chooseSlices(tissuePerSlice(classes, scan.dims, axis), asked[site.adapter], config.training_slices.gap)).toEqual(config.training_slices.indices);
+  });
+
+  it.each(samples.filter((s) => s.cases).map((s) => [s.id, s] as const))("a multi-case site's adapter (%s) records each training case's file sha256 and the slices chosen in it", (_, site) => {
+    const config = JSON.parse(readFileSync(join(MODEL, "adapters", site.adapter, "adapter_config.json"), "utf8"));
+    const recorded: { id: string; sha256: string[]; axis: number; indices: number[] }[] = config.training_cases;
+    expect(recorded.length).toBeGreaterThanOrEqual(2);
+    for (const c of recorded) {
+      const sample = site.cases!.find((k) => k.id === c.id)!;
+      expect(c.sha256).toEqual([createHash("sha256").update(readFileSync(join(SAMPLES, sample.image))).digest("hex")]);
+      const scan = read(sample.image);
+      const { classes } = alignReference(read(sample.label), scan, resolveConvention(manifest, site.convention));
+      expect(chooseSlices(tissuePerSlice(classes, scan.dims, c.axis), 10 /* scripts/ship-fetal-adapter.ts: the default --n-slices */, config.training_slices.gap)).toEqual(c.indices);
+    }
   });
 
   it("cuts labelled model-grid slices with context, and batches crops with one-hot targets", () => {
@@ -52,7 +67,7 @@ describe("adapter training data", () => {
   // train_adapter.py on made-up slices (training/batch_fixture.py)
   it("draws the random numbers and batches of train_adapter.py, so both train on the same crops", () => {
     const fx = JSON.parse(readFileSync(join(ROOT, "training/parity/batch.json"), "utf8")) as {
-      seed: number; first: number[]; contrast: { seed: number; size: number; image: number[] }; cases: { seed: number; batch: number; size: number; image: number[]; labels: number[] }[];
+      seed: number; first: number[]; contrast: { seed: number; size: number; image: number[] }; cases: { seed: number; batch: number; size: number; zoom?: number; gainJitter?: number; image: number[]; labels: number[] }[];
     };
     const rand = seededRandom(fx.seed);
     expect(fx.first.map(() => rand())).toEqual(fx.first);
@@ -65,7 +80,7 @@ describe("adapter training data", () => {
     };
     const slices = [madeUp(40, 50, 3), madeUp(30, 20, 5)];
     for (const c of fx.cases) {
-      const batch = sampleBatch(slices, seededRandom(c.seed), c.batch, c.size);
+      const batch = sampleBatch(slices, seededRandom(c.seed), c.batch, c.size, c.zoom, c.gainJitter);
       expect(Array.from(batch.labels)).toEqual(c.labels);
       batch.image.data.forEach((v, i) => expect(Math.abs(v - c.image[i])).toBeLessThanOrEqual(1e-6));
     }
