@@ -11,3 +11,4 @@ $py train_adapter.py --site fpg-t2 --steps 150 --lr 5e-3 --max-slices 1
 $py train_adapter.py --site spm152 --steps 600 --lr 3e-3
 $py train_adapter.py --site synth-pd --steps 300 --lr 3e-3 --max-slices 5 --gap 2
 $py train_adapter.py --site synth-flair --steps 300 --lr 3e-3
+(cd .. && npx tsx scripts/mark-trained-samples.ts)   # the samples each adapter learnt from, marked (site study: "trained on")
