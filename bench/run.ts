@@ -12,7 +12,7 @@ import { segment } from "../src/core/pipeline/segment";
 import { createNodeRunner } from "../src/runtime/ort-node";
 import { sessionsCreated } from "../src/runtime/session";
 import { parseSampleIndex } from "../src/core/samples";
-import { pairFiles, runStudy } from "../src/core/study";
+import { pairFiles, reportIdentities, runStudy, scoredClasses, studyJson, studyModel, studyReportHtml } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
 import { browserBatch } from "./browser-batch";
 import { browserMemory, memoryLine } from "./browser-memory";
@@ -96,7 +96,11 @@ const studyResults = await runStudy(cases, {
     return loadAdapter(a.name, readFileSync(resolve(dir, "adapter_config.json")), readFileSync(resolve(dir, "adapter_model.safetensors")), manifest);
   },
 });
-const study = { cases: studyResults.length, runs: studyResults.filter((r) => r.base).length + studyResults.filter((r) => r.adapted).length, ms: performance.now() - t };
+const studyMs = performance.now() - t;
+// the report (studyReportHtml) of that study, as the CLI's --report and the app's Export report make it
+t = performance.now();
+const reportHtml = studyReportHtml(studyJson(studyModel(manifest), scoredClasses(manifest), studyResults), { date: new Date().toISOString(), ...reportIdentities(manifest) });
+const study = { cases: studyResults.length, runs: studyResults.filter((r) => r.base).length + studyResults.filter((r) => r.adapted).length, ms: studyMs, reportMs: performance.now() - t, reportKiB: reportHtml.length / 1024 };
 console.log({ study });
 
 // Training the default adapter (train_adapter.py's recipe: 10 slices, 300 steps of 8 crops of
@@ -177,7 +181,7 @@ const table = [
   "",
   memory ? memoryLine(memory) : "Chromium's memory for a 256³ scan: not measured (build the app, install Chromium, and have ../shared/data).",
   "",
-  `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s.`,
+  `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s; its HTML report (\`studyReportHtml\`, ${study.reportKiB.toFixed(0)} KiB) in ${study.reportMs.toFixed(1)} ms.`,
   "",
 ].join("\n");
 if (!existsSync(resolve(root, "BENCHMARKS.md"))) writeFileSync(resolve(root, "BENCHMARKS.md"), "# Benchmarks\n\nWritten by `npm run bench` (appends one section per run).\n");

@@ -5,11 +5,11 @@ import { siteseg } from "../src/test/cli";
 import { expect, openApp, screenshot, SCREENS, test, tinyLabel, tinyScan } from "./fixtures";
 
 
-/** site -> [base_mean, adapter_mean, gain_mean] from a study CSV. */
+/** site -> [n, trained_on, base_mean, adapter_mean, gain_mean] from a study CSV (NaN where empty). */
 function means(csv: string): Record<string, number[]> {
   const [head, ...rows] = csv.trim().split(/\r?\n/).map((l) => l.split(","));
   const col = (name: string) => head.indexOf(name);
-  return Object.fromEntries(rows.map((r) => [r[col("site")], ["base_mean", "adapter_mean", "gain_mean"].map((c) => Number(r[col(c)]))]));
+  return Object.fromEntries(rows.map((r) => [r[col("site")], ["n", "trained_on", "base_mean", "adapter_mean", "gain_mean"].map((c) => (r[col(c)] === "" ? NaN : Number(r[col(c)])))]));
 }
 
 test("a site study over the built-in sample sites: table, chart, CSV, PNG and SVG, and the CLI agrees", async ({ page }) => {
@@ -18,9 +18,11 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   await page.getByRole("tab", { name: "Site study" }).click();
   await page.getByRole("button", { name: "Use the sample sites" }).click();
 
-  // Four cases paired by name, one site each (the folder), conventions guessed from the labels.
+  // Twelve cases paired by name (the fetal site's eight, one for each other site), conventions guessed from the labels.
   const cases = page.getByRole("table", { name: "Study cases" });
-  await expect(cases.getByRole("row")).toHaveCount(5);
+  await expect(cases.getByRole("row")).toHaveCount(13);
+  await expect(page.getByLabel("Convention of fetal-sb/GA21")).toHaveValue("feta");
+  await expect(page.getByLabel("Adapter for fetal-sb")).toHaveValue("fetal-sb");
   await expect(page.getByLabel("Site of niivue-t1")).toHaveValue("niivue-t1");
   await expect(page.getByLabel("Convention of niivue-t1")).toHaveValue("freesurfer");
   await expect(page.getByLabel("Convention of fpg-t2/t2")).toHaveValue("gif");
@@ -29,15 +31,17 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   const started = Date.now();
   await page.getByRole("button", { name: "Run study" }).click();
   const bar = page.getByRole("progressbar", { name: "Study progress" });
-  await expect(bar).toHaveAttribute("aria-valuetext", /Case \d of 4/);
-  await expect(bar).toHaveAttribute("aria-valuetext", "4 cases done", { timeout: 540_000 });
-  console.log(`study of 4 sample cases (8 runs) in the browser: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  await expect(bar).toHaveAttribute("aria-valuetext", /Case \d+ of 12/);
+  await expect(bar).toHaveAttribute("aria-valuetext", "12 cases done", { timeout: 540_000 });
+  console.log(`study of 12 sample cases (24 runs) in the browser: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   const table = page.getByRole("table", { name: "Study results" });
   // synthetic sites say so beside their name
-  await expect(table.getByRole("rowheader")).toHaveText(["fpg-t2", "niivue-t1", /^synth-flair\s*synthetic$/i, /^synth-pd\s*synthetic$/i]);
+  await expect(table.getByRole("rowheader")).toHaveText(["fetal-sb", "fpg-t2", "niivue-t1", /^synth-flair\s*synthetic$/i, /^synth-pd\s*synthetic$/i]);
+  // the adapters' own cases are marked: two fetal cases, and each single-scan site's one scan
+  await expect(cases.getByText("trained on · not counted")).toHaveCount(6);
   await page.getByLabel("Per class").check();
-  await expect(table.getByRole("row", { name: /CSF/ })).toHaveCount(4);
+  await expect(table.getByRole("row", { name: /CSF/ }).first()).toBeVisible();
   await expect(page.getByLabel("Study chart").locator("svg")).toBeVisible();
   await screenshot(page, "site-study");
   await page.getByLabel("Study chart").scrollIntoViewIfNeeded();
@@ -51,9 +55,17 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   const csv = await save("Export table CSV");
   expect(csv.name).toMatch(/\.csv$/);
   const app = means(csv.bytes.toString("utf8"));
-  for (const [site, [base, adapted, gain]] of Object.entries(app)) {
-    expect(adapted, `${site}: the site's adapter beats the base`).toBeGreaterThan(base);
-    expect(gain).toBeCloseTo(adapted - base, 3);
+  // leave-cases-out: the fetal site is judged on its six unseen cases, where its adapter must win;
+  // a single-scan site's one scan is its adapter's own, so it has no held-out figure
+  for (const [site, [n, trainedOn, base, adapted, gain]] of Object.entries(app)) {
+    if (site === "fetal-sb") {
+      expect([n, trainedOn]).toEqual([6, 2]);
+      expect(adapted, `${site}: the site's adapter beats the base on cases it never saw`).toBeGreaterThan(base + 0.3);
+      expect(gain).toBeCloseTo(adapted - base, 3);
+    } else {
+      expect([n, trainedOn], site).toEqual([0, 1]);
+      expect(adapted, site).toBeNaN();
+    }
   }
   const png = await save("Save PNG");
   expect(png.bytes.subarray(1, 4).toString()).toBe("PNG");
@@ -70,6 +82,7 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   const cli = means(readFileSync(out, "utf8"));
   expect(Object.keys(cli).sort()).toEqual(Object.keys(app).sort());
   for (const site of Object.keys(app)) expect(app[site].map((v) => v.toFixed(3)), site).toEqual(cli[site].map((v) => v.toFixed(3)));
+  expect(cliRun.stdout).toMatch(/^fetal-sb\s+6\s+0\s+fetal-sb\s/m);
 });
 
 test("a study from a folder: pairing by name, site from the folder, a broken case recorded, Cancel", async ({ page }) => {

@@ -31,6 +31,8 @@ const ADAPT_OPTIONS = {
   "weight-decay": { type: "string" },
   freeze: { type: "string" },
   anchor: { type: "string" },
+  zoom: { type: "string" },
+  "gain-jitter": { type: "string" },
   site: { type: "string" },
   description: { type: "string" },
   out: { type: "string" },
@@ -76,6 +78,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
     seed: number(o.seed, "seed", TRAIN_DEFAULTS.seed, whole(0), "a whole number"),
     weightDecay: number(o["weight-decay"], "weight-decay", TRAIN_DEFAULTS.weightDecay, (n) => n >= 0, "0 or more"),
     anchor: number(o.anchor, "anchor", TRAIN_DEFAULTS.anchor, whole(0), "a whole number of batch items"),
+    zoom: number(o.zoom, "zoom", TRAIN_DEFAULTS.zoom, (n) => n >= 0 && n <= 3, "0 (off) to 3"),
+    gainJitter: number(o["gain-jitter"], "gain-jitter", TRAIN_DEFAULTS.gainJitter, (n) => n >= 0 && n < 1, "0 to below 1"),
     frozen: o.freeze ? o.freeze.split(",").map((m) => m.trim()).filter(Boolean) : TRAIN_DEFAULTS.frozen,
   };
   const nSlices = number(o["n-slices"], "n-slices", 10, whole(1), "a whole number from 1");

@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadAdapter, type Adapter } from "../core/adapters";
 import { isDicom } from "../core/dicom";
 import { readVolume } from "../core/io";
-import { checkGraphNames, loadModel, readShippedAdapter, type LoadedModel, type Manifest } from "../core/manifest";
+import { checkGraphNames, loadModel, readShippedAdapter, sha256Hex, type LoadedModel, type Manifest } from "../core/manifest";
 import { ConventionError, conventionsOf, guessConvention, labelValues, resolveConvention, type Convention } from "../core/metrics/conventions";
 import type { InferenceRunner } from "../core/pipeline/runner";
 import { enabledOptions, InferenceOptionError } from "../core/pipeline/segment";
@@ -31,7 +31,7 @@ export async function resolveAdapter(value: string | undefined, modelDir: string
     const { config, weights } = await readShippedAdapter((p) => readBytes(join(modelDir, p), "adapter file"), manifest, shipped.name).catch((e: unknown) => {
       throw new RuntimeError(`--adapter ${value}: ${(e as Error).message}`);
     });
-    return loadAdapter(shipped.name, config, weights, manifest);
+    return { ...loadAdapter(shipped.name, config, weights, manifest), sha256: await sha256Hex(weights) };
   }
   const dir = resolve(value);
   const read = async (file: string) => {
@@ -43,7 +43,7 @@ export async function resolveAdapter(value: string | undefined, modelDir: string
     }
   };
   const [config, weights] = await Promise.all([read("adapter_config.json"), read("adapter_model.safetensors")]);
-  return loadAdapter(basename(dir), config, weights, manifest);
+  return { ...loadAdapter(basename(dir), config, weights, manifest), sha256: await sha256Hex(weights) };
 }
 
 export const modelDirOf = (option: string | undefined) => resolve(option ?? DEFAULT_MODEL_DIR);

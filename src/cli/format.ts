@@ -7,8 +7,8 @@ export const MAIN_HELP = `siteseg — MRI segmentation from the command line (de
 Usage:
   siteseg segment  --image SCAN --out MASK.nii.gz [options]
   siteseg evaluate --image SCAN --label REFERENCE [options]
-  siteseg study    LIST.csv|FOLDER [--shard I/N] [--json OUT] [--csv OUT] [options]
-  siteseg merge    SHARD.json... [--json OUT] [--csv OUT]
+  siteseg study    LIST.csv|FOLDER [--shard I/N] [--json OUT] [--csv OUT] [--report OUT.html] [options]
+  siteseg merge    SHARD.json... [--json OUT] [--csv OUT] [--report OUT.html]
   siteseg adapt    --image SCAN --label REFERENCE --out DIR [options]
   siteseg <command> --help
 
@@ -19,7 +19,12 @@ Exit codes: 0 success, 1 the work failed (unreadable file, mismatched reference)
 
 const OUTPUTS = `  --json OUT         write the study (every case's scores and the table) as JSON, for siteseg merge
   --csv OUT          write the table as CSV: one row per site
-  --cases-csv OUT    write one CSV row per case (scores and errors)`;
+  --cases-csv OUT    write one CSV row per case (scores and errors)
+  --report OUT.html  write a report for people as one self-contained HTML file (no scripts, no
+                     other files; prints to PDF from a browser): what was compared, a sentence per
+                     site, the table, a per-case chart, volume error and HD95, the model's
+                     data-efficiency curve when its folder holds data-efficiency-fetal.json, the
+                     model's and adapters' sha256, timings and the failed cases`;
 
 export const STUDY_HELP = `Usage: siteseg study LIST.csv|FOLDER [options]
 
@@ -64,6 +69,8 @@ repeated shard, and a case given twice.
 
 Options:
 ${OUTPUTS}
+  --model DIR        with --report: the study's model folder, for its checksums and data-efficiency
+                     table (default: the shipped siteseg-tissue model)
   -h, --help         show this help
 `;
 
@@ -217,6 +224,8 @@ Options:
   --rank R           LoRA rank (default: 2); --alpha A (default: 2 * rank)
   --steps N          training steps of 8 random 128x128 crops (default: 300)
   --lr X             AdamW learning rate (default: 0.003)
+  --zoom Z           each crop resampled by a factor in [1/(1+Z), 1+Z] (anatomy of other sizes;
+                     default: the recipe's, 0 = off); --gain-jitter G: intensities x U(1-G, 1+G)
   --seed N           random seed (default: 0)
   --site NAME        the adapter's site name (default: DIR's name)
   --model DIR        model folder (default: the shipped siteseg-tissue model)

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readVolume, writeNifti } from "../core/io";
-import type { StudyJson } from "../core/study";
+import { DATA_EFFICIENCY_FILE, formatGain, formatMeanSd, type StudyJson } from "../core/study";
 import type { Volume } from "../core/volume/types";
 import { dataPath, hasData, missingDataMessage } from "../test/data";
 import { ROOT, siteseg as run } from "../test/cli";
@@ -31,6 +31,10 @@ describe("siteseg study and merge: usage", () => {
     expect(shard.code).toBe(2);
     expect(shard.stderr).toMatch(/--shard: shard index must be between 1 and 3/);
     expect((await siteseg("merge")).code).toBe(2);
+    const pdf = await siteseg("study", tmp, "--report", "report.pdf");
+    expect(pdf.code).toBe(2);
+    expect(pdf.stderr).toMatch(/^siteseg: --report writes an HTML file: its name must end in \.html or \.htm, got "report\.pdf"/);
+    expect((await siteseg("merge", "x.json", "--report", "r.txt")).code).toBe(2);
   });
 
   it("prints help", async () => {
@@ -89,7 +93,7 @@ describe.skipIf(!haveData || !haveModel)(
 
     it("a whole run and 3 shards merged give the same table, cases and CSV to the last bit", { timeout: SLOW }, async () => {
       const out = (name: string) => join(tmp, name);
-      const files = (p: string) => ["--json", out(`${p}.json`), "--csv", out(`${p}.csv`), "--cases-csv", out(`${p}-cases.csv`)];
+      const files = (p: string) => ["--json", out(`${p}.json`), "--csv", out(`${p}.csv`), "--cases-csv", out(`${p}-cases.csv`), "--report", out(`${p}.html`)];
       const t0 = performance.now();
       const [whole, ...shards] = await Promise.all([
         siteseg("study", dir(), ...files("whole"), "--threads", "1"),
@@ -138,9 +142,33 @@ describe.skipIf(!haveData || !haveModel)(
       const merged = await siteseg("merge", out("shard-3.json"), out("shard-1.json"), out("shard-2.json"), ...files("merged"));
       expect(merged.code, merged.stderr).toBe(0);
       expect(merged.stdout).toBe(whole.stdout);
-      for (const ext of [".json", ".csv", "-cases.csv"]) {
+      for (const ext of [".csv", "-cases.csv"]) {
         expect(await readFile(out(`merged${ext}`), "utf8"), ext).toBe(await readFile(out(`whole${ext}`), "utf8"));
       }
+      // the JSON too, but for each case's time (a time, not a result: it differs between runs)
+      const untimed = async (name: string) => JSON.stringify(JSON.parse(await readFile(out(name), "utf8")), (k, v: unknown) => (k === "ms" ? undefined : v));
+      expect(await untimed("merged.json")).toBe(await untimed("whole.json"));
+
+      // --report: the table's numbers, the model's and adapter's sha256, timings, the failed case; merged, the same table
+      const manifest = JSON.parse(await readFile(MODEL, "utf8")) as { files: { model: { sha256: string } }; adapters: { shipped: { name: string; files: { weights: { sha256: string } } }[] } };
+      const spmSha = manifest.adapters.shipped.find((a) => a.name === "spm152")!.files.weights.sha256;
+      expect(doc.cases.filter((c) => c.adapter === "spm152").map((c) => c.adapterSha256)).toEqual([spmSha, spmSha]);
+      expect(doc.model.sha256).toBe(manifest.files.model.sha256);
+      for (const c of doc.cases) expect(c.ms, c.id).toBeGreaterThan(0);
+      const html = await readFile(out("whole.html"), "utf8");
+      expect(html).toMatch(/^<!doctype html>/);
+      expect(html).not.toMatch(/https?:|\/\/|<script|<link|<img|url\(/i);
+      const text = (h: string) => h.replace(/<[^>]*>/g, " ").replace(/&amp;/g, "&").replace(/\s+/g, " ");
+      const diceRows = (h: string) => [...(/<table id="dice-table"[\s\S]*?<\/table>/.exec(h)?.[0] ?? "").matchAll(/<tr>(<th scope="row">[\s\S]*?)<\/tr>/g)].map((m) => text(m[1]).trim());
+      expect(diceRows(html)).toEqual(doc.table.map((r) => [r.site, r.n, r.trainedOn, r.adapter ?? "—", formatMeanSd(r.base.mean, r.base.sd), r.adapted ? formatMeanSd(r.adapted.mean, r.adapted.sd) : "—", r.gain ? formatMeanSd(r.gain.mean, r.gain.sd, true) : "—", r.gain?.ci95 ? `${formatGain(r.gain.ci95[0])} to ${formatGain(r.gain.ci95[1])}` : "—"].join(" ")));
+      expect(text(html)).toContain(`Model file sha256 ${manifest.files.model.sha256}`);
+      expect(text(html)).toContain(`spm152 spm152 ${spmSha}`);
+      expect(text(html)).toMatch(/The study took [\d.]+ (s|min \d+ s) from start to finish\. 4 cases took [\d.]+ (s|min \d+ s) in all/);
+      expect(text(html)).toContain("spm152/broken spm152 spm152/broken.nii: ");
+      expect(text(html)).toContain(existsSync(join(MODEL, "..", DATA_EFFICIENCY_FILE)) ? "Labelled slices" : `Not measured: the model folder holds no ${DATA_EFFICIENCY_FILE}.`);
+      const mergedHtml = await readFile(out("merged.html"), "utf8");
+      expect(diceRows(mergedHtml)).toEqual(diceRows(html));
+      expect(text(mergedHtml)).toContain(`Model file sha256 ${manifest.files.model.sha256}`);
 
       const missing = await siteseg("merge", out("shard-1.json"), out("shard-3.json"));
       expect(missing.code).toBe(1);

@@ -1,13 +1,15 @@
 /** siteseg study and siteseg merge: the site study of src/core/study on the disk, with onnxruntime-node. */
+import { existsSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
 import { conventionsOf } from "../core/metrics/conventions";
 import { enabledOptions, passOptions, segment } from "../core/pipeline/segment";
+import { parseManifest, type Manifest } from "../core/manifest";
 import {
-  casesCsv, mergeStudies, pairFiles, parseCaseList, parseShard, runStudy, scoredClasses, shardCases, StudyError, studyCsv, studyJson,
-  type Shard, type StudyCase, type StudyJson,
+  casesCsv, DATA_EFFICIENCY_FILE, mergeStudies, pairFiles, parseCaseList, parseDataEfficiency, parseShard, reportIdentities, runStudy, scoredClasses, shardCases,
+  StudyError, studyCsv, studyJson, studyModel, studyReportHtml, type ReportInfo, type Shard, type StudyCase, type StudyJson,
 } from "../core/study";
 import { modelDirOf, ownBytes, parseInferenceOptions, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner, writeText } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
@@ -17,7 +19,13 @@ const OUTPUT_OPTIONS = {
   json: { type: "string" },
   csv: { type: "string" },
   "cases-csv": { type: "string" },
+  report: { type: "string" },
   help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const MERGE_OPTIONS = {
+  ...OUTPUT_OPTIONS,
+  model: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 const STUDY_OPTIONS = {
@@ -93,11 +101,43 @@ function parseShardOption(value: string | undefined): Omit<Shard, "total"> | nul
   }
 }
 
+/** --report FILE: an HTML file, refused before any work when the name says otherwise. */
+function parseReportPath(value: string | undefined): string | undefined {
+  if (value !== undefined && !/\.html?$/i.test(value)) throw new UsageError(`--report writes an HTML file: its name must end in .html or .htm, got "${value}"`);
+  return value;
+}
+
+/** The model folder's data-efficiency table for the report: null when there is none, the reason (also a warning) when it cannot be read. */
+async function readEfficiency(modelDir: string): Promise<ReportInfo["efficiency"]> {
+  const path = join(modelDir, DATA_EFFICIENCY_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    return parseDataEfficiency(JSON.parse(await readFile(path, "utf8")), path);
+  } catch (e) {
+    const why = e instanceof StudyError ? e.message : `${path} could not be read: ${(e as Error).message}`;
+    log(`siteseg: warning: ${why}; the report says so`);
+    return why;
+  }
+}
+
+/** What the report shows beside the study: the model's identities (when it is the study's model), the data-efficiency table, when and how it ran. */
+async function reportInfo(doc: StudyJson, manifest: Manifest | null, modelDir: string, extra: Partial<ReportInfo>): Promise<ReportInfo> {
+  const same = manifest !== null && manifest.id === doc.model.id && manifest.version === doc.model.version;
+  if (manifest && !same) log(`siteseg: warning: the study was made with model ${doc.model.id} ${doc.model.version}, the model folder holds ${manifest.id} ${manifest.version}: the report leaves out the folder's checksums (give the study's model with --model)`);
+  return {
+    date: new Date().toISOString(),
+    ...(same ? reportIdentities(manifest) : {}),
+    efficiency: await readEfficiency(modelDir),
+    ...extra,
+  };
+}
+
 /** Writes the files asked for and prints the table; 1 when no case could be scored. */
-async function report(doc: StudyJson, o: { json?: string; csv?: string; "cases-csv"?: string }): Promise<number> {
+async function report(doc: StudyJson, o: { json?: string; csv?: string; "cases-csv"?: string; report?: string }, info: () => Promise<ReportInfo>): Promise<number> {
   if (o.json) await writeText(o.json, JSON.stringify(doc, null, 1) + "\n");
   if (o.csv) await writeText(o.csv, studyCsv(doc.table, doc.classes));
   if (o["cases-csv"]) await writeText(o["cases-csv"], casesCsv(doc.cases, doc.classes));
+  if (o.report) await writeText(o.report, studyReportHtml(doc, await info()));
   process.stdout.write(studyReport(doc));
   if (doc.cases.length && doc.cases.every((c) => c.error !== null)) {
     log(`siteseg: none of the ${doc.cases.length} cases could be scored`);
@@ -114,6 +154,7 @@ export async function studyCommand(args: string[]): Promise<number> {
   }
   if (files.length !== 1) throw new UsageError(files.length ? `study takes one case list or folder, got ${files.length}: ${files.join(" ")}` : "missing the case list (.csv) or folder to study");
   const shard = parseShardOption(o.shard);
+  parseReportPath(o.report);
   const siteAdapters = parseSiteAdapters(o.adapter);
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
@@ -132,9 +173,13 @@ export async function studyCommand(args: string[]): Promise<number> {
   const cases = shard ? shardCases(all, shard.index, shard.count) : all;
   const classes = scoredClasses(manifest);
   const shardInfo = shard ? { ...shard, total: all.length } : null;
+  const passes = passOptions(manifest, options);
+  const info = (doc: StudyJson, extra: Partial<ReportInfo> = {}) => () =>
+    reportInfo(doc, manifest, modelDir, { options: passes, runtime: `onnxruntime-node, ${threads} CPU thread${threads === 1 ? "" : "s"}`, generator: "siteseg study (command line)", ...extra });
   if (!cases.length) {
     log(`siteseg: shard ${shard?.index}/${shard?.count} has no cases (the study has ${all.length})`);
-    return report(studyJson(manifest, classes, [], shardInfo), o);
+    const doc = studyJson(studyModel(manifest), classes, [], shardInfo);
+    return report(doc, o, info(doc));
   }
 
   // the adapters given are read and checked against the model before any case is run
@@ -161,24 +206,37 @@ export async function studyCommand(args: string[]): Promise<number> {
         readFile: (path) => readFile(resolve(base, path)).then(ownBytes, (e: unknown) => {
           throw describeFsError(e, `read ${path}`) ?? e;
         }),
-        segment: async (scan, adapter, onProgress, signal) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, onProgress, signal, options: passOptions(manifest, options) })).labels,
+        segment: async (scan, adapter, onProgress, signal) => (await segment(scan, manifest, runner, { adapterFeeds: adapter?.feeds, onProgress, signal, options: passes })).labels,
         adapterFor,
       },
       { onCase: (c, i, n) => log(caseLine(c, i, n)) },
     );
-    log(`siteseg: ${results.length} case${results.length === 1 ? "" : "s"} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
-    return await report(studyJson(manifest, classes, results, shardInfo), o);
+    const wallMs = performance.now() - start;
+    log(`siteseg: ${results.length} case${results.length === 1 ? "" : "s"} in ${(wallMs / 1000).toFixed(1)} s`);
+    const doc = studyJson(studyModel(manifest), classes, results, shardInfo);
+    return await report(doc, o, info(doc, { wallMs }));
   } finally {
     await runner.dispose();
   }
 }
 
+/** The manifest of a model folder, for the report's checksums only (the model itself is not loaded); null, with a warning, when it cannot be read. */
+async function readManifestOnly(modelDir: string): Promise<Manifest | null> {
+  try {
+    return parseManifest(JSON.parse(await readFile(join(modelDir, "manifest.json"), "utf8")));
+  } catch (e) {
+    log(`siteseg: warning: no model manifest in ${modelDir} (${(e as Error).message}): the report leaves out the model's checksums`);
+    return null;
+  }
+}
+
 export async function mergeCommand(args: string[]): Promise<number> {
-  const { values: o, files } = parseWithFiles(args, OUTPUT_OPTIONS);
+  const { values: o, files } = parseWithFiles(args, MERGE_OPTIONS);
   if (o.help) {
     process.stdout.write(MERGE_HELP);
     return 0;
   }
+  parseReportPath(o.report);
   if (!files.length) throw new UsageError("missing the study JSON files to merge (written by siteseg study --shard I/N --json OUT)");
   const docs = await Promise.all(
     files.map(async (file) => {
@@ -192,5 +250,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
       }
     }),
   );
-  return report(mergeStudies(docs, files), o);
+  const doc = mergeStudies(docs, files);
+  const modelDir = modelDirOf(o.model);
+  return report(doc, o, async () => reportInfo(doc, await readManifestOnly(modelDir), modelDir, { generator: "siteseg merge (command line)" }));
 }

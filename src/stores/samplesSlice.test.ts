@@ -88,7 +88,12 @@ describe("the sample list", () => {
       ["fpg-t2", "Thick-slice T2", false, "fpg-t2"],
       ["synth-pd", "Synthetic PD, 3 mm slices", true, "synth-pd"],
       ["synth-flair", "Synthetic FLAIR, noisy", true, "synth-flair"],
+      ["fetal-sb", "Fetal T2 (8 cases)", false, "fetal-sb"],
     ]);
+    // a multi-case site lists its cases, the one shown among them
+    const fetal = s.samples.find((x) => x.id === "fetal-sb")!;
+    expect(fetal.cases).toHaveLength(8);
+    expect(fetal.cases!.map((c) => c.image)).toContain(fetal.image);
     // every site's adapter is one the default model ships (else its adapter could never be selected)
     for (const site of s.samples) expect(shippedSha(site.adapter)).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -1,14 +1,20 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
-import { loadAdapter } from "../core/adapters";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { adaptSite } from "../core/adapt";
+import { loadAdapter, trainedOnSha256 } from "../core/adapters";
 import { writeNifti } from "../core/io";
-import { parseManifest, type ModelFile } from "../core/manifest";
-import { CancelledError, type Tensor } from "../core/pipeline/runner";
+import { loadModel, loadTrainStep, parseManifest, type ModelFile } from "../core/manifest";
+import { CancelledError, type InferenceRunner, type Tensor } from "../core/pipeline/runner";
+import { segment } from "../core/pipeline/segment";
+import { scoredClasses, studyTable } from "../core/study";
 import type { Volume } from "../core/volume/types";
+import { createNodeRunner } from "../runtime/ort-node";
 import type { InferenceClient } from "../worker/client";
+import type { AdaptJob, AdaptOutcome } from "../worker/protocol";
 import { resetApp, useApp } from "./store";
-import type { StudySource } from "./studySlice";
+import type { StudySource, StudyTrainRequest } from "./studySlice";
 
 // The site study slice on its own: pairing dropped files into cases, a run of base and site
 // adapter per case (progress, rows as they come), failures confined to their cases, Cancel, and
@@ -282,5 +288,240 @@ describe("cancel, refusals and races", () => {
       held.release();
       await run;
     }
+  });
+});
+
+// Training a site's adapter from the cases the user ticks, then judging it on the site's others. The
+// worker's adapt and segment handlers run in-process on onnxruntime-node (the same core code the
+// worker runs), so the adapter is really trained, saved, loaded back and used by the study.
+describe("training a site's adapter from ticked cases", () => {
+  let runner: InferenceRunner;
+  let trainStep: InferenceRunner;
+  const read = async (p: string) => new Uint8Array(readFileSync(resolve(modelDir, p)));
+  beforeAll(async () => {
+    const model = await loadModel(read);
+    runner = await createNodeRunner(model.onnx, 1);
+    trainStep = await createNodeRunner(await loadTrainStep(read, manifest), 1);
+  });
+  const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+  // 40×40×24 voxels, 1 mm (as in trainSlice.test.ts): a WM core in a GM shell in a CSF rim, small
+  // enough for a training step in ~0.4 s and a whole segmentation in well under a second
+  const dims: [number, number, number] = [40, 40, 24];
+  const affine = [1, 0, 0, -20, 0, 1, 0, -20, 0, 0, 1, -12, 0, 0, 0, 1];
+  const tissue = new Uint8Array(40 * 40 * 24);
+  for (let k = 0; k < 24; k++)
+    for (let j = 0; j < 40; j++)
+      for (let i = 0; i < 40; i++) {
+        const r = Math.hypot((i - 19.5) / 17, (j - 19.5) / 15, (k - 11.5) / 11);
+        tissue[i + 40 * (j + 40 * k)] = r < 0.45 ? 3 : r < 0.75 ? 2 : r < 0.9 ? 1 : 0;
+      }
+  /** A scan's bytes: T1-like (WM brightest) at a gain of its own (so each case's sha256 differs), or T2-like (WM darkest). */
+  const phantom = (gain: number, t2 = false) => writeNifti({ dims, affine, data: Float32Array.from(tissue, (c) => (t2 ? [0, 110, 70, 40] : [0, 25, 70, 110])[c] * gain) }, { gzip: false });
+  const tissueLabel = () => new Blob([writeNifti({ dims, affine, data: tissue.slice() }, { gzip: false }).slice()]);
+  const p = { a1: phantom(1), a2: phantom(1.1), a3: phantom(0.9), b1: phantom(1.2), t2: phantom(1, true) };
+  const blob = (bytes: Uint8Array) => new Blob([bytes.slice()]);
+  const studyFiles = () =>
+    files({
+      "siteA/a1.nii": blob(p.a1), "siteA/a1_label.nii": tissueLabel(),
+      "siteA/a2.nii": blob(p.a2), "siteA/a2_label.nii": tissueLabel(),
+      "siteA/a3.nii": blob(p.a3), "siteA/a3_label.nii": tissueLabel(),
+      "siteB/b1.nii": blob(p.b1), "siteB/b1_label.nii": tissueLabel(),
+    });
+
+  type AdaptOpts = { onStep?: (step: number, loss: number) => void; signal?: AbortSignal };
+  /** The worker client: adapt and segment as inference.worker.ts runs them; an abort rejects at once with CancelledError (the client ends the worker). */
+  function workerClient() {
+    const jobs: AdaptJob[] = [];
+    const segments: { feeds: boolean }[] = [];
+    const runs: Promise<unknown>[] = [];
+    const cancellable = <T,>(run: Promise<T>, signal?: AbortSignal) =>
+      new Promise<T>((ok, fail) => {
+        if (signal?.aborted) return fail(new CancelledError());
+        signal?.addEventListener("abort", () => fail(new CancelledError()), { once: true });
+        run.then(ok, fail);
+      });
+    const client = {
+      adapt: (job: AdaptJob, opts: AdaptOpts = {}): Promise<AdaptOutcome> => {
+        jobs.push(job);
+        const run = adaptSite({
+          ...job, manifest, trainStep, model: runner, tool: "siteseg (test)", onStep: opts.onStep, signal: opts.signal,
+          segment: async (scan, feeds) => (await segment(scan, manifest, runner, { adapterFeeds: feeds })).labels,
+        });
+        runs.push(run.catch(() => {}));
+        return cancellable(run.then(({ files, holdout, cases, warnings, heldOut, losses, runtime }) => ({ files, holdout, cases, warnings, heldOut, losses, runtime })), opts.signal);
+      },
+      segment: (vol: Volume, opts: SegOpts) => {
+        segments.push({ feeds: !!opts.adapterFeeds });
+        const run = segment(vol, manifest, runner, { adapterFeeds: opts.adapterFeeds, onProgress: opts.onProgress });
+        runs.push(run.catch(() => {}));
+        return cancellable(run, opts.signal);
+      },
+    };
+    return { client: client as unknown as InferenceClient, jobs, segments, settled: () => Promise.all(runs) };
+  }
+
+  let worker: ReturnType<typeof workerClient>;
+  const trainA = (over: Partial<StudyTrainRequest> = {}) => useApp.getState().trainSiteAdapter({ site: "siteA", nSlices: 2, steps: 2, ...over });
+  const tick = (...ids: string[]) => ids.forEach((id) => useApp.getState().setTrainOn(id, true));
+
+  beforeEach(async () => {
+    worker = workerClient();
+    useApp.setState({ client: worker.client });
+    await useApp.getState().addStudyFiles(studyFiles(), "study");
+  });
+  afterEach(async () => {
+    await worker.settled(); // the sessions are shared between tests
+  });
+
+  it("trains on the ticked cases in the worker, installs <site>-adapter chosen for the site, and the study judges it on the others", async () => {
+    tick("siteA/a2", "siteA/a1");
+    expect(useApp.getState().studyTrainOn).toEqual(["siteA/a2", "siteA/a1"]);
+    const seen: string[] = [];
+    const unsubscribe = useApp.subscribe((s) => seen.push(`${s.training.status} ${s.training.step}/${s.training.steps} ${s.studyJob.status}`));
+    const run = trainA();
+    expect(useApp.getState().training).toMatchObject({ status: "running", steps: 2, study: "siteA" });
+    expect(useApp.getState().canSegment()).toBe(false); // the worker is busy training
+    await run;
+    unsubscribe();
+
+    // progress step by step, then the study runs once the adapter is in
+    expect([...new Set(seen)]).toEqual(expect.arrayContaining(["running 0/2 idle", "running 1/2 idle", "running 2/2 idle", "done 2/2 idle", "done 2/2 running", "done 2/2 done"]));
+    expect(seen.indexOf("done 2/2 running")).toBeGreaterThan(seen.indexOf("done 2/2 idle"));
+
+    // one job: the first ticked case (by id) is the main scan, the others come as moreCases, each with its image's sha256
+    expect(worker.jobs).toHaveLength(1);
+    const [job] = worker.jobs;
+    expect(job).toMatchObject({ caseId: "siteA/a1", convention: "classes", nSlices: 2, scoreAgainst: null, site: "siteA", images: ["siteA/a1.nii"], sourceSha256: [sha256(p.a1)] });
+    expect(job.train).toMatchObject({ steps: 2, rank: 2, alpha: 4 });
+    expect(job.moreCases?.map((c) => [c.id, c.images, c.sourceSha256, c.convention])).toEqual([["siteA/a2", ["siteA/a2.nii"], [sha256(p.a2)], "classes"]]);
+
+    const { training, fileAdapters, studySiteAdapters, trainAbort, studyResults, adapter } = useApp.getState();
+    expect(trainAbort).toBeNull();
+    expect(training).toMatchObject({ status: "done", error: null, study: "siteA" });
+    expect(training.outcome?.name).toBe("siteA-adapter");
+    expect(training.outcome?.cases.map((c) => [c.id, c.indices.length])).toEqual([["siteA/a1", 2], ["siteA/a2", 2]]);
+    expect(training.outcome?.warnings).toEqual([]);
+    expect(training.outcome?.heldOut).toEqual([]); // not scored on slices: the study scores the untouched case
+    expect(fileAdapters.map((a) => [a.name, a.source, a.site])).toEqual([["siteA-adapter", "file", "siteA"]]);
+    const installed = fileAdapters[0].adapter;
+    expect(installed.sha256).toBe(sha256(training.outcome!.files.weights));
+    expect([...trainedOnSha256(installed.config)].sort()).toEqual([sha256(p.a1), sha256(p.a2)].sort());
+    expect(installed.config.description).toBe("trained in the browser's Site study on 2 cases of siteA: siteA/a1, siteA/a2");
+    expect(studySiteAdapters).toEqual({ siteA: "siteA-adapter", siteB: null });
+    expect(adapter).toBeNull(); // the viewer's choice is the user's
+
+    // the study: the two ticked cases marked trained-on; siteA judged on a3 alone
+    expect(useApp.getState().studyJob).toMatchObject({ status: "done", totalCases: 4 });
+    expect(studyResults.map((r) => [r.id, r.adapter, r.trainedOn, r.error])).toEqual([
+      ["siteA/a1", "siteA-adapter", true, null],
+      ["siteA/a2", "siteA-adapter", true, null],
+      ["siteA/a3", "siteA-adapter", false, null],
+      ["siteB/b1", null, false, null],
+    ]);
+    expect(worker.segments.map((c) => (c.feeds ? "adapter" : "base"))).toEqual(["base", "adapter", "base", "adapter", "base", "adapter", "base"]);
+    const [rowA, rowB] = studyTable(studyResults, scoredClasses(manifest));
+    expect(rowA).toMatchObject({ site: "siteA", n: 1, trainedOn: 2, failed: 0, adapter: "siteA-adapter" });
+    expect(rowA.gain?.mean).toBeCloseTo(studyResults[2].adapted!.meanDice! - studyResults[2].base!.meanDice!, 12);
+    expect(rowB).toMatchObject({ site: "siteB", n: 1, trainedOn: 0, adapter: null });
+
+    // a second adapter for the site gets a name of its own, and replaces the first as the site's
+    useApp.getState().setTrainOn("siteA/a2", false);
+    await trainA({ steps: 1 });
+    expect(useApp.getState().fileAdapters.map((a) => a.name)).toEqual(["siteA-adapter", "siteA-adapter-2"]);
+    expect(useApp.getState().studySiteAdapters.siteA).toBe("siteA-adapter-2");
+    expect(useApp.getState().studyResults.map((r) => [r.id, r.trainedOn])).toEqual([["siteA/a1", true], ["siteA/a2", false], ["siteA/a3", false], ["siteB/b1", false]]);
+  });
+
+  it("a ticked case of another contrast family is trained on all the same, and named in the warnings", async () => {
+    await useApp.getState().addStudyFiles(files({ "siteA/t2.nii": blob(p.t2), "siteA/t2_label.nii": tissueLabel() }), "study");
+    tick("siteA/a1", "siteA/t2");
+    await trainA({ steps: 1 });
+    const { training } = useApp.getState();
+    expect(training.status).toBe("done");
+    expect(training.outcome?.warnings).toEqual(["case siteA/t2 looks T2/FLAIR/PD-like, the first case T1-like: an adapter learns one contrast, so train on cases of one sequence"]);
+    expect(useApp.getState().studyResults.filter((r) => r.trainedOn).map((r) => r.id)).toEqual(["siteA/a1", "siteA/t2"]);
+  });
+
+  it("is refused, saying why, with no ticked case, every case of the site ticked, or while the worker is busy; nothing computed is lost", async () => {
+    await useApp.getState().runSiteStudy();
+    const before = useApp.getState().studyResults;
+    expect(before).toHaveLength(4);
+    worker.segments.length = 0;
+    const unchanged = () => {
+      expect(worker.jobs).toEqual([]);
+      expect(worker.segments).toEqual([]);
+      expect(useApp.getState().studyResults).toBe(before);
+      expect(useApp.getState().studyJob.status).toBe("done");
+      expect(useApp.getState().training.status).toBe("idle");
+      expect(useApp.getState().trainAbort).toBeNull();
+      expect(useApp.getState().fileAdapters).toEqual([]);
+      expect(useApp.getState().studySiteAdapters).toEqual({ siteA: null, siteB: null });
+    };
+
+    await trainA();
+    expect(useApp.getState().studyTrainNote).toBe('Tick "train on" beside the cases of siteA to learn from.');
+    tick("siteA/a1", "siteA/a2", "siteA/a3", "siteB/b1");
+    await trainA();
+    expect(useApp.getState().studyTrainNote).toBe("Leave at least one case of siteA unticked to judge the adapter on: a site's adapter is judged only on cases it never saw.");
+    useApp.getState().setTrainOn("siteA/a3", false);
+    expect(useApp.getState().studyTrainNote).toBeNull(); // a change of ticks clears the refusal
+    await trainA({ steps: 0 });
+    expect(useApp.getState().studyTrainNote).toBe("Steps is a whole number from 1.");
+    unchanged();
+
+    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
+    await trainA();
+    expect(useApp.getState().studyTrainNote).toBe("A segmentation is running in the viewer: let it finish or cancel it, then train.");
+    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null }, studyAbort: new AbortController() });
+    await trainA();
+    expect(useApp.getState().studyTrainNote).toBe("The study is running: let it finish or cancel it, then train.");
+    const otherRun = new AbortController();
+    useApp.setState({ studyAbort: null, trainAbort: otherRun });
+    await trainA();
+    expect(useApp.getState().studyTrainNote).toBe("An adapter is training already: let it finish or cancel it, then train.");
+    expect(otherRun.signal.aborted).toBe(false); // the other run goes on
+    useApp.setState({ trainAbort: null });
+    unchanged();
+  });
+
+  it("a ticked case whose file cannot be read is named; nothing is trained or installed", async () => {
+    await useApp.getState().addStudyFiles(files({ "siteA/bad.nii": new Blob(["not a volume"]), "siteA/bad_label.nii": tissueLabel() }), "study");
+    tick("siteA/a1", "siteA/bad");
+    await trainA();
+    const { training, trainAbort, fileAdapters, studySiteAdapters, studyJob } = useApp.getState();
+    expect(training).toMatchObject({ status: "error", study: "siteA", outcome: null });
+    expect(training.error).toBe("Case siteA/bad could not be read: siteA/bad.nii: the file is truncated or corrupt: 12 bytes is smaller than a NIfTI header");
+    expect(trainAbort).toBeNull();
+    expect(worker.jobs).toEqual([]);
+    expect(fileAdapters).toEqual([]);
+    expect(studySiteAdapters.siteA).toBeNull();
+    expect(studyJob.status).toBe("idle"); // no study after a failed training
+  });
+
+  it("Cancel stops the training at once; no adapter is installed and no study runs", async () => {
+    tick("siteA/a1");
+    const run = trainA({ steps: 200 }); // minutes if it were not stopped
+    await vi.waitFor(() => expect(useApp.getState().training.step).toBeGreaterThanOrEqual(1), { timeout: 20_000 });
+    useApp.getState().cancelTraining();
+    expect(useApp.getState().training).toMatchObject({ status: "cancelled", study: "siteA" });
+    await run;
+    expect(useApp.getState().trainAbort).toBeNull();
+    expect(useApp.getState().fileAdapters).toEqual([]);
+    expect(useApp.getState().studySiteAdapters.siteA).toBeNull();
+    expect(useApp.getState().studyJob.status).toBe("idle");
+    expect(worker.segments).toEqual([]);
+  });
+
+  it("Remove takes a case out of the study, its files and its tick with it; a site left empty goes", async () => {
+    tick("siteB/b1", "siteA/a1");
+    useApp.getState().removeStudyCases(["siteB/b1"]);
+    const s = useApp.getState();
+    expect(s.studyCases.map((c) => c.id)).toEqual(["siteA/a1", "siteA/a2", "siteA/a3"]);
+    expect([...s.studyFiles.keys()].filter((f) => f.startsWith("siteB/"))).toEqual([]);
+    expect(s.studySiteAdapters).toEqual({ siteA: null });
+    expect(s.studyTrainOn).toEqual(["siteA/a1"]);
+    await useApp.getState().runSiteStudy();
+    expect(useApp.getState().studyResults.map((r) => r.id)).toEqual(["siteA/a1", "siteA/a2", "siteA/a3"]);
   });
 });

@@ -1,10 +1,16 @@
+import { loadAdapter } from "../core/adapters";
+import type { AdaptCase } from "../core/adapt";
+import { TRAIN_DEFAULTS } from "../core/adapt/train";
 import { readVolume } from "../core/io";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type ConventionId } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import { passOptions } from "../core/pipeline/segment";
 import { pairFiles, runStudy, type CaseResult, type StudyCase } from "../core/study";
 import { sampleCases } from "../core/samples";
+import { sha256Hex } from "../core/sha256";
+import type { LoadedAdapter } from "./adapterSlice";
 import { fetchSampleFile } from "./samplesSlice";
+import { idleTraining } from "./trainSlice";
 import { message, type Slice } from "./types";
 
 /** Where a study file's bytes come from: a dropped or picked file, or a built-in sample. */
@@ -24,6 +30,14 @@ export interface StudyJob {
   error: string | null;
 }
 
+/** Train a site's adapter from the study's ticked cases of that site. */
+export interface StudyTrainRequest {
+  site: string;
+  /** Labelled slices per case, spread over its brain. */
+  nSlices: number;
+  steps: number;
+}
+
 export interface StudySlice {
   studyFiles: Map<string, StudySource>;
   studyCases: StudyCaseEntry[];
@@ -33,12 +47,25 @@ export interface StudySlice {
   studyJob: StudyJob;
   studyResults: CaseResult[];
   studyAbort: AbortController | null;
+  /** Cases ticked "train on" (ids): a site's adapter learns from them, and the study judges it on the site's others. */
+  studyTrainOn: string[];
+  /** Why the last "Train <site> adapter" was refused before it started (null: it was not). */
+  studyTrainNote: string | null;
   /** Adds files (paths relative to the dropped folder's parent or bare names) and pairs them again. */
   addStudyFiles: (files: { path: string; source: StudySource }[], rootName: string) => Promise<void>;
   loadSampleStudy: () => Promise<void>;
   setCaseSite: (id: string, site: string) => void;
   setCaseConvention: (id: string, convention: ConventionId) => void;
   setSiteAdapter: (site: string, adapter: string | null) => void;
+  setTrainOn: (id: string, on: boolean) => void;
+  /** Takes cases out of the study (their image and label files too); a site left without cases goes. */
+  removeStudyCases: (ids: string[]) => void;
+  /**
+   * Trains the site's adapter from its ticked cases in the worker (the training job of trainSlice:
+   * `training`, `trainAbort`, its Cancel), installs it as a loaded adapter named `<site>-adapter`,
+   * chooses it for the site, then runs the study, which judges it on the site's other cases.
+   */
+  trainSiteAdapter: (req: StudyTrainRequest) => Promise<void>;
   runSiteStudy: () => Promise<void>;
   cancelStudy: () => void;
   clearStudy: () => void;
@@ -70,6 +97,8 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     studyJob: idleJob,
     studyResults: [],
     studyAbort: null,
+    studyTrainOn: [],
+    studyTrainNote: null,
     addStudyFiles: async (files, rootName) => {
       const all = new Map(get().studyFiles);
       for (const f of files) all.set(f.path, f.source);
@@ -98,7 +127,8 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
         }
         entries.push({ ...c, convention, conventionGuessed: guessed });
       }
-      set({ studyCases: entries, studyUnpaired: unpaired, studySiteAdapters: sitesOf(entries), ...(running() ? {} : { studyJob: idleJob }) });
+      const ids = new Set(entries.map((c) => c.id));
+      set({ studyCases: entries, studyUnpaired: unpaired, studySiteAdapters: sitesOf(entries), studyTrainOn: get().studyTrainOn.filter((id) => ids.has(id)), ...(running() ? {} : { studyJob: idleJob }) });
     },
     loadSampleStudy: async () => {
       const samples = get().samples;
@@ -116,6 +146,102 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     },
     setCaseConvention: (id, convention) => set({ studyCases: get().studyCases.map((c) => (c.id === id ? { ...c, convention, conventionGuessed: false } : c)) }),
     setSiteAdapter: (site, adapter) => set({ studySiteAdapters: { ...get().studySiteAdapters, [site]: adapter } }),
+    setTrainOn: (id, on) => {
+      const rest = get().studyTrainOn.filter((t) => t !== id);
+      set({ studyTrainOn: on && get().studyCases.some((c) => c.id === id) ? [...rest, id] : rest, studyTrainNote: null });
+    },
+    removeStudyCases: (ids) => {
+      const gone = new Set(ids);
+      const removed = get().studyCases.filter((c) => gone.has(c.id));
+      if (!removed.length) return;
+      const studyFiles = new Map(get().studyFiles);
+      for (const c of removed) {
+        studyFiles.delete(c.image);
+        studyFiles.delete(c.label);
+      }
+      const studyCases = get().studyCases.filter((c) => !gone.has(c.id));
+      set({ studyFiles, studyCases, studySiteAdapters: sitesOf(studyCases), studyTrainOn: get().studyTrainOn.filter((id) => !gone.has(id)), studyTrainNote: null });
+    },
+    trainSiteAdapter: async ({ site, nSlices, steps }) => {
+      const { manifest, client, studyCases, studyFiles, studyTrainOn } = get();
+      // a refusal says why and leaves everything as it was: the cases, results, adapters and the last training
+      const refuse = (note: string) => set({ studyTrainNote: note });
+      if (!manifest || get().modelStatus !== "ready") return refuse("Wait for the model to load, then train.");
+      if (!manifest.files.trainStep) return refuse(`${manifest.name} ships no training graph, so adapters for it cannot be trained here.`);
+      if (get().studyAbort) return refuse("The study is running: let it finish or cancel it, then train.");
+      if (get().job.status === "running") return refuse("A segmentation is running in the viewer: let it finish or cancel it, then train.");
+      if (get().trainAbort) return refuse("An adapter is training already: let it finish or cancel it, then train.");
+      const ofSite = studyCases.filter((c) => c.site === site);
+      const ticked = ofSite.filter((c) => studyTrainOn.includes(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (!ticked.length) return refuse(`Tick "train on" beside the cases of ${site} to learn from.`);
+      if (ticked.length === ofSite.length) return refuse(`Leave at least one case of ${site} unticked to judge the adapter on: a site's adapter is judged only on cases it never saw.`);
+      if (!Number.isInteger(nSlices) || nSlices < 1) return refuse("Labelled slices per case is a whole number from 1.");
+      if (!Number.isInteger(steps) || steps < 1) return refuse("Steps is a whole number from 1.");
+
+      const abort = new AbortController();
+      set({ studyTrainNote: null, trainAbort: abort, training: { ...idleTraining, status: "running", steps, study: site } });
+      const mine = () => get().trainAbort === abort;
+      try {
+        // the ticked cases as the study reads them (same bytes, so the same sha256 the study checks)
+        const cases: AdaptCase[] = [];
+        for (const c of ticked) {
+          try {
+            const source = (path: string) => {
+              const s = studyFiles.get(path);
+              if (!s) throw new Error(`${path} is no longer in the study`);
+              return readSource(s);
+            };
+            const imageBytes = await source(c.image);
+            const scan = readVolume(imageBytes, c.image);
+            const reference = readVolume(await source(c.label), c.label);
+            cases.push({ id: c.id, scans: [scan], reference, convention: c.convention, images: [c.image], sourceSha256: [await sha256Hex(imageBytes)] });
+          } catch (e) {
+            throw new Error(`Case ${c.id} could not be read: ${message(e)}`);
+          }
+          if (abort.signal.aborted) throw new CancelledError();
+        }
+        const [head, ...moreCases] = cases;
+        const outcome = await client.adapt(
+          {
+            caseId: head.id,
+            scan: head.scans[0],
+            reference: head.reference,
+            convention: head.convention,
+            moreCases,
+            nSlices,
+            // not scored on held-out slices of the trained cases: the study judges the adapter on the site's untouched cases
+            scoreAgainst: null,
+            train: { ...TRAIN_DEFAULTS, steps },
+            site,
+            description: `trained in the browser's Site study on ${cases.length} case${cases.length > 1 ? "s" : ""} of ${site}: ${ticked.map((c) => c.id).join(", ")}`,
+            images: head.images,
+            sourceSha256: head.sourceSha256,
+          },
+          { signal: abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
+        );
+        const sha256 = await sha256Hex(outcome.files.weights);
+        if (!mine()) return;
+        const taken = new Set([...manifest.adapters.shipped.map((a) => a.name), ...get().fileAdapters.map((a) => a.name)]);
+        let name = `${site}-adapter`;
+        for (let i = 2; taken.has(name); i++) name = `${site}-adapter-${i}`;
+        const adapter: LoadedAdapter = { ...loadAdapter(name, outcome.files.config, outcome.files.weights, manifest), sha256 };
+        const siteAdapters = get().studySiteAdapters;
+        set({
+          trainAbort: null,
+          training: { ...get().training, status: "done", outcome: { ...outcome, name } },
+          // joins every Adapter select (the viewer's too), chosen for its site here only
+          fileAdapters: [...get().fileAdapters, { name, source: "file", site, adapter }],
+          ...(site in siteAdapters ? { studySiteAdapters: { ...siteAdapters, [site]: name } } : {}),
+        });
+      } catch (e) {
+        if (!mine()) return;
+        const cancelled = e instanceof CancelledError || abort.signal.aborted;
+        set({ trainAbort: null, training: { ...get().training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
+        return;
+      }
+      // the site's other cases judge the new adapter; the ticked ones come out trained-on (their sha256 is in it)
+      await get().runSiteStudy();
+    },
     runSiteStudy: async () => {
       const { manifest, client, studyCases, studyFiles, studySiteAdapters } = get();
       if (!manifest || !studyCases.length || get().job.status === "running" || get().trainAbort) return;
@@ -159,7 +285,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     },
     clearStudy: () => {
       get().cancelStudy();
-      set({ studyFiles: new Map(), studyCases: [], studyUnpaired: [], studySiteAdapters: {}, studyResults: [], studyJob: idleJob });
+      set({ studyFiles: new Map(), studyCases: [], studyUnpaired: [], studySiteAdapters: {}, studyResults: [], studyJob: idleJob, studyTrainOn: [], studyTrainNote: null });
     },
   };
 };

@@ -75,7 +75,7 @@ function trainingClient() {
         signal: lateReply ? undefined : opts.signal,
       });
       runs.push(run.then(() => ended.push("done"), (e: Error) => ended.push(e.name)));
-      const outcome = run.then(({ files, holdout, heldOut, losses, runtime }): AdaptOutcome => ({ files, holdout, heldOut, losses, runtime }));
+      const outcome = run.then(({ files, holdout, cases, warnings, heldOut, losses, runtime }): AdaptOutcome => ({ files, holdout, cases, warnings, heldOut, losses, runtime }));
       // a reply already on its way when the run was cancelled: it arrives all the same
       if (lateReply) return outcome.then(async (o) => (lateReply.trained(), await lateReply.reply, o));
       return new Promise((ok, fail) => {

@@ -20,6 +20,8 @@ export interface TrainingState {
   note?: string;
   /** The last finished run: its adapter's name in the Adapter select, files and held-out Dice. */
   outcome: (AdaptOutcome & { name: string }) | null;
+  /** The Site study's site whose ticked cases this run learns from (its outcome belongs to the study); absent: the viewer's scan. */
+  study?: string;
 }
 
 export interface TrainRequest {
@@ -51,23 +53,23 @@ function correctedSource(affine: number[], result: SegmentationResult | null): {
 /** The base's mask of the open scan as the model gave it (none once a slice of it was corrected). */
 const baseMaskOf = (r: SegmentationResult | undefined) => (r && !correctedOf(r).length ? r.labels : undefined);
 
-const idle: TrainingState = { status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null };
+export const idleTraining: TrainingState = { status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null };
 
 export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
-  training: idle,
+  training: idleTraining,
   trainAbort: null,
   trainAdapter: async (req) => {
     const { scan, reference, convention, manifest, client, result, results } = get();
     if (!scan || !manifest || get().job.status === "running" || get().studyAbort) return;
     const source = req.source === "corrected" ? correctedSource(scan.volume.affine, result) : null;
     if (req.source === "corrected" && !source) {
-      return set({ training: { ...idle, status: "error", error: "No axial slice of the shown mask is corrected yet: correct a few slices with the brush in the Axial view, or train from a reference label." } });
+      return set({ training: { ...idleTraining, status: "error", error: "No axial slice of the shown mask is corrected yet: correct a few slices with the brush in the Axial view, or train from a reference label." } });
     }
     if (req.source === "reference" && !reference) return;
     get().cancelTraining();
     const abort = new AbortController();
     const steps = req.options.steps;
-    set({ trainAbort: abort, training: { ...idle, status: "running", steps } });
+    set({ trainAbort: abort, training: { ...idleTraining, status: "running", steps } });
     const mine = () => get().trainAbort === abort;
     try {
       // provenance: the scan file's sha256, as siteseg adapt records it

@@ -127,8 +127,15 @@ export class InferenceClient {
   /** Trains a site adapter in the worker (never on the page's thread); the UI keeps its scan and reference: copies travel. */
   async adapt(job: AdaptJob, opts: { onStep?: (step: number, loss: number) => void; signal?: AbortSignal } = {}): Promise<AdaptOutcome> {
     const copy = <V extends { data: { slice(): { buffer: ArrayBufferLike } } }>(v: V) => ({ ...v, data: v.data.slice() }) as V;
-    const sent: AdaptJob = { ...job, scan: copy(job.scan), reference: copy(job.reference), scoreAgainst: job.scoreAgainst && { ...job.scoreAgainst, reference: copy(job.scoreAgainst.reference) } };
-    const buffers = [sent.scan, sent.reference, ...(sent.scoreAgainst ? [sent.scoreAgainst.reference] : [])].map((v) => v.data.buffer as ArrayBuffer);
+    const sent: AdaptJob = {
+      ...job,
+      scan: copy(job.scan),
+      reference: copy(job.reference),
+      scoreAgainst: job.scoreAgainst && { ...job.scoreAgainst, reference: copy(job.scoreAgainst.reference) },
+      moreCases: job.moreCases?.map((c) => ({ ...c, scans: c.scans.map(copy), reference: copy(c.reference) })),
+    };
+    const volumes = [sent.scan, sent.reference, ...(sent.scoreAgainst ? [sent.scoreAgainst.reference] : []), ...(sent.moreCases ?? []).flatMap((c) => [...c.scans, c.reference])];
+    const buffers = volumes.map((v) => v.data.buffer as ArrayBuffer);
     const msg = await this.job({ type: "adapt", job: sent }, buffers, opts.signal, { onStep: opts.onStep });
     if (msg.type !== "adapted") throw new Error("unexpected reply");
     return msg.outcome;

@@ -78,8 +78,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
       tool: "siteseg (browser)",
       onStep: (step, loss) => scope.postMessage({ type: "trainProgress", id: msg.id, step, loss }),
     });
-    const { files, holdout, heldOut, losses, runtime } = result;
-    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, heldOut, losses, runtime, notice: m.trainStep.notice } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
+    const { files, holdout, cases, warnings, heldOut, losses, runtime } = result;
+    scope.postMessage({ type: "adapted", id: msg.id, outcome: { files, holdout, cases, warnings, heldOut, losses, runtime, notice: m.trainStep.notice } }, [files.config.buffer as ArrayBuffer, files.weights.buffer as ArrayBuffer]);
   }
 }
 

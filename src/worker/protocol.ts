@@ -1,6 +1,6 @@
 // Messages between the UI and the inference worker: plain data only, buffers transferred.
 import type { ContrastProfile } from "../core/adapters/profile";
-import type { AdaptResult } from "../core/adapt";
+import type { AdaptCase, AdaptResult } from "../core/adapt";
 import type { TrainOptions } from "../core/adapt/train";
 import type { Manifest } from "../core/manifest/schema";
 import type { ModelSource } from "../core/manifest/source";
@@ -22,6 +22,8 @@ export type WorkerRequest =
 
 /** What the UI asks of a training run: plain data, the provenance it alone knows. */
 export interface AdaptJob {
+  /** The first case's id (provenance, messages) when the job trains on several cases. */
+  caseId?: string;
   scan: Volume;
   reference: Volume;
   convention: ConventionId;
@@ -37,10 +39,12 @@ export interface AdaptJob {
   description: string;
   images: string[];
   sourceSha256: string[];
+  /** The site's other labelled cases, trained on together with the first (the Site study's ticked cases). */
+  moreCases?: AdaptCase[];
 }
 
 /** A finished training run: the adapter's two files and what it gained on held-out slices. */
-export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "heldOut" | "losses" | "runtime"> & {
+export type AdaptOutcome = Pick<AdaptResult, "files" | "holdout" | "cases" | "warnings" | "heldOut" | "losses" | "runtime"> & {
   /** Why training did not run on the backend the model uses (WebGPU could not open or run the training graph). */
   notice?: string;
 };

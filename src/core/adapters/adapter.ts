@@ -38,6 +38,8 @@ export interface Adapter {
   /** Modules this adapter changes. */
   modules: string[];
   parameters: number;
+  /** sha256 of its adapter_model.safetensors, where the host computed it (the app and the CLI do): a study records it. */
+  sha256?: string;
 }
 
 export function parseAdapterConfig(bytes: Uint8Array): AdapterConfig {

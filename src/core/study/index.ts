@@ -6,3 +6,4 @@ export * from "./table";
 export * from "./serialise";
 export * from "./format";
 export * from "./bootstrap";
+export * from "./report";

@@ -80,7 +80,8 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
     const c = sorted[i];
     // two runs per case (base, adapter); a site without adapter skips its second
     const report = (run: number, fraction: number) => opts.onProgress?.(Math.min(1, (2 * i + run + fraction) / (2 * total)), i, total);
-    const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, base: null, adapted: null, trainedOn: false, error: null };
+    const started = performance.now();
+    const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, adapterSha256: null, base: null, adapted: null, trainedOn: false, error: null };
     try {
       checkCancel();
       const imageBytes = await deps.readFile(c.image);
@@ -92,6 +93,7 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       const aligned = alignReference(reference, scan, convention);
       const adapter = await adapterFor(c.site);
       result.adapter = adapter?.name ?? null;
+      result.adapterSha256 = adapter?.sha256 ?? null;
       // a case the adapter learnt from is no test of it: marked, and left out of the site's figures
       const learnt = adapter ? trainedOnSha256(adapter.config) : new Set<string>();
       result.trainedOn = learnt.size > 0 && learnt.has(await sha256Hex(imageBytes));
@@ -114,6 +116,7 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       result.base = result.adapted = null;
       result.error = e instanceof Error ? e.message : String(e);
     }
+    result.ms = Math.round(performance.now() - started);
     results.push(result);
     report(2, 0);
     opts.onCase?.(result, i, total);

@@ -8,7 +8,8 @@ import { byKey, StudyError, type CaseResult, type Shard } from "./types";
 export interface StudyJson {
   kind: "siteseg-study";
   schemaVersion: 1;
-  model: { id: string; version: string };
+  /** `sha256`: of the model file (the manifest's files.model), absent from studies written before it was recorded. */
+  model: StudyModel;
   /** The foreground classes scored, in the model's order. */
   classes: string[];
   /** Which part of the study this is; null for a whole study (one run or merged). */
@@ -18,9 +19,19 @@ export interface StudyJson {
   table: SiteRow[];
 }
 
-export function studyJson(model: { id: string; version: string }, classNames: string[], results: CaseResult[], shard: Shard | null = null): StudyJson {
+export interface StudyModel {
+  id: string;
+  version: string;
+  sha256?: string;
+}
+
+/** The model a study names: a manifest's id, version and model-file sha256. */
+export const studyModel = (manifest: { id: string; version: string; files: { model: { sha256: string } } }): StudyModel => ({ id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 });
+
+export function studyJson(model: StudyModel, classNames: string[], results: CaseResult[], shard: Shard | null = null): StudyJson {
   const cases = [...results].sort(byKey((c) => c.id));
-  return { kind: "siteseg-study", schemaVersion: 1, model: { id: model.id, version: model.version }, classes: [...classNames], shard, cases, table: studyTable(cases, classNames) };
+  const m: StudyModel = { id: model.id, version: model.version, ...(model.sha256 === undefined ? {} : { sha256: model.sha256 }) };
+  return { kind: "siteseg-study", schemaVersion: 1, model: m, classes: [...classNames], shard, cases, table: studyTable(cases, classNames) };
 }
 
 // ---- CSV
@@ -111,15 +122,18 @@ const CaseSchema = z.object({
   label: z.string(),
   convention: z.string().transform(conventionId).nullable(),
   adapter: z.string().nullable(),
+  // optional, as below: studies written before they were recorded still merge
+  adapterSha256: z.string().nullable().optional(),
   base: ScoresSchema.nullable(),
   adapted: ScoresSchema.nullable(),
   trainedOn: z.boolean().default(false),
   error: z.string().nullable(),
+  ms: z.number().nonnegative().optional(),
 });
 const StudyJsonSchema = z.object({
   kind: z.literal("siteseg-study"),
   schemaVersion: z.literal(1),
-  model: z.object({ id: z.string(), version: z.string() }),
+  model: z.object({ id: z.string(), version: z.string(), sha256: z.string().optional() }),
   classes: z.array(z.string()),
   shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1), total: z.number().int().min(0) }).nullable(),
   cases: z.array(CaseSchema),
@@ -151,6 +165,9 @@ export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) 
   studies.forEach((s, i) => {
     if (s.model.id !== first.model.id || s.model.version !== first.model.version) {
       throw new StudyError(`${names[i]} was made with model ${s.model.id} ${s.model.version}, ${names[0]} with ${first.model.id} ${first.model.version}: merge results of one model only`);
+    }
+    if (s.model.sha256 && first.model.sha256 && s.model.sha256 !== first.model.sha256) {
+      throw new StudyError(`${names[i]} was made with a model file of sha256 ${s.model.sha256.slice(0, 12)}…, ${names[0]} with ${first.model.sha256.slice(0, 12)}… (both ${first.model.id} ${first.model.version}): merge results of one model file only`);
     }
     if (s.classes.join("\n") !== first.classes.join("\n")) {
       throw new StudyError(`${names[i]} scores classes ${s.classes.join(", ")}, ${names[0]} ${first.classes.join(", ")}: merge results of one model only`);
@@ -184,5 +201,7 @@ export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) 
   if (cases.length !== shards[0].total) {
     throw new StudyError(`the shards hold ${cases.length} cases, but the study they come from has ${shards[0].total}`);
   }
-  return studyJson(first.model, first.classes, cases, null);
+  // the model file's sha256 only when every shard records it (they agree, checked above)
+  const sha256 = studies.every((s) => s.model.sha256) ? first.model.sha256 : undefined;
+  return studyJson({ id: first.model.id, version: first.model.version, sha256 }, first.classes, cases, null);
 }

@@ -9,7 +9,7 @@ import { bootstrapMeanCi, quantileSorted } from "./bootstrap";
 import type { Volume } from "../volume/types";
 import {
   casesCsv, csvField, formatDice, formatGain, mergeStudies, pairFiles, parseCaseList, parseCsv, parseShard, runStudy,
-  shardCases, studyCsv, studyJson, studyTable, type CaseResult, type StudyCase, type StudyDeps,
+  shardCases, studyCsv, studyJson, studyTable, type CaseResult, type StudyCase, type StudyDeps, type StudyModel,
 } from ".";
 
 const ids = (paths: string[], root = "root") => pairFiles(paths, root);
@@ -263,6 +263,19 @@ describe("mergeStudies", () => {
     expect(mergeStudies([shard(2), shard(1)])).toEqual(studyJson(model, CLASSES, all));
   });
 
+  it("keeps each case's time, adapter sha256 and the model file's sha256 bit for bit; studies without them still merge", () => {
+    const hashed = { ...model, sha256: "f0".repeat(32) };
+    // in runStudy's key order, which the schema keeps
+    const timed = all.map(({ adapter, base, adapted, trainedOn, error, ...c }, i) => ({ ...c, adapter, adapterSha256: adapter ? "ab".repeat(32) : null, base, adapted, trainedOn, error, ms: 1000 + i }));
+    const part = (k: number, m: StudyModel = hashed) => JSON.parse(JSON.stringify(studyJson(m, CLASSES, timed.filter((_, i) => i % 2 === k - 1), { index: k, count: 2, total: timed.length })));
+    const whole = studyJson(hashed, CLASSES, timed);
+    expect(JSON.stringify(mergeStudies([part(2), part(1)]))).toBe(JSON.stringify(whole));
+    expect(whole.cases[1]).toMatchObject({ adapterSha256: "ab".repeat(32), ms: 1001 });
+    // a shard that does not record the model file: merged, the model file is not claimed
+    expect(mergeStudies([part(1), part(2, model)]).model).toEqual(model);
+    expect(() => mergeStudies([part(1), part(2, { ...model, sha256: "0e".repeat(32) })], ["s1", "s2"])).toThrow(/s2 was made with a model file of sha256 0e0e0e0e0e0e…, s1 with f0f0f0f0f0f0… \(both m 1\)/);
+  });
+
   it.each([
     ["a missing shard", () => [shard(1, 3), shard(3, 3)], /shard 2\/3 is missing/],
     ["a duplicate shard", () => [shard(1), shard(1)], /shard 1\/2 is given twice \(s1 and s2\)/],
@@ -372,7 +385,18 @@ describe("runStudy", () => {
     let pauses = 0;
     const sliced = await runStudy(cases, fakeDeps({ pause: async () => void pauses++ }));
     expect(pauses).toBeGreaterThan(0);
-    expect(sliced).toEqual(await runStudy(cases, fakeDeps()));
+    // each case's time differs between runs; everything else is the same
+    const untimed = (rs: CaseResult[]) => rs.map(({ ms: _ms, ...r }) => r);
+    expect(untimed(sliced)).toEqual(untimed(await runStudy(cases, fakeDeps())));
+  });
+
+  it("records each case's time and the sha256 of the adapter that scored it, where the host knows it", async () => {
+    const hashed = { ...adapter, sha256: "ab".repeat(32) } as Adapter;
+    const results = await runStudy(cases, fakeDeps({ adapterFor: async (site) => (site === "s" ? hashed : null) }));
+    // s/far and s/missing fail before their adapter is looked up
+    expect(results.map((r) => [r.id, r.adapterSha256])).toEqual([["s/far", null], ["s/missing", null], ["s/x", "ab".repeat(32)], ["t/y", null]]);
+    for (const r of results) expect(r.ms, r.id).toBeGreaterThanOrEqual(0);
+    expect((await runStudy(cases.slice(1, 2), fakeDeps()))[0].adapterSha256).toBeNull(); // an adapter without one
   });
 
   it("records a refused adapter on each of its site's cases", async () => {

@@ -37,12 +37,20 @@ export interface CaseResult {
   convention: ConventionId | null;
   /** The site's adapter, null when the site has none. */
   adapter: string | null;
+  /** sha256 of that adapter's adapter_model.safetensors, when the host knows it (null: no adapter or not known); absent from studies written before it was recorded. */
+  adapterSha256?: string | null;
   base: Scores | null;
   /** Null when the site has no adapter or the case failed. */
   adapted: Scores | null;
   /** The site's adapter learnt from this case (its image's sha256 is one the adapter records): scored, shown, but left out of the site's figures. */
   trainedOn: boolean;
   error: string | null;
+  /**
+   * Wall-clock ms this case took (reading, both runs, scoring); absent from studies written before
+   * it was recorded. A time, not a result: it differs between runs, so a merged study equals a
+   * single run's bit for bit in everything but these.
+   */
+  ms?: number;
 }
 
 /** 1-based shard `index` of `count`; `total` is the number of cases in the whole study before sharding. */

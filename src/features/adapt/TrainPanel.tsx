@@ -40,7 +40,9 @@ export function TrainPanel() {
   const fromReference = source === "reference";
   const haveData = fromReference ? !!reference : correctedAxial > 0;
   const canTrain = trainable && modelReady && haveData && !busy && !running && listOk && steps >= 1 && rank >= 1 && lr > 0;
-  const outcome = training.outcome;
+  // a run for the Site study (its ticked cases) shows its result there, not here
+  const forStudy = training.study;
+  const outcome = forStudy === undefined ? training.outcome : null;
   const heldOut = outcome?.heldOut[0];
   const progressText = running ? `Step ${training.step} / ${training.steps}${training.loss !== null ? ` · loss ${training.loss.toFixed(4)}` : ""}` : training.status === "done" ? `${training.steps} steps done` : training.status === "cancelled" ? (training.note ? `Cancelled: ${training.note}` : "Cancelled") : "Not trained yet";
 
@@ -87,8 +89,13 @@ export function TrainPanel() {
         </Button>
       </div>
       <ProgressBar label="Training progress" value={training.step} max={training.steps} text={progressText} tone={running ? "active" : training.status === "done" ? "done" : "idle"} />
-      {running && training.step === training.steps && <p className="text-xs text-slate-400">Scoring base and adapter on the held-out slices…</p>}
-      {training.status === "error" && training.error && (
+      {running && forStudy === undefined && training.step === training.steps && <p className="text-xs text-slate-400">Scoring base and adapter on the held-out slices…</p>}
+      {forStudy !== undefined && (
+        <p className="text-xs text-slate-400">
+          {running ? "The worker is training" : "The last run trained"} the adapter of {forStudy} from cases of the Site study; its result is shown there.
+        </p>
+      )}
+      {forStudy === undefined && training.status === "error" && training.error && (
         <Alert title="Training failed">
           <p>{training.error}</p>
           <p className="mt-1 text-red-200/80">The scan, masks and adapters are unchanged; adjust the settings and train again.</p>

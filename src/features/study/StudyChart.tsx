@@ -13,22 +13,30 @@ interface Row {
   site: string;
   run: (typeof RUNS)[number];
   dice: number;
+  /** The site's adapter learnt from this case: drawn hollow, left out of the means (as the table leaves it out). */
+  trainedOn: boolean;
 }
 
 function rowsOf(results: CaseResult[]): Row[] {
   return results.flatMap((r) => [
-    ...(r.base?.meanDice != null ? [{ id: r.id, site: r.site, run: RUNS[0], dice: r.base.meanDice }] : []),
-    ...(r.adapted?.meanDice != null ? [{ id: r.id, site: r.site, run: RUNS[1], dice: r.adapted.meanDice }] : []),
+    ...(r.base?.meanDice != null ? [{ id: r.id, site: r.site, run: RUNS[0], dice: r.base.meanDice, trainedOn: r.trainedOn }] : []),
+    ...(r.adapted?.meanDice != null ? [{ id: r.id, site: r.site, run: RUNS[1], dice: r.adapted.meanDice, trainedOn: r.trainedOn }] : []),
   ]);
 }
 
+/** The note under a chart that draws trained-on cases. */
+export const TRAINED_ON_NOTE = "Hollow dots, dashed lines: cases the site's adapter learnt from, drawn for reference; the means (ticks) and the table leave them out.";
+
 /**
  * Per-case mean Dice by site, base and adapter side by side (Observable Plot): a dot per case and
- * run, a line joining each case's pair, a thick tick at each mean.
+ * run, a line joining each case's pair, a thick tick at each mean. A case the site's adapter learnt
+ * from is drawn hollow with a dashed line and left out of the mean, as the table leaves it out.
  */
 export function studyPlot(results: CaseResult[], { width, theme, siteLabel = (s) => s }: { width: number; theme: keyof typeof THEMES; siteLabel?: (site: string) => string }): SVGSVGElement {
   const t = THEMES[theme];
   const rows = rowsOf(results);
+  const judged = rows.filter((d) => !d.trainedOn);
+  const trained = rows.filter((d) => d.trainedOn);
   const svg = Plot.plot({
     width,
     height: 300,
@@ -41,9 +49,11 @@ export function studyPlot(results: CaseResult[], { width, theme, siteLabel = (s)
     y: { domain: [0, 1], grid: true, label: "Mean Dice per case" },
     color: { domain: [...RUNS], range: t.runs },
     marks: [
-      Plot.line(rows, { fx: "site", x: "run", y: "dice", z: "id", stroke: t.line, strokeOpacity: 0.6 }),
-      Plot.dot(rows, { fx: "site", x: "run", y: "dice", fill: "run", r: 4, title: (d: Row) => `${d.id} · ${d.run}: ${d.dice.toFixed(3)}` }),
-      Plot.tickY(rows, Plot.groupX({ y: "mean" }, { fx: "site", x: "run", y: "dice", stroke: "run", strokeWidth: 3 })),
+      Plot.line(judged, { fx: "site", x: "run", y: "dice", z: "id", stroke: t.line, strokeOpacity: 0.6 }),
+      Plot.line(trained, { fx: "site", x: "run", y: "dice", z: "id", stroke: t.line, strokeOpacity: 0.6, strokeDasharray: "3,3" }),
+      Plot.dot(judged, { fx: "site", x: "run", y: "dice", fill: "run", r: 4, title: (d: Row) => `${d.id} · ${d.run}: ${d.dice.toFixed(3)}` }),
+      Plot.dot(trained, { fx: "site", x: "run", y: "dice", stroke: "run", fill: t.background === "transparent" ? "#0f172a" : t.background, strokeWidth: 2, r: 4.5, title: (d: Row) => `${d.id} · ${d.run}: ${d.dice.toFixed(3)} (trained on, not counted)` }),
+      Plot.tickY(judged, Plot.groupX({ y: "mean" }, { fx: "site", x: "run", y: "dice", stroke: "run", strokeWidth: 3 })),
     ],
   });
   svg.setAttribute("xmlns", "http://www.w3.org/2000/svg");
@@ -54,7 +64,9 @@ export function studyPlot(results: CaseResult[], { width, theme, siteLabel = (s)
 /** A standalone SVG document of the chart with a title line, light background (for slides). */
 export function studySvgText(results: CaseResult[], title: string, siteLabel?: (site: string) => string, width = 900): string {
   const inner = studyPlot(results, { width, theme: "light", siteLabel });
-  const height = Number(inner.getAttribute("height")) + 34;
+  const note = results.some((r) => r.trainedOn);
+  const plotHeight = Number(inner.getAttribute("height"));
+  const height = plotHeight + 34 + (note ? 22 : 0);
   const esc = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
   inner.setAttribute("y", "34");
   return (
@@ -62,6 +74,7 @@ export function studySvgText(results: CaseResult[], title: string, siteLabel?: (
     `<rect width="100%" height="100%" fill="#ffffff"/>` +
     `<text x="12" y="22" font-family="system-ui, sans-serif" font-size="15" font-weight="600" fill="#0f172a">${esc(title)}</text>` +
     new XMLSerializer().serializeToString(inner) +
+    (note ? `<text x="12" y="${plotHeight + 34 + 14}" font-family="system-ui, sans-serif" font-size="11" fill="#475569">${esc(TRAINED_ON_NOTE)}</text>` : "") +
     `</svg>`
   );
 }

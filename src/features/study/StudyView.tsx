@@ -3,13 +3,15 @@ import { Alert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { selectClass } from "../../components/Field";
 import { ProgressBar } from "../../components/ProgressBar";
+import { TRAIN_DEFAULTS } from "../../core/adapt/train";
 import { conventionsOf } from "../../core/metrics/conventions";
-import { casesCsv, formatDice, formatGain, formatMeanSd, formatStat, scoredClasses, studyCsv, studyTable, type SiteRow } from "../../core/study";
+import { casesCsv, formatDice, formatGain, formatMeanSd, formatStat, scoredClasses, studyCsv, studyTable, type GainStats, type SiteRow } from "../../core/study";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 import { download } from "../../components/download";
 import { droppedFiles, studyPaths } from "./files";
-import { StudyChart, studyPngBlob, studySvgText } from "./StudyChart";
+import { StudyChart, studyPngBlob, studySvgText, TRAINED_ON_NOTE } from "./StudyChart";
+import { ReportButton } from "./ReportButton";
 
 const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
 const cell = "py-1.5 pr-3";
@@ -26,14 +28,18 @@ export function StudyView() {
   const fileAdapters = useApp((s) => s.fileAdapters);
   const segmenting = useApp((s) => s.job.status === "running");
   const training = useApp((s) => s.training.status === "running"); // the study waits for it (runSiteStudy refuses)
+  const trainOn = useApp((s) => s.studyTrainOn);
   const samples = useApp((s) => s.samples);
-  const { addStudyFiles, loadSampleStudy, setCaseSite, setCaseConvention, setSiteAdapter, runSiteStudy, cancelStudy, clearStudy } = useApp.getState();
+  const { addStudyFiles, loadSampleStudy, setCaseSite, setCaseConvention, setSiteAdapter, setTrainOn, removeStudyCases, runSiteStudy, cancelStudy, clearStudy } = useApp.getState();
   const [perClass, setPerClass] = useState(false);
   const [dragging, setDragging] = useState(false);
   const folderId = useId();
   const filesId = useId();
 
   const running = job.status === "running";
+  // the cases stay as they are while the study or a training reads them
+  const locked = running || training;
+  const trainedOn = useMemo(() => new Set(results.filter((r) => r.trainedOn).map((r) => r.id)), [results]);
   const classes = useMemo(() => (manifest ? scoredClasses(manifest) : []), [manifest]);
   // progress re-renders this view often: tabulate only when the results change
   const table = useMemo(() => studyTable(results, classes), [results, classes]);
@@ -94,7 +100,7 @@ export function StudyView() {
         </header>
 
         <div className="flex flex-wrap items-center gap-2">
-          <Button variant="primary" disabled={running || !samples.length} onClick={() => void loadSampleStudy()}>
+          <Button variant="primary" disabled={locked || !samples.length} onClick={() => void loadSampleStudy()}>
             Use the sample sites
           </Button>
           <input id={folderId} type="file" multiple className="peer/folder sr-only" onChange={(e) => void addPicked(e)} {...{ webkitdirectory: "" }} disabled={running} />
@@ -106,7 +112,7 @@ export function StudyView() {
             Add files…
           </label>
           {cases.length > 0 && (
-            <button type="button" disabled={running} onClick={clearStudy} className="text-xs text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline disabled:opacity-50">
+            <button type="button" disabled={locked} onClick={clearStudy} className="text-xs text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline disabled:opacity-50">
               Clear
             </button>
           )}
@@ -118,24 +124,38 @@ export function StudyView() {
               <table aria-label="Study cases" className="w-full border-collapse text-xs">
                 <thead>
                   <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
+                    <th className={cell} title="Train the site's adapter on this case (it is then left out of the site's figures)">
+                      Train on
+                    </th>
                     <th className={cell}>Case</th>
                     <th className={cell}>Site</th>
                     <th className={cell}>Label</th>
                     <th className={cell}>Convention</th>
+                    <th className={cell}>
+                      <span className="sr-only">Remove</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {cases.map((c) => (
                     <tr key={c.id} className="border-b border-slate-800/70">
-                      <td className={`${cell} max-w-[16rem] truncate text-slate-200`} title={c.image}>
-                        {c.id}
+                      <td className={`${cell} text-center`}>
+                        <input type="checkbox" aria-label={`Train on ${c.id}`} checked={trainOn.includes(c.id)} disabled={locked} onChange={(e) => setTrainOn(c.id, e.target.checked)} className="accent-fuchsia-500" />
+                      </td>
+                      <td className={`${cell} max-w-[18rem] text-slate-200`} title={c.image}>
+                        <span className="block truncate">{c.id}</span>
+                        {trainedOn.has(c.id) && (
+                          <span className="mt-0.5 inline-block whitespace-nowrap rounded bg-fuchsia-500/15 px-1 text-[10px] font-medium text-fuchsia-200" title="The site's adapter learnt from this case: it is scored and shown, but not counted in the site's figures">
+                            trained on · not counted
+                          </span>
+                        )}
                       </td>
                       <td className={`${cell} whitespace-nowrap`}>
                         <input
                           aria-label={`Site of ${c.id}`}
                           defaultValue={c.site}
                           key={c.site}
-                          disabled={running}
+                          disabled={locked}
                           onBlur={(e) => setCaseSite(c.id, e.target.value)}
                           onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
                           className="w-28 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-slate-100 focus:border-sky-500 focus:outline-none"
@@ -149,7 +169,7 @@ export function StudyView() {
                         <select
                           aria-label={`Convention of ${c.id}`}
                           value={c.convention}
-                          disabled={running}
+                          disabled={locked}
                           onChange={(e) => setCaseConvention(c.id, e.target.value)}
                           className="rounded border border-slate-700 bg-slate-800 px-1 py-0.5 text-slate-100"
                         >
@@ -160,6 +180,18 @@ export function StudyView() {
                           ))}
                         </select>
                         {c.conventionGuessed && <span className="ml-1.5 text-[10px] text-amber-300">guessed</span>}
+                      </td>
+                      <td className={`${cell} text-right`}>
+                        <button
+                          type="button"
+                          aria-label={`Remove ${c.id}`}
+                          title="Take this case out of the study"
+                          disabled={locked}
+                          onClick={() => removeStudyCases([c.id])}
+                          className="rounded px-1 text-sm leading-none text-slate-500 hover:bg-slate-800 hover:text-slate-200 disabled:opacity-40"
+                        >
+                          ×
+                        </button>
                       </td>
                     </tr>
                   ))}
@@ -183,7 +215,7 @@ export function StudyView() {
                   <select
                     aria-label={`Adapter for ${site}`}
                     value={siteAdapters[site] ?? ""}
-                    disabled={running}
+                    disabled={locked}
                     onChange={(e) => setSiteAdapter(site, e.target.value || null)}
                     className={`${selectClass} text-xs`}
                   >
@@ -212,6 +244,7 @@ export function StudyView() {
                   <p className="mt-1 text-red-200/80">The cases scored so far are kept; press Run study to start again.</p>
                 </Alert>
               )}
+              <StudyTrainPanel busy={running || segmenting || !modelReady || job.status === "reading"} />
             </div>
           </div>
         )}
@@ -226,12 +259,17 @@ export function StudyView() {
               </label>
               <Button onClick={() => download(`siteseg-study-${stamp}.csv`, new Blob([studyCsv(table, classes)], { type: "text/csv" }))}>Export table CSV</Button>
               <Button onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
+              <ReportButton />
             </div>
             <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
             <BeyondDiceTable table={table} classes={classes} perClass={perClass} />
-            {results.some((r) => samples.some((s) => s.id === r.site && s.adapter === r.adapter)) && (
+            <p className="text-xs text-slate-400">
+              Each site is judged on cases its adapter never saw: a case the adapter learnt from (its scan's sha256 is recorded in the adapter) is marked <span className="text-fuchsia-200">trained on</span>, listed, and left out of n and every figure. The gain's 95% CI is a
+              bootstrap over the site's cases (10,000 resamples, seeded); a site needs two cases for one.
+            </p>
+            {table.some((row) => row.trainedOn === 0 && samples.some((s) => s.id === row.site && s.adapter === row.adapter && !s.cases)) && (
               <p className="text-xs text-slate-400">
-                The sample sites' adapters were trained on at most 10 slices of these same scans, so their whole-volume gain includes those slices; the model card gives held-out figures.
+                The single-scan sample sites' adapters were trained on at most 10 slices of these same scans, so their whole-volume gain includes those slices; the model card gives held-out figures.
               </p>
             )}
             {failures.length > 0 && (
@@ -262,6 +300,9 @@ export function StudyView() {
               <Button onClick={() => download(`siteseg-study-${stamp}.svg`, new Blob([studySvgText(results, title, siteLabel)], { type: "image/svg+xml" }))}>Save SVG</Button>
             </div>
             <StudyChart results={results} siteLabel={siteLabel} />
+            {trainedOn.size > 0 && (
+              <p className="text-xs text-slate-400">{TRAINED_ON_NOTE}</p>
+            )}
           </div>
         )}
       </div>
@@ -278,11 +319,17 @@ function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[];
         <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
           <th className="py-1.5 pr-3">Site</th>
           <th className="py-1.5 pr-3">Class</th>
-          <th className={num}>n</th>
+          <th className={num} title="Cases scored, those the adapter learnt from left out">
+            n
+          </th>
+          <th className={num} title="Cases the site's adapter learnt from: listed, not counted">
+            Trained on
+          </th>
           <th className="py-1.5 pr-3">Adapter</th>
           <th className={num}>Base</th>
           <th className={num}>+ adapter</th>
           <th className={num}>Gain</th>
+          <th className={num}>Gain 95% CI</th>
           <th className={num}>Base range</th>
         </tr>
       </thead>
@@ -298,10 +345,12 @@ function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[];
               {row.n}
               {row.failed ? <span className="text-red-300"> (+{row.failed} failed)</span> : null}
             </td>
+            <td className={`${num} ${row.trainedOn ? "text-fuchsia-200" : "text-slate-500"}`}>{row.trainedOn || "—"}</td>
             <td className="py-1.5 pr-3 text-slate-300">{row.adapter ?? "—"}</td>
             <td className={num}>{formatMeanSd(row.base.mean, row.base.sd)}</td>
             <td className={num}>{row.adapted ? formatMeanSd(row.adapted.mean, row.adapted.sd) : "—"}</td>
             <td className={`${num} ${row.gain?.mean == null ? "" : row.gain.mean > 0 ? "text-emerald-300" : "text-red-300"}`}>{row.gain ? formatMeanSd(row.gain.mean, row.gain.sd, true) : "—"}</td>
+            <td className={`${num} text-slate-300`}>{formatCi(row.gain)}</td>
             <td className={`${num} text-slate-400`}>{row.base.min === null ? "—" : `${formatDice(row.base.min)}–${formatDice(row.base.max)}`}</td>
           </tr>,
           ...(perClass
@@ -313,9 +362,11 @@ function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[];
                     <td className="py-1 pr-3 text-slate-400">{name}</td>
                     <td className={num}>{c.base.n}</td>
                     <td />
+                    <td />
                     <td className={num}>{formatMeanSd(c.base.mean, c.base.sd)}</td>
                     <td className={num}>{c.adapted ? formatMeanSd(c.adapted.mean, c.adapted.sd) : "—"}</td>
                     <td className={num}>{c.gain ? formatGain(c.gain.mean) : "—"}</td>
+                    <td className={`${num} text-slate-400`}>{formatCi(c.gain)}</td>
                     <td />
                   </tr>
                 );
@@ -374,6 +425,127 @@ function BeyondDiceTable({ table, classes, perClass }: { table: SiteRow[]; class
         ])}
       </tbody>
     </table>
+  );
+}
+
+/** "+0.350 to +0.470", "—" without an interval. */
+const formatCi = (gain: GainStats | null) => (gain?.ci95 ? `${formatGain(gain.ci95[0])} to ${formatGain(gain.ci95[1])}` : "—");
+
+/**
+ * Train a site's adapter from the cases ticked "train on" (in the worker, the training job the
+ * viewer's Train panel uses too), then the study judges it on the site's other cases.
+ */
+function StudyTrainPanel({ busy }: { busy: boolean }) {
+  const cases = useApp((s) => s.studyCases);
+  const trainOn = useApp((s) => s.studyTrainOn);
+  const note = useApp((s) => s.studyTrainNote);
+  const training = useApp((s) => s.training);
+  const trainable = useApp((s) => Boolean(s.manifest?.files.trainStep));
+  const { trainSiteAdapter, cancelTraining } = useApp.getState();
+  const [nSlices, setNSlices] = useState(10);
+  const [steps, setSteps] = useState(TRAIN_DEFAULTS.steps);
+  const ticked = new Map<string, number>();
+  for (const c of cases) if (trainOn.includes(c.id)) ticked.set(c.site, (ticked.get(c.site) ?? 0) + 1);
+  const sites = [...ticked.keys()].sort();
+  const running = training.status === "running";
+  const mine = training.study !== undefined; // the last training was the study's (the viewer's shows in its own panel)
+  const outcome = mine ? training.outcome : null;
+  const input = "w-full rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-xs tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none";
+  const progressText = !mine
+    ? running
+      ? "The viewer's Train panel is training an adapter"
+      : "Not trained yet"
+    : running
+      ? training.step === 0 && training.loss === null
+        ? `Reading the cases of ${training.study}…`
+        : training.step === training.steps
+          ? "Saving the adapter…"
+          : `Step ${training.step} / ${training.steps}${training.loss !== null ? ` · loss ${training.loss.toFixed(4)}` : ""}`
+      : training.status === "done"
+        ? `${training.steps} steps done`
+        : training.status === "cancelled"
+          ? training.note ? `Cancelled: ${training.note}` : "Cancelled"
+          : training.status === "error"
+            ? "Training failed"
+            : "Not trained yet";
+  if (!trainable) return null;
+  return (
+    <div role="group" aria-label="Train a site adapter" className="space-y-2 border-t border-slate-800 pt-3">
+      <h3 className="text-xs font-semibold uppercase tracking-wider text-slate-400">Train a site adapter from its cases</h3>
+      {!sites.length && <p className="text-xs text-slate-500">Tick “train on” beside a few cases of a site: its adapter learns from them, and the study then judges it on the site's other cases.</p>}
+      <div className="grid grid-cols-2 gap-2">
+        <label className="space-y-0.5 text-xs text-slate-300">
+          <span>Labelled slices per case</span>
+          <input aria-label="Labelled slices per case" type="number" min={1} max={40} className={input} value={nSlices} onChange={(e) => setNSlices(e.target.valueAsNumber)} disabled={running} />
+        </label>
+        <label className="space-y-0.5 text-xs text-slate-300">
+          <span>Steps</span>
+          <input aria-label="Training steps" type="number" min={1} max={5000} className={input} value={steps} onChange={(e) => setSteps(e.target.valueAsNumber)} disabled={running} />
+        </label>
+      </div>
+      {sites.map((site) => (
+        <Button key={site} variant="primary" className="w-full" disabled={busy || running} onClick={() => void trainSiteAdapter({ site, nSlices, steps })}>
+          Train {site} adapter from {ticked.get(site)} case{ticked.get(site) === 1 ? "" : "s"}
+        </Button>
+      ))}
+      {(sites.length > 0 || mine) && (
+        <div className="flex items-center gap-2">
+          <div className="flex-1">
+            <ProgressBar label="Study training progress" value={mine ? training.step : 0} max={mine ? training.steps : 0} text={progressText} tone={mine && running ? "active" : mine && training.status === "done" ? "done" : "idle"} />
+          </div>
+          <Button variant="danger" size="xs" disabled={!running} onClick={() => cancelTraining()} aria-label="Cancel training">
+            Cancel
+          </Button>
+        </div>
+      )}
+      {note && (
+        <Alert title="Not trained" tone="warning">
+          <p>{note}</p>
+        </Alert>
+      )}
+      {mine && training.status === "error" && training.error && (
+        <Alert title="Training failed">
+          <p>{training.error}</p>
+          <p className="mt-1 text-red-200/80">The cases, results and adapters are unchanged.</p>
+        </Alert>
+      )}
+      {outcome && (
+        <div role="group" aria-label="Study training result" className="space-y-1.5 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs text-slate-300">
+          <p>
+            Adapter <span className="font-medium text-slate-100">{outcome.name}</span>, chosen for {training.study}, learnt on {outcome.runtime} from{" "}
+            {outcome.cases.map((c, i) => (
+              <span key={c.id}>
+                {i > 0 && ", "}
+                <span className="text-slate-100">{c.id.split("/").pop()}</span> <span className="text-slate-500">(slices {c.indices.join(", ")})</span>
+              </span>
+            ))}
+            .
+          </p>
+          {outcome.losses.length > 0 && (
+            <p className="tabular-nums text-slate-400">
+              Loss {outcome.losses[0].toFixed(4)} → {outcome.losses.at(-1)!.toFixed(4)} over {outcome.losses.length} steps.
+            </p>
+          )}
+          {outcome.notice && <p role="note" className="text-amber-200">{outcome.notice}</p>}
+          {outcome.warnings.length > 0 && (
+            <ul role="note" aria-label="Training warnings" className="list-disc space-y-0.5 pl-4 text-amber-200">
+              {outcome.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
+          <Button
+            size="xs"
+            onClick={() => {
+              download("adapter_config.json", new Blob([outcome.files.config as BlobPart], { type: "application/json" }));
+              download("adapter_model.safetensors", new Blob([outcome.files.weights as BlobPart], { type: "application/octet-stream" }));
+            }}
+          >
+            Save adapter
+          </Button>
+        </div>
+      )}
+    </div>
   );
 }
 
