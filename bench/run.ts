@@ -2,7 +2,6 @@
 // Writes bench/results/<date>.json and appends a table to BENCHMARKS.md (machine and date included).
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { readVolume } from "../src/core/io";
 import { loadAdapter, zeroFeeds } from "../src/core/adapters";
@@ -17,6 +16,8 @@ import { DATA_DIR } from "../src/test/data";
 import { browserBatch } from "./browser-batch";
 import { browserMemory, memoryLine } from "./browser-memory";
 import { browserTraining } from "./browser-train";
+import { browserFetal, cliFetalStudy, fetalLines, nodeFetalTraining, type CliFetalStudy } from "./fetal";
+import { loadAverage, machine as machineName, QUICK } from "./machine";
 
 const root = resolve(import.meta.dirname, "..");
 const modelDir = resolve(root, "public/models/siteseg-tissue");
@@ -24,6 +25,8 @@ const modelDir = resolve(root, "public/models/siteseg-tissue");
 const SAMPLE = "public/samples/niivue-t1/norm.mgz";
 const scans = ["niivue_fs/norm.mgz", "spm152/avg152T1.nii", "torchio_fpg/t2.nii.gz", SAMPLE];
 const threads = Number(process.env.BENCH_THREADS ?? 2);
+// what else ran on the machine meanwhile (issue 23's hygiene): uptime's load averages before and after
+const loadBefore = loadAverage();
 
 const { manifest, onnx } = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))));
 let t = performance.now();
@@ -123,6 +126,11 @@ clearInterval(sampler);
 await trainRunner.dispose();
 console.log({ training });
 
+// Training from 3 cases of the fetal sample site (the Site study's training: its ticked cases, the
+// default recipe, 10 slices a case) in this process; peak RSS sampled meanwhile (bench/fetal.ts).
+const fetalNode = await nodeFetalTraining(root, manifest, runner, threads).catch((e: unknown) => (console.warn("fetal training in Node failed:", e), null));
+console.log({ fetalNode });
+
 // Peak memory of a whole CLI segmentation of the 256³ T1, in a process of its own (GNU time's max RSS).
 const cliPeak = (() => {
   if (!existsSync("/usr/bin/time")) return null;
@@ -132,6 +140,15 @@ const cliPeak = (() => {
 })();
 console.log({ cliPeak });
 
+// The fetal sample study (8 cases, base + adapter fetal-sb) through `siteseg study`, in a process of its own.
+let fetalCli: CliFetalStudy | null = null;
+try {
+  fetalCli = cliFetalStudy(root, threads);
+} catch (e) {
+  console.warn("fetal study through the CLI failed:", e);
+}
+console.log({ fetalCli });
+
 // The same training in headless Chromium (WASM), when the app is built and Chromium is at hand.
 const browserBatchMs = await browserBatch(root).catch((e: unknown) => (console.warn("browser batch bench failed:", e), null));
 console.log({ browserBatchMs });
@@ -139,15 +156,22 @@ const browser = await browserTraining(root).catch((e: unknown) => (console.warn(
 console.log({ browser });
 const memory = await browserMemory(root).catch((e: unknown) => (console.warn("browser memory bench failed:", e), null));
 console.log({ memory });
+// The fetal site's training from 3 cases and its study of 8, through the app's Site study.
+const fetalBrowser = await browserFetal(root).catch((e: unknown) => (console.warn("fetal bench in Chromium failed:", e), null));
+console.log(JSON.stringify({ fetalBrowser }));
+const load = { before: loadBefore, after: loadAverage() };
+console.log({ load });
 
-const machine = `${cpus()[0]?.model ?? "cpu"} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+const machine = machineName();
 const date = new Date().toISOString();
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
-writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, memory, cliPeakMiB: cliPeak }, null, 2));
+if (!QUICK) writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, memory, cliPeakMiB: cliPeak, fetal: { node: fetalNode, cli: fetalCli, browser: fetalBrowser }, load }, null, 2));
 const sampleRow = rows.find((r) => r.scan === SAMPLE);
 const sampleNodeMs = sampleRow ? Number(sampleRow.readMs) + Number(sampleRow.totalMs) : NaN;
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
+  "",
+  `Machine load (uptime's 1, 5, 15 minute load averages): ${load.before} before the run, ${load.after} after.`,
   "",
   `Session creation: ${sessionMs.toFixed(0)} ms.`,
   "",
@@ -183,7 +207,14 @@ const table = [
   "",
   `Site study over the ${study.cases} sample sites (public/samples; base + site adapter each, ${study.runs} runs, one session, files read and scored included): ${(study.ms / 1000).toFixed(1)} s; its HTML report (\`studyReportHtml\`, ${study.reportKiB.toFixed(0)} KiB) in ${study.reportMs.toFixed(1)} ms.`,
   "",
+  ...fetalLines({ node: fetalNode, cli: fetalCli, browser: fetalBrowser }, threads),
 ].join("\n");
+if (QUICK) {
+  // BENCH_QUICK=1 shortens only the fetal part (bench/fetal.ts): a smoke run, printed, not recorded
+  console.log(table);
+  await runner.dispose();
+  process.exit(0);
+}
 if (!existsSync(resolve(root, "BENCHMARKS.md"))) writeFileSync(resolve(root, "BENCHMARKS.md"), "# Benchmarks\n\nWritten by `npm run bench` (appends one section per run).\n");
 appendFileSync(resolve(root, "BENCHMARKS.md"), table);
 await runner.dispose();
