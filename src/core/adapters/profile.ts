@@ -6,34 +6,11 @@
  * look like them: adapters make contrasts they never saw worse (issue 9, part 6).
  */
 import type { VoxelArray } from "../volume/types";
+import { nthSmallest } from "../util/select";
 
 /** Class name → median scaled intensity (0..1), null when the class is absent. */
 export type ContrastProfile = Record<string, number | null>;
 
-/** The k-th smallest value of `a` (0-based), exact; reorders `a` (quickselect, O(n)). */
-function nthSmallest(a: Float64Array, k: number): number {
-  let lo = 0, hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // median of three as the pivot: sorted or constant runs stay linear
-    const x = a[lo], y = a[mid], z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i++] = a[j];
-        a[j--] = t;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
 
 /**
  * The profile of `scan` under `classes` (model classes on the scan's grid; 0 = background).

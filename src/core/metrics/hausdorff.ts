@@ -29,6 +29,8 @@
  * app, whose main thread must not block for more than 50 ms).
  */
 
+import { nthSmallest } from "../util/select";
+
 /** Volume error of one class: predicted − reference in mL, and 100·(predicted − reference)/reference (null when the reference volume is 0). */
 export function volumeError(predictedMl: number, referenceMl: number): { ml: number; pct: number | null } {
   const ml = predictedMl - referenceMl;
@@ -67,38 +69,13 @@ export function percentileOfRoots(sq: Float64Array, q: number): number {
   const n = sq.length;
   const rank = q * (n - 1);
   const lo = Math.floor(rank);
-  select(sq, lo);
-  const a = Math.sqrt(sq[lo]);
+  const a = Math.sqrt(nthSmallest(sq, lo));
   if (rank === lo) return a;
   let next = Infinity; // the (lo+1)-th smallest: the least of what lies after lo
   for (let i = lo + 1; i < n; i++) if (sq[i] < next) next = sq[i];
   return a + (rank - lo) * (Math.sqrt(next) - a);
 }
 
-/** Reorders `a` so that a[k] is its k-th smallest, smaller ones before it, larger after (Hoare partition, median of three). */
-function select(a: Float64Array, k: number): void {
-  let lo = 0, hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
 
 /** Bounding box and voxel count of each class in `pred` or `ref` (one pass over both). */
 interface Boxes {

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Alert } from "../../components/Alert";
 import { Button } from "../../components/Button";
-import { download } from "../../components/download";
+import { downloadAdapter } from "../../components/download";
 import { Panel } from "../../components/Panel";
 import { ProgressBar } from "../../components/ProgressBar";
 import { throughPlaneAxis } from "../../core/adapt/data";
@@ -126,10 +126,7 @@ export function TrainPanel() {
           )}
           {heldOut && <EfficiencyChart slices={outcome.holdout.indices.length} base={heldOut.base} adapter={heldOut.adapter} />}
           <Button
-            onClick={() => {
-              download("adapter_config.json", new Blob([outcome.files.config as BlobPart], { type: "application/json" }));
-              download("adapter_model.safetensors", new Blob([outcome.files.weights as BlobPart], { type: "application/octet-stream" }));
-            }}
+            onClick={() => downloadAdapter(outcome.files)}
           >
             Save adapter
           </Button>

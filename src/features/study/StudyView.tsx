@@ -8,7 +8,7 @@ import { conventionsOf } from "../../core/metrics/conventions";
 import { casesCsv, formatDice, formatGain, formatMeanSd, formatStat, scoredClasses, studyCsv, studyTable, type GainStats, type SiteRow } from "../../core/study";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
-import { download } from "../../components/download";
+import { download, downloadAdapter } from "../../components/download";
 import { droppedFiles, studyPaths } from "./files";
 import { StudyChart, studyPngBlob, studySvgText, TRAINED_ON_NOTE } from "./StudyChart";
 import { ReportButton } from "./ReportButton";
@@ -536,10 +536,7 @@ function StudyTrainPanel({ busy }: { busy: boolean }) {
           )}
           <Button
             size="xs"
-            onClick={() => {
-              download("adapter_config.json", new Blob([outcome.files.config as BlobPart], { type: "application/json" }));
-              download("adapter_model.safetensors", new Blob([outcome.files.weights as BlobPart], { type: "application/octet-stream" }));
-            }}
+            onClick={() => downloadAdapter(outcome.files)}
           >
             Save adapter
           </Button>
