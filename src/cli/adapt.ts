@@ -64,7 +64,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const model = await readModel(modelDir);
   const { manifest } = model;
   const listed = o.cases !== undefined ? await casesToTrainOn(o.cases, o["train-on"], o.site, conventionsOf(manifest).map((c) => c.id)) : null;
-  const imagePaths = listed ? [listed.cases[0].image] : (o.image ?? []);
+  const imagePaths = listed ? [listed.cases[0].path] : (o.image ?? []);
   if (!imagePaths.length) throw new UsageError("missing required option --image (or --cases)");
   const labelPath = listed ? listed.cases[0].label : required(o.label, "label");
   if (o.slices !== undefined && o["n-slices"] !== undefined) throw new UsageError("give --slices or --n-slices, not both");
@@ -87,17 +87,17 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const threads = parseThreads(o.threads);
 
   // every case is read (and its convention settled) before any training: a bad one is named at once
-  const read = async (c: Pick<StudyCase, "id" | "image" | "label" | "convention">, images: string[]): Promise<AdaptCase> => {
+  const read = async (c: Pick<StudyCase, "id" | "label" | "convention">, paths: string[], images = paths): Promise<AdaptCase> => {
     const named = listed ? ` (case ${c.id})` : "";
     try {
       const reference = await readScan(c.label, "label");
       return {
         id: c.id,
-        scans: await Promise.all(images.map((p) => readScan(p, "image"))),
+        scans: await Promise.all(paths.map((p) => readScan(p, "image"))),
         reference,
         convention: conventionFor(o.convention ?? c.convention, reference, manifest).convention.id,
         images,
-        sourceSha256: await Promise.all(images.map(async (p) => sha256Hex(await readBytes(p, "image")))),
+        sourceSha256: await Promise.all(paths.map(async (p) => sha256Hex(await readBytes(p, "image")))),
       };
     } catch (e) {
       if (named && e instanceof Error) e.message = `${e.message}${named}`;
@@ -105,8 +105,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
     }
   };
   const [head, ...moreCases] = listed
-    ? await Promise.all(listed.cases.map((c) => read(c, [c.image])))
-    : [await read({ id: basename(imagePaths[0]).replace(/\.(nii(\.gz)?|mg[hz])$/i, ""), image: imagePaths[0], label: labelPath }, imagePaths)];
+    ? await Promise.all(listed.cases.map((c) => read(c, [c.path], [c.image])))
+    : [await read({ id: basename(imagePaths[0]).replace(/\.(nii(\.gz)?|mg[hz])$/i, ""), label: labelPath }, imagePaths)];
   const { reference, convention } = head;
   const [scan, ...moreScans] = head.scans;
   const trainStep = await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
@@ -157,7 +157,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
  * The cases of a study list or folder to train on: all of them, or those --train-on names (by case
  * id, or the id's last part); one site (--site picks it when the list holds several).
  */
-async function casesToTrainOn(input: string, trainOn: string | undefined, site: string | undefined, conventions: string[]): Promise<{ cases: StudyCase[]; site: string }> {
+async function casesToTrainOn(input: string, trainOn: string | undefined, site: string | undefined, conventions: string[]): Promise<{ cases: (StudyCase & { path: string })[]; site: string }> {
   const { cases: all, base } = await loadCases(input, conventions);
   const sites = [...new Set(all.map((c) => c.site))];
   const ofSite = site !== undefined && sites.includes(site) ? all.filter((c) => c.site === site) : all;
@@ -172,5 +172,6 @@ async function casesToTrainOn(input: string, trainOn: string | undefined, site: 
     if (missing.length) throw new UsageError(`--train-on: no case ${missing.join(", ")} in ${input} (its cases: ${ofSite.map((c) => c.id).join(", ")})`);
     picked = ofSite.filter((c) => wanted.some((w) => matches(c, w)));
   }
-  return { cases: picked.map((c) => ({ ...c, image: resolve(base, c.image), label: resolve(base, c.label) })), site: inSites[0] };
+  // read from the list's folder; recorded in the adapter as the list names them (no machine's own paths)
+  return { cases: picked.map((c) => ({ ...c, path: resolve(base, c.image), image: c.image, label: resolve(base, c.label) })), site: inSites[0] };
 }

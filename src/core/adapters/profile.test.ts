@@ -36,6 +36,15 @@ describe("contrast profile", () => {
     expect(contrastFamily(none)).toBeNull();
   });
 
+  it("calls an unmyelinated fetal T2 (WM above its cortex, CSF brightest) T2-like, not T1-like", () => {
+    // fetal_sb GA24 under its reference: CSF 0.82, GM 0.13, WM 0.30
+    const { scan, classes } = volume([85, 15, 32]);
+    const p = contrastProfile(scan, classes, names);
+    expect(p.WM! - p.GM!).toBeGreaterThan(0.08);
+    expect(contrastFamily(p)).toBe("T2/FLAIR/PD-like");
+    expect(contrastFamily({ CSF: 0.824, GM: 0.134, WM: 0.299 })).toBe("T2/FLAIR/PD-like");
+  });
+
   it("gives exactly the order statistics of a full sort, with ties, NaNs and a class too small", () => {
     // the rule written the plain way: sort, then index
     const bySorting = (scan: number[], classes: number[]) => {

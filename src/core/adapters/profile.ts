@@ -58,10 +58,13 @@ export function contrastProfile(scan: ArrayLike<number> | VoxelArray, classes: A
  * scans (scripts/contrast-profiles.ts; model card): WM − GM is 0.20 to 0.50 on every T1 (FreeSurfer,
  * SPM, MS, BraTS T1c) and −0.24 to −0.04 on every T2, FLAIR and PD, under the base model's mask
  * or the reference; 0.08 sits between. Finer distinctions (T2 vs PD) do not separate reliably this
- * way: CSF's level under a predicted mask varies by 0.57 within one contrast.
+ * way: CSF's level under a predicted mask varies by 0.57 within one contrast. One more condition:
+ * on T1 CSF is darker than GM (0.00–0.28 against 0.36–0.67 on all five), while an unmyelinated
+ * fetal brain on T2 has WM brighter than its cortex and CSF brightest of all (fetal_sb under its
+ * reference: CSF 0.82–0.85, GM 0.13–0.19, WM 0.30–0.41): bright CSF is no T1.
  */
 export function contrastFamily(p: ContrastProfile): "T1-like" | "T2/FLAIR/PD-like" | null {
-  const gm = p.GM, wm = p.WM;
+  const gm = p.GM, wm = p.WM, csf = p.CSF;
   if (gm == null || wm == null) return null;
-  return wm - gm > 0.08 ? "T1-like" : "T2/FLAIR/PD-like";
+  return wm - gm > 0.08 && (csf == null || csf < gm) ? "T1-like" : "T2/FLAIR/PD-like";
 }
