@@ -26,7 +26,7 @@ if [ -z "${SLURM_ARRAY_TASK_ID:-}" ]; then
   mkdir -p "$OUT"
   array=$(sbatch --parsable --array=1-$N --export=ALL,STUDY="$STUDY",OUT="$OUT",SITESEG="$SITESEG" "$0")
   sbatch --dependency=afterany:"$array" --job-name=siteseg-merge --output="$OUT/merge.log" --chdir="$SITESEG" \
-    --wrap "npx siteseg merge $OUT/shard-*.json --csv $OUT/table.csv --cases-csv $OUT/cases.csv --json $OUT/study.json"
+    --wrap "npx siteseg merge $OUT/shard-*.json --csv $OUT/table.csv --cases-csv $OUT/cases.csv --json $OUT/study.json --report $OUT/report.html"
   echo "submitted shards $array and their merge; the table will be in $OUT/table.csv"
   exit 0
 fi
