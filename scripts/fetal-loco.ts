@@ -6,11 +6,13 @@
  *
  *   npx tsx scripts/fetal-loco.ts recipe [--steps 300 --lr 3e-3 --rank 2 ...]   3 cases x 10 slices, 3 seeds x 3 case choices
  *   npx tsx scripts/fetal-loco.ts grid   [same overrides]                      1,2,3,5 cases x 2,5,10 slices, 3 seeds
+ *   npx tsx scripts/fetal-loco.ts summary [--tag T]                           the grid's JSON lines -> the model card's data-efficiency-fetal.json
  *
+ * The grid resumes: a (cases, slices, seed) already in its output file is not run again.
  * Writes JSON lines to bench/results/fetal-loco-<mode>.jsonl (one per adapter) and prints a summary.
  * FETAL_THREADS sets onnxruntime's threads (default 1: it runs beside other work).
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { adaptSite, TRAIN_DEFAULTS, type AdaptCase, type TrainOptions } from "../src/core/adapt";
@@ -44,7 +46,7 @@ const { values: o, positionals } = parseArgs({
   options: {
     steps: { type: "string" }, lr: { type: "string" }, rank: { type: "string" }, alpha: { type: "string" }, anchor: { type: "string" },
     "weight-decay": { type: "string" }, freeze: { type: "string" }, crop: { type: "string" }, batch: { type: "string" }, zoom: { type: "string" }, gain: { type: "string" },
-    seeds: { type: "string" }, cases: { type: "string" }, slices: { type: "string" }, tag: { type: "string" },
+    seeds: { type: "string" }, only: { type: "string" }, cases: { type: "string" }, slices: { type: "string" }, tag: { type: "string" },
   },
 });
 const mode = positionals[0] ?? "recipe";
@@ -55,6 +57,34 @@ const recipe: Partial<TrainOptions> = Object.fromEntries(
     weightDecay: num(o["weight-decay"]), zoom: num(o.zoom), gainJitter: num(o.gain), crop: num(o.crop), batch: num(o.batch), frozen: o.freeze?.split(","),
   }).filter(([, v]) => v !== undefined),
 );
+
+const outDir = resolve(root, "bench/results");
+mkdirSync(outDir, { recursive: true });
+const outFile = resolve(outDir, `fetal-loco-${mode === "summary" ? "grid" : mode}${o.tag ? `-${o.tag}` : ""}.jsonl`);
+interface Row { trainCases: string[]; nSlices: number; seed: number; base: number; adapter: number; recipe: Record<string, unknown> }
+const done: Row[] = existsSync(outFile) ? readFileSync(outFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+if (mode === "summary") {
+  // one cell per (cases, slices per case): its runs, mean and sample sd over seeds
+  const cells = new Map<string, Row[]>();
+  for (const r of done) cells.set(`${r.trainCases.length}x${r.nSlices}`, [...(cells.get(`${r.trainCases.length}x${r.nSlices}`) ?? []), r]);
+  const stat = (xs: number[]) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return { mean, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : null };
+  };
+  const doc = {
+    site: "fetal_sb", date: new Date().toISOString(), command: `npx tsx scripts/fetal-loco.ts grid${o.tag ? ` --tag ${o.tag}` : ""}`,
+    recipe: done[0]?.recipe ?? null, base: done[0]?.base ?? null, heldOut: HELD_OUT, pool: POOL,
+    cells: [...cells.values()].map((runs) => ({
+      cases: runs[0].trainCases.length, slicesPerCase: runs[0].nSlices,
+      runs: runs.map((r) => ({ seed: r.seed, trainCases: r.trainCases, dice: r.adapter })), ...stat(runs.map((r) => r.adapter)),
+    })).sort((a, b) => a.cases - b.cases || a.slicesPerCase - b.slicesPerCase),
+  };
+  const target = resolve(root, "public/models/siteseg-tissue/data-efficiency-fetal.json");
+  writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
+  for (const c of doc.cells) console.log(`${c.cases} cases x ${c.slicesPerCase} slices: ${c.mean.toFixed(3)} ± ${c.sd?.toFixed(3) ?? "—"} (${c.runs.length} runs)`);
+  console.log(`-> ${target}`);
+  process.exit(0);
+}
 
 const { manifest, onnx } = await loadModel(async (p) => new Uint8Array(readFileSync(resolve(modelDir, p))));
 const runner = await createNodeRunner(onnx, threads);
@@ -98,10 +128,6 @@ function choose(k: number, choice: number): string[] {
   return pool.slice(0, k).sort();
 }
 
-const outDir = resolve(root, "bench/results");
-mkdirSync(outDir, { recursive: true });
-const outFile = resolve(outDir, `fetal-loco-${mode}${o.tag ? `-${o.tag}` : ""}.jsonl`);
-
 async function run(trainIds: string[], nSlices: number, seed: number) {
   const cases: AdaptCase[] = trainIds.map((id) => {
     const c = load(id);
@@ -135,11 +161,15 @@ const seeds = (o.seeds ?? "0,1,2").split(",").map(Number);
 const rows = [];
 if (mode === "recipe") {
   // 3 seeds x 3 training-case choices, 3 cases x 10 slices: the target's protocol
-  for (let i = 0; i < seeds.length; i++) rows.push(await run(choose(num(o.cases) ?? 3, i), num(o.slices) ?? 10, seeds[i]));
+  // --only I: just the I-th run (seed I with case choice I), to probe one hard draw
+  for (let i = 0; i < seeds.length; i++) if (o.only === undefined || Number(o.only) === i) rows.push(await run(choose(num(o.cases) ?? 3, i), num(o.slices) ?? 10, seeds[i]));
 } else if (mode === "grid") {
   for (const k of (o.cases ?? "1,2,3,5").split(",").map(Number))
     for (const n of (o.slices ?? "2,5,10").split(",").map(Number))
-      for (let i = 0; i < seeds.length; i++) rows.push(await run(choose(k, i), n, seeds[i]));
+      for (let i = 0; i < seeds.length; i++) {
+        const prior = done.find((r) => r.trainCases.length === k && r.nSlices === n && r.seed === seeds[i]);
+        rows.push(prior ?? (await run(choose(k, i), n, seeds[i])));
+      }
 } else throw new Error(`mode is recipe or grid, got ${mode}`);
 const m = rows.map((r) => r.adapter);
 const mu = m.reduce((s, x) => s + x, 0) / m.length;

@@ -227,7 +227,7 @@ describe.skipIf(!haveAll || !haveModel)(
     it("refuses an unknown adapter name and an adapter made for another base", async () => {
       const unknown = await siteseg("segment", "--image", dataPath(T2), "--out", join(tmp, "x.nii.gz"), "--adapter", "no-such-site");
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toMatch(/neither a shipped adapter \(fpg-t2, niivue-t1, spm152, synth-flair, synth-pd\)/);
+      expect(unknown.stderr).toMatch(/neither a shipped adapter \(fpg-t2, niivue-t1, spm152, synth-flair, synth-pd, fetal-sb\)/);
       const dir = join(tmp, "foreign-adapter");
       const shipped = join(ROOT, "public/models/siteseg-tissue/adapters/spm152");
       await mkdir(dir, { recursive: true });
