@@ -22,6 +22,7 @@ import { loadModel, loadTrainStep } from "../src/core/manifest";
 import { alignReference, evaluateAligned, type AlignedReference } from "../src/core/metrics/evaluate";
 import { resolveConvention } from "../src/core/metrics/conventions";
 import { segment } from "../src/core/pipeline/segment";
+import { efficiencySvg, parseDataEfficiency } from "../src/core/study/report";
 import type { Tensor } from "../src/core/pipeline/runner";
 import type { Volume } from "../src/core/volume/types";
 import { createNodeRunner } from "../src/runtime/ort-node";
@@ -81,8 +82,25 @@ if (mode === "summary") {
   };
   const target = resolve(root, "public/models/siteseg-tissue/data-efficiency-fetal.json");
   writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
-  for (const c of doc.cells) console.log(`${c.cases} cases x ${c.slicesPerCase} slices: ${c.mean.toFixed(3)} ± ${c.sd?.toFixed(3) ?? "—"} (${c.runs.length} runs)`);
-  console.log(`-> ${target}`);
+  // the model card's figure: the report's own chart, with the report's chart styles inlined
+  const style = "<style>text{font-family:sans-serif}.grid{stroke:#e2e8f0}.tick{font-size:9px;fill:#475569}.axis{font-size:10px;fill:#334155}.legend text{font-size:10px;fill:#334155}.baseline{stroke:#334155;stroke-width:1.2;stroke-dasharray:5 4}</style>";
+  const svg = efficiencySvg(parseDataEfficiency(doc)).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" style="background:#fff" ').replace(/(<svg[^>]*>)/, `$1${style}`);
+  writeFileSync(target.replace(/\.json$/, ".svg"), svg);
+  // the model card's table: cells by cases (rows) and slices per case (columns); slices actually used in brackets
+  const per = (r: Row & { slices?: number[][] }) => (r.slices ? r.slices.reduce((a, c) => a + c.length, 0) : NaN);
+  const slicesAsked = [...new Set(doc.cells.map((c) => c.slicesPerCase))].sort((a, b) => a - b);
+  console.log(`| training cases | ${slicesAsked.map((n) => `${n} slices asked per case`).join(" | ")} |`);
+  console.log(`| --- | ${slicesAsked.map(() => "---").join(" | ")} |`);
+  for (const k of [...new Set(doc.cells.map((c) => c.cases))].sort((a, b) => a - b)) {
+    const cell = (n: number) => {
+      const c = doc.cells.find((x) => x.cases === k && x.slicesPerCase === n);
+      if (!c) return "not run";
+      const used = done.filter((r) => r.trainCases.length === k && r.nSlices === n).map(per);
+      return `${c.mean.toFixed(3)}${c.sd !== null ? ` ± ${c.sd.toFixed(3)}` : ""} (${c.runs.length} run${c.runs.length > 1 ? "s" : ""}; ${Math.min(...used)}–${Math.max(...used)} slices)`;
+    };
+    console.log(`| ${k} | ${slicesAsked.map(cell).join(" | ")} |`);
+  }
+  console.log(`-> ${target} and .svg`);
   process.exit(0);
 }
 
@@ -167,6 +185,7 @@ if (mode === "recipe") {
   for (const k of (o.cases ?? "1,2,3,5").split(",").map(Number))
     for (const n of (o.slices ?? "2,5,10").split(",").map(Number))
       for (let i = 0; i < seeds.length; i++) {
+        if (o.only !== undefined && Number(o.only) !== i) continue; // another process runs the others
         const prior = done.find((r) => r.trainCases.length === k && r.nSlices === n && r.seed === seeds[i]);
         rows.push(prior ?? (await run(choose(k, i), n, seeds[i])));
       }
