@@ -132,10 +132,10 @@ test("a study from a folder: pairing by name, site from the folder, a broken cas
 
   // A longer study (the sample sites) is cancelled mid-run: it stops at once, and can run again.
   await page.getByRole("button", { name: "Use the sample sites" }).click();
-  await expect(page.getByRole("table", { name: "Study cases" }).getByRole("row")).toHaveCount(5);
+  await expect(page.getByRole("table", { name: "Study cases" }).getByRole("row")).toHaveCount(13);
   await page.getByRole("button", { name: "Run study" }).click();
-  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 1 of 4 · [1-9]\d*%$/, { timeout: 60_000 });
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 1 of 12 · [1-9]\d*%$/, { timeout: 60_000 });
   await page.getByRole("button", { name: "Cancel", exact: true }).click();
-  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after 0 of 4 cases$/, { timeout: 1000 });
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after 0 of 12 cases$/, { timeout: 1000 });
   await expect(page.getByRole("button", { name: "Run study" })).toBeEnabled();
 });

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { adaptSite } from "../core/adapt";
 import { loadAdapter, trainedOnSha256 } from "../core/adapters";
-import { writeNifti } from "../core/io";
+import { readVolume, writeNifti } from "../core/io";
+import { volumeSha256 } from "../core/sha256";
 import { loadModel, loadTrainStep, parseManifest, type ModelFile } from "../core/manifest";
 import { CancelledError, type InferenceRunner, type Tensor } from "../core/pipeline/runner";
 import { segment } from "../core/pipeline/segment";
@@ -406,7 +407,9 @@ describe("training a site's adapter from ticked cases", () => {
     expect(fileAdapters.map((a) => [a.name, a.source, a.site])).toEqual([["siteA-adapter", "file", "siteA"]]);
     const installed = fileAdapters[0].adapter;
     expect(installed.sha256).toBe(sha256(training.outcome!.files.weights));
-    expect([...trainedOnSha256(installed.config)].sort()).toEqual([sha256(p.a1), sha256(p.a2)].sort());
+    // each case by its file and by its scan (volume_sha256)
+    const ownScans = await Promise.all([p.a1, p.a2].map((b) => volumeSha256(readVolume(b, "case"))));
+    expect([...trainedOnSha256(installed.config)].sort()).toEqual([sha256(p.a1), sha256(p.a2), ...ownScans].sort());
     expect(installed.config.description).toBe("trained in the browser's Site study on 2 cases of siteA: siteA/a1, siteA/a2");
     expect(studySiteAdapters).toEqual({ siteA: "siteA-adapter", siteB: null });
     expect(adapter).toBeNull(); // the viewer's choice is the user's

@@ -5,6 +5,7 @@
  */
 import { contrastFamily, contrastProfile, loadAdapter, zeroFeeds, type Adapter } from "../adapters";
 import type { Manifest } from "../manifest/schema";
+import { volumeSha256 } from "../sha256";
 import { evaluate, type Holdout } from "../metrics/evaluate";
 import { resolveConvention, type ConventionId } from "../metrics/conventions";
 import type { InferenceRunner, Tensor } from "../pipeline/runner";
@@ -77,6 +78,8 @@ export interface TrainedCase {
   id: string;
   images: string[];
   sourceSha256: string[];
+  /** Each image's volumeSha256 (its grid and voxels: the same whether the file is gzipped or not). */
+  volumeSha256: string[];
   axis: number;
   indices: number[];
 }
@@ -166,10 +169,10 @@ export async function adaptSite(a: AdaptInput): Promise<AdaptResult> {
   // an adapter learns one contrast: a case of the other family is named (trained on all the same)
   const families = prepared.map(({ input, sites }) => contrastFamily(contrastProfile(input.scans[0].data, sites[0].classesOnScan, names)));
   const warnings = prepared.flatMap(({ input }, i) => (i > 0 && families[i] && families[0] && families[i] !== families[0] ? [`case ${input.id} looks ${families[i]}, the first case ${families[0]}: an adapter learns one contrast, so train on cases of one sequence`] : []));
-  const cases: TrainedCase[] = prepared.map(({ input, axis, indices }) => ({ id: input.id, images: input.images, sourceSha256: input.sourceSha256, axis, indices }));
+  const cases: TrainedCase[] = await Promise.all(prepared.map(async ({ input, axis, indices }) => ({ id: input.id, images: input.images, sourceSha256: input.sourceSha256, volumeSha256: await Promise.all(input.scans.map(volumeSha256)), axis, indices })));
   const provenance: AdapterProvenance = {
     site: a.site, description: a.description, trainingSlices: { ...holdout, images: a.images }, sourceSha256: a.sourceSha256, contrasts, tool: a.tool, runtime: a.trainStep.backend, date: new Date().toISOString(),
-    ...(many ? { cases } : {}),
+    ...(many ? { cases } : { volumeSha256: cases[0].volumeSha256 }),
   };
   // the files as saved, loaded back: what is scored is exactly what a colleague will load
   let files = adapterFiles(trained, manifest, provenance);

@@ -19,7 +19,9 @@ export interface AdapterProvenance {
   runtime: string;
   date: string;
   /** Every case trained on (id, images, their sha256, slice axis and indices), when there were several. */
-  cases?: { id: string; images: string[]; sourceSha256: string[]; axis: number; indices: number[] }[];
+  cases?: { id: string; images: string[]; sourceSha256: string[]; volumeSha256: string[]; axis: number; indices: number[] }[];
+  /** The training scans' volumeSha256 (one case; several cases record theirs in `cases`). */
+  volumeSha256?: string[];
   /** Held-out mean Dice of the base and of this adapter, per image, measured right after training. */
   heldOut?: { base: number | null; adapter: number | null; slices: number }[];
 }
@@ -51,7 +53,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
     site: p.site,
     description: p.description,
     training_slices: p.trainingSlices,
-    ...(p.cases ? { training_cases: p.cases.map((c) => ({ id: c.id, images: c.images, sha256: c.sourceSha256, axis: c.axis, indices: c.indices })) } : {}),
+    ...(p.cases ? { training_cases: p.cases.map((c) => ({ id: c.id, images: c.images, sha256: c.sourceSha256, volume_sha256: c.volumeSha256, axis: c.axis, indices: c.indices })) } : {}),
     contrasts: (p.cases ? p.cases.flatMap((c) => c.images) : p.trainingSlices.images).map((image, i) => ({ image, profile: p.contrasts[i] })),
     parameters,
     provenance: {
@@ -60,6 +62,7 @@ export function adapterFiles(trained: TrainedLora, manifest: Manifest, p: Adapte
       date: p.date,
       base_model: { id: manifest.id, version: manifest.version, sha256: manifest.files.model.sha256 },
       source_sha256: p.cases ? p.cases.flatMap((c) => c.sourceSha256) : p.sourceSha256,
+      volume_sha256: p.cases ? p.cases.flatMap((c) => c.volumeSha256) : (p.volumeSha256 ?? []),
       recipe: { steps, lr, batch, crop, seed, weight_decay: weightDecay, frozen, anchor, zoom, gain_jitter: gainJitter, optimizer: "AdamW", loss: "cross-entropy + soft Dice" },
       final_loss: trained.losses.at(-1) ?? null,
       ...(p.heldOut ? { held_out_mean_dice: p.heldOut } : {}),

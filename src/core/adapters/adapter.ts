@@ -137,11 +137,13 @@ const hexes = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is s
 /**
  * sha256 of every file the adapter learnt from, as its config records them: each training case's
  * (`training_cases[].sha256`), the source scans' (`provenance.source_sha256`) and files made from
- * them (`trained_on_sha256`: a shipped sample cropped from the scan an adapter learnt from). A study
- * marks a case whose image is one of these and leaves it out of the site's figures.
+ * them (`trained_on_sha256`: a shipped sample cropped from the scan an adapter learnt from), and the
+ * volumeSha256 of each (`volume_sha256`: the same scan gzipped or not, or served decompressed). A
+ * study marks a case whose image is one of these and leaves it out of the site's figures.
  */
 export function trainedOnSha256(config: AdapterConfig): Set<string> {
   const c = config as Record<string, unknown>;
-  const cases = Array.isArray(c.training_cases) ? c.training_cases.flatMap((t) => hexes((t as { sha256?: unknown })?.sha256)) : [];
-  return new Set([...cases, ...hexes((c.provenance as { source_sha256?: unknown } | undefined)?.source_sha256), ...hexes(c.trained_on_sha256)]);
+  const cases = Array.isArray(c.training_cases) ? c.training_cases.flatMap((t) => [...hexes((t as { sha256?: unknown })?.sha256), ...hexes((t as { volume_sha256?: unknown })?.volume_sha256)]) : [];
+  const provenance = c.provenance as { source_sha256?: unknown; volume_sha256?: unknown } | undefined;
+  return new Set([...cases, ...hexes(provenance?.source_sha256), ...hexes(provenance?.volume_sha256), ...hexes(c.trained_on_sha256)]);
 }

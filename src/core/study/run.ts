@@ -5,7 +5,7 @@ import { conventionsOf, guessConvention, labelValues, resolveConvention } from "
 import { alignReference, evaluateAligned, hd95Task, volumesOf, type Evaluation } from "../metrics/evaluate";
 import { drainSliced } from "../metrics/hausdorff";
 import { CancelledError } from "../pipeline/runner";
-import { sha256Hex } from "../sha256";
+import { sha256Hex, volumeSha256 } from "../sha256";
 import { voxelVolumeMl } from "../volume/affine";
 import type { Volume } from "../volume/types";
 import { byKey, type CaseResult, type Scores, type StudyCase } from "./types";
@@ -96,7 +96,8 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       result.adapterSha256 = adapter?.sha256 ?? null;
       // a case the adapter learnt from is no test of it: marked, and left out of the site's figures
       const learnt = adapter ? trainedOnSha256(adapter.config) : new Set<string>();
-      result.trainedOn = learnt.size > 0 && learnt.has(await sha256Hex(imageBytes));
+      // by the file's sha256, or by the scan's own (a browser may receive a .gz decompressed)
+      result.trainedOn = learnt.size > 0 && (learnt.has(await sha256Hex(imageBytes)) || learnt.has(await volumeSha256(scan)));
       const score = async (run: number, a: Adapter | null): Promise<Scores> => {
         const labels = await deps.segment(scan, a, (done, n) => report(run, n ? done / n : 1), signal);
         checkCancel();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Adapter } from "../adapters/adapter";
-import { writeNifti } from "../io";
+import { readVolume, writeNifti } from "../io";
 import { parseManifest } from "../manifest/schema";
 import { CancelledError } from "../pipeline/runner";
 import { seededRandom } from "../adapt/data";
-import { sha256Hex } from "../sha256";
+import { sha256Hex, volumeSha256 } from "../sha256";
 import { bootstrapMeanCi, quantileSorted } from "./bootstrap";
 import type { Volume } from "../volume/types";
 import {
@@ -397,6 +397,14 @@ describe("runStudy", () => {
     expect(results.map((r) => [r.id, r.adapterSha256])).toEqual([["s/far", null], ["s/missing", null], ["s/x", "ab".repeat(32)], ["t/y", null]]);
     for (const r of results) expect(r.ms, r.id).toBeGreaterThanOrEqual(0);
     expect((await runStudy(cases.slice(1, 2), fakeDeps()))[0].adapterSha256).toBeNull(); // an adapter without one
+  });
+
+  it("knows a case by its scan as well as its file: the same scan gzipped (or served decompressed) is still the adapter's own", async () => {
+    const scan = readVolume(files["s/x.nii"], "s/x.nii");
+    const learnt = { name: "s-adapter", config: { training_cases: [{ sha256: ["0".repeat(64)], volume_sha256: [await volumeSha256(scan)] }] } } as unknown as Adapter;
+    const gz: Record<string, Uint8Array> = { ...files, "s/x.nii": writeNifti(scan, { gzip: true }) };
+    const results = await runStudy(cases.slice(0, 2), { ...fakeDeps({ adapterFor: async (site) => (site === "s" ? learnt : null) }), readFile: async (p) => gz[p] ?? Promise.reject(new Error(`cannot read ${p}`)) });
+    expect(results.find((r) => r.id === "s/x")?.trainedOn).toBe(true);
   });
 
   it("records a refused adapter on each of its site's cases", async () => {
