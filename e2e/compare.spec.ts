@@ -6,7 +6,7 @@ test("open a sample site, compare base and its adapter: two masks, two Dice colu
   await openApp(page);
   await page.getByRole("button", { name: "Open sample" }).click();
   const menu = page.getByRole("menu", { name: "Sample sites" });
-  await expect(menu.getByRole("menuitem")).toHaveCount(4);
+  await expect(menu.getByRole("menuitem")).toHaveCount(5);
   await expect(menu.getByRole("menuitem", { name: /synthetic/i })).toHaveCount(2);
   await screenshot(page, "sample-menu");
   await menu.getByRole("menuitem", { name: /FreeSurfer T1/ }).click();
