@@ -18,7 +18,10 @@ test("open a sample site, compare base and its adapter: two masks, two Dice colu
   await expect(page.getByLabel("Adapter", { exact: true })).toHaveValue("niivue-t1");
 
   await page.getByRole("button", { name: "Compare base and niivue-t1" }).click();
-  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 300_000 });
+  await expect(page.getByRole("button", { name: "Comparing base and niivue-t1…" })).toBeDisabled();
+  // the whole wait, each run apart (not the adapter's run alone); the button is back to what it does
+  await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toHaveText(/^Done in [\d.]+ s: base [\d.]+ s, niivue-t1 [\d.]+ s$/, { timeout: 300_000 });
+  await expect(page.getByRole("button", { name: "Compare base and niivue-t1" })).toBeEnabled();
   const shown = page.getByRole("group", { name: "Mask shown" });
   await expect(shown.getByRole("button", { name: "Base + niivue-t1" })).toHaveAttribute("aria-pressed", "true");
 

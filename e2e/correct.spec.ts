@@ -92,4 +92,28 @@ test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo 
   await page.getByRole("button", { name: "Navigate" }).click();
   await page.mouse.click(cx + 30, cy + 30);
   expect(await volumes()).toBe(original.volumes);
+
+  // A new scan asks before it drops corrections not saved (the app's own dialog): Cancel keeps
+  // the scan and the corrected mask; Save mask saves it, then opens the new scan.
+  await page.getByRole("button", { name: "Brush" }).click();
+  await page.getByLabel("Paint CSF").check();
+  await page.mouse.move(cx - 60, cy);
+  await page.mouse.down();
+  for (let x = -60; x <= 60; x += 10) await page.mouse.move(cx + x, cy + x / 4);
+  await page.mouse.up();
+  await expect.poll(volumes).toBe(painted.volumes); // the first stroke again
+  const corrected = await volumes();
+  const ask = page.getByRole("dialog", { name: "Save your corrections first?" });
+  await page.getByLabel("Open scan").setInputFiles(file("next.nii.gz", tinyScan(1)));
+  await expect(ask).toContainText("The mask of tiny.nii.gz has corrections you have not saved (1 slice corrected). If you open next.nii.gz now, they are lost.");
+  await screenshot(page, "correct-unsaved-ask");
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await expect(ask).toBeHidden();
+  await expect(page.getByText("tiny.nii.gz", { exact: true })).toBeVisible();
+  expect(await volumes()).toBe(corrected);
+  await page.getByLabel("Open scan").setInputFiles(file("next.nii.gz", tinyScan(1)));
+  const [again] = await Promise.all([page.waitForEvent("download"), ask.getByRole("button", { name: "Save mask and continue" }).click()]);
+  expect(again.suggestedFilename()).toBe("tiny_siteseg-mask.nii.gz");
+  await expect(page.getByText("next.nii.gz", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(ask).toBeHidden();
 });

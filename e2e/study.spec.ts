@@ -131,11 +131,21 @@ test("a study from a folder: pairing by name, site from the folder, a broken cas
   await screenshot(page, "site-study-folder");
 
   // A longer study (the sample sites) is cancelled mid-run: it stops at once, and can run again.
+  // While it runs, its first cases are on screen but cannot be exported (a partial table with no
+  // mark); once cancelled they can, and the files say they are partial.
   await page.getByRole("button", { name: "Use the sample sites" }).click();
   await expect(page.getByRole("table", { name: "Study cases" }).getByRole("row")).toHaveCount(13);
   await page.getByRole("button", { name: "Run study" }).click();
-  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 1 of 12 · [1-9]\d*%$/, { timeout: 60_000 });
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 2 of 12 · [1-9]\d*%$/, { timeout: 120_000 });
+  const exports = ["Export table CSV", "Cases CSV", "Export report (HTML)", "Save PNG", "Save SVG"].map((name) => page.getByRole("button", { name, exact: true }));
+  for (const button of exports) await expect(button).toBeDisabled();
+  await expect(exports[0]).toHaveAttribute("title", /^The study is running: export when it ends/);
+  await page.getByRole("table", { name: "Study results" }).scrollIntoViewIfNeeded();
+  await screenshot(page, "site-study-running-exports");
   await page.getByRole("button", { name: "Cancel", exact: true }).click();
-  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after 0 of 12 cases$/, { timeout: 1000 });
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after [1-9]\d* of 12 cases$/, { timeout: 1000 });
   await expect(page.getByRole("button", { name: "Run study" })).toBeEnabled();
+  for (const button of exports) await expect(button).toBeEnabled();
+  const [download] = await Promise.all([page.waitForEvent("download"), exports[0].click()]);
+  expect(download.suggestedFilename()).toMatch(/^siteseg-study-partial-[1-9]\d*-of-12-\d{4}-\d\d-\d\d\.csv$/);
 });

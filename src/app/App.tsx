@@ -8,6 +8,7 @@ import { TrainPanel } from "../features/adapt/TrainPanel";
 import { StudyView } from "../features/study/StudyView";
 import { KeyboardShortcuts } from "../features/viewer/KeyboardShortcuts";
 import { MaskPanel } from "../features/viewer/MaskPanel";
+import { UnsavedCorrectionsDialog } from "../features/viewer/UnsavedCorrectionsDialog";
 import { Viewer } from "../features/viewer/Viewer";
 import { useApp } from "../stores/store";
 import { ErrorBoundary } from "./ErrorBoundary";
@@ -17,6 +18,8 @@ let modelListRequested = false;
 /** The page: scan bar on top, the viewer large on the left, panels in a sidebar. */
 export function App() {
   const screen = useApp((s) => s.screen);
+  // the training panel's form and last run belong to the model they were for: a new model, a fresh panel
+  const modelKey = useApp((s) => s.loadedModelId ?? "");
   useEffect(() => {
     // Once per page (StrictMode runs effects twice in development).
     if (modelListRequested) return;
@@ -65,12 +68,13 @@ export function App() {
             <EvaluationPanel />
           </ErrorBoundary>
           <ErrorBoundary area="training panel">
-            <TrainPanel />
+            <TrainPanel key={modelKey} />
           </ErrorBoundary>
         </aside>
       </main>
       <DropOverlay />
       <KeyboardShortcuts />
+      <UnsavedCorrectionsDialog />
     </div>
   );
 }

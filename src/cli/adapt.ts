@@ -1,5 +1,5 @@
 /** siteseg adapt: train a site's LoRA adapter from a scan and its reference, with core/adapt and onnxruntime-node. */
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { adaptSite, TRAIN_DEFAULTS, type AdaptCase } from "../core/adapt";
@@ -9,9 +9,10 @@ import { loadTrainStep, sha256Hex } from "../core/manifest";
 import { segment } from "../core/pipeline/segment";
 import { formatDice, formatGain } from "../core/study";
 import { createNodeRunner } from "../runtime/ort-node";
-import { modelDirOf, parse, conventionFor, parseThreads, readBytes, readModel, readScan, required, startRunner } from "./common";
+import { modelDirOf, parse, conventionFor, parseThreads, modelFiles, readBytes, readModel, readScan, required, startRunner } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 import { ADAPT_HELP } from "./format";
+import { checkOutputFolder, checkOutputs, filesIn, makeOutputFolder, writeOutputs } from "./outputs";
 import { loadCases } from "./study";
 
 const ADAPT_OPTIONS = {
@@ -60,6 +61,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
   if (o.cases !== undefined && (o.image?.length || o.label !== undefined)) throw new UsageError("give --cases or --image/--label, not both");
   if (o["train-on"] !== undefined && o.cases === undefined) throw new UsageError("--train-on picks cases of --cases");
   const out = required(o.out, "out");
+  // the adapter's folder: made at the end, in a folder that exists now (refused before any work otherwise)
+  await checkOutputFolder("--out", out);
   const modelDir = modelDirOf(o.model);
   const model = await readModel(modelDir);
   const { manifest } = model;
@@ -67,6 +70,11 @@ export async function adaptCommand(args: string[]): Promise<number> {
   const imagePaths = listed ? [listed.cases[0].path] : (o.image ?? []);
   if (!imagePaths.length) throw new UsageError("missing required option --image (or --cases)");
   const labelPath = listed ? listed.cases[0].label : required(o.label, "label");
+  const adapterFiles = ["adapter_config.json", "adapter_model.safetensors"].map((f) => join(out, f));
+  if (existsSync(out)) {
+    const inputs = listed ? [o.cases as string, ...listed.cases.flatMap((c) => [c.path, c.label])] : [...imagePaths, labelPath];
+    await checkOutputs(adapterFiles.map((path) => ({ flag: "--out", path })), [...inputs, ...(await filesIn(modelDir))]);
+  }
   if (o.slices !== undefined && o["n-slices"] !== undefined) throw new UsageError("give --slices or --n-slices, not both");
   if (o.slices !== undefined && listed && listed.cases.length > 1) throw new UsageError("--slices names one scan's slices; with several --cases, --n-slices (per case) chooses each case's");
   const slices = o.slices?.split(",").map((s) => number(s.trim(), "slices", 0, whole(0), "a comma-separated list of slice numbers"));
@@ -109,7 +117,7 @@ export async function adaptCommand(args: string[]): Promise<number> {
     : [await read({ id: basename(imagePaths[0]).replace(/\.(nii(\.gz)?|mg[hz])$/i, ""), label: labelPath }, imagePaths)];
   const { reference, convention } = head;
   const [scan, ...moreScans] = head.scans;
-  const trainStep = await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
+  const trainStep = await createNodeRunner(await loadTrainStep(modelFiles(modelDir), manifest).catch((e: unknown) => {
     throw new RuntimeError((e as Error).message);
   }), threads);
   const runner = await startRunner(modelDir, model, threads);
@@ -127,9 +135,8 @@ export async function adaptCommand(args: string[]): Promise<number> {
       },
     });
     try {
-      await mkdir(out, { recursive: true });
-      await writeFile(join(out, "adapter_config.json"), result.files.config);
-      await writeFile(join(out, "adapter_model.safetensors"), result.files.weights);
+      await makeOutputFolder(out);
+      await writeOutputs([{ path: adapterFiles[0], data: result.files.config }, { path: adapterFiles[1], data: result.files.weights }]);
     } catch (e) {
       throw describeFsError(e, `write the adapter to ${out}`) ?? e;
     }

@@ -1,5 +1,5 @@
 /** What every command shares: option parsing, reading files and the model, starting onnxruntime-node. */
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { enabledOptions, InferenceOptionError } from "../core/pipeline/segment";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "../runtime/ort-node";
 import { readDicomFolder } from "./dicom";
+import { modelFolderReader } from "./model-folder";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
 
 /** The package root is two levels above src/cli, wherever the checkout lives. */
@@ -28,7 +29,7 @@ export async function resolveAdapter(value: string | undefined, modelDir: string
   if (value === undefined || value === "none") return null;
   const shipped = manifest.adapters.shipped.find((a) => a.name === value);
   if (shipped) {
-    const { config, weights } = await readShippedAdapter((p) => readBytes(join(modelDir, p), "adapter file"), manifest, shipped.name).catch((e: unknown) => {
+    const { config, weights } = await readShippedAdapter(modelFolderReader(modelDir, (p) => readBytes(p, "adapter file")), manifest, shipped.name).catch((e: unknown) => {
       throw new RuntimeError(`--adapter ${value}: ${(e as Error).message}`);
     });
     return { ...loadAdapter(shipped.name, config, weights, manifest), sha256: await sha256Hex(weights) };
@@ -51,9 +52,28 @@ export const modelDirOf = (option: string | undefined) => resolve(option ?? DEFA
 /** What parseArgs gives for these options (named, so that declarations can refer to it). */
 export type Parsed<O extends ParseArgsConfig["options"], P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>>;
 
+/**
+ * `--shard -1/3` as `--shard=-1/3`: a value that starts with "-" but is no option of the command
+ * goes to its option, whose own check then says what is wrong with it (node's parseArgs refuses
+ * it as "ambiguous", naming no reason).
+ */
+function joinDashValues(args: string[], options: NonNullable<ParseArgsConfig["options"]>): string[] {
+  const known = (a: string) => a === "--" || (a.startsWith("--") ? Object.hasOwn(options, a.slice(2).split("=")[0]) : Object.values(options).some((o) => o.short !== undefined && a === `-${o.short}`));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i], next = args[i + 1];
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : null;
+    if (name !== null && Object.hasOwn(options, name) && options[name].type === "string" && next !== undefined && next.startsWith("-") && !known(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function parseWith<O extends ParseArgsConfig["options"], P extends boolean>(args: string[], options: O, allowPositionals: P): Parsed<O, P> {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    return parseArgs({ args: joinDashValues(args, options ?? {}), options, strict: true, allowPositionals });
   } catch (e) {
     // node's messages run on with advice about "--"; the first sentence is the useful part
     throw new UsageError((e as Error).message.split(/\.\s/)[0]);
@@ -105,16 +125,11 @@ export async function readBytes(path: string, what: string): Promise<Uint8Array>
   }
 }
 
-export async function writeText(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (e) {
-    throw describeFsError(e, `write ${path}`) ?? e;
-  }
-}
+/** The model folder's files by their manifest path, none outside it (symbolic links followed and checked). */
+export const modelFiles = (dir: string) => modelFolderReader(dir, (p) => readBytes(p, "model file"));
 
 export async function readModel(dir: string): Promise<LoadedModel> {
-  return loadModel((p) => readBytes(join(dir, p), "model file"));
+  return loadModel(modelFiles(dir));
 }
 
 /** One onnxruntime-node session for the model; dispose it when done. */
@@ -136,12 +151,20 @@ export async function startRunner(modelDir: string, { manifest, onnx }: LoadedMo
  * folder (or a single DICOM file) is read as a DICOM series, converted by dcm2niix.
  */
 export async function readScan(path: string, what: string, frame = 0): Promise<Volume> {
-  if (await isFolder(path)) return (await readDicomFolder(path, what)).volume;
+  return (await readScanFile(path, what, frame)).volume;
+}
+
+/**
+ * readScan, with the scan's name and the bytes it was read from, as the app has them (mask
+ * provenance): a file's name and bytes; for DICOM, the series' name and the NIfTI dcm2niix made.
+ */
+export async function readScanFile(path: string, what: string, frame = 0): Promise<{ volume: Volume; name: string; bytes: Uint8Array }> {
+  if (await isFolder(path)) return readDicomFolder(path, what);
   const bytes = await readBytes(path, what);
-  if (isDicom(bytes)) return (await readDicomFolder(path, what, [{ name: basename(path), bytes }])).volume;
+  if (isDicom(bytes)) return readDicomFolder(path, what, [{ name: basename(path), bytes }]);
   try {
     // readVolume prefixes its messages with the name it is given: give it the path as typed
-    return readVolume(bytes, path, frame);
+    return { volume: readVolume(bytes, path, frame), name: basename(path), bytes };
   } catch (e) {
     if (e instanceof VolumeError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
     throw new RuntimeError(`cannot read ${what} ${path}: ${(e as Error).message}`);

@@ -36,7 +36,7 @@ function commonFolder(names: string[]): string {
  * reader. Several series are an error that lists them and the folder of each, so that the user
  * can point --image at one.
  */
-export async function readDicomFolder(dir: string, what: string, files?: DicomInput[]): Promise<{ name: string; volume: Volume }> {
+export async function readDicomFolder(dir: string, what: string, files?: DicomInput[]): Promise<{ name: string; volume: Volume; bytes: Uint8Array }> {
   const inputs = files ?? (await filesBelow(dir));
   const { series, skipped } = groupDicomSeries(inputs);
   if (series.length === 0) {
@@ -52,8 +52,9 @@ export async function readDicomFolder(dir: string, what: string, files?: DicomIn
   }
   const [only] = series;
   try {
-    const { volume } = await convertSeries(runDcm2niixNode, only.files.map((n) => inputs[n]), `${dir}`);
-    return { name: seriesScanName(only), volume };
+    const { volume, nifti } = await convertSeries(runDcm2niixNode, only.files.map((n) => inputs[n]), `${dir}`);
+    // the NIfTI dcm2niix made: what the app hashes for a DICOM scan's provenance
+    return { name: seriesScanName(only), volume, bytes: nifti.bytes };
   } catch (e) {
     if (e instanceof DicomError) throw new RuntimeError(`cannot read ${what} ${e.message}`);
     throw e;

@@ -27,6 +27,9 @@ export function describeFsError(e: unknown, action: string): RuntimeError | null
     EACCES: "permission denied",
     EISDIR: "it is a directory",
     ENOTDIR: "a parent is not a directory",
+    ENOSPC: "no space left on the disk",
+    EFBIG: "the file is larger than this disk or process allows",
+    EROFS: "the disk is read-only",
   };
   return new RuntimeError(`cannot ${action}: ${reason[code] ?? (e as Error).message}`);
 }

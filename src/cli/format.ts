@@ -14,6 +14,9 @@ Usage:
 
 Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz); a scan may also be a
 DICOM series: a folder holding one series (any file names), converted with dcm2niix.
+Outputs are checked before any work: the folder each goes in must exist, and none may name an
+input or another output. Each is written whole (a temporary file beside it, then renamed) or not
+at all. CSV cells that a spreadsheet would run as a formula get a ' before them.
 Exit codes: 0 success, 1 the work failed (unreadable file, mismatched reference), 2 bad command line.
 `;
 
@@ -65,7 +68,8 @@ export const MERGE_HELP = `Usage: siteseg merge SHARD.json... [options]
 
 Joins the --json outputs of siteseg study --shard 1/N ... N/N into the result of a single run
 (the same table, to the last bit) and prints it. Refuses shards of another model, a missing or
-repeated shard, and a case given twice.
+repeated shard, a case given twice, and scores no study gives (a Dice outside [0, 1], a mean Dice
+its classes or cases do not give).
 
 Options:
 ${OUTPUTS}
@@ -83,6 +87,7 @@ const COMMON = `  --volume N         of a 4D file, the volume to segment (1 = th
                      sagittal and coronal slices, averaged; adapt = adapt to this scan without
                      labels: an adapter trained on the model's own mask, then a second run; not
                      with --adapter); default: the manifest's defaults
+  --no-provenance    write no provenance record beside the mask (with --out)
   --json             print one JSON object on stdout
   -h, --help         show this help`;
 
@@ -90,7 +95,9 @@ export const SEGMENT_HELP = `Usage: siteseg segment --image SCAN --out MASK [opt
 
 Segments a scan and writes the class labels (the model's class numbers, as its manifest lists
 them; the default model: 0 background, 1 CSF, 2 GM, 3 WM) as NIfTI on the scan's own voxel grid
-and affine. The output is gzipped when its name ends in .gz.
+and affine. The output is gzipped when its name ends in .gz. Beside it, MASK's stem + .json
+(mask.nii.gz: mask.json) is the app's provenance record of a saved mask: model, adapter, options,
+input and mask sha256, timings and versions (--no-provenance: none).
 
 Options:
   --image SCAN       input scan, or a folder holding one DICOM series (required)
@@ -109,12 +116,15 @@ Options:
   --label REFERENCE  reference label map (required)
   --convention ID    how the reference is numbered: classes (the model's own class numbers) or
                      a table the model's manifest lists (default model: freesurfer, gif; the
-                     tumour model: brats); default: guessed from the reference's values
+                     tumour model: brats); default: guessed from the reference's values. One
+                     that leaves most of the reference's labelled voxels unknown (scored as
+                     background) is warned about, on stderr and in --json "warnings"
   --axis 0|1|2       voxel axis of the scan for per-slice Dice (default: 2)
   --holdout ADAPTER  score only slices more than ADAPTER's gap away from the slices it was trained
                      on (recorded in its adapter_config.json); use it for the base and the adapter
                      alike to compare them on the same held-out slices
-  --out MASK         also write the predicted labels here
+  --out MASK         also write the predicted labels here, with their provenance record beside
+                     them as segment writes it
 ${COMMON}
 
 Volume error = predicted - reference (mL, and % of the reference). HD95 = 95th-percentile

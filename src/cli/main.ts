@@ -1,8 +1,9 @@
-import { writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ParseArgsConfig } from "node:util";
 import type { Adapter } from "../core/adapters";
-import { diceReport, roundTo } from "../core/export";
+import { diceReport, maskProvenance, roundTo } from "../core/export";
 import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { alignReference, evaluateAligned, excludedNote, hd95Task, type Holdout } from "../core/metrics/evaluate";
@@ -14,8 +15,9 @@ import { createNodeRunner } from "../runtime/ort-node";
 import type { SessionRunner } from "../runtime/session";
 import { voxelVolumeMl } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
-import { modelDirOf, parse, conventionFor, parseInferenceOptions, parseThreads, readBytes, readModel, readScan, required, resolveAdapter, startRunner } from "./common";
-import { classify, describeFsError, RuntimeError, UsageError } from "./errors";
+import { modelDirOf, parse, conventionFor, parseInferenceOptions, parseThreads, modelFiles, readBytes, readModel, readScan, readScanFile, required, resolveAdapter, startRunner } from "./common";
+import { classify, RuntimeError, UsageError } from "./errors";
+import { checkOutputs, filesIn, writeOutputs, type Output } from "./outputs";
 import { EVALUATE_HELP, evaluationTable, MAIN_HELP, SEGMENT_HELP } from "./format";
 import { adaptCommand } from "./adapt";
 import { mergeCommand, studyCommand } from "./study";
@@ -30,6 +32,7 @@ const COMMON_OPTIONS = {
   threads: { type: "string" },
   options: { type: "string" },
   out: { type: "string" },
+  "no-provenance": { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
@@ -66,13 +69,57 @@ function parseOutPath(value: string | undefined): string | undefined {
   return value;
 }
 
-async function writeLabels(path: string, labels: Volume, manifest: Manifest): Promise<void> {
-  const bytes = writeNifti(labels, { gzip: /\.gz$/i.test(path), description: `siteseg ${manifest.id} ${manifest.version}` });
-  try {
-    await writeFile(path, bytes);
-  } catch (e) {
-    throw describeFsError(e, `write ${path}`) ?? e;
+/** Where a mask's provenance record goes: beside it, as <mask stem>.json (the app's Save mask names them so too). */
+const provenancePathOf = (mask: string) => mask.replace(/\.nii(\.gz)?$/i, ".json");
+
+/** The mask (--out) and, unless --no-provenance, its provenance record beside it: the outputs checked before any work. */
+function maskOutputs(out: string | undefined, noProvenance: boolean | undefined): Output[] {
+  if (out === undefined) return [];
+  return [{ flag: "--out", path: out }, ...(noProvenance ? [] : [{ flag: "--out's provenance record", path: provenancePathOf(out) }])];
+}
+
+/** The files a segmentation reads, for checkOutputs: the scan (and reference), the model folder's files, an adapter folder's. */
+async function inputsOf(paths: (string | undefined)[], modelDir: string, adapterValues: (string | undefined)[]): Promise<string[]> {
+  const adapterDirs = adapterValues.filter((a): a is string => a !== undefined && a !== "none").map((a) => resolve(a));
+  return [...paths.filter((p): p is string => p !== undefined), ...(await filesIn(modelDir, ...adapterDirs))];
+}
+
+const PACKAGE_JSON = resolve(dirname(fileURLToPath(import.meta.url)), "../../package.json");
+/** The version the app records (vite's __APP_VERSION__ is package.json's). */
+async function appVersion(): Promise<string> {
+  return readFile(PACKAGE_JSON, "utf8").then((t) => String((JSON.parse(t) as { version?: unknown }).version ?? "unknown"), () => "unknown");
+}
+
+/**
+ * Writes the mask (gzipped when its name ends in .gz) and, unless `noProvenance`, the app's
+ * provenance record beside it (maskProvenance, as the app's Save mask writes it), both whole or
+ * neither. Returns the record's path, or null.
+ */
+async function writeMask(out: string, s: Segmented, noProvenance: boolean | undefined): Promise<string | null> {
+  const { manifest, adapter, result, input } = s;
+  const bytes = writeNifti(result.labels, { gzip: /\.gz$/i.test(out), description: `siteseg ${manifest.id} ${manifest.version}${adapter ? ` + ${adapter.name}` : ""}` });
+  if (noProvenance) {
+    await writeOutputs([{ path: out, data: bytes }]);
+    return null;
   }
+  const record = await maskProvenance({
+    file: basename(out),
+    labels: result.labels,
+    classes: manifest.classes,
+    input: { name: input.name, sha256: await sha256Hex(input.bytes) },
+    model: { id: manifest.id, name: manifest.name, version: manifest.version, sha256: manifest.files.model.sha256 },
+    // resolveAdapter always hashes the weights; the app, too, records an adapter with its sha256
+    adapter: adapter?.sha256 ? { name: adapter.name, sha256: adapter.sha256 } : null,
+    backend: result.backend,
+    inferenceOptions: result.options,
+    timings: result.ms,
+    appVersion: await appVersion(),
+    date: new Date(),
+  });
+  const path = provenancePathOf(out);
+  // indented as the app's download (components/download.ts jsonBlob)
+  await writeOutputs([{ path: out, data: bytes }, { path, data: JSON.stringify(record, null, 2) + "\n" }]);
+  return path;
 }
 
 interface Segmented {
@@ -80,6 +127,8 @@ interface Segmented {
   adapter: Adapter | null;
   result: SegmentResult;
   readMs: number;
+  /** The scan's name and the bytes it was read from (a DICOM series: the NIfTI converted from it), for the mask's provenance. */
+  input: { name: string; bytes: Uint8Array };
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
@@ -90,7 +139,7 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
   // the user's own files first: their mistakes are the likelier ones
   const frame = opts.volume === undefined ? 0 : Number(opts.volume) - 1;
   if (!Number.isInteger(frame) || frame < 0) throw new UsageError(`--volume must be a whole number from 1, got "${opts.volume}"`);
-  const scan = await readScan(opts.image, "image", frame);
+  const { volume: scan, name, bytes } = await readScanFile(opts.image, "image", frame);
   const model = await readModel(modelDir);
   const { manifest } = model;
   await extraRead?.(manifest);
@@ -103,14 +152,14 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
     // a selfAdapt option trains on the model's own mask, with the training graph opened on first use
     const { result } = await segmentSelfAdapting({ ...scan, name: basename(opts.image) }, manifest, (o) => segment(scan, manifest, runner, o), {
       model: () => runner,
-      trainStep: async () => (trainStep ??= await createNodeRunner(await loadTrainStep((p) => readBytes(join(modelDir, p), "model file"), manifest).catch((e: unknown) => {
+      trainStep: async () => (trainStep ??= await createNodeRunner(await loadTrainStep(modelFiles(modelDir), manifest).catch((e: unknown) => {
         throw new RuntimeError((e as Error).message);
       }), threads)),
     }, { adapterFeeds: adapter?.feeds, options });
     // never a silent success: also in --json as "warnings"
     for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
     for (const note of result.skipped) process.stderr.write(`siteseg: note: ${note}\n`);
-    return { manifest, adapter, result, readMs, scan };
+    return { manifest, adapter, result, readMs, scan, input: { name, bytes } };
   } catch (e) {
     if (e instanceof SelfAdaptError) throw new UsageError(`--options: ${e.message.replace("choose no site adapter", "leave out --adapter")}`);
     throw e;
@@ -130,13 +179,16 @@ async function segmentCommand(args: string[]): Promise<number> {
   if (o.help) return help(SEGMENT_HELP);
   const image = required(o.image, "image");
   const out = required(parseOutPath(o.out), "out");
-  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image });
-  await writeLabels(out, result.labels, manifest);
+  // where it writes, before any work: not over the scan, the model or the adapter, into a folder that exists
+  await checkOutputs(maskOutputs(out, o["no-provenance"]), await inputsOf([image], modelDirOf(o.model), [o.adapter]));
+  const segmented = await runSegmentation({ ...o, image });
+  const { manifest, adapter, result, readMs } = segmented;
+  const provenance = await writeMask(out, segmented, o["no-provenance"]);
   const total = performance.now() - start;
-  process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}\n`);
+  process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}${provenance ? ` (provenance: ${provenance})` : ""}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, slices: result.slices, warnings: result.warnings, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, provenance, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -157,16 +209,18 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const labelPath = required(o.label, "label");
   const out = parseOutPath(o.out);
   const axis = parseAxis(o.axis);
+  await checkOutputs(maskOutputs(out, o["no-provenance"]), await inputsOf([image, labelPath], modelDirOf(o.model), [o.adapter, o.holdout]));
   let reference: Volume | undefined;
   let chosen: ReturnType<typeof conventionFor> | undefined;
   // the reference and its convention are checked before the model runs
-  const { manifest, adapter, result, readMs } = await runSegmentation({ ...o, image }, async (m) => {
+  const segmented = await runSegmentation({ ...o, image }, async (m) => {
     reference = await readScan(labelPath, "label");
     chosen = conventionFor(o.convention, reference, m);
   });
   if (!reference || !chosen) throw new Error("reference was not read");
+  const { manifest, adapter, result, readMs } = segmented;
   const { convention, guessed } = chosen;
-  if (out) await writeLabels(out, result.labels, manifest);
+  if (out) await writeMask(out, segmented, o["no-provenance"]);
 
   const t0 = performance.now();
   const classNames = manifest.classes.map((c) => c.name);
@@ -181,13 +235,16 @@ async function evaluateCommand(args: string[]): Promise<number> {
   // HD95 on the same scored voxels as Dice (excluded labels, held-out slices and uncovered voxels left out)
   const t1 = performance.now();
   ev.hd95Mm = drain(hd95Task(result.labels, aligned, classNames, holdout));
+  // a reference mostly unknown to the convention: the app's warning (core/metrics unknownLabelsWarning), never silent
+  const warnings = [...result.warnings, ...(ev.conventionWarning ? [ev.conventionWarning] : [])];
+  if (ev.conventionWarning) process.stderr.write(`siteseg: warning: ${ev.conventionWarning}\n`);
   const hd95Ms = performance.now() - t1;
   const evaluateMs = performance.now() - t0;
   const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, hd95: hd95Ms, total: performance.now() - start });
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings: result.warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }

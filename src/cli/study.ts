@@ -11,8 +11,9 @@ import {
   casesCsv, DATA_EFFICIENCY_FILE, mergeStudies, pairFiles, parseCaseList, parseDataEfficiency, parseShard, reportIdentities, runStudy, scoredClasses, shardCases,
   StudyError, studyCsv, studyJson, studyModel, studyReportHtml, type ReportInfo, type Shard, type StudyCase, type StudyJson,
 } from "../core/study";
-import { modelDirOf, ownBytes, parseInferenceOptions, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner, writeText } from "./common";
+import { modelDirOf, ownBytes, parseInferenceOptions, parseThreads, parseWithFiles, readBytes, readModel, resolveAdapter, startRunner } from "./common";
 import { describeFsError, RuntimeError, UsageError } from "./errors";
+import { checkOutputs, filesIn, writeOutputs, type Output } from "./outputs";
 import { caseLine, MERGE_HELP, STUDY_HELP, studyReport } from "./format";
 
 const OUTPUT_OPTIONS = {
@@ -132,12 +133,20 @@ async function reportInfo(doc: StudyJson, manifest: Manifest | null, modelDir: s
   };
 }
 
-/** Writes the files asked for and prints the table; 1 when no case could be scored. */
-async function report(doc: StudyJson, o: { json?: string; csv?: string; "cases-csv"?: string; report?: string }, info: () => Promise<ReportInfo>): Promise<number> {
-  if (o.json) await writeText(o.json, JSON.stringify(doc, null, 1) + "\n");
-  if (o.csv) await writeText(o.csv, studyCsv(doc.table, doc.classes));
-  if (o["cases-csv"]) await writeText(o["cases-csv"], casesCsv(doc.cases, doc.classes));
-  if (o.report) await writeText(o.report, studyReportHtml(doc, await info()));
+type OutputOptions = { json?: string; csv?: string; "cases-csv"?: string; report?: string };
+
+/** The files asked for, as checkOutputs takes them. */
+const outputsOf = (o: OutputOptions): Output[] =>
+  (["json", "csv", "cases-csv", "report"] as const).flatMap((k) => (o[k] === undefined ? [] : [{ flag: `--${k}`, path: o[k] }]));
+
+/** Writes the files asked for (all whole, or none) and prints the table; 1 when no case could be scored. */
+async function report(doc: StudyJson, o: OutputOptions, info: () => Promise<ReportInfo>): Promise<number> {
+  const files: { path: string; data: string }[] = [];
+  if (o.json) files.push({ path: o.json, data: JSON.stringify(doc, null, 1) + "\n" });
+  if (o.csv) files.push({ path: o.csv, data: studyCsv(doc.table, doc.classes) });
+  if (o["cases-csv"]) files.push({ path: o["cases-csv"], data: casesCsv(doc.cases, doc.classes) });
+  if (o.report) files.push({ path: o.report, data: studyReportHtml(doc, await info()) });
+  await writeOutputs(files);
   process.stdout.write(studyReport(doc));
   if (doc.cases.length && doc.cases.every((c) => c.error !== null)) {
     log(`siteseg: none of the ${doc.cases.length} cases could be scored`);
@@ -158,6 +167,9 @@ export async function studyCommand(args: string[]): Promise<number> {
   const siteAdapters = parseSiteAdapters(o.adapter);
   const threads = parseThreads(o.threads);
   const modelDir = modelDirOf(o.model);
+  // where it writes, before any work: into folders that exist, over none of its inputs (the case list above all)
+  const outputs = outputsOf(o);
+  await checkOutputs(outputs, [files[0], ...(await filesIn(modelDir, ...[...siteAdapters.values()].filter((v) => v !== "none").map((v) => resolve(v))))]);
   const model = await readModel(modelDir);
   const { manifest } = model;
   const options = parseInferenceOptions(o.options, manifest);
@@ -170,6 +182,8 @@ export async function studyCommand(args: string[]): Promise<number> {
     log(`siteseg: ${unpaired.length} volume${unpaired.length === 1 ? "" : "s"} left unpaired: ${shown}${unpaired.length > 10 ? `, and ${unpaired.length - 10} more` : ""}`);
   }
   if (!all.length) throw new RuntimeError(`no cases in ${files[0]}: see siteseg study --help for how scans are paired with labels`);
+  // nor over a case's scan or label (e.g. --json naming one): checked before any case runs
+  if (outputs.length) await checkOutputs(outputs, all.flatMap((c) => [resolve(base, c.image), resolve(base, c.label)]));
   const cases = shard ? shardCases(all, shard.index, shard.count) : all;
   const classes = scoredClasses(manifest);
   const shardInfo = shard ? { ...shard, total: all.length } : null;
@@ -238,6 +252,8 @@ export async function mergeCommand(args: string[]): Promise<number> {
   }
   parseReportPath(o.report);
   if (!files.length) throw new UsageError("missing the study JSON files to merge (written by siteseg study --shard I/N --json OUT)");
+  // merging over a shard (--json SHARD.json) would lose it: refused, like a folder that does not exist, before any work
+  await checkOutputs(outputsOf(o), [...files, ...(await filesIn(modelDirOf(o.model)))]);
   const docs = await Promise.all(
     files.map(async (file) => {
       const text = await readFile(file, "utf8").catch((e: unknown) => {

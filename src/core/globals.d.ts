@@ -5,7 +5,7 @@ interface AbortSignal {
   readonly aborted: boolean;
 }
 declare class TextDecoder {
-  constructor(label?: string);
+  constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
 declare class TextEncoder {

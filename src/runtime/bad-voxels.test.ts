@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AdapterError, loadAdapter } from "../core/adapters";
-import { readVolume } from "../core/io";
+import { gzipSync } from "fflate";
+import { readVolume, writeNifti } from "../core/io";
 import { loadModel } from "../core/manifest";
 import { resolveConvention } from "../core/metrics/conventions";
 import { diceByClass, meanDice } from "../core/metrics/dice";
@@ -10,6 +11,7 @@ import { evaluate } from "../core/metrics/evaluate";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
 import { VolumeError, type Volume } from "../core/volume/types";
 import { createNodeRunner } from "./ort-node";
+import type { InferenceRunner } from "../core/pipeline/runner";
 import type { SessionRunner } from "./session";
 
 // Issue 12 part 1: a few bad voxels never silently empty a mask. The real model on a shipped sample.
@@ -21,6 +23,11 @@ const asFloat = (v: Volume, change: (d: Float32Array) => void): Volume => {
   const data = Float32Array.from(v.data);
   change(data);
   return { ...v, data };
+};
+/** Sets a share of the voxels (an even, seeded scatter) to `value(k)`, the k-th one set. */
+const scatter = (d: Float32Array, share: number, value: (k: number) => number) => {
+  let seed = 24, k = 0;
+  for (let i = 0; i < d.length; i++) if ((seed = (seed * 16807) % 2147483647) / 2147483647 < share) d[i] = value(k++);
 };
 const reference = readVolume(new Uint8Array(readFileSync(resolve(root, "public/samples/synth-pd/pd_seg.nii.gz"))), "pd_seg.nii.gz");
 const freesurfer = resolveConvention(model.manifest, "freesurfer");
@@ -44,14 +51,31 @@ describe("bad voxels", () => {
   it.each([
     ["one NaN in a thousand voxels", (d: Float32Array) => d.forEach((_, i) => i % 1000 === 7 && (d[i] = NaN)), /voxels were not a number \(NaN or infinite, 0\.10% of the scan\) and were filled in from the neighbouring voxels/],
     ["nine infinite voxels", (d: Float32Array) => [1, 2, 3, 4, 5, 6, 7, 8, 9].forEach((k) => (d[k * 9973] = k % 2 ? Infinity : -Infinity)), /^9 voxels were not a number/],
-    ["one voxel of 1e38", (d: Float32Array) => (d[d.length >> 1] = 1e38), null],
+    ["one voxel of 1e38", (d: Float32Array) => (d[d.length >> 1] = 1e38), /^1 voxel holds an extreme value \(1\.0e38\), over a million times the scan's own intensities: no scanner writes such a value, so the file is likely damaged\. It was filled in from the neighbouring voxels; check the export that made the file\.$/],
+    // issue 24: 1% of the voxels is 2.4% of this scan's tissue, so percentile 99.5 was 1e38 and the
+    // mask empty; and -3.4e38 (-FLT_MAX, a fill value) became the background floor
+    ["1% of voxels at 1e38 and -3.4e38", (d: Float32Array) => scatter(d, 0.01, (k) => (k % 2 ? 1e38 : -3.4028234663852886e38)), /^1\.0% of voxels \(10\d\d\d\) hold extreme values \(from -3\.4e38 to 1\.0e38\), over a million times the scan's own intensities: no scanner writes them, so the file is likely damaged\. They were filled in from the neighbouring voxels; check the export that made the file\.$/],
   ])("%s: Dice stays the clean scan's, and the user is told", { timeout: 120_000 }, async (_, change, warning) => {
     const result = await segment(asFloat(scan, change), model.manifest, runner);
     // the user reads the same Dice as on the clean scan (this model's masks move by a few % of
     // boundary voxels for any small change of intensities, so the masks themselves are not compared)
     expect(Math.abs(score(result) - score(clean))).toBeLessThan(0.01);
-    if (warning) expect(result.warnings).toEqual([expect.stringMatching(warning)]);
-    else expect(result.warnings).toEqual([]);
+    expect(result.warnings).toEqual([expect.stringMatching(warning)]);
+  });
+
+  it("a scale slope that overflows float32: the voxels are the clean scan's, and the user is told why", async () => {
+    // the sample as a NIfTI whose scl_slope (1e37) takes every stored value above 34 past float32:
+    // they were read as Infinity, and most of the brain was then "filled in" as bad voxels
+    const nii = writeNifti(scan, { gzip: false });
+    new DataView(nii.buffer).setFloat32(112, 1e37, true);
+    const read = readVolume(gzipSync(nii), "slope.nii.gz");
+    expect(read.data).toBeInstanceOf(Uint8Array);
+    expect(read.data.every((v, i) => v === scan.data[i])).toBe(true); // so the mask is the clean scan's
+    // the reason reaches the result's warnings (app alert, CLI stderr and --json): a runner that
+    // finds nothing is enough to see it, without a second real run
+    const nothing: InferenceRunner = { backend: "test", run: async (feeds) => ({ [model.manifest.input.outputName]: { data: new Float32Array(feeds[model.manifest.input.inputName].dims[0] * model.manifest.classes.length * feeds[model.manifest.input.inputName].dims[2] * feeds[model.manifest.input.inputName].dims[3]), dims: [] } }) };
+    const result = await segment(read, model.manifest, nothing);
+    expect(result.warnings[0]).toMatch(/^The header's scale slope \(scl_slope 1\.00e\+37\) overflows: it takes \d+ stored voxels .* The voxels were read as stored, unscaled: intensities are relative, and the mask does not depend on their scale\./);
   });
 
   it("an all-NaN, all-zero or constant scan is refused before any work", async () => {

@@ -13,6 +13,9 @@ export const sessionsCreated = () => created;
 export interface SessionRunner extends InferenceRunner {
   inputNames: readonly string[];
   outputNames: readonly string[];
+  /** Names, types and shapes of the graph's inputs and outputs (checkGraphNames reads them). */
+  inputMetadata?: readonly InferenceSession.ValueMetadata[];
+  outputMetadata?: readonly InferenceSession.ValueMetadata[];
   dispose(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export function wrapSession(ort: OrtModule, session: InferenceSession, backend: 
     backend,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata,
+    outputMetadata: session.outputMetadata,
     run(feeds) {
       const next = queue.then(() => run(feeds));
       queue = next.catch(() => undefined);

@@ -5,7 +5,8 @@ import { readSafetensors, writeSafetensors } from "../core/adapters";
 import { writeNifti } from "../core/io";
 import { parseManifest, type ModelSource } from "../core/manifest";
 import type { InferenceClient } from "../worker/client";
-import { availableAdapters } from "./adapterSlice";
+import { contrastFamily, contrastProfile } from "../core/adapters/profile";
+import { availableAdapters, scanProfileOf } from "./adapterSlice";
 import type { SegmentationResult } from "./jobSlice";
 import { modelsFetch, type Served } from "../test/modelsFetch";
 import { resetApp, useApp } from "./store";
@@ -263,5 +264,86 @@ describe("adapters loaded from disk", () => {
     expect(s.adapter).toBeNull();
     expect(s.fileAdapters).toEqual([]);
     expect(s.adapterError).toBeNull();
+  });
+});
+
+// Issue 24 part 8d: the warning that an adapter never saw this scan's contrast came only after a
+// run (the profile was measured under the run's mask). Now the scan's contrast is measured as soon
+// as an adapter that records what it learnt from is chosen: under the reference label when there
+// is one, else under the base model's mask of a slab through the scan (one small job in the worker).
+describe("the scan's contrast, before any run", () => {
+  const DIMS: [number, number, number] = [16, 16, 40];
+  const N = DIMS[0] * DIMS[1] * DIMS[2];
+  const eye = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  /** Stripes of CSF, GM and WM (1, 2, 3) over background, in a head in the middle 20 slices. */
+  const classes = Uint8Array.from({ length: N }, (_, i) => (Math.floor(i / 256) < 10 || Math.floor(i / 256) >= 30 ? 0 : 1 + ((i % 16) % 3)));
+  /** T2-like: CSF bright, WM dark. */
+  const t2 = Float32Array.from(classes, (c) => [0, 300, 150, 60][c]);
+  const nifti = (data: Float32Array | Uint8Array) => writeNifti({ dims: DIMS, affine: eye, data }, { gzip: false });
+  const family = () => {
+    const p = scanProfileOf(useApp.getState());
+    return p && contrastFamily(p);
+  };
+  /** A worker client that records the volumes it is asked to segment and answers with their classes. */
+  function probeClient() {
+    const asked: { dims: number[]; options?: readonly string[] }[] = [];
+    const client = {
+      segment: async (scan: { dims: [number, number, number]; data: ArrayLike<number> }, opts: { options?: readonly string[] }) => {
+        asked.push({ dims: [...scan.dims], options: opts.options });
+        const labels = Uint8Array.from(scan.data, (v) => (v === 300 ? 1 : v === 150 ? 2 : v === 60 ? 3 : 0));
+        return { labels: { ...scan, data: labels }, profile: contrastProfile(scan.data, labels, tissue.classes.map((c) => c.name)) };
+      },
+    };
+    return { client: client as unknown as InferenceClient, asked };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it("under the reference label: niivue-t1 (learnt from a T1) is said not to fit a T2 before any run", async () => {
+    const fake = probeClient();
+    useApp.setState({ client: fake.client });
+    await useApp.getState().openScan("t2.nii", nifti(t2));
+    await useApp.getState().openReference("t2_seg.nii", nifti(classes));
+    expect(family()).toBeNull();
+    await useApp.getState().selectAdapter("niivue-t1");
+    await settle();
+    expect(useApp.getState().scanContrast).toMatchObject({ status: "done" });
+    expect(family()).toBe("T2/FLAIR/PD-like");
+    expect(useApp.getState().result).toBeNull(); // no run
+    expect(fake.asked).toEqual([]); // and no probe: the reference told it
+  });
+
+  it("without a reference: the base model on a 20 mm slab through the head, once per scan, never in front of a run", async () => {
+    const fake = probeClient();
+    useApp.setState({ client: fake.client });
+    await useApp.getState().openScan("t2.nii", nifti(t2));
+    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
+    await useApp.getState().selectAdapter("niivue-t1");
+    expect(fake.asked).toEqual([]); // the worker is busy: the run's own mask will tell
+    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null } });
+    await useApp.getState().selectAdapter("synth-pd");
+    await useApp.getState().selectAdapter("niivue-t1");
+    await settle();
+    expect(fake.asked).toEqual([{ dims: [16, 16, 20], options: [] }]); // 20 slices of 1 mm about the head's middle, plain pass
+    expect(family()).toBe("T2/FLAIR/PD-like");
+    // a new scan is measured again
+    await useApp.getState().openScan("again.nii", nifti(t2));
+    await settle();
+    expect(fake.asked).toHaveLength(2);
+  });
+
+  it("a mask's own profile (measured with the run) comes first; an adapter that records no contrasts asks for nothing", async () => {
+    const fake = probeClient();
+    useApp.setState({ client: fake.client });
+    await useApp.getState().openScan("t2.nii", nifti(t2));
+    const shown = { adapter: null, profile: { CSF: 0.1, GM: 0.4, WM: 0.9 } } as unknown as SegmentationResult;
+    useApp.setState({ results: { base: shown }, result: shown });
+    await useApp.getState().selectAdapter("niivue-t1");
+    await settle();
+    expect(fake.asked).toEqual([]);
+    expect(family()).toBe("T1-like");
+    useApp.setState({ results: {}, result: null });
+    await useApp.getState().loadAdapterFiles([editedConfig((c) => delete c.contrasts), synthPd()[1]]);
+    await settle();
+    expect(fake.asked).toEqual([]);
   });
 });

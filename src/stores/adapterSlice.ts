@@ -1,8 +1,11 @@
 import { buildAdapter, loadAdapter, parseAdapterConfig, readSafetensors, type Adapter } from "../core/adapters";
+import { contrastProfile, type ContrastProfile } from "../core/adapters/profile";
+import { axisAlong, centralSlab } from "../core/volume/slab";
 import { readShippedAdapter, type Manifest } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { sha256Hex } from "../core/manifest/load";
 import { resultKey } from "./jobSlice";
+import type { LoadedScan } from "./scanSlice";
 import { message, type Slice } from "./types";
 
 export interface AdapterEntry {
@@ -14,6 +17,25 @@ export interface AdapterEntry {
 
 /** An adapter as the app holds it, with the sha256 of its adapter_model.safetensors bytes (mask provenance). */
 export type LoadedAdapter = Adapter & { sha256: string };
+
+/**
+ * The open scan's contrast measured before any run, for the adapter's contrast check: from its
+ * reference label when one is loaded, else from the base model's mask of a slab through its middle.
+ */
+export interface ScanContrast {
+  scan: LoadedScan;
+  /** What it is measured under: the reference in use, or "probe" (the base on a slab). */
+  basis: object | "probe";
+  status: "measuring" | "done" | "failed";
+  profile: ContrastProfile | null;
+}
+
+/** Thickness of the slab the probe segments (20 mm told T1 from T2/FLAIR/PD on every sample and test scan; 12 mm missed the smallest fetal one). */
+export const PROBE_SLAB_MM = 20;
+
+/** The open scan's contrast profile as the adapter check reads it: the shown mask's, else the one measured before any run. */
+export const scanProfileOf = (s: { scan: LoadedScan | null; result: { profile?: ContrastProfile } | null; scanContrast: ScanContrast | null }): ContrastProfile | null =>
+  s.result?.profile ?? (s.scanContrast && s.scanContrast.scan === s.scan ? s.scanContrast.profile : null);
 
 export interface AdapterSlice {
   /** Loaded from disk this session; the shipped ones come from the manifest. */
@@ -27,6 +49,15 @@ export interface AdapterSlice {
   getAdapter: (name: string) => Promise<LoadedAdapter>;
   loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => Promise<void>;
   dismissAdapterError: () => void;
+  scanContrast: ScanContrast | null;
+  /**
+   * Measures the open scan's contrast as soon as an adapter that records what it learnt from is
+   * chosen, so a contrast it never saw is said before the run, not after: from the reference
+   * label (on this thread, a task apart), else by the base model on a slab of the scan (in the
+   * worker, when it is free). Does nothing when a mask (whose profile the worker measured) or a
+   * measurement for this scan is there.
+   */
+  checkScanContrast: () => void;
 }
 
 /** The adapters the select offers: the manifest's shipped ones, then those loaded from disk. */
@@ -73,6 +104,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
       if (overtaken()) return;
       set({ adapter, adapterError: null, adapterStatus: "idle" });
       get().showResult(resultKey(name));
+      get().checkScanContrast();
     } catch (e) {
       if (overtaken()) return;
       // The previous adapter (or the base) stays selected.
@@ -99,10 +131,45 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
       const adapter: LoadedAdapter = { ...buildAdapter(name, config, readSafetensors(weights.bytes, weights.name), manifest), sha256 };
       choice++; // a shipped adapter still loading is overtaken by this one
       set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site: adapter.config.site, adapter }], adapter, adapterError: null, adapterStatus: "idle" });
+      get().checkScanContrast();
     } catch (e) {
       set({ adapterError: `The adapter was not loaded: ${message(e)}` });
     }
   },
   dismissAdapterError: () => set({ adapterError: null }),
+  scanContrast: null,
+  checkScanContrast: () => {
+    const { scan, manifest, adapter, reference, scanContrast: known } = get();
+    if (!scan || !manifest || !adapter?.config?.contrasts?.length || get().result?.profile) return;
+    const names = manifest.classes.map((c) => c.name);
+    const current = () => get().scan === scan && get().manifest === manifest;
+    if (reference && get().conventionUnfit === null) {
+      if (known?.scan === scan && known.basis === reference) return;
+      set({ scanContrast: { scan, basis: reference, status: "measuring", profile: null } });
+      // a pass over the scan (tens of ms on a 256³ scan): a task of its own, after the one that set the reference
+      setTimeout(() => {
+        if (!current() || get().reference !== reference || get().scanContrast?.basis !== reference) return;
+        const classes = get().referenceClasses();
+        if (!classes) {
+          set({ scanContrast: null });
+          return get().checkScanContrast(); // not readable in this model's classes: the probe
+        }
+        set({ scanContrast: { scan, basis: reference, status: "done", profile: contrastProfile(scan.volume.data, classes, names) } });
+      }, 0);
+      return;
+    }
+    if (known?.scan === scan && known.basis === "probe") return; // measured, measuring, or failed once: not again
+    // the worker must be free: a probe never waits in front of a run, a study or a training the user started
+    if (get().modelStatus !== "ready" || get().job.status === "running" || get().studyAbort || get().trainAbort) return;
+    const mine: ScanContrast = { scan, basis: "probe", status: "measuring", profile: null };
+    set({ scanContrast: mine });
+    const slab = centralSlab(scan.volume, axisAlong(scan.volume, manifest.input.orientation[manifest.input.sliceAxis]), PROBE_SLAB_MM);
+    void get()
+      .client.segment(slab, { options: [] })
+      .then(
+        (out) => current() && get().scanContrast === mine && set({ scanContrast: { ...mine, status: "done", profile: out.profile } }),
+        () => current() && get().scanContrast === mine && set({ scanContrast: { ...mine, status: "failed" } }),
+      );
+  },
   };
 };

@@ -291,7 +291,9 @@ describe("edits never apply to a stale mask", () => {
     app().paintAt([3, 3, 2], 2);
     app().endStroke();
     expect([app().undoStack.length, app().redoStack.length]).toEqual([1, 0]);
-    await app().openScan("other.nii", scanBytes());
+    const opening = app().openScan("other.nii", scanBytes());
+    app().answerDiscard(true); // the correction was not saved: asked first (below), discarded here
+    await opening;
     expect([app().undoStack.length, app().redoStack.length, app().editTool, app().result]).toEqual([0, 0, null, null]);
     await app().runSegmentation();
     app().undo();
@@ -331,5 +333,71 @@ describe("edits never apply to a stale mask", () => {
     app().endStroke(); // released
     while (app().undoStack.length) app().undo();
     expect(shown()).toEqual(modelMask());
+  });
+});
+
+// Issue 24 part 8f: a new scan dropped corrections never saved, without a word. Now every way to
+// a new scan asks first (the app's own dialog answers): save them, discard them, or cancel.
+describe("corrections not saved, and a new scan", () => {
+  const correct = () => {
+    app().setEditTool("brush");
+    app().setEditClass(3);
+    app().paintAt([3, 3, 1], 2);
+    app().endStroke();
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it("asks before opening another scan; Cancel keeps the scan and its corrections, Discard opens the new one", async () => {
+    correct();
+    const scan = app().scan;
+    const corrected = app().result;
+    expect(app().unsavedCorrections()).toEqual(["base"]);
+    const cancelled = app().openScan("other.nii", scanBytes());
+    await settle();
+    expect(app().discardAsk).toEqual({ action: "open other.nii", keys: ["base"] });
+    expect(app().scan).toBe(scan);
+    app().answerDiscard(false);
+    await cancelled;
+    expect(app().discardAsk).toBeNull();
+    expect([app().scan, app().result, app().undoStack.length]).toEqual([scan, corrected, 1]);
+
+    const discarded = app().openScan("other.nii", scanBytes());
+    await settle();
+    expect(app().discardAsk?.action).toBe("open other.nii");
+    app().answerDiscard(true);
+    await discarded;
+    expect(app().scan?.name).toBe("other.nii");
+    expect(app().result).toBeNull();
+  });
+
+  it("a saved mask is not asked about, until it is corrected again; a mask with no correction never is", async () => {
+    expect(app().unsavedCorrections()).toEqual([]);
+    correct();
+    app().markSaved(app().result!); // what Save mask does
+    expect(app().unsavedCorrections()).toEqual([]);
+    app().paintAt([5, 5, 1], 2);
+    expect(app().unsavedCorrections()).toEqual(["base"]); // a stroke still being painted counts
+    app().undo();
+    app().undo(); // back to the model's mask: nothing corrected, nothing to lose
+    expect(app().unsavedCorrections()).toEqual([]);
+    await app().openScan("other.nii", scanBytes());
+    expect(app().discardAsk).toBeNull();
+    expect(app().scan?.name).toBe("other.nii");
+  });
+
+  it("a dropped file and a sample ask too; a second open while asking replaces the question", async () => {
+    correct();
+    const dropped = app().openScanFiles([{ name: "folder/dropped.nii", bytes: scanBytes() }]);
+    await settle();
+    expect(app().discardAsk?.action).toBe("open dropped.nii");
+    useApp.setState({ samples: [{ id: "s", name: "Sample S", synthetic: false, image: "s/scan.nii", label: "s/label.nii", adapter: "s" } as never] });
+    const sample = app().openSample("s");
+    await settle();
+    await dropped; // replaced: that open does not happen
+    expect(app().discardAsk?.action).toBe("open the sample Sample S");
+    app().answerDiscard(false);
+    await sample;
+    expect(app().scan?.name).toBe("head.nii");
+    expect(app().unsavedCorrections()).toEqual(["base"]);
   });
 });

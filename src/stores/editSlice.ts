@@ -1,7 +1,7 @@
 import { applyEdit, brushIndices, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
 import { voxelSizes } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
-import { resultKey, type ResultKey } from "./jobSlice";
+import { resultKey, type ResultKey, type SegmentationResult } from "./jobSlice";
 import type { Slice } from "./types";
 
 export type EditTool = "brush" | "eraser";
@@ -40,12 +40,31 @@ export interface EditSlice {
   endStroke: () => void;
   undo: () => void;
   redo: () => void;
+  /** Kept results whose corrections have not been saved since the last one (their keys). */
+  unsavedCorrections: () => ResultKey[];
+  /** The mask was saved as it stands (Save mask): its corrections are no longer at risk. */
+  markSaved: (result: SegmentationResult) => void;
+  /** Set while a new scan waits on the user: opening it would drop the corrections not saved. */
+  discardAsk: { action: string; keys: ResultKey[] } | null;
+  /**
+   * Runs `proceed` at once when no correction would be lost; otherwise asks first (discardAsk)
+   * and runs it once the user saves or discards them, never when they cancel. A second ask
+   * replaces one still open (that one is cancelled).
+   */
+  guardCorrections: (action: string, proceed: () => Promise<void>) => Promise<void>;
+  /** The answer to discardAsk: go on (saved or discarded) or not (cancel). */
+  answerDiscard: (go: boolean) => void;
 }
 
 /** Slices marked corrected on a result (the ones training uses by default). */
 export const correctedOf = (r: { corrected?: SliceRef[] } | null | undefined) => r?.corrected ?? [];
 
 export const createEditSlice: Slice<EditSlice> = (set, get) => {
+  /** Results as they were saved (or as the user agreed to lose them): a correction makes a new result object, so it is unsaved again. */
+  const saved = new WeakSet<SegmentationResult>();
+  /** The open question's answer, awaited by the action that asked it. */
+  let answer: ((go: boolean) => void) | null = null;
+
   /** The stroke being painted, on the very result it paints (a new result of the same mask is another). */
   let stroke: { key: ResultKey; labels: Volume; recorder: StrokeRecorder; slice: SliceRef } | null = null;
 
@@ -110,5 +129,38 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
     },
     undo: () => step("undoStack", "redoStack", "undo"),
     redo: () => step("redoStack", "undoStack", "redo"),
+    unsavedCorrections: () => {
+      get().endStroke(); // a stroke still being painted is a correction too
+      return Object.entries(get().results)
+        .filter(([, r]) => correctedOf(r).length > 0 && !saved.has(r))
+        .map(([k]) => k);
+    },
+    markSaved: (result) => {
+      saved.add(result);
+    },
+    discardAsk: null,
+    guardCorrections: async (action, proceed) => {
+      const keys = get().unsavedCorrections();
+      if (keys.length) {
+        answer?.(false); // an earlier question still open: its action is dropped
+        const go = await new Promise<boolean>((resolve) => {
+          answer = resolve;
+          set({ discardAsk: { action, keys } });
+        });
+        if (!go) return;
+        // saved, or the user agreed to lose them: not asked again for these (a nested open, a failed one)
+        for (const k of keys) {
+          const r = get().results[k];
+          if (r) saved.add(r);
+        }
+      }
+      await proceed();
+    },
+    answerDiscard: (go) => {
+      const resolve = answer;
+      answer = null;
+      set({ discardAsk: null });
+      resolve?.(go);
+    },
   };
 };

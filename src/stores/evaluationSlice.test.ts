@@ -45,14 +45,71 @@ describe("reference", () => {
     expect(useApp.getState().reference?.name).toBe("ref.nii");
   });
 
-  it("another model that does not know the reference's convention guesses among its own", async () => {
-    await useApp.getState().openReference("aseg.nii", nifti(Uint8Array.from(labels, (v) => [0, 4, 3, 2][v])));
-    expect(useApp.getState().convention).toBe("freesurfer");
-    useApp.setState({ manifest: tumour });
+});
+
+// Issue 24 part 8c: a model that does not offer the reference's convention kept scoring it in one
+// guessed from its values (a FreeSurfer aseg's 2, 3, 4 read as BraTS labels): wrong numbers, no word.
+describe("a model that does not offer the reference's convention", () => {
+  const aseg = () => nifti(Uint8Array.from(labels, (v) => [0, 4, 3, 2][v]));
+  const switchTo = (manifest: typeof tissue) => {
+    useApp.setState({ manifest });
     useApp.getState().recomputeEvaluation();
-    // FreeSurfer's 2, 3, 4 are not BraTS labels by meaning, but the tumour model knows only classes and brats
-    expect(["classes", "brats"]).toContain(useApp.getState().convention);
+  };
+
+  it("keeps the reference unscored, with a note naming the convention; the model that offers it scores it again", async () => {
+    await useApp.getState().openReference("aseg.nii", aseg());
+    expect(useApp.getState().convention).toBe("freesurfer");
+    expect(useApp.getState().evaluation?.meanDice).toBe(1);
+    switchTo(tumour);
+    let s = useApp.getState();
+    expect(s.reference?.name).toBe("aseg.nii");
+    expect(s.convention).toBe("freesurfer");
+    expect(s.evaluation).toBeNull();
+    expect(s.evaluations).toEqual({});
+    expect(s.evaluationError).toBeNull();
+    expect(s.conventionUnfit).toBe(
+      "This reference is numbered in a convention Brain tumour · 2.5D U-Net does not offer (FreeSurfer aseg / aparc numbering): it is not scored. " +
+        "If it is in one of this model's conventions, choose it above; otherwise open a label made for this model's classes (background, oedema, tumour core).",
+    );
+    switchTo(tissue);
+    s = useApp.getState();
+    expect(s.conventionUnfit).toBeNull();
+    expect(s.evaluation?.meanDice).toBe(1);
+  });
+
+  it("a reference in the model's own class numbers is not another model's: its classes are other ones", async () => {
+    await useApp.getState().openReference("ref.nii", nifti(labels));
+    expect(useApp.getState().convention).toBe("classes");
+    switchTo(tumour);
+    expect(useApp.getState().evaluation).toBeNull();
+    expect(useApp.getState().conventionUnfit).toMatch(/does not offer \(Model classes \(0 background, 1 CSF, 2 GM, 3 WM\)\): it is not scored/);
+    // the user says which of this model's conventions it is in: scored in that one
+    useApp.getState().setConvention("brats");
+    expect(useApp.getState().conventionUnfit).toBeNull();
+    expect(useApp.getState().evaluation?.meanDice).toBeTypeOf("number");
+  });
+
+  it("a sample's reference in a convention the model in use lacks is kept, unscored, not refused", async () => {
+    useApp.setState({ manifest: tumour });
+    const { volume } = await useApp.getState().volumeReader(aseg(), "aseg.nii", 0);
+    useApp.getState().setReference("aseg.nii", volume, "freesurfer");
+    const s = useApp.getState();
+    expect(s.evaluationError).toBeNull();
+    expect(s.reference?.name).toBe("aseg.nii");
+    expect(s.evaluation).toBeNull();
+    expect(s.conventionUnfit).toMatch(/\(FreeSurfer aseg \/ aparc numbering\): it is not scored/);
+    switchTo(tissue);
+    expect(useApp.getState().evaluation?.meanDice).toBe(1);
+  });
+
+  it("a reference opened before any model is guessed among the first model's conventions", async () => {
+    useApp.setState({ manifest: null });
+    await useApp.getState().openReference("aseg.nii", aseg());
+    expect(useApp.getState().convention).toBe("classes");
+    switchTo(tissue);
+    expect(useApp.getState().convention).toBe("freesurfer");
     expect(useApp.getState().conventionGuessed).toBe(true);
+    expect(useApp.getState().evaluation?.meanDice).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
-import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
+import { BUILTIN_CONVENTIONS, conventionId, conventionsOf, guessConvention, labelValues, MODEL_CLASSES, resolveConvention, type ConventionId } from "../core/metrics/conventions";
+import type { Manifest } from "../core/manifest";
 import { alignReference, checkLabelMap, evaluateAligned, hd95Task, type AlignedReference, type Evaluation } from "../core/metrics/evaluate";
 import { drain, drainSliced } from "../core/metrics/hausdorff";
 import type { Volume } from "../core/volume/types";
@@ -9,6 +10,14 @@ export interface EvaluationSlice {
   reference: { name: string; volume: Volume; values: number[] } | null;
   convention: ConventionId;
   conventionGuessed: boolean;
+  /**
+   * What the convention meant when it was chosen or guessed (its label: "Model classes (0
+   * background, 1 CSF, …)", a table's name); null when no model was loaded then. Another model
+   * scores the reference only if it offers the same convention (same id, same label).
+   */
+  conventionLabel: string | null;
+  /** Why the reference is not scored: the model in use does not offer its convention (null: it does). */
+  conventionUnfit: string | null;
   /** Dice of the shown result. */
   evaluation: Evaluation | null;
   /** Dice of every kept result (base and adapters), for the comparison. */
@@ -22,6 +31,8 @@ export interface EvaluationSlice {
   recomputeEvaluation: () => void;
   /** The shown result's evaluation with its HD95, computed at once if the deferred run has not finished (for an export). */
   evaluationWithHd95: () => Evaluation | null;
+  /** The reference as this model's classes on the open scan's grid (excluded labels: EXCLUDED); null without a reference it can read. */
+  referenceClasses: () => Uint8Array | null;
 }
 
 /**
@@ -33,6 +44,14 @@ export interface EvaluationSlice {
  * The table shows "…" until it is known. An export that needs it sooner computes it at once.
  */
 export const HD95_DELAY_MS = 300;
+
+/** A convention's label under `manifest`, or null when the manifest does not offer it. */
+const labelUnder = (manifest: Manifest, id: ConventionId) => conventionsOf(manifest).find((c) => c.id === conventionId(id))?.label ?? null;
+
+/** The note shown instead of scores when the model does not offer the reference's convention. */
+export const unfitNote = (manifest: Manifest, label: string) =>
+  `This reference is numbered in a convention ${manifest.name} does not offer (${label}): it is not scored. ` +
+  `If it is in one of this model's conventions, choose it above; otherwise open a label made for this model's classes (${manifest.classes.map((c) => c.name).join(", ")}).`;
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
@@ -92,6 +111,8 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
     reference: null,
     convention: MODEL_CLASSES,
     conventionGuessed: false,
+    conventionLabel: null,
+    conventionUnfit: null,
     evaluation: null,
     evaluations: {},
     evaluationError: null,
@@ -109,27 +130,32 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       const values = labelValues(volume.data);
       const { manifest, scan } = get();
       const chosen = convention ?? (manifest ? guessConvention(values, conventionsOf(manifest)) : MODEL_CLASSES);
+      // a convention the model does not offer (a sample's, under another model): kept, not scored
+      const label = manifest ? labelUnder(manifest, chosen) : null;
+      const unfit = manifest && label === null ? (BUILTIN_CONVENTIONS[conventionId(chosen)]?.label ?? chosen) : null;
       // a reference that cannot be scored is refused before it replaces the one in use
       let checked: AlignedReference | null = null;
       try {
         checkLabelMap(volume);
-        if (manifest && scan) checked = alignReference(volume, scan.volume, resolveConvention(manifest, chosen));
+        if (manifest && scan && unfit === null) checked = alignReference(volume, scan.volume, resolveConvention(manifest, chosen));
       } catch (e) {
         return set({ evaluationError: `${name} was not loaded: ${message(e)}${get().reference ? ` The reference ${get().reference!.name} stays.` : ""}` });
       }
       referenceId++;
       if (checked && scan) aligned = { key: alignKey(scan.volume, chosen), value: checked }; // the scan's results share its grid
-      set({ reference: { name, volume, values }, convention: chosen, conventionGuessed: !convention, evaluationError: null });
+      set({ reference: { name, volume, values }, convention: chosen, conventionGuessed: !convention, conventionLabel: label ?? unfit, conventionUnfit: null, evaluationError: null });
       get().recomputeEvaluation();
+      get().checkScanContrast(); // a reference tells the scan's contrast before any run
     },
     setConvention: (convention) => {
-      set({ convention, conventionGuessed: false });
+      const { manifest } = get();
+      set({ convention, conventionGuessed: false, conventionLabel: manifest ? labelUnder(manifest, convention) : null, conventionUnfit: null });
       get().recomputeEvaluation();
     },
     clearReference: () => {
       cancelHd95();
       referenceId++;
-      set({ reference: null, evaluation: null, evaluations: {}, evaluationError: null });
+      set({ reference: null, evaluation: null, evaluations: {}, evaluationError: null, conventionUnfit: null });
     },
     recomputeEvaluation: () => {
       const { reference, result, results, manifest } = get();
@@ -137,9 +163,20 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
         cancelHd95();
         return set({ evaluation: null, evaluations: {} });
       }
-      // another model may not know the reference's convention: guess again among its own
       const known = conventionsOf(manifest);
-      if (!known.some((c) => c.id === get().convention)) set({ convention: guessConvention(reference.values, known), conventionGuessed: true });
+      const { conventionLabel } = get();
+      if (conventionLabel === null) {
+        // set before any model was loaded: guessed among this one's conventions
+        const guess = guessConvention(reference.values, known);
+        set({ convention: guess, conventionGuessed: true, conventionLabel: labelUnder(manifest, guess) });
+      } else if (labelUnder(manifest, get().convention) !== conventionLabel) {
+        // Another model that does not offer the reference's convention (or numbers its own
+        // classes otherwise): the reference stays, unscored, rather than read in a convention
+        // guessed from its values (a FreeSurfer aseg's 2, 3 and 4 are BraTS labels too).
+        cancelHd95();
+        return set({ evaluation: null, evaluations: {}, evaluationError: null, conventionUnfit: unfitNote(manifest, conventionLabel) });
+      }
+      if (get().conventionUnfit !== null) set({ conventionUnfit: null });
       const convention = get().convention;
       const axis = get().perSliceAxis();
       const key = `${referenceId}|${convention}|${axis}`;
@@ -160,6 +197,15 @@ export const createEvaluationSlice: Slice<EvaluationSlice> = (set, get) => {
       } catch (e) {
         cancelHd95();
         set({ evaluation: null, evaluations: {}, evaluationError: message(e) });
+      }
+    },
+    referenceClasses: () => {
+      const { reference, manifest, scan, conventionUnfit } = get();
+      if (!reference || !manifest || !scan || conventionUnfit !== null || labelUnder(manifest, get().convention) === null) return null;
+      try {
+        return alignedTo(scan.volume).classes;
+      } catch {
+        return null;
       }
     },
     evaluationWithHd95: () => {

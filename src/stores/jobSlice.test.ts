@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { writeNifti } from "../core/io";
 import { parseManifest } from "../core/manifest";
 import { CancelledError } from "../core/pipeline/runner";
 import type { SegmentOptions } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import type { InferenceClient } from "../worker/client";
+import { waitText } from "./jobSlice";
 import { resetApp, useApp } from "./store";
 
 // Segment waits for what the user just chose: a run started while a sample or its adapter is
@@ -17,6 +18,10 @@ beforeEach(async () => {
   const bytes = writeNifti({ dims: [4, 4, 4], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Uint8Array(64) }, { gzip: false });
   await useApp.getState().openScan("scan.nii", bytes);
   useApp.setState({ modelStatus: "ready" });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 it("Segment is possible with a scan and a ready model", () => {
@@ -125,5 +130,75 @@ describe("inference options", () => {
     expect(fake.runs.slice(1)).toEqual([["triplanar"], ["triplanar"]]);
     await useApp.getState().runComparison(); // both kept with these options: nothing runs
     expect(fake.runs.length).toBe(3);
+  });
+});
+
+// Issue 24 part 8a: a comparison reported the adapter's run alone ("Done in 59.9 s" after 140 s)
+// and its button kept saying "Comparing…" after it ended.
+describe("a comparison's wait", () => {
+  const manifest = parseManifest(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../public/models/siteseg-tissue/manifest.json"), "utf8")));
+  /** A clock the test moves: each run takes the given seconds, base first, then the adapter. */
+  function timedClient(seconds: number[], fail?: number) {
+    let clock = 1000;
+    vi.spyOn(performance, "now").mockImplementation(() => clock);
+    let call = 0;
+    const client = {
+      segment: async (scan: Volume, opts: SegmentOptions) => {
+        const n = call++;
+        clock += seconds[n] * 1000;
+        if (n === fail) throw new Error("the worker crashed");
+        const labels = { dims: scan.dims, affine: scan.affine, data: new Uint8Array(scan.data.length) };
+        return { labels, backend: "test", slices: 4, options: [...(opts.options ?? [])], passes: 1, skipped: [], warnings: [], ms: { preprocess: 0, inference: 0, postprocess: 0, total: seconds[n] * 1000 }, sessionId: "s", profile: {} };
+      },
+    };
+    return { client: client as unknown as InferenceClient, tick: (ms: number) => (clock += ms) };
+  }
+  /** What the viewer does once it has drawn the shown mask. */
+  const drawn = (fake: { tick: (ms: number) => void }) => {
+    fake.tick(300);
+    useApp.getState().markShown(useApp.getState().result!);
+  };
+
+  it("reports the whole wait, both runs apart, and the button's label comes back when it ends", async () => {
+    const fake = timedClient([80, 60]);
+    useApp.setState({ manifest, client: fake.client, adapter: { name: "site" } as never });
+    const labels: (string | null)[] = [];
+    const unsubscribe = useApp.subscribe((s) => labels.push(s.comparing?.adapter ?? null));
+    await useApp.getState().runComparison();
+    unsubscribe();
+    expect(labels).toContain("site"); // "Comparing…" while it ran
+    expect(useApp.getState().comparing).toBeNull();
+    expect(useApp.getState().compare).toEqual({ adapter: "site" }); // the compare view stays open
+    drawn(fake);
+    const wait = useApp.getState().lastWait!;
+    expect(wait.result).toBe(useApp.getState().results["adapter:site"]);
+    expect(wait.waitedMs).toBe(140_300);
+    expect(waitText(wait)).toBe("Done in 140.3 s: base 80.0 s, site 60.0 s");
+  });
+
+  it("a kept mask is said to be kept; a plain run is reported as before", async () => {
+    const fake = timedClient([30, 45, 20]);
+    useApp.setState({ manifest, client: fake.client });
+    await useApp.getState().runSegmentation(); // the base, kept
+    drawn(fake);
+    expect(waitText(useApp.getState().lastWait!)).toBe("Done in 30.3 s (segmentation 30.0 s, drawing 0.3 s)");
+    useApp.setState({ adapter: { name: "site" } as never });
+    await useApp.getState().runComparison();
+    drawn(fake);
+    expect(waitText(useApp.getState().lastWait!)).toBe("Done in 45.3 s: base kept from before, site 45.0 s");
+    // a base mask made with other options runs again; the adapter's kept mask comes back, and its wait was the base's run
+    const { results } = useApp.getState();
+    useApp.setState({ results: { ...results, base: { ...results.base, options: ["other"] } }, result: results.base });
+    await useApp.getState().runComparison();
+    drawn(fake);
+    expect(waitText(useApp.getState().lastWait!)).toBe("Done in 20.3 s: base 20.0 s, site kept from before");
+  });
+
+  it("a comparison that fails or is cancelled gives the button back too", async () => {
+    const fake = timedClient([10, 10], 1);
+    useApp.setState({ manifest, client: fake.client, adapter: { name: "site" } as never });
+    await useApp.getState().runComparison();
+    expect(useApp.getState().job.status).toBe("error");
+    expect(useApp.getState().comparing).toBeNull();
   });
 });

@@ -45,13 +45,30 @@ export interface SegmentationResult extends SegmentResult {
 export type ResultKey = string;
 export const resultKey = (adapter: string | null): ResultKey => (adapter === null ? "base" : `adapter:${adapter}`);
 
-/** How long the user waited for a result: from pressing Segment to its mask handed to the viewer. */
+/** How long the user waited for a result: from pressing Segment (or Compare) to its mask handed to the viewer. */
 export interface Wait {
   result: SegmentationResult;
-  /** Press to mask shown. */
+  /** Press to mask shown: for a comparison, both runs and all between them. */
   waitedMs: number;
   /** Result received to mask shown (the viewer's upload). */
   drawMs: number;
+  /** This result's own run, start to result received; null when its mask was kept from an earlier run. */
+  runMs: number | null;
+  /** Set when the wait was a comparison's: its adapter and the base's run (null: the base's mask was kept). */
+  comparison?: { adapter: string; baseMs: number | null };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * What the status line says of a finished wait. A comparison reports the whole wait and each run
+ * apart ("Done in 140.3 s: base 80.1 s, niivue-t1 59.9 s"), not the last run's alone.
+ */
+export function waitText(w: Wait): string {
+  const c = w.comparison;
+  if (!c) return `Done in ${seconds(w.waitedMs)} (segmentation ${seconds(w.result.ms.total)}, drawing ${seconds(w.drawMs)})`;
+  const part = (name: string, ms: number | null) => (ms === null ? `${name} kept from before` : `${name} ${seconds(ms)}`);
+  return `Done in ${seconds(w.waitedMs)}: ${part("base", c.baseMs)}, ${part(c.adapter, w.runMs)}`;
 }
 
 export interface JobSlice {
@@ -77,6 +94,8 @@ export interface JobSlice {
   preview: { labels: Volume & { data: Uint8Array } } | null;
   /** Base vs an adapter, side by side in the Dice table and chart, toggled in the viewer. */
   compare: { adapter: string } | null;
+  /** A comparison still running its runs (its button says so until it ends, however it ends). */
+  comparing: { adapter: string } | null;
   /** Aborts the run in flight. */
   abort: AbortController | null;
   /** Whether Segment can start now: a scan, a ready model, and the worker free of other work. */
@@ -98,16 +117,20 @@ const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.l
 
 export const createJobSlice: Slice<JobSlice> = (set, get) => {
   /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
-  let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number } | null = null;
-  /** One run with the given adapter (null = base); resolves to its result or null if it did not finish. */
-  async function run(adapterName: string | null): Promise<SegmentationResult | null> {
+  let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number; runMs: number | null; comparison?: Wait["comparison"] } | null = null;
+  /**
+   * One run with the given adapter (null = base); resolves to its result or null if it did not
+   * finish. `wait`: a comparison's press and its base run, when this run ends it.
+   */
+  async function run(adapterName: string | null, wait?: { pressedAt: number; comparison: NonNullable<Wait["comparison"]> }): Promise<SegmentationResult | null> {
     const { scan, manifest, client } = get();
     if (get().studyAbort || get().trainAbort) return null; // the worker is busy with the site study or training
     const adapter = adapterName === null ? null : get().adapter;
     if (!scan || !manifest || (adapterName !== null && adapter?.name !== adapterName)) return null;
     const abort = new AbortController();
     const running = adapterName ?? "base";
-    const pressedAt = performance.now();
+    const startedAt = performance.now();
+    const pressedAt = wait?.pressedAt ?? startedAt;
     const previewing = get().result === null;
     const options = get().activeOptions();
     const passes = inferencePasses(manifest, scanOptions(manifest, scan.volume, options).ids).length;
@@ -130,7 +153,8 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
       // a new mask is shown, even if the last one was switched off (M)
       if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
-      pending = { result, pressedAt, receivedAt: performance.now() };
+      const receivedAt = performance.now();
+      pending = { result, pressedAt, receivedAt, runMs: receivedAt - startedAt, comparison: wait?.comparison };
       // the result's Dice waits for the next task: the mask is drawn first, and neither holds the page long
       set({ abort: null, preview: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, evaluation: null, evaluations: Object.fromEntries(Object.entries(get().evaluations).filter(([k]) => k !== key)), maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,13 +186,15 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     markShown: (result) => {
       if (pending?.result !== result) return;
       const now = performance.now();
-      set({ lastWait: { result, waitedMs: now - pending.pressedAt, drawMs: now - pending.receivedAt } });
+      const { pressedAt, receivedAt, runMs, comparison } = pending;
+      set({ lastWait: { result, waitedMs: now - pressedAt, drawMs: now - receivedAt, runMs, ...(comparison ? { comparison } : {}) } });
       pending = null;
     },
     results: {},
     result: null,
     preview: null,
     compare: null,
+    comparing: null,
     abort: null,
     canSegment: () => {
       const s = get();
@@ -194,15 +220,29 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       const adapter = get().adapter?.name;
       if (!adapter) return;
       get().cancelSegmentation();
-      set({ compare: { adapter } });
+      // the user waits for both runs: the status reports the whole wait from here, each run apart
+      const pressedAt = performance.now();
+      const comparing = { adapter };
+      set({ compare: { adapter }, comparing });
       const options = get().activeOptions();
-      for (const name of [null, adapter]) {
-        // a kept mask made with other inference options would not compare like with like
-        const kept = get().results[resultKey(name)];
-        if (kept && sameIds(kept.options, options)) continue;
-        if (!(await run(name)) || get().compare?.adapter !== adapter) return;
+      let baseMs: number | null = null;
+      try {
+        for (const name of [null, adapter]) {
+          // a kept mask made with other inference options would not compare like with like
+          const kept = get().results[resultKey(name)];
+          if (kept && sameIds(kept.options, options)) continue;
+          const startedAt = performance.now();
+          const done = await run(name, name === null ? undefined : { pressedAt, comparison: { adapter, baseMs } });
+          if (!done || get().compare?.adapter !== adapter) return;
+          if (name === null) baseMs = performance.now() - startedAt;
+        }
+        // only the base ran: the adapter's kept mask comes back on screen, and its wait was the base's run
+        const adapted = get().results[resultKey(adapter)];
+        if (baseMs !== null && adapted && adapted !== get().result) pending = { result: adapted, pressedAt, receivedAt: performance.now(), runMs: null, comparison: { adapter, baseMs } };
+        get().showResult(resultKey(adapter));
+      } finally {
+        if (get().comparing === comparing) set({ comparing: null });
       }
-      get().showResult(resultKey(adapter));
     },
     showResult: (key) => {
       const kept = get().results[key];

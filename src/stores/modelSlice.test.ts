@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { writeNifti } from "../core/io";
 import { checkGraphNames, loadModel, type ModelSource } from "../core/manifest";
 import { createNodeRunner } from "../runtime/ort-node";
 import { modelFileReader } from "../runtime/model-source";
@@ -219,6 +220,42 @@ describe("switching models", () => {
     expect(s.result).toBeNull();
     expect(s.adapter).toBeNull();
     expect(s.fileAdapters).toEqual([]);
+  });
+
+  // Issue 24 part 8c, through the model select: the tumour model over a FreeSurfer reference.
+  it("a model that does not offer the reference's convention leaves it unscored, with a note; the one that does scores it again", async () => {
+    const eye = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+    const classes = Uint8Array.from({ length: 32 }, (_, i) => i % 4);
+    const volume = (data: Uint8Array | Float32Array) => writeNifti({ dims: [4, 4, 2], affine: eye, data }, { gzip: false });
+    await useApp.getState().openScan("scan.nii", volume(Float32Array.from(classes, (v) => v * 10)));
+    const mask = { adapter: null, labels: { dims: [4, 4, 2], affine: eye, data: classes } } as unknown as SegmentationResult;
+    useApp.setState({ results: { base: mask }, result: mask });
+    await useApp.getState().openReference("aseg.nii", volume(Uint8Array.from(classes, (v) => [0, 4, 3, 2][v])));
+    expect(useApp.getState().evaluation?.meanDice).toBe(1);
+    await useApp.getState().selectModel("siteseg-tumour");
+    expect(useApp.getState()).toMatchObject({ convention: "freesurfer", evaluation: null, reference: { name: "aseg.nii" } });
+    expect(useApp.getState().conventionUnfit).toMatch(/^This reference is numbered in a convention Brain tumour · 2\.5D U-Net does not offer \(FreeSurfer aseg \/ aparc numbering\): it is not scored\./);
+    await useApp.getState().selectModel("siteseg-tissue");
+    expect(useApp.getState().conventionUnfit).toBeNull();
+    expect(useApp.getState().reference?.name).toBe("aseg.nii");
+  });
+
+  // Issue 24 part 8e: the training panel kept showing the last model's adapter, its loss and held-out Dice.
+  it("the training panel's last run belongs to a model: another model clears it, a backend change keeps it", async () => {
+    const outcome = { name: "site (trained)" } as never;
+    useApp.setState({ training: { status: "done", step: 5, steps: 5, loss: 0.1, error: null, outcome } });
+    await useApp.getState().setBackendPreference("wasm");
+    expect(useApp.getState().training.outcome).toBe(outcome);
+    await useApp.getState().selectModel("siteseg-tumour");
+    expect(useApp.getState().training).toEqual({ status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null });
+
+    // a run still going (only a script gets here: the controls are locked) ends, and says why
+    const abort = new AbortController();
+    useApp.setState({ trainAbort: abort, training: { status: "running", step: 2, steps: 5, loss: 0.2, error: null, outcome: null } });
+    await useApp.getState().selectModel("siteseg-tissue");
+    expect(abort.signal.aborted).toBe(true);
+    expect(useApp.getState().trainAbort).toBeNull();
+    expect(useApp.getState().training).toMatchObject({ status: "cancelled", note: "another model was loaded", outcome: null });
   });
 
   it("the fallback's notice shows while WebGPU cannot run the model, and goes with a backend that needs none", async () => {

@@ -2,6 +2,7 @@ import { loadModel, modelFolder, parseManifest, type Manifest, type ModelSource 
 import { modelFileReader } from "../runtime/model-source";
 import type { BackendPreference } from "../runtime/ort-web";
 import { InferenceClient } from "../worker/client";
+import { idleTraining } from "./trainSlice";
 import { message, type Slice } from "./types";
 
 export interface ModelEntry {
@@ -79,10 +80,14 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       const { manifest, backend, notice } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile
       set({ manifest, backend, backendNotice: notice ?? null, modelStatus: "ready" });
-      // Masks and adapters belong to a model: dropped once another has loaded (a refused one loses nothing).
+      // Masks, adapters and the training panel's last run belong to a model: dropped once another
+      // has loaded (a refused one loses nothing). A run still training (its controls are locked
+      // meanwhile, so only a script gets here) ends, and says why.
       if (get().loadedModelId !== id) {
         get().clearResults();
-        set({ adapter: null, fileAdapters: [], adapterError: null });
+        const wasTraining = get().trainAbort !== null;
+        get().cancelTraining();
+        set({ adapter: null, fileAdapters: [], adapterError: null, scanContrast: null, training: wasTraining ? { ...idleTraining, status: "cancelled", note: "another model was loaded" } : idleTraining });
         get().recomputeEvaluation();
       }
       set({ loadedModelId: id });

@@ -38,24 +38,27 @@ export const createSamplesSlice: Slice<SamplesSlice> = (set, get) => {
   openSample: async (id) => {
     const site = get().samples.find((s) => s.id === id);
     if (!site) return;
-    const mine = ++opening;
-    const scanBefore = get().scan;
-    // another sample chosen, or another scan opened, since this one was
-    const overtaken = () => mine !== opening || get().scan !== scanBefore;
-    set({ sampleLoading: id, samplesError: null });
-    try {
-      const [image, label] = await Promise.all([fetchSampleFile(site.image), fetchSampleFile(site.label)]);
-      const { volume: labelVolume } = await get().volumeReader(label, site.label, 0);
-      if (overtaken()) return;
-      await get().openScan(site.image.split("/").pop()!, image, { id: site.id, name: site.name, synthetic: site.synthetic });
-      if (mine !== opening || get().scan?.sample?.id !== id) return; // overtaken, or the scan did not open: its error is shown
-      get().setReference(site.label.split("/").pop()!, labelVolume, site.convention);
-      if (get().manifest?.adapters.shipped.some((a) => a.name === site.adapter)) await get().selectAdapter(site.adapter);
-    } catch (e) {
-      if (mine === opening) set({ samplesError: `Sample ${site.name} could not be opened: ${message(e)}` });
-    } finally {
-      if (mine === opening) set({ sampleLoading: null });
-    }
+    // the sample replaces the scan: corrections not saved are asked about first
+    await get().guardCorrections(`open the sample ${site.name}`, async () => {
+      const mine = ++opening;
+      const scanBefore = get().scan;
+      // another sample chosen, or another scan opened, since this one was
+      const overtaken = () => mine !== opening || get().scan !== scanBefore;
+      set({ sampleLoading: id, samplesError: null });
+      try {
+        const [image, label] = await Promise.all([fetchSampleFile(site.image), fetchSampleFile(site.label)]);
+        const { volume: labelVolume } = await get().volumeReader(label, site.label, 0);
+        if (overtaken()) return;
+        await get().openScan(site.image.split("/").pop()!, image, { id: site.id, name: site.name, synthetic: site.synthetic });
+        if (mine !== opening || get().scan?.sample?.id !== id) return; // overtaken, or the scan did not open: its error is shown
+        get().setReference(site.label.split("/").pop()!, labelVolume, site.convention);
+        if (get().manifest?.adapters.shipped.some((a) => a.name === site.adapter)) await get().selectAdapter(site.adapter);
+      } catch (e) {
+        if (mine === opening) set({ samplesError: `Sample ${site.name} could not be opened: ${message(e)}` });
+      } finally {
+        if (mine === opening) set({ sampleLoading: null });
+      }
+    });
   },
   };
 };

@@ -69,6 +69,8 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     set({ scan, scanError: null, jump: null, job: wasRunning ? { ...idleJob, status: "cancelled", note: "a new scan was opened" } : idleJob });
     get().clearResults();
     get().clearReference();
+    // an adapter still chosen is checked against the new scan's contrast, once a sample's reference (set next) is there
+    setTimeout(() => get().checkScanContrast(), 0);
   };
 
   const convert = async (series: DicomSeries, files: DicomInput[]) => {
@@ -92,6 +94,32 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     }
   };
 
+  /** openScanFiles once any corrections at risk were saved or let go. */
+  const openFiles = async (files: DicomInput[]): Promise<void> => {
+    pending = [];
+    set({ dicomChoice: null });
+    if (!anyDicom(files)) {
+      const volumes = files.filter((f) => VOLUME_NAME.test(f.name));
+      if (files.length === 1 || volumes.length === 1) {
+        const f = files.length === 1 ? files[0] : volumes[0];
+        return get().openScan(f.name.split("/").pop()!, f.bytes);
+      }
+      set({
+        scanError: `${files.length} files were opened and none of them is DICOM (no "DICM" marker at byte 128)${volumes.length ? `; ${volumes.length} are NIfTI or MGH scans` : ""}. Open one NIfTI or MGH scan at a time, or the files of a DICOM series.`,
+      });
+      return;
+    }
+    const { series, skipped } = groupDicomSeries(files);
+    if (series.length === 0) {
+      set({ scanError: `The ${files.length === 1 ? "DICOM file holds" : `${files.length} files hold`} no DICOM image (${[...new Set(skipped.map((s) => s.reason))].join("; ")}).` });
+      return;
+    }
+    if (series.length === 1) return convert(series[0], files);
+    pending = files;
+    generation++; // a conversion still running is superseded by this choice
+    set({ dicomChoice: { series, skipped: skipped.length }, scanBusy: null });
+  };
+
   return {
     scan: null,
     scanError: null,
@@ -99,7 +127,8 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     dicomChoice: null,
     dicomConverter: convertInWorker,
     volumeReader: readInWorker,
-    openScan: async (name, bytes, sample) => {
+    // Each way to a new scan asks first when corrections not saved would go with the old one.
+    openScan: (name, bytes, sample) => get().guardCorrections(`open ${name}`, async () => {
       const mine = ++generation;
       set({ scanBusy: `Opening ${name}…`, scanError: null });
       let read: ReadVolumeResult;
@@ -114,10 +143,13 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
       set({ scanBusy: null });
       const { volume } = read;
       install({ name, volume, sample, sha256: read.sha256.catch(() => "unavailable"), ...((volume.frames ?? 1) > 1 ? { bytes } : {}) });
-    },
+    }),
     chooseFrame: async (frame) => {
       const scan = get().scan;
       if (!scan?.bytes || frame === (scan.volume.frame ?? 0)) return;
+      let go = false;
+      await get().guardCorrections(`show volume ${frame + 1} of ${scan.name}`, async () => void (go = true));
+      if (!go || get().scan !== scan) return;
       let volume: Volume;
       try {
         ({ volume } = await get().volumeReader(scan.bytes, scan.name, frame));
@@ -131,29 +163,12 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
       get().recomputeEvaluation();
     },
     openScanFiles: async (files) => {
-      pending = [];
-      set({ dicomChoice: null });
-      if (files.length === 0) return;
-      if (!anyDicom(files)) {
-        const volumes = files.filter((f) => VOLUME_NAME.test(f.name));
-        if (files.length === 1 || volumes.length === 1) {
-          const f = files.length === 1 ? files[0] : volumes[0];
-          return get().openScan(f.name.split("/").pop()!, f.bytes);
-        }
-        set({
-          scanError: `${files.length} files were opened and none of them is DICOM (no "DICM" marker at byte 128)${volumes.length ? `; ${volumes.length} are NIfTI or MGH scans` : ""}. Open one NIfTI or MGH scan at a time, or the files of a DICOM series.`,
-        });
-        return;
+      if (files.length === 0) {
+        pending = [];
+        return set({ dicomChoice: null });
       }
-      const { series, skipped } = groupDicomSeries(files);
-      if (series.length === 0) {
-        set({ scanError: `The ${files.length === 1 ? "DICOM file holds" : `${files.length} files hold`} no DICOM image (${[...new Set(skipped.map((s) => s.reason))].join("; ")}).` });
-        return;
-      }
-      if (series.length === 1) return convert(series[0], files);
-      pending = files;
-      generation++; // a conversion still running is superseded by this choice
-      set({ dicomChoice: { series, skipped: skipped.length }, scanBusy: null });
+      const what = files.length === 1 ? files[0].name.split("/").pop()! : `${files.length} files`;
+      await get().guardCorrections(`open ${what}`, () => openFiles(files));
     },
     chooseDicomSeries: async (key) => {
       const choice = get().dicomChoice;

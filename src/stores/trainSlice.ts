@@ -66,6 +66,11 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
       return set({ training: { ...idleTraining, status: "error", error: "No axial slice of the shown mask is corrected yet: correct a few slices with the brush in the Axial view, or train from a reference label." } });
     }
     if (req.source === "reference" && !reference) return;
+    // a reference in a convention this model does not offer teaches nothing right (its numbers mean other classes)
+    const unfit = get().conventionUnfit !== null;
+    if (req.source === "reference" && unfit) {
+      return set({ training: { ...idleTraining, status: "error", error: "The reference is numbered in a convention this model does not offer (see Evaluation): choose one of its conventions there, or open a label made for this model." } });
+    }
     get().cancelTraining();
     const abort = new AbortController();
     const steps = req.options.steps;
@@ -79,7 +84,7 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
           scan: scan.volume,
           ...(source
             ? // the corrected mask teaches its corrected slices; the reference label, if any, scores the others
-              { reference: source.mask, convention: MODEL_CLASSES, slices: source.slices, scoreAgainst: reference ? { reference: reference.volume, convention } : null }
+              { reference: source.mask, convention: MODEL_CLASSES, slices: source.slices, scoreAgainst: reference && !unfit ? { reference: reference.volume, convention } : null }
             : { reference: reference!.volume, convention, slices: req.slices, nSlices: req.nSlices }),
           train: { ...TRAIN_DEFAULTS, ...req.options, alpha: 2 * req.options.rank },
           baseMask: baseMaskOf(results[resultKey(null)]),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AdapterSlot, Manifest } from "../manifest/schema";
 import type { Tensor } from "../pipeline/runner";
 import { AdapterError, readSafetensors, type NamedTensor } from "./safetensors";
+import { deltaNorm, MAX_WEIGHT_CHANGE, times } from "./scale";
 
 /** The adapter_config.json fields that matter here (PEFT writes many more; they pass through). */
 export const AdapterConfig = z.object({
@@ -38,6 +39,8 @@ export interface Adapter {
   /** Modules this adapter changes. */
   modules: string[];
   parameters: number;
+  /** Its largest change of a base weight, ‖B·A·scaling‖ / ‖W‖, where the manifest knows the base's weights (loadModel reads them). */
+  weightChange?: { module: string; ratio: number };
   /** sha256 of its adapter_model.safetensors, where the host computed it (the app and the CLI do): a study records it. */
   sha256?: string;
 }
@@ -55,13 +58,26 @@ export function parseAdapterConfig(bytes: Uint8Array): AdapterConfig {
   // PEFT options the slots cannot express: refuse them rather than run a different adapter than was trained
   const unsupported = Object.entries(PEFT_UNSUPPORTED).filter(([key, isPlain]) => !isPlain(r.data[key])).map(([key]) => key);
   if (unsupported.length) throw new AdapterError(`adapter_config.json uses ${unsupported.join(", ")}, which this model's LoRA slots do not support; train a plain LoRA adapter (one rank and alpha for all modules, bias "none")`);
+  targetPattern(r.data);
   return r.data;
+}
+
+/** target_modules as a string: PEFT's regex, which must match a module's whole name. One that does not compile is refused. */
+function targetPattern(config: AdapterConfig): RegExp | null {
+  const t = config.target_modules;
+  if (typeof t !== "string") return null;
+  try {
+    return new RegExp(`^(?:${t})$`);
+  } catch (e) {
+    const why = (e as Error).message.split(": ").pop();
+    throw new AdapterError(`adapter_config.json: target_modules "${t}" is not a regular expression this app can read (${why}). PEFT reads a string there as a regex that must match a module's whole name; give the modules as a list instead, e.g. ["conv1", "conv2"]`);
+  }
 }
 
 /** PEFT's rule: a module is targeted when a target equals its name or ends it after a dot (a string is a regex). */
 function targeted(config: AdapterConfig, module: string): boolean {
   const t = config.target_modules;
-  return typeof t === "string" ? new RegExp(`^(?:${t})$`).test(module) : t.some((x) => module === x || module.endsWith(`.${x}`));
+  return typeof t === "string" ? targetPattern(config)!.test(module) : t.some((x) => module === x || module.endsWith(`.${x}`));
 }
 
 /** Zero tensors for every slot: the base model exactly. */
@@ -106,6 +122,7 @@ export function buildAdapter(name: string, config: AdapterConfig, tensors: Recor
   if (!byModule.size) throw new AdapterError(`Adapter "${name}" contains no LoRA tensors`);
   const scaling = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
   let parameters = 0;
+  let worst: { module: string; ratio: number } | undefined;
   for (const [module, { A, B }] of byModule) {
     const slot = slots.find((s) => s.module === module);
     if (!slot) throw new AdapterError(`Adapter "${name}" adapts module "${module}", which ${manifest.id} has no slot for (slots: ${slots.map((s) => s.module).join(", ")})`);
@@ -123,8 +140,15 @@ export function buildAdapter(name: string, config: AdapterConfig, tensors: Recor
     const bOut = feeds[slot.inputB].data;
     for (let o = 0; o < slot.outFeatures; o++) for (let k = 0; k < config.r; k++) bOut[o * R + k] = B.data[o * config.r + k] * scaling;
     parameters += A.data.length + B.data.length;
+    // its change of the base weight, measured with the scaling applied: alpha/r is where a wrong number hides
+    const change = deltaNorm(A.data, B.data, config.r, scaling);
+    const ratio = !bOut.every(Number.isFinite) ? Infinity : slot.baseNorm ? change / slot.baseNorm : null; // (scaled past float32's range: refused with or without the base's norms)
+    if (ratio !== null && !(ratio <= (worst?.ratio ?? -1))) worst = { module, ratio };
   }
-  return { name, config, feeds, modules: [...byModule.keys()], parameters };
+  if (worst && !(worst.ratio <= MAX_WEIGHT_CHANGE)) {
+    throw new AdapterError(`Adapter "${name}" changes the model's weights by ${times(worst.ratio)} their size ("${worst.module}"; an adapter that works changes them by a fraction, and ${MAX_WEIGHT_CHANGE}× already ruins the output): it is damaged or was trained with a wrong alpha (lora_alpha ${config.lora_alpha} with r ${config.r}). Segment with the base model, or train the adapter again`);
+  }
+  return { name, config, feeds, modules: [...byModule.keys()], parameters, ...(worst ? { weightChange: worst } : {}) };
 }
 
 /** An adapter from its two files' bytes. */

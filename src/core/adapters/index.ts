@@ -1,3 +1,4 @@
 export * from "./adapter";
 export * from "./safetensors";
 export * from "./profile";
+export * from "./scale";

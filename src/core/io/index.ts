@@ -1,7 +1,7 @@
 import { VolumeError, type Volume } from "../volume/types";
-import { checkVoxelBudget, gunzipHead, gunzipIfNeeded, isGzip } from "./bytes";
-import { mghDims, readMgh } from "./mgh";
-import { niftiDims, readNifti } from "./nifti";
+import { gunzipHead, gunzipIfNeeded, isGzip } from "./bytes";
+import { mghSize, readMgh } from "./mgh";
+import { niftiSize, readNifti } from "./nifti";
 
 export { readNifti, writeNifti, type WriteNiftiOptions } from "./nifti";
 export { readMgh, writeMgh, type WriteMghOptions } from "./mgh";
@@ -19,6 +19,9 @@ export const ACCEPTED_FORMATS = ".nii, .nii.gz, .mgh, .mgz";
 
 type Format = "nifti" | "mgh";
 
+/** The bytes a file of each format holds by its header (refusing one over the voxel budget). */
+const SIZE: Record<Format, (head: Uint8Array) => number | null> = { nifti: niftiSize, mgh: mghSize };
+
 /**
  * Reads a scan or label map (NIfTI-1/2 or MGH, gzipped or not), recognising the format by
  * content and otherwise by file extension. Every failure is a VolumeError whose message names the file.
@@ -29,10 +32,16 @@ type Format = "nifti" | "mgh";
  */
 export function readVolume(bytes: Uint8Array, fileName: string, frame = 0, onProgress?: (fraction: number) => void): Volume {
   try {
-    // a compressed scan over the voxel budget is refused from its header, before it is inflated
-    if (isGzip(bytes)) checkBudgetFromHeader(gunzipHead(bytes, 1024));
-    // Decompress once; content wins over a wrong extension (an MGZ saved as .nii.gz still opens).
-    const inner = gunzipIfNeeded(bytes, onProgress);
+    let inner = bytes;
+    if (isGzip(bytes)) {
+      // Content wins over a wrong extension (an MGZ saved as .nii.gz still opens). A scan's header
+      // sizes the inflation: over the voxel budget it is refused before the rest is inflated, and
+      // a stream inflating past it is stopped (gunzipIfNeeded).
+      const head = gunzipHead(bytes, 1024);
+      const format = sniffFormat(head);
+      // content no reader knows: its first kilobyte is enough for the readers to say what it is not
+      inner = !format && head.length === 1024 ? head : gunzipIfNeeded(bytes, onProgress, format ? SIZE[format] : undefined);
+    }
     const sniffed = sniffFormat(inner);
     if (sniffed) return read(sniffed, inner, frame);
     const byName = formatFromName(fileName);
@@ -42,17 +51,6 @@ export function readVolume(bytes: Uint8Array, fileName: string, frame = 0, onPro
     if (err instanceof VolumeError) throw new VolumeError(`${fileName}: ${err.message}`);
     throw err;
   }
-}
-
-function checkBudgetFromHeader(head: Uint8Array): void {
-  const format = sniffFormat(head);
-  let dims: number[];
-  try {
-    dims = format === "nifti" ? niftiDims(head) : format === "mgh" ? mghDims(head) : [];
-  } catch {
-    return; // not a header we can size: the full read says what is wrong
-  }
-  checkVoxelBudget(dims);
 }
 
 /** The extension's reader explains what is wrong; "not a ..." errors also list what we accept. */

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import * as zlib from "node:zlib";
 import { gzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { dataPath, hasData, missingDataMessage } from "../../test/data";
 import { applyAffine, identity4, invert4, multiply4, voxelSizes } from "../volume/affine";
 import { VolumeError, type Mat4, type Volume, type VoxelArray } from "../volume/types";
+import { MAX_SCAN_VOXELS } from "./bytes";
 import { readMgh, readNifti, readVolume, writeMgh, writeNifti } from "./index";
 
 // ------------------------------------------------------------------ helpers
@@ -263,6 +265,40 @@ describe("NIfTI header handling", () => {
     expect(() => readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, sformCode: 2, srow: singular, pixdim: [1, 0, 0, 0] }, U8_24))).toThrow(/matrix is unusable .* and it gives no voxel sizes/);
   });
 
+  it("negative pixdim with a qform: magnitudes as nibabel reads them, and the user is told nifti1_io differs", () => {
+    const v = readNifti(handNifti1({ ...QFORM_ONLY, pixdim: [-1, -2, 3, -4] }, U8_24));
+    expectAffineClose(v.affine, [2, 0, 0, 10, 0, 3, 0, 20, 0, 0, -4, 30, 0, 0, 0, 1], 1e-6);
+    expect(v.geometryNote).toBe("The header's voxel sizes are negative (pixdim[1] -2, pixdim[3] -4), which NIfTI does not allow: their magnitudes were used as the sizes, as nibabel does; nifti1_io-based tools (FSL, AFNI) take 1 mm instead, so volumes there differ. Fix the header to be sure.");
+    // qfac: only its sign counts (nifti1_io); a value other than ±1 is said, as nibabel reads it as 1
+    const q = readNifti(handNifti1({ ...QFORM_ONLY, pixdim: [-2, 2, 3, 4] }, U8_24));
+    expectAffineClose(q.affine, [2, 0, 0, 10, 0, 3, 0, 20, 0, 0, -4, 30, 0, 0, 0, 1], 1e-6);
+    expect(q.geometryNote).toMatch(/^The header's qfac \(pixdim\[0\]\) is -2, which should be 1 or -1: it was read as -1/);
+    expect(readNifti(handNifti1({ ...QFORM_ONLY, pixdim: [0, 2, 3, 4] }, U8_24)).geometryNote).toBeUndefined(); // qfac 0 is 1
+    expect(readNifti(handNifti1(QFORM_ONLY, U8_24)).geometryNote).toBeUndefined();
+  });
+
+  it("a zero or NaN voxel size without any orientation is named, 1 mm assumed; a 1-voxel axis needs none", () => {
+    const v = readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, pixdim: [1, 2, 0, NaN] }, U8_24));
+    expectAffineClose(v.affine, [2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], 1e-6);
+    expect(v.geometryNote).toBe("The header gives no voxel size along 2 axes (pixdim[2] 0, pixdim[3] NaN) and no orientation: 1 mm was assumed there, so volumes and the model's resampling may be wrong. Fix the voxel sizes in the header (e.g. with nibabel) or export the scan again.");
+    const negative = readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, pixdim: [1, -2, 3, 4] }, U8_24));
+    expectAffineClose(negative.affine, [2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1], 1e-6);
+    expect(negative.geometryNote).toMatch(/^The header's voxel sizes are negative \(pixdim\[1\] -2\), .* nifti1_io-based tools \(FSL, AFNI\) flip those axes instead/);
+    const slice = readNifti(handNifti1({ ...QFORM_ONLY, qformCode: 0, dims: [3, 4, 6, 1, 1, 1, 1, 1], pixdim: [1, 2, 3, 0] }, U8_24));
+    expect(slice.geometryNote).toBeUndefined();
+    // with a qform, 0 is 1 mm too (nifti1_io and nibabel agree), and said
+    expect(readNifti(handNifti1({ ...QFORM_ONLY, pixdim: [1, 0, 3, 4] }, U8_24)).geometryNote).toMatch(/^The header gives no voxel size along one axis \(pixdim\[1\] 0\): 1 mm was assumed/);
+  });
+
+  it("a scale slope that overflows float32 leaves the voxels as stored, and says why", () => {
+    const raw = Int16Array.from({ length: 24 }, (_, n) => n * 100);
+    const base = { ...QFORM_ONLY, datatype: 4, bitpix: 16 };
+    const v = readNifti(handNifti1({ ...base, slope: 1e36 }, new Uint8Array(raw.buffer)));
+    expect(v.data).toEqual(raw); // before: Float32Array with 20 voxels at Infinity
+    expect(v.voxelNote).toBe("The header's scale slope (scl_slope 1.00e+36) overflows: it takes 20 stored voxels (83.33% of the scan, stored values up to 2300) beyond the largest 32-bit float (3.4e38), where they would be infinite. The voxels were read as stored, unscaled: intensities are relative, and the mask does not depend on their scale. Fix scl_slope in the header or export the scan again.");
+    expect(readNifti(handNifti1({ ...base, slope: 1e30 }, new Uint8Array(raw.buffer))).voxelNote).toBeUndefined();
+  });
+
   it("reads big-endian files into native byte order", () => {
     const values = Int16Array.from({ length: 24 }, (_, n) => n * 1000 - 12000);
     const be = new Uint8Array(48);
@@ -376,6 +412,24 @@ describe("MGH round trip", () => {
     const bytes = writeMgh(vol(new Uint8Array(64), identity4(), cube), { gzip: false });
     new DataView(bytes.buffer).setInt16(28, 0, false);
     expectAffineClose(readMgh(bytes).affine, [-1, 0, 0, 2, 0, 0, 1, -2, 0, -1, 0, 2, 0, 0, 0, 1], 1e-9);
+  });
+
+  it("a NaN voxel size or an all-zero direction matrix is named; both together are refused", () => {
+    const cube: [number, number, number] = [4, 4, 4];
+    const good = writeMgh(vol(new Uint8Array(64), makeAffine(rotation([0, 0, 1], 90), [2, 2, 2], [0, 0, 0]), cube), { gzip: false });
+    const nanSize = good.slice();
+    new DataView(nanSize.buffer).setFloat32(34, NaN, false); // ysize
+    const a = readMgh(nanSize);
+    expect(voxelSizes(a.affine).map((x) => +x.toFixed(6))).toEqual([2, 1, 2]); // its directions kept
+    expect(a.geometryNote).toBe("The header's voxel sizes (2.00 × NaN × 2.00 mm) are not all positive numbers: 1 mm was assumed for one axis, so volumes and the model's resampling may be wrong. Fix the header or export the scan again.");
+    const zeroMdc = good.slice();
+    for (let n = 0; n < 9; n++) new DataView(zeroMdc.buffer).setFloat32(42 + 4 * n, 0, false);
+    const b = readMgh(zeroMdc);
+    expect(voxelSizes(b.affine)).toEqual([2, 2, 2]);
+    expect(b.geometryNote).toBe("The header's direction matrix is unusable (all zero): FreeSurfer's default orientation (LIA) was assumed, so left/right and position may be wrong; volumes are right.");
+    new DataView(zeroMdc.buffer).setFloat32(34, NaN, false);
+    expect(volumeErrorOf(() => readMgh(zeroMdc))).toMatch(/^the header's voxel sizes \(2\.00 × NaN × 2\.00\) and its direction matrix are both unusable/);
+    expect(readMgh(good).geometryNote).toBeUndefined();
   });
 
   it("rejects truncated and unsupported files", () => {
@@ -531,6 +585,69 @@ describe("gzip integrity", () => {
   });
 });
 
+describe("gzip members, bombs and trailers", () => {
+  // gzip streams here come from node's zlib, an implementation independent of the reader's (fflate)
+  const scan: Volume = { dims: [40, 30, 20], affine: identity4(), data: Float32Array.from({ length: 24000 }, (_, i) => Math.sin(i) * 100) };
+  const raw = writeNifti(scan, { gzip: false });
+  const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+  /** A BGZF file as htslib's bgzip writes it: members of at most 64 KiB with a "BC" extra field giving the member's size, then its empty end-of-file member. */
+  const bgzf = (bytes: Uint8Array) => {
+    const members: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += 0xff00) {
+      const gz = zlib.gzipSync(bytes.subarray(at, at + 0xff00)); // 10-byte header, deflate, CRC-32, ISIZE
+      const member = new Uint8Array(gz.length + 8);
+      member.set([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0]);
+      new DataView(member.buffer).setUint16(16, member.length - 1, true);
+      member.set(gz.subarray(10), 18);
+      members.push(member);
+    }
+    members.push(Uint8Array.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    return concat(members);
+  };
+
+  it("reads every member: `cat a.gz b.gz`, and BGZF with its empty end block", () => {
+    const cat = concat([zlib.gzipSync(raw.subarray(0, 5000)), zlib.gzipSync(raw.subarray(5000, 60000)), zlib.gzipSync(raw.subarray(60000))]);
+    const b = bgzf(raw);
+    expect(new Uint8Array(zlib.gunzipSync(b))).toEqual(raw); // valid gzip by zlib's own reading
+    for (const [name, gz] of [["cat.nii.gz", cat], ["bgzip.nii.gz", b]] as const) {
+      expectSameData(readNifti(gz).data, scan.data); // before: the first member only, "truncated"
+      expectSameData(readVolume(gz, name).data, scan.data);
+      expectSameData(readVolume(gz, name, 0, () => {}).data, scan.data);
+    }
+    const mgz = concat([zlib.gzipSync(writeMgh(scan, { gzip: false }).subarray(0, 1000)), zlib.gzipSync(writeMgh(scan, { gzip: false }).subarray(1000))]);
+    expectSameData(readVolume(mgz, "cat.mgz").data, scan.data);
+  });
+
+  it("checks every member's CRC-32 and length, whatever the size field says", () => {
+    const stored = new Uint8Array(zlib.gzipSync(raw, { level: 0 }));
+    const damaged = stored.slice();
+    damaged[stored.length - 8 - 1000] ^= 0x01; // a voxel byte in the stored block
+    new DataView(damaged.buffer).setUint32(stored.length - 4, raw.length + 4, true); // and a size that does not match
+    expect(() => readVolume(damaged, "scan.nii.gz")).toThrow("scan.nii.gz: the compressed (gzip) file is corrupt: its content does not match its checksum (CRC-32)"); // before: read
+    const badSize = stored.slice();
+    new DataView(badSize.buffer).setUint32(stored.length - 4, raw.length - 1, true);
+    expect(() => readNifti(badSize)).toThrow(`the compressed (gzip) file is corrupt: it inflates to ${raw.length} bytes where its trailer records ${raw.length - 1}`);
+    const first = new Uint8Array(zlib.gzipSync(raw.subarray(0, 5000)));
+    first[first.length - 8] ^= 0xff; // the first member's CRC
+    expect(() => readNifti(concat([first, zlib.gzipSync(raw.subarray(5000))]))).toThrow(/does not match its checksum \(CRC-32\)/);
+  });
+
+  it("a stream inflating beyond what its header declares is stopped there, early", () => {
+    // a 2×2×2 uint8 NIfTI (360 bytes) followed by 1 GiB of zeros in 64 members: 1 MB compressed
+    const header = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: new Uint8Array(8) }, { gzip: false });
+    const zeros = new Uint8Array(1 << 24);
+    const rest = zlib.gzipSync(zeros, { level: 9 });
+    const bomb = concat([zlib.gzipSync(concat([header, zeros])), ...Array.from({ length: 63 }, () => rest)]);
+    const seen: number[] = [];
+    const started = performance.now();
+    expect(() => readVolume(bomb, "bomb.nii.gz", 0, (f) => seen.push(f))).toThrow('bomb.nii.gz: the compressed (gzip) file inflates to more than the 360 bytes its header declares, so it was stopped there: the file is damaged or made to exhaust memory (a "gzip bomb"). Export the scan again.');
+    console.info(`1 GiB gzip bomb refused in ${(performance.now() - started).toFixed(0)} ms`);
+    expect(seen.every((f) => f < 0.1)).toBe(true); // stopped within its first tenth
+    expect(() => readNifti(zlib.gzipSync(concat([header, new Uint8Array(4 << 20)])))).toThrow(/inflates to more than the 360 bytes its header declares/);
+    expect(() => readMgh(zlib.gzipSync(concat([writeMgh({ ...scan, data: new Uint8Array(24000) }, { gzip: false }), new Uint8Array(4 << 20)])))).toThrow(/inflates to more than the 24284 bytes/);
+  });
+});
+
 describe("size budget", () => {
   it("a header declaring more voxels than the app reads is refused before the voxels are read, naming the limit", () => {
     const one = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: new Float32Array(8) }, { gzip: false });
@@ -551,6 +668,23 @@ describe("size budget", () => {
     const broken = gz.slice(0, gz.length >> 1); // inflating it all would fail as "truncated or corrupt"
     expect(() => readVolume(broken, "ct.nii.gz")).toThrow("ct.nii.gz: the scan has 262 million voxels (512×512×1000); this app reads at most 160 million");
     expect(() => readVolume(gz.slice(0, 20), "tiny.nii.gz")).toThrow(/truncated or corrupt/); // no header to size: the full read explains
+  });
+
+  it("every volume of a 4D file counts toward the budget", () => {
+    const header = writeNifti({ dims: [2, 2, 2], affine: identity4(), data: new Float32Array(8) }, { gzip: false });
+    const v = new DataView(header.buffer);
+    v.setInt16(40, 4, true);
+    [256, 256, 256, 20].forEach((n, a) => v.setInt16(42 + 2 * a, n, true)); // 20 volumes of 16.8 million voxels
+    const message = `the file has 336 million voxels (256×256×256 in each of 20 volumes, 4D); this app reads at most ${MAX_SCAN_VOXELS / 1e6} million, counting every volume: save the volume you need as a file of its own first (e.g. fslroi scan.nii.gz one.nii.gz 0 1, or mri_convert --frame 0 scan.mgz one.mgz)`;
+    expect(() => readNifti(header)).toThrow(message); // before: "truncated" (one volume fit the budget)
+    const raw = new Uint8Array(header.length + 4_000_000);
+    raw.set(header);
+    for (let i = header.length; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+    const gz = gzipSync(raw, { level: 1 });
+    expect(() => readVolume(gz.slice(0, gz.length >> 1), "fmri.nii.gz")).toThrow(`fmri.nii.gz: ${message}`); // from its header, before the broken rest
+    const mgh = writeMgh({ dims: [2, 2, 2], affine: identity4(), data: new Float32Array(8) }, { gzip: false });
+    [256, 256, 256, 20].forEach((n, a) => new DataView(mgh.buffer).setInt32(4 + 4 * a, n, false));
+    expect(() => readMgh(mgh)).toThrow(/^the file has 336 million voxels \(256×256×256 in each of 20 volumes, 4D\)/);
   });
 
   it("reports how far it is through a compressed file, ending at 1, with the same voxels", () => {

@@ -32,29 +32,48 @@ interface MghGeometry {
 
 /** Reads a FreeSurfer .mgh or .mgz (gzipped) volume; of a multi-frame file, frame `frame` (0-based). */
 export function readMgh(input: Uint8Array, frame = 0): Volume {
-  const bytes = gunzipIfNeeded(input);
+  const bytes = gunzipIfNeeded(input, undefined, mghSize);
   if (bytes.length < MGH_DATA_OFFSET) {
     throw new VolumeError(
       `the file is truncated or corrupt: ${bytes.length} bytes is smaller than an MGH header`,
     );
   }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = v.getInt32(0, false);
-  if (version !== 1) throw new VolumeError(`this is not an MGH/MGZ file (version field is ${version}, expected 1)`);
-  const dims = readDims(v);
-  const kind = readKind(v.getInt32(20, false));
-  checkVoxelBudget(dims);
-  const frames = v.getInt32(16, false);
+  const { dims, kind, frames } = layout(v);
   checkFrame(frame, frames);
   const offset = MGH_DATA_OFFSET + frame * product(dims) * bytesPerVoxel(kind);
   checkLength(bytes, dims, kind, offset);
   const data = readVoxels(bytes, offset, product(dims), kind, false);
-  return { dims, affine: geometryToAffine(readGeometry(v), dims), data, ...(frames > 1 ? { frames, frame } : {}) };
+  const geometry = readGeometry(v);
+  return {
+    dims,
+    affine: geometryToAffine(geometry, dims),
+    data,
+    ...(frames > 1 ? { frames, frame } : {}),
+    ...(geometry.note ? { geometryNote: geometry.note } : {}),
+  };
 }
 
-/** The dimensions from the header alone (its first 284 bytes). */
-export function mghDims(bytes: Uint8Array): [number, number, number] {
-  return readDims(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+/** Dims, voxel kind and frames of a header, refused when they are over the voxel budget. */
+function layout(v: DataView): { dims: [number, number, number]; kind: VoxelKind; frames: number } {
+  const version = v.getInt32(0, false);
+  if (version !== 1) throw new VolumeError(`this is not an MGH/MGZ file (version field is ${version}, expected 1)`);
+  const dims = readDims(v);
+  const kind = readKind(v.getInt32(20, false));
+  const frames = v.getInt32(16, false);
+  checkVoxelBudget(dims, frames);
+  return { dims, kind, frames };
+}
+
+/**
+ * The bytes an MGH file's voxels end at by its header (every frame), from its first bytes; null
+ * when they are too few for a header. Throws when the header is over the voxel budget or
+ * unreadable, so a compressed file is refused before it is inflated.
+ */
+export function mghSize(head: Uint8Array): number | null {
+  if (head.length < MGH_DATA_OFFSET) return null;
+  const { dims, kind, frames } = layout(new DataView(head.buffer, head.byteOffset, head.byteLength));
+  return MGH_DATA_OFFSET + frames * product(dims) * bytesPerVoxel(kind);
 }
 
 function readDims(v: DataView): [number, number, number] {
@@ -88,15 +107,41 @@ function checkLength(bytes: Uint8Array, dims: number[], kind: VoxelKind, offset:
   }
 }
 
-function readGeometry(v: DataView): MghGeometry {
+/**
+ * The header's geometry. Without goodRASFlag, FreeSurfer's own defaults (1 mm, LIA, centred), as
+ * mri_info reads it. With it, what is unusable is replaced and said in `note`: a voxel size that is
+ * not a positive number (1 mm), a direction matrix that is singular (all zero) or not a number
+ * (LIA), a centre that is not a number (0). Neither voxel sizes nor directions: refused.
+ */
+function readGeometry(v: DataView): MghGeometry & { note?: string } {
   const f = (offset: number, n: number) =>
     Array.from({ length: n }, (_, i) => v.getFloat32(offset + 4 * i, false));
-  const good = v.getInt16(28, false) > 0;
-  const geom: MghGeometry = good
-    ? { spacing: f(30, 3) as MghGeometry["spacing"], mdc: f(42, 9), cras: f(78, 3) as MghGeometry["cras"] }
-    : { spacing: [1, 1, 1], mdc: DEFAULT_MDC, cras: [0, 0, 0] };
-  const finite = [...geom.spacing, ...geom.mdc, ...geom.cras].every(Number.isFinite);
-  return finite && geom.spacing.every((s) => s > 0) ? geom : { spacing: [1, 1, 1], mdc: DEFAULT_MDC, cras: [0, 0, 0] };
+  if (v.getInt16(28, false) <= 0) return { spacing: [1, 1, 1], mdc: DEFAULT_MDC, cras: [0, 0, 0] };
+  const spacing = f(30, 3) as MghGeometry["spacing"];
+  const mdc = f(42, 9);
+  const cras = f(78, 3) as MghGeometry["cras"];
+  const badSizes = [0, 1, 2].filter((a) => !(Number.isFinite(spacing[a]) && spacing[a] > 0));
+  const m = (r: number, c: number) => mdc[3 * c + r];
+  const det = m(0, 0) * (m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1)) - m(0, 1) * (m(1, 0) * m(2, 2) - m(1, 2) * m(2, 0)) + m(0, 2) * (m(1, 0) * m(2, 1) - m(1, 1) * m(2, 0));
+  const badMdc = !(Math.abs(det) > 1e-6);
+  const sizes = () => spacing.map((x) => (Number.isFinite(x) ? x.toPrecision(3) : String(x))).join(" × ");
+  if (badSizes.length && badMdc) {
+    throw new VolumeError(`the header's voxel sizes (${sizes()}) and its direction matrix are both unusable, so volumes and positions cannot be known: fix the header (e.g. with mri_convert and its --in_orientation / -iis options) or export the scan again`);
+  }
+  const notes: string[] = [];
+  if (badSizes.length) {
+    notes.push(`The header's voxel sizes (${sizes()} mm) are not all positive numbers: 1 mm was assumed for ${badSizes.length === 1 ? "one axis" : `${badSizes.length} axes`}, so volumes and the model's resampling may be wrong. Fix the header or export the scan again.`);
+    for (const a of badSizes) spacing[a] = 1;
+  }
+  if (badMdc) notes.push(`The header's direction matrix is unusable (${mdc.every((x) => x === 0) ? "all zero" : "singular or not a number"}): FreeSurfer's default orientation (LIA) was assumed, so left/right and position may be wrong; volumes are right.`);
+  const badCentre = !cras.every(Number.isFinite);
+  if (badCentre) notes.push("The header's centre (c_ras) is not a number: the scan is centred at 0, so its position may be wrong.");
+  return {
+    spacing,
+    mdc: badMdc ? DEFAULT_MDC : mdc,
+    cras: badCentre ? [0, 0, 0] : cras,
+    ...(notes.length ? { note: notes.join(" ") } : {}),
+  };
 }
 
 /** vox2ras = [M P0] with M = Mdc * diag(spacing) and P0 = c_ras - M * dims / 2 (FreeSurfer's centre). */

@@ -79,24 +79,45 @@ interface NiftiHeader {
 
 /** Reads a single-file NIfTI-1 or NIfTI-2 volume (.nii or .nii.gz); of a 4D file, frame `frame` (0-based). */
 export function readNifti(input: Uint8Array, frame = 0): Volume {
-  const bytes = gunzipIfNeeded(input);
+  const bytes = gunzipIfNeeded(input, undefined, niftiSize);
   const h = parseHeader(bytes);
-  const dims = spatialDims(h);
-  const kind = voxelKind(h.datatype);
+  const { dims, kind, frames } = layout(h);
   const count = product(dims);
-  checkVoxelBudget(dims);
-  const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
   checkFrame(frame, frames);
   const offset = h.voxOffset + frame * count * bytesPerVoxel(kind);
   checkLength(bytes, offset, dims, kind);
   const raw = readVoxels(bytes, offset, count, kind, h.littleEndian);
-  const { affine, note } = chooseAffine(h);
-  return { dims, affine, data: applyScaling(raw, h.slope, h.inter), ...(frames > 1 ? { frames, frame } : {}), ...(note ? { geometryNote: note } : {}) };
+  const { affine, note } = chooseAffine(h, dims);
+  const scaled = applyScaling(raw, h.slope, h.inter);
+  return {
+    dims,
+    affine,
+    data: scaled.data,
+    ...(frames > 1 ? { frames, frame } : {}),
+    ...(note ? { geometryNote: note } : {}),
+    ...(scaled.note ? { voxelNote: scaled.note } : {}),
+  };
 }
 
-/** The spatial dimensions from the header alone (the first 540 bytes are enough). */
-export function niftiDims(bytes: Uint8Array): [number, number, number] {
-  return spatialDims(parseHeader(bytes));
+/** Spatial dims, voxel kind and frames of a header, refused when they are over the voxel budget. */
+function layout(h: NiftiHeader): { dims: [number, number, number]; kind: VoxelKind; frames: number } {
+  const dims = spatialDims(h);
+  const kind = voxelKind(h.datatype);
+  const frames = h.dims.slice(4, h.dims[0] + 1).reduce((a, n) => a * Math.max(1, n), 1);
+  checkVoxelBudget(dims, frames);
+  return { dims, kind, frames };
+}
+
+/**
+ * The bytes a NIfTI file holds by its header (extensions, then every frame's voxels), from its
+ * first bytes; null when they are too few for a header. Throws when the header is over the voxel
+ * budget or unreadable, so a compressed file is refused before it is inflated.
+ */
+export function niftiSize(head: Uint8Array): number | null {
+  if (head.length < NIFTI1_HEADER_SIZE) return null;
+  const h = parseHeader(head);
+  const { dims, kind, frames } = layout(h);
+  return h.voxOffset + frames * product(dims) * bytesPerVoxel(kind);
 }
 
 function parseHeader(bytes: Uint8Array): NiftiHeader {
@@ -221,30 +242,68 @@ function checkLength(bytes: Uint8Array, offset: number, dims: number[], kind: Vo
   }
 }
 
-/** sform if valid, else qform if valid, else a plain scaling by pixdim (ANALYZE style). */
 /**
  * The sform when its code is set and usable, else the qform, else voxel sizes along the axes
- * (NIfTI's "method 1" for headers without orientation). A declared transform that is unusable
- * (singular, not finite) is said in `note`; without voxel sizes either, the file is refused, as
- * volumes and positions could not be known.
+ * (NIfTI's "method 1" for headers without orientation). What had to be assumed is said in `note`:
+ * a declared transform that is unusable (singular, not finite), voxel sizes that are missing or
+ * negative, a qfac other than ±1. An unusable declared transform without voxel sizes either is
+ * refused, as volumes and positions could not be known.
  */
-function chooseAffine(h: NiftiHeader): { affine: Mat4; note?: string } {
+function chooseAffine(h: NiftiHeader, dims: readonly number[]): { affine: Mat4; note?: string } {
   if (h.sformCode > 0) {
     const s = [...h.srow, 0, 0, 0, 1];
     if (usable(s)) return { affine: s };
   }
   if (h.qformCode > 0) {
     const q = qformAffine(h);
-    if (usable(q)) return { affine: q };
+    if (usable(q)) return { affine: q, note: joinNotes([qfacNote(h.pixdim[0]), pixdimNote(h.pixdim, dims, "qform")]) };
   }
   const sizes = [1, 2, 3].map((a) => Math.abs(h.pixdim[a]));
   const [dx, dy, dz] = sizes.map(positiveOr1);
   const affine = [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1];
-  if (h.sformCode <= 0 && h.qformCode <= 0) return { affine };
+  if (h.sformCode <= 0 && h.qformCode <= 0) return { affine, note: pixdimNote(h.pixdim, dims, "none") };
   if (!sizes.every((v) => Number.isFinite(v) && v > 0)) {
     throw new VolumeError("the header declares an orientation, but its matrix is unusable (singular or not a number) and it gives no voxel sizes, so volumes and positions cannot be known: fix the header (e.g. with fslorient or nibabel) or export the scan again");
   }
   return { affine, note: `The header's orientation matrix is unusable (singular or not a number); the scan is placed by its voxel sizes (${sizes.map((v) => v.toFixed(2)).join(" × ")} mm) with axes assumed R, A, S: volumes are right, left/right and position may not be.` };
+}
+
+function joinNotes(notes: (string | undefined)[]): string | undefined {
+  const said = notes.filter((n): n is string => !!n);
+  return said.length ? said.join(" ") : undefined;
+}
+
+const mm = (v: number) => (Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : String(v));
+
+/**
+ * What was assumed about voxel sizes (pixdim[1..3]) that are not positive numbers, on axes longer
+ * than one voxel. Read as nifti1_io and nibabel agree: 0 or not a number is 1 mm. A negative size
+ * is read by its magnitude (nibabel; nifti1_io's quatern_to_mat44 takes 1 mm instead, and without
+ * any orientation it flips the axis), and said so, as tools disagree on such a file.
+ */
+function pixdimNote(pixdim: number[], dims: readonly number[], orientation: "qform" | "none"): string | undefined {
+  const axes = [1, 2, 3].filter((a) => dims[a - 1] > 1);
+  const missing = axes.filter((a) => !(Number.isFinite(pixdim[a]) && pixdim[a] !== 0));
+  const negative = axes.filter((a) => pixdim[a] < 0 && Number.isFinite(pixdim[a]));
+  const notes: string[] = [];
+  const list = (as: number[]) => as.map((a) => `pixdim[${a}] ${mm(pixdim[a])}`).join(", ");
+  if (missing.length) {
+    notes.push(`The header gives no voxel size along ${missing.length === 1 ? "one axis" : `${missing.length} axes`} (${list(missing)})${orientation === "none" ? " and no orientation" : ""}: 1 mm was assumed there, so volumes and the model's resampling may be wrong. Fix the voxel sizes in the header (e.g. with nibabel) or export the scan again.`);
+  }
+  if (negative.length) {
+    notes.push(`The header's voxel sizes are negative (${list(negative)}), which NIfTI does not allow: their magnitudes were used as the sizes, as nibabel does; ${orientation === "qform" ? "nifti1_io-based tools (FSL, AFNI) take 1 mm instead, so volumes there differ" : "nifti1_io-based tools (FSL, AFNI) flip those axes instead, so left and right there may differ"}. Fix the header to be sure.`);
+  }
+  return joinNotes(notes);
+}
+
+/**
+ * qfac (pixdim[0]) should be 1 or -1 (0 is read as 1). nifti1_io reads any negative value as -1,
+ * nibabel resets any value other than -1, 0, 1 to 1: for such a file the slice axis's direction
+ * depends on the tool, so the user is told which was taken.
+ */
+function qfacNote(qfac: number): string | undefined {
+  if (!(qfac < 0) || qfac === -1) return undefined;
+  return `The header's qfac (pixdim[0]) is ${mm(qfac)}, which should be 1 or -1: it was read as -1 (the slice axis reversed), as nifti1_io-based tools (FSL, AFNI) read it; nibabel reads 1. If left and right look swapped, fix the header.`;
 }
 
 /** A broken transform (NaN, all zeros) must not reach resampling; fall back instead. */
@@ -256,7 +315,7 @@ function positiveOr1(x: number): number {
   return Number.isFinite(x) && x > 0 ? x : 1;
 }
 
-/** nifti1_io's quatern_to_mat44: rotation from (b, c, d), zooms from pixdim, k flipped by qfac. */
+/** nifti1_io's quatern_to_mat44: rotation from (b, c, d), zooms from pixdim, k flipped by qfac (pixdim[0] < 0). */
 function qformAffine(h: NiftiHeader): Mat4 {
   let [b, c, d] = h.quatern;
   let a = 1 - (b * b + c * c + d * d);
@@ -268,9 +327,9 @@ function qformAffine(h: NiftiHeader): Mat4 {
     a = Math.sqrt(a);
   }
   const qfac = h.pixdim[0] < 0 ? -1 : 1;
-  const dx = positiveOr1(h.pixdim[1]);
-  const dy = positiveOr1(h.pixdim[2]);
-  const dz = positiveOr1(h.pixdim[3]) * qfac;
+  // a negative size by its magnitude (nibabel; nifti1_io takes 1 mm): pixdimNote says so
+  const [dx, dy, dz0] = [1, 2, 3].map((a) => positiveOr1(Math.abs(h.pixdim[a])));
+  const dz = dz0 * qfac;
   const [ox, oy, oz] = h.qoffset;
   return [
     (a * a + b * b - c * c - d * d) * dx, 2 * (b * c - a * d) * dy, 2 * (b * d + a * c) * dz, ox,
@@ -280,13 +339,35 @@ function qformAffine(h: NiftiHeader): Mat4 {
   ];
 }
 
-/** scl_slope 0 (or NaN) means "no scaling" by the NIfTI standard; (1, 0) is a no-op kept native. */
-function applyScaling(raw: VoxelArray, slope: number, inter: number): VoxelArray {
+/** The largest finite 32-bit float: voxels are scaled into float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * scl_slope 0 (or NaN) means "no scaling" by the NIfTI standard; (1, 0) is a no-op kept native.
+ * A slope (or intercept) that takes stored voxels beyond float32 would make them infinite, and
+ * the bad-voxel repair would then fill most of the scan in: such voxels are read as stored, and
+ * `note` says why (the mask does not depend on a positive scale).
+ */
+function applyScaling(raw: VoxelArray, slope: number, inter: number): { data: VoxelArray; note?: string } {
   const b = Number.isFinite(inter) ? inter : 0;
-  if (!Number.isFinite(slope) || slope === 0 || (slope === 1 && b === 0)) return raw;
+  if (!Number.isFinite(slope) || slope === 0 || (slope === 1 && b === 0)) return { data: raw };
   const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw[i] * slope + b;
-  return out;
+  let over = 0, top = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i];
+    const v = x * slope + b;
+    if (!(Math.abs(v) <= FLOAT32_MAX) && Number.isFinite(x)) {
+      over++;
+      if (Math.abs(x) > top) top = Math.abs(x);
+    }
+    out[i] = v;
+  }
+  if (!over) return { data: out };
+  const share = (100 * over) / raw.length;
+  return {
+    data: raw,
+    note: `The header's scale slope (scl_slope ${slope.toPrecision(3)}${b ? `, scl_inter ${b.toPrecision(3)}` : ""}) overflows: it takes ${over} stored voxel${over === 1 ? "" : "s"} (${share < 0.01 ? "<0.01" : share.toFixed(2)}% of the scan, stored values up to ${Number(top.toPrecision(5))}) beyond the largest 32-bit float (3.4e38), where they would be infinite. The voxels were read as stored, unscaled: intensities are relative, and the mask does not depend on their scale${slope < 0 ? " (the negative slope, which would have inverted the contrast, was not applied either)" : ""}. Fix scl_slope in the header or export the scan again.`,
+  };
 }
 
 // ---------------------------------------------------------------- writing

@@ -3,12 +3,16 @@ import { ConventionError, conventionsOf } from "../metrics/conventions";
 
 /** The closed set of preprocessing steps a manifest may name: data, never code. */
 export const PreprocessStep = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("percentileScale"),
-    /** Percentiles computed over voxels above the scan's minimum (background excluded). */
-    lower: z.number().min(0).max(100),
-    upper: z.number().min(0).max(100),
-  }),
+  z
+    .object({
+      kind: z.literal("percentileScale"),
+      /** Percentiles computed over voxels above the scan's minimum (background excluded). */
+      lower: z.number().min(0, "a percentile is 0 to 100").max(100, "a percentile is 0 to 100"),
+      upper: z.number().min(0, "a percentile is 0 to 100").max(100, "a percentile is 0 to 100"),
+    })
+    .superRefine((s, ctx) => {
+      if (s.lower >= s.upper) ctx.addIssue({ code: "custom", message: `the lower percentile (${s.lower}) must be below the upper (${s.upper}), or every voxel scales to one value` });
+    }),
   /** (v - mean) / sd over the finite voxels above the minimum, winsorised to their 0.05-99.95 percentiles; background 0. */
   z.object({ kind: z.literal("zscore") }),
 ]);
@@ -44,9 +48,50 @@ export const InferenceOption = z.discriminatedUnion("kind", [
 ]);
 export type InferenceOption = z.infer<typeof InferenceOption>;
 
+/**
+ * A path of the model folder, relative to its manifest, normalised ("./a" and "b/../a" become "a"; "" is
+ * the folder itself), or why it is refused: it could lead out of the folder. Refused: an absolute
+ * path, a drive or URL scheme ("C:", "https:"), a ".." above the folder (also as "%2e%2e", which a
+ * URL resolves), and characters a URL or Windows reads as structure ("\\", ":", "?", "#", "%") or that no
+ * file name needs (control characters, spaces at either end of a name, which a URL may drop).
+ * Symbolic links are the reader's to check (Node: realpath).
+ */
+export function folderPath(path: string): { path: string } | { problem: string } {
+  // read as a URL would: spaces and controls trimmed, tabs and newlines dropped, "\\" as "/", "%2e" as ".", nothing after "?" or "#"
+  const asUrl = path
+    // eslint-disable-next-line no-control-regex -- what the URL parser trims
+    .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "")
+    .replace(/[\t\n\r]/g, "")
+    .replace(/\\/g, "/")
+    .replace(/%2e/gi, ".")
+    .split(/[?#]/)[0];
+  const parts: string[] = [];
+  let outside = asUrl.startsWith("/");
+  for (const seg of asUrl.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg !== "..") parts.push(seg);
+    else if (parts.length) parts.pop();
+    else outside = true;
+  }
+  // "https:x", "C:x", "file:x": a URL resolves a first segment with a colon as a scheme
+  if (outside || parts[0]?.includes(":")) return { problem: `${JSON.stringify(path)} lies outside the model folder` };
+  // eslint-disable-next-line no-control-regex -- control characters are refused
+  if (/[\\:?#%\u0000-\u001f\u007f]/.test(path) || path.split("/").some((seg) => /^\s|\s$/.test(seg))) {
+    return { problem: `${JSON.stringify(path)} is not a plain path inside the model folder (no "\\", ":", "?", "#", "%", control characters, or spaces at either end of a name)` };
+  }
+  return { path: parts.join("/") };
+}
+
 const Rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256");
-const FileRef = z.object({ path: z.string().min(1), sha256: Sha256, bytes: z.number().int().positive() });
+/** A path that stays inside the model folder (a file, or with `folder` a folder: "" or "." is the model folder itself). */
+const InFolder = (folder: boolean) =>
+  z.string().superRefine((p, ctx) => {
+    const r = folderPath(p);
+    if ("problem" in r) ctx.addIssue({ code: "custom", message: r.problem });
+    else if (!folder && !r.path) ctx.addIssue({ code: "custom", message: `${JSON.stringify(p)} names the model folder itself, not a file in it` });
+  });
+const FileRef = z.object({ path: InFolder(false), sha256: Sha256, bytes: z.number().int().positive() });
 
 export const AdapterSlot = z.object({
   /** Graph input names of the LoRA A and B matrices of one adapted layer. */
@@ -58,6 +103,8 @@ export const AdapterSlot = z.object({
   outFeatures: z.number().int().positive(),
   /** Kernel size for a Conv2d slot; absent for a Linear slot. */
   kernel: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  /** ‖W‖ (Frobenius) of the base weight the slot's delta adds to; loadModel reads it from the graph when absent (adapters/scale.ts). */
+  baseNorm: z.number().positive().optional(),
 });
 export type AdapterSlot = z.infer<typeof AdapterSlot>;
 
@@ -66,7 +113,7 @@ export const ShippedAdapter = z.object({
   site: z.string(),
   description: z.string().default(""),
   /** Folder (relative to the manifest) holding adapter_config.json and adapter_model.safetensors. */
-  path: z.string(),
+  path: InFolder(true),
   /** Checksums of its two files (checked when the adapter is loaded). */
   files: z.object({ config: FileRef.omit({ path: true }), weights: FileRef.omit({ path: true }) }).optional(),
 });
@@ -114,6 +161,10 @@ export const Manifest = z.object({
         extentMm: z.number().positive(),
       })
       .optional(),
+  }).superRefine((input, ctx) => {
+    input.maxSliceSize.forEach((side, i) => {
+      if (side < input.multipleOf) ctx.addIssue({ code: "custom", path: ["maxSliceSize", i], message: `${side} is below multipleOf (${input.multipleOf}), so no slice would fit` });
+    });
   }),
   preprocess: z.array(PreprocessStep),
   classes: z
@@ -131,7 +182,11 @@ export const Manifest = z.object({
    */
   labelConventions: z.array(z.union([z.string(), InlineConvention])).min(1),
   adapters: z
-    .object({ slots: z.array(AdapterSlot), maxRank: z.number().int().min(0), shipped: z.array(ShippedAdapter) })
+    .object({
+      slots: z.array(AdapterSlot),
+      maxRank: z.number().int().min(0),
+      shipped: z.array(ShippedAdapter).refine((as) => new Set(as.map((a) => a.name)).size === as.length, "shipped adapter names must differ (they are picked by name)"),
+    })
     .default({ slots: [], maxRank: 0, shipped: [] }),
   /** Extra passes the user may turn on (test-time augmentation); ids unique. */
   inference: z

@@ -19,6 +19,8 @@ export interface Evaluation {
   excluded: { voxels: number; labels: number[] };
   /** Why there is no Dice at all (an empty reference), when so. */
   undefinedReason?: string;
+  /** When the convention knows less than half of the reference's labelled voxels (unknownLabelsWarning): the app shows it, the CLI prints it and lists it in --json warnings. */
+  conventionWarning?: string;
   /** Class name to whole-volume Dice (0-1, null when absent from both). */
   dice: Record<string, number | null>;
   meanDice: number | null;
@@ -83,6 +85,21 @@ export interface AlignedReference {
   ignored: { voxels: number; labels: number[] };
   /** The convention's excluded labels present in the reference (their voxels are EXCLUDED in `classes`). */
   excludedLabels: number[];
+  /** unknownLabelsWarning's warning, when it gives one. */
+  warning?: string;
+}
+
+/**
+ * A warning when the convention leaves most of the reference's labelled (non-zero) voxels unknown,
+ * so scored as background: the reference is then very likely numbered in another convention (a
+ * FreeSurfer aseg scored as GIF leaves about 70% unknown), and its Dice is not to be trusted. Null
+ * when the convention knows half of them or more. `labelled`: the reference's non-zero voxels.
+ */
+export function unknownLabelsWarning(ignored: { voxels: number; labels: number[] }, labelled: number, convention: { label: string }): string | null {
+  if (labelled === 0 || ignored.voxels * 2 <= labelled) return null;
+  const pct = (100 * ignored.voxels) / labelled;
+  const labels = `${ignored.labels.slice(0, 6).join(", ")}${ignored.labels.length > 6 ? ` and ${ignored.labels.length - 6} more` : ""}`;
+  return `${pct.toFixed(1)}% of the reference's labelled voxels (labels ${labels}) are unknown to the ${convention.label} convention and count as background: the reference is probably numbered in another convention, so its Dice is not to be trusted. Choose the convention the reference is numbered in.`;
 }
 
 /**
@@ -124,10 +141,12 @@ export function alignReference(reference: Volume, target: Volume, convention: Co
     );
   }
   excludedLabels.sort((a, b) => a - b);
-  if (same) return { classes, resampled: false, inside: null, coverage: 1, ignored, excludedLabels };
+  const warning = unknownLabelsWarning(ignored, known + ignored.voxels, convention);
+  const warned = warning ? { warning } : {};
+  if (same) return { classes, resampled: false, inside: null, coverage: 1, ignored, excludedLabels, ...warned };
   const inside = coverage >= 0.999 ? null : resampleNearest({ ...reference, data: new Uint8Array(reference.data.length).fill(1) }, target);
   const share = inside ? inside.reduce((a, v) => a + v, 0) / inside.length : 1;
-  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true, inside, coverage: share, ignored, excludedLabels };
+  return { classes: resampleNearest({ ...reference, data: classes }, target), resampled: true, inside, coverage: share, ignored, excludedLabels, ...warned };
 }
 
 /** Dice per class, mean, and per slice along `axis` of the prediction's voxel grid. */
@@ -205,6 +224,7 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     ignored,
     excluded: { voxels: excludedVoxels, labels: aligned.excludedLabels },
     ...(undefinedReason ? { undefinedReason } : {}),
+    ...(aligned.warning ? { conventionWarning: aligned.warning } : {}),
     dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, empty ? null : perClass[i + 1].dice])),
     meanDice: empty ? null : meanDice(perClass),
     counts: perClass.map(({ predicted, reference }) => ({ predicted, reference })),

@@ -7,7 +7,7 @@ const tissue = (id: string) => resolveConvention(TISSUE, id);
 const guess = (values: number[]) => guessConvention(values, conventionsOf(TISSUE));
 import { classDiceOf, diceByClass, meanDice, perSliceDice, sliceOverlap } from "./dice";
 import { disagreement } from "./compare";
-import { evaluate, ReferenceMismatchError } from "./evaluate";
+import { evaluate, ReferenceMismatchError, unknownLabelsWarning } from "./evaluate";
 import type { Mat4 } from "../volume/types";
 
 describe("Dice", () => {
@@ -186,6 +186,19 @@ describe("honest Dice (issue 12 part 2)", () => {
     expect(e.ignored).toEqual({ voxels: 2, labels: [24, 999] });
     expect(e.dice.CSF).toBe(1);
     expect(() => evaluate(pred, vol([0, 24, 24, 999, 0, 0, 0, 0]), tissue("freesurfer"), names)).toThrow(/None of the reference's labels \(24, 999\) belongs to the FreeSurfer/);
+  });
+
+  it("warns when the convention leaves most labelled voxels unknown (issue 24 part 7), not when it knows half or more", () => {
+    // FreeSurfer labels scored as GIF: 2 (cerebral WM) is unknown to GIF, 5 (a ventricle) a CSF label of both
+    const e = evaluate(pred, vol([0, 5, 2, 2, 2, 0, 0, 0]), tissue("gif"), names);
+    expect(e.conventionWarning).toBe(
+      "75.0% of the reference's labelled voxels (labels 2) are unknown to the GIF parcellation (NeuroMorphometrics) convention and count as background: the reference is probably numbered in another convention, so its Dice is not to be trusted. Choose the convention the reference is numbered in.",
+    );
+    // the same reference in its own convention: nothing unknown, no warning
+    expect(evaluate(pred, vol([0, 5, 2, 2, 2, 0, 0, 0]), tissue("freesurfer"), names).conventionWarning).toBeUndefined();
+    expect(unknownLabelsWarning({ voxels: 5, labels: [24] }, 10, { label: "X" })).toBeNull(); // half: no warning
+    expect(unknownLabelsWarning({ voxels: 6, labels: [1, 2, 3, 4, 5, 6, 7, 8] }, 10, { label: "X" })).toMatch(/^60\.0% of the reference's labelled voxels \(labels 1, 2, 3, 4, 5, 6 and 2 more\) are unknown to the X convention/);
+    expect(unknownLabelsWarning({ voxels: 0, labels: [] }, 0, { label: "X" })).toBeNull();
   });
 
   it("refuses a probability map and a 4D reference", () => {

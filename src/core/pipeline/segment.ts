@@ -1,5 +1,5 @@
 import type { InferenceOption, Manifest } from "../manifest/schema";
-import { finiteMin, preprocess } from "../preprocess/normalise";
+import { extremeThreshold, preprocess } from "../preprocess/normalise";
 import { modelGrid, resampleLinear, type Grid } from "../volume/grid";
 import { voxelSizes } from "../volume/affine";
 import { VolumeError, type Volume } from "../volume/types";
@@ -151,28 +151,124 @@ function sliceWindow(foreground: Uint8Array, grid: Grid, sliceAxis: number, mult
   return { w: span(wa, maxSize[1]), h: span(ha, maxSize[0]), occupied, wa, ha };
 }
 
+type PassPlan = ReturnType<typeof passPlan> & { pass: InferencePass };
+
+/** The model's input for `batch` (slice indices of the plan's pass): each slice and its context slices, in the pass's window. */
+function batchInput(image: Float32Array, grid: Grid, { pass, win, offsets }: PassPlan, batch: number[], ctx: number): Float32Array {
+  const slices = grid.dims[pass.sliceAxis];
+  const C = 2 * ctx + 1, W = win.w.size, H = win.h.size;
+  const [os, oh, ow] = [offsets[pass.sliceAxis], offsets[win.ha], offsets[win.wa]];
+  const x = new Float32Array(batch.length * C * H * W);
+  batch.forEach((s, bi) => {
+    for (let c = 0; c < C; c++) {
+      const sc = slices === 1 ? s : s + c - ctx; // a single slice is its own context (zeros would read as no tissue)
+      if (sc < 0 || sc >= slices) continue;
+      const off = (bi * C + c) * H * W;
+      for (let y = 0; y < H; y++) {
+        const gy = win.h.start + y;
+        if (gy < 0 || gy >= grid.dims[win.ha]) continue; // a row outside the grid: zeros
+        const row = os[sc] + oh[gy];
+        for (let xx = 0; xx < W; xx++) {
+          const gx = win.w.start + xx;
+          if (gx >= 0 && gx < grid.dims[win.wa]) x[off + y * W + xx] = image[row + ow[gx]];
+        }
+      }
+    }
+  });
+  return x;
+}
+
+/** Share of the most frequent class among counted voxels, and that class; a mask this one-sided is one class. */
+const ONE_CLASS = 0.99;
+function mostFrequent(counts: number[]): { k: number; share: number } {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const k = counts.indexOf(Math.max(...counts));
+  return { k, share: total ? counts[k] / total : 0 };
+}
+
 /**
- * Non-finite voxels (NaN, ±Infinity: common after registration or resampling) replaced before
- * anything reads the scan, so they neither spread through interpolation nor reach the statistics:
- * by the mean of their finite face neighbours (an isolated bad voxel inside tissue stays tissue),
- * else by the scan's finite minimum, its background. `replaced` counts them; the scan is copied
- * only when it has any.
+ * An adapter that ruins the output (a wrong alpha, huge weights: the mask empties, or the whole
+ * head becomes one class) must not read as the scan's fault. When the adapter's mask is one class
+ * over the head (the scan's foreground), the base runs on one batch of the middle slices: if it
+ * tells classes apart there, the warning blames the adapter. One batch, and only then.
  */
-export function finiteScan(scan: Volume): { scan: Volume; floor: number; replaced: number } {
-  const floor = finiteMin(scan.data);
+async function adapterFault(probs: Uint8Array, foreground: Uint8Array, image: Float32Array, grid: Grid, plan: PassPlan, manifest: Manifest, runner: InferenceRunner): Promise<string | null> {
+  const K = manifest.classes.length, n = foreground.length;
+  const counts = new Array<number>(K).fill(0);
+  for (let d = 0; d < n; d++) {
+    if (!foreground[d]) continue;
+    let best = 0;
+    for (let k = 1; k < K; k++) if (probs[k * n + d] > probs[best * n + d]) best = k;
+    counts[best]++;
+  }
+  const adapted = mostFrequent(counts);
+  if (adapted.share <= ONE_CLASS || !plan.todo.length) return null;
+  const { input } = manifest;
+  const mid = Math.max(0, Math.floor((plan.todo.length - input.batchSize) / 2));
+  const batch = plan.todo.slice(mid, mid + input.batchSize);
+  const { win, offsets, pass } = plan;
+  const W = win.w.size, H = win.h.size, C = 2 * input.contextSlices + 1;
+  const out = await runner.run({ [input.inputName]: { data: batchInput(image, grid, plan, batch, input.contextSlices), dims: [batch.length, C, H, W] }, ...zeroFeeds(manifest) });
+  const logits = out[input.outputName]?.data;
+  if (!logits) return null;
+  const base = new Array<number>(K).fill(0);
+  const [os, oh, ow] = [offsets[pass.sliceAxis], offsets[win.ha], offsets[win.wa]];
+  batch.forEach((s, bi) => {
+    for (let y = 0; y < H; y++) {
+      const gy = win.h.start + y;
+      if (gy < 0 || gy >= grid.dims[win.ha]) continue;
+      for (let xx = 0; xx < W; xx++) {
+        const gx = win.w.start + xx;
+        if (gx < 0 || gx >= grid.dims[win.wa] || !foreground[os[s] + oh[gy] + ow[gx]]) continue;
+        let best = 0;
+        for (let k = 1; k < K; k++) if (logits[((bi * K + k) * H + y) * W + xx] > logits[((bi * K + best) * H + y) * W + xx]) best = k;
+        base[best]++;
+      }
+    }
+  });
+  if (mostFrequent(base).share > ONE_CLASS) return null; // the base sees one class too: the scan, not the adapter
+  const found = manifest.classes.slice(1).map((c) => c.name).join(", ");
+  const what = adapted.k === 0 ? `the mask is ${adapted.share === 1 ? "" : "nearly "}empty` : `${Math.floor(100 * adapted.share)}% of the head is ${manifest.classes[adapted.k].name}`;
+  return `With the adapter in use ${what}, while the base model finds ${found} in this scan: the adapter, not the scan, is at fault (damaged, or trained with a wrong alpha). Segment with the base model, or train the adapter again.`;
+}
+
+/** Voxels of extreme value (extremeThreshold) that finiteScan replaced: how many, their range, the threshold. */
+export interface ExtremeVoxels { count: number; lo: number; hi: number; threshold: number }
+
+/**
+ * Bad voxels replaced before anything reads the scan, so they neither spread through interpolation
+ * nor reach the statistics: non-finite ones (NaN, ±Infinity: common after registration or
+ * resampling) and extreme ones (extremeThreshold: 1e38 in 1% of the voxels took percentile 99.5
+ * and emptied the mask). Each by the mean of its good face neighbours (an isolated bad voxel inside
+ * tissue stays tissue), else by the scan's smallest good value, its background. `replaced` counts
+ * the non-finite ones, `extreme` the others; the scan is copied only when it has any.
+ */
+export function finiteScan(scan: Volume): { scan: Volume; floor: number; replaced: number; extreme?: ExtremeVoxels } {
   const d = scan.data;
-  if (!(d instanceof Float32Array || d instanceof Float64Array)) return { scan, floor, replaced: 0 };
-  let replaced = 0;
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) replaced++;
-  if (!replaced) return { scan, floor, replaced };
+  const float = d instanceof Float32Array || d instanceof Float64Array;
+  // 8- and 16-bit voxels cannot be a million times their signal, nor any integer be NaN
+  const threshold = float || d instanceof Int32Array || d instanceof Uint32Array ? extremeThreshold(d, scan.dims) : null;
+  const bad = (v: number) => !Number.isFinite(v) || (threshold !== null && Math.abs(v) > threshold);
+  let replaced = 0, count = 0, lo = Infinity, hi = -Infinity, floor = Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isFinite(v)) replaced++;
+    else if (bad(v)) {
+      count++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    } else if (v < floor) floor = v;
+  }
+  if (floor === Infinity) floor = 0;
+  if (!replaced && !count) return { scan, floor, replaced };
   const [nx, ny, nz] = scan.dims;
   const data = Float32Array.from(d);
   for (let i = 0; i < d.length; i++) {
-    if (Number.isFinite(d[i])) continue;
+    if (!bad(d[i])) continue;
     const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / (nx * ny));
     let sum = 0, n = 0;
     const add = (ok: boolean, j: number) => {
-      if (ok && Number.isFinite(d[j])) {
+      if (ok && !bad(d[j])) {
         sum += d[j];
         n++;
       }
@@ -185,17 +281,17 @@ export function finiteScan(scan: Volume): { scan: Volume; floor: number; replace
     add(z < nz - 1, i + nx * ny);
     data[i] = n ? sum / n : floor;
   }
-  return { scan: { ...scan, data }, floor, replaced };
+  return { scan: { ...scan, data }, floor, replaced, ...(count ? { extreme: { count, lo, hi, threshold: threshold! } } : {}) };
 }
 
 /** The scan as the model sees it: on the model's grid (manifest orientation and spacing), normalised by the manifest's steps. */
-export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array; foreground: Uint8Array; replaced: number } {
+export function modelInput(scan: Volume, manifest: Manifest): { grid: Grid; image: Float32Array; foreground: Uint8Array; replaced: number; extreme?: ExtremeVoxels } {
   const grid = modelGrid(scan, manifest.input.orientation, manifest.input.spacing);
   const finite = finiteScan(scan);
   const resampled = resampleLinear(finite.scan, grid, finite.floor);
   const foreground = new Uint8Array(resampled.length); // (a plain loop: TypedArray.from with a callback is ~10x slower)
   for (let i = 0; i < resampled.length; i++) foreground[i] = resampled[i] > finite.floor ? 1 : 0;
-  return { grid, image: preprocess(resampled, manifest.preprocess, finite.floor), foreground, replaced: finite.replaced };
+  return { grid, image: preprocess(resampled, manifest.preprocess, finite.floor), foreground, replaced: finite.replaced, ...(finite.extreme ? { extreme: finite.extreme } : {}) };
 }
 
 /**
@@ -234,17 +330,26 @@ export function checkScanFits(scan: Volume, manifest: Manifest): void {
 }
 
 /** Warnings about a finished mask: a plain "Done" must never hide an empty or doubtful one. */
-function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, scan: Volume): string[] {
+function resultWarnings(manifest: Manifest, labels: Uint8Array, replaced: number, slicesRun: number, scan: Volume, adapterFault: string | null, extreme?: ExtremeVoxels): string[] {
   const out: string[] = [];
   const voxels = scan.data.length;
   if (scan.geometryNote) out.push(scan.geometryNote);
+  if (scan.voxelNote) out.push(scan.voxelNote);
   if ((scan.frames ?? 1) > 1) out.push(`The file holds ${scan.frames} volumes (4D); volume ${(scan.frame ?? 0) + 1} was segmented; choose another under "Volume" (app) or with --volume N (CLI).`);
   if (replaced) {
     const share = (100 * replaced) / voxels;
     out.push(`${replaced} voxel${replaced === 1 ? " was" : "s were"} not a number (NaN or infinite${share >= 0.01 ? `, ${share.toFixed(2)}% of the scan` : ""}) and ${replaced === 1 ? "was" : "were"} filled in from the neighbouring voxels (background where they are not numbers either).`);
   }
+  if (extreme) {
+    const share = (100 * extreme.count) / voxels;
+    const e = (v: number) => v.toExponential(1).replace("e+", "e");
+    const range = extreme.lo === extreme.hi ? e(extreme.hi) : extreme.lo < 0 && extreme.hi > 0 ? `from ${e(extreme.lo)} to ${e(extreme.hi)}` : `up to ${e(Math.abs(extreme.hi) > Math.abs(extreme.lo) ? extreme.hi : extreme.lo)}`;
+    const one = extreme.count === 1;
+    out.push(`${share >= 0.1 ? `${share.toFixed(1)}% of voxels (${extreme.count})` : `${extreme.count} voxel${one ? "" : "s"}${share >= 0.01 ? ` (${share.toFixed(2)}% of the scan)` : ""}`} ${one ? "holds an extreme value" : "hold extreme values"} (${range}), over a million times the scan's own intensities: no scanner writes ${one ? "such a value" : "them"}, so the file is likely damaged. ${one ? "It was" : "They were"} filled in from the neighbouring voxels; check the export that made the file.`);
+  }
   const classes = manifest.classes.slice(1).map((c) => c.name).join(", ");
-  if (slicesRun > 0 && !labels.some((v) => v !== 0)) out.push(`The mask is empty: the model found no ${classes} anywhere in this scan. Check that the scan is what the model expects (${manifest.name}), or try a site adapter.`);
+  if (adapterFault) out.push(adapterFault); // not the scan's fault, as the next would say
+  else if (slicesRun > 0 && !labels.some((v) => v !== 0)) out.push(`The mask is empty: the model found no ${classes} anywhere in this scan. Check that the scan is what the model expects (${manifest.name}), or try a site adapter.`);
   return out;
 }
 
@@ -257,7 +362,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const t0 = now();
   checkScanFits(scan, manifest);
   const { input } = manifest;
-  const { grid, image, foreground, replaced } = modelInput(scan, manifest);
+  const { grid, image, foreground, replaced, extreme } = modelInput(scan, manifest);
   const t1 = now();
 
   const K = manifest.classes.length;
@@ -279,32 +384,16 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const previewAt = opts.onPreview && first >= MIN_PREVIEW_BATCHES * input.batchSize ? PREVIEW_AT.map((f) => Math.ceil(f * first)) : [];
   let run = 0; // slices run so far, all passes
 
-  for (const [passIndex, { pass, win, todo, offsets }] of plans.entries()) {
+  for (const [passIndex, plan] of plans.entries()) {
+    const { pass, win, todo, offsets } = plan;
     const sa = pass.sliceAxis;
-    const slices = grid.dims[sa];
     const W = win.w.size, H = win.h.size;
     const [os, oh, ow] = [offsets[sa], offsets[win.ha], offsets[win.wa]];
     const inPlane = (gy: number, gx: number) => gy >= 0 && gy < grid.dims[win.ha] && gx >= 0 && gx < grid.dims[win.wa];
     for (let b = 0; b < todo.length; b += input.batchSize) {
       if (opts.signal?.aborted) throw new CancelledError();
       const batch = todo.slice(b, b + input.batchSize);
-      const x = new Float32Array(batch.length * C * H * W);
-      batch.forEach((s, bi) => {
-        for (let c = 0; c < C; c++) {
-          const sc = slices === 1 ? s : s + c - ctx; // a single slice is its own context (zeros would read as no tissue)
-          if (sc < 0 || sc >= slices) continue;
-          const off = (bi * C + c) * H * W;
-          for (let y = 0; y < H; y++) {
-            const gy = win.h.start + y;
-            if (gy < 0 || gy >= grid.dims[win.ha]) continue; // a row outside the grid: zeros
-            const row = os[sc] + oh[gy];
-            for (let xx = 0; xx < W; xx++) {
-              const gx = win.w.start + xx;
-              if (gx >= 0 && gx < grid.dims[win.wa]) x[off + y * W + xx] = image[row + ow[gx]];
-            }
-          }
-        }
-      });
+      const x = batchInput(image, grid, plan, batch, ctx);
       const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] }, ...adapterFeeds });
       const logits = out[input.outputName];
       if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);
@@ -322,6 +411,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     }
   }
   if (opts.signal?.aborted) throw new CancelledError();
+  const fault = opts.adapterFeeds && work > 0 ? await adapterFault(probs, foreground, image, grid, plans[0], manifest, runner) : null;
   const t2 = now();
   const labels = argmaxOnGrid(probs, K, grid, scan);
   const t3 = now();
@@ -332,7 +422,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     options,
     passes: plans.length,
     skipped,
-    warnings: resultWarnings(manifest, labels, replaced, work, scan),
+    warnings: resultWarnings(manifest, labels, replaced, work, scan, fault, extreme),
     ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
   };
 }

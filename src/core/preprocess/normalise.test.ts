@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { percentileAbove, preprocess } from "./normalise";
+import { extremeThreshold, percentileAbove, preprocess } from "./normalise";
 
 describe("percentile scaling", () => {
   it("agrees with exact percentiles (numpy's linear rule) of the non-background voxels", () => {
@@ -49,5 +49,43 @@ describe("percentile scaling", () => {
     expect(data[2]).toBeCloseTo(0);
     expect(data[6]).toBeCloseTo(1);
     expect(data[4]).toBeCloseTo(0.5, 2);
+  });
+});
+
+describe("extreme voxels", () => {
+  // a 40³ phantom: a ball of tissue (100-400) in a background of exact zeros or of tiny residuals
+  const n = 40;
+  const dims: [number, number, number] = [n, n, n];
+  const phantom = (background: (i: number) => number) => {
+    const d = new Float32Array(n ** 3);
+    for (let i = 0; i < d.length; i++) {
+      const x = i % n, y = Math.floor(i / n) % n, z = Math.floor(i / n ** 2);
+      d[i] = Math.hypot(x - 20, y - 20, z - 20) < 12 ? 100 + ((i * 7919) % 300) : background(i);
+    }
+    return d;
+  };
+  const scatter = (d: Float32Array, every: number, v: number) => {
+    for (let i = 3; i < d.length; i += every) d[i] = v;
+    return d;
+  };
+
+  it("finds values a million times the signal, scattered, on either side", () => {
+    for (const v of [1e38, -3.4e38, 1e10]) {
+      const d = scatter(phantom(() => 0), 97, v); // 1% of the voxels, a tenth as many as the tissue
+      const t = extremeThreshold(d, dims)!;
+      expect(t).toBeGreaterThan(400);
+      expect(t).toBeLessThan(Math.abs(v));
+    }
+  });
+
+  it("none in a clean scan, a zero-mean one, or tissue over a background of near-zero residuals", () => {
+    expect(extremeThreshold(phantom(() => 0), dims)).toBeNull();
+    expect(extremeThreshold(Float32Array.from(phantom(() => 0), (v, i) => (v ? v - 250 : Math.sin(i))), dims)).toBeNull();
+    // the residuals are most of the nonzero voxels and 1e-9 of the tissue: the tissue is a
+    // coherent region, so it is the signal, not damage
+    const residual = phantom((i) => 1e-7 * (1 + (i % 5)));
+    expect(extremeThreshold(residual, dims)).toBeNull();
+    // ...and damage on top of it is still found, above the tissue
+    expect(extremeThreshold(scatter(residual, 97, 1e38), dims)).toBeGreaterThan(400);
   });
 });

@@ -66,3 +66,49 @@ export function preprocess(data: Float32Array, steps: PreprocessStep[], floor = 
   }
   return data;
 }
+
+/** "Extreme": over this many times the magnitude of the scan's signal. No scanner writes such a voxel. */
+export const EXTREME_FACTOR = 1e6;
+
+/** Voxels sampled (an even stride) to measure the signal's magnitude. */
+const EXTREME_SAMPLE = 1 << 18;
+
+/**
+ * The magnitude above which a voxel is extreme (damage such as 1e38 or ±3.4e38 fill values), or
+ * null when the scan has none. Extreme: over EXTREME_FACTOR times the signal's magnitude (the 75th
+ * percentile of the nonzero magnitudes: damage up to a quarter of the signal's voxels does not move
+ * it), and scattered: if most voxels above that are a coherent region instead (at least 3 of their
+ * 6 face neighbours above it too), they are the signal itself over a background of near-zero
+ * values, so the signal is measured among them and the test repeats.
+ */
+export function extremeThreshold(data: ArrayLike<number>, dims: readonly [number, number, number]): number | null {
+  const [nx, ny] = dims;
+  const len = data.length;
+  const step = Math.max(1, Math.ceil(len / EXTREME_SAMPLE));
+  let signal: number[] = [];
+  for (let i = 0; i < len; i += step) {
+    const m = Math.abs(data[i]);
+    if (m > 0 && m < Infinity) signal.push(m);
+  }
+  const big = (j: number, t: number) => {
+    const m = Math.abs(data[j]);
+    return m > t && m < Infinity;
+  };
+  for (let round = 0; round < 4 && signal.length; round++) {
+    signal.sort((a, b) => a - b);
+    const t = signal[Math.floor(0.75 * (signal.length - 1))] * EXTREME_FACTOR;
+    if (!(t < 3.4e38)) return null;
+    let above = 0, coherent = 0;
+    for (let i = 0; i < len; i++) {
+      if (!big(i, t)) continue;
+      above++;
+      const x = i % nx, y = Math.floor(i / nx) % ny;
+      const k = +(x > 0 && big(i - 1, t)) + +(x < nx - 1 && big(i + 1, t)) + +(y > 0 && big(i - nx, t)) + +(y < ny - 1 && big(i + nx, t)) + +(i >= nx * ny && big(i - nx * ny, t)) + +(i + nx * ny < len && big(i + nx * ny, t));
+      if (k >= 3) coherent++;
+    }
+    if (!above) return null;
+    if (coherent < above / 2) return t;
+    signal = signal.filter((m) => m > t);
+  }
+  return null;
+}

@@ -1,5 +1,6 @@
 import { conventionId, type ConventionId } from "../metrics/conventions";
 import { stripVolumeExt } from "./pairing";
+import { csvText as cellText } from "./serialise";
 import { byKey, StudyError, type StudyCase } from "./types";
 
 /** RFC 4180 records with the line each starts on; quoted fields may hold commas, quotes and newlines. */
@@ -64,7 +65,8 @@ export function parseCaseList(csvText: string, conventions: ConventionId[]): Stu
   const seen = new Map<string, number>();
   const cases = rows.slice(1).map(({ line, fields }) => {
     if (fields.length !== header.length) throw new StudyError(`line ${line}: ${fields.length} field${fields.length === 1 ? "" : "s"}, but the header has ${header.length}`);
-    const get = (c: (typeof COLUMNS)[number]) => (col[c] < 0 ? "" : fields[col[c]].trim());
+    // a cell this app wrote neutralised against spreadsheet formulas ("'=…") reads as its text
+    const get = (c: (typeof COLUMNS)[number]) => (col[c] < 0 ? "" : cellText(fields[col[c]].trim()).trim());
     const image = get("image"), label = get("label"), site = get("site"), convention = get("convention");
     for (const [name, value] of [["image", image], ["label", label], ["site", site]] as const) {
       if (!value) throw new StudyError(`line ${line}: the ${name} is empty`);
@@ -83,12 +85,13 @@ export function parseCaseList(csvText: string, conventions: ConventionId[]): Stu
   return cases.sort(byKey((c) => c.id));
 }
 
-/** "I/N" (1-based) as given to --shard. */
+/** "I/N" (1-based) as given to --shard; a negative or zero index or count is named as such. */
 export function parseShard(text: string): { index: number; count: number } {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const m = /^\s*([+-]?\d+)\s*\/\s*([+-]?\d+)\s*$/.exec(text);
   if (!m) throw new StudyError(`a shard is written I/N (e.g. 2/3: the second of three), got "${text}"`);
   const index = Number(m[1]), count = Number(m[2]);
   if (count < 1) throw new StudyError(`shard count must be at least 1, got "${text}"`);
+  if (!Number.isSafeInteger(count)) throw new StudyError(`shard count must be a whole number below 2^53, got "${text}"`);
   if (index < 1 || index > count) throw new StudyError(`shard index must be between 1 and ${count}, got "${text}"`);
   return { index, count };
 }

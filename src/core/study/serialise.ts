@@ -36,9 +36,33 @@ export function studyJson(model: StudyModel, classNames: string[], results: Case
 
 // ---- CSV
 
-/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break (quotes doubled). */
+/**
+ * CSV injection (OWASP): a spreadsheet runs a cell that starts with =, +, -, @, a tab or a
+ * carriage return as a formula, and case ids, site names, paths and error messages are text from
+ * the user's files. Such a text cell is written with a single quote before it ("'=cmd|…"), which
+ * spreadsheets show as text. Numbers are never prefixed: every number this app writes is a plain
+ * decimal (csvNumber: "-0.0123"), and a cell that is exactly one ("-1.5", whichever column it is
+ * in) is read as that number, never as a formula, so negative Dice gains and volume errors stay
+ * numbers. A text cell that already starts with quotes before such a character gets one more, so
+ * that csvText gives back exactly what was written (the case-list reader uses it).
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/** A cell's text as written to a CSV file: neutralised when a spreadsheet would run it (see above). */
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** A cell read back from a CSV file this app wrote (or a person typed): neutraliseCell undone. */
+export function csvText(cell: string): string {
+  return /^'+[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
+/** One RFC 4180 field, neutralised (neutraliseCell): quoted when it holds a comma, a quote or a line break (quotes doubled). */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const v = neutraliseCell(value);
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 export const csvLine = (fields: string[]) => fields.map(csvField).join(",");
@@ -141,6 +165,54 @@ const StudyJsonSchema = z.object({
   table: z.array(z.unknown()),
 });
 
+/** How far a recorded mean may lie from the one its values give (summation order aside, they are equal to the bit). */
+const MEAN_TOLERANCE = 1e-9;
+const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= MEAN_TOLERANCE);
+const ALTERED = "the file was altered or damaged; merge the files siteseg study wrote";
+
+/**
+ * Scores that could not have come from a study: a Dice outside [0, 1], a negative HD95, Dice
+ * for classes other than the study's, or a case's mean Dice that is not the mean of its classes'.
+ */
+function checkScores(study: StudyJson, name: string): void {
+  const classes = new Set(study.classes);
+  for (const c of study.cases) {
+    for (const [who, sc] of [["base", c.base], ["adapter", c.adapted]] as const) {
+      if (!sc) continue;
+      const where = `${name}: case ${c.id}: the ${who}'s`;
+      const named = Object.keys(sc.dice);
+      if (named.length !== classes.size || named.some((k) => !classes.has(k))) throw new StudyError(`${where} Dice are for ${named.join(", ") || "no class"}, but the study scores ${study.classes.join(", ")}: ${ALTERED}`);
+      for (const [k, v] of Object.entries(sc.dice)) if (v !== null && !(v >= 0 && v <= 1)) throw new StudyError(`${where} Dice of ${k} is ${v}, outside [0, 1]: ${ALTERED}`);
+      if (sc.meanDice !== null && !(sc.meanDice >= 0 && sc.meanDice <= 1)) throw new StudyError(`${where} mean Dice is ${sc.meanDice}, outside [0, 1]: ${ALTERED}`);
+      for (const [k, v] of Object.entries(sc.hd95Mm ?? {})) if (v !== null && !(v >= 0)) throw new StudyError(`${where} HD95 of ${k} is ${v} mm, below 0: ${ALTERED}`);
+      // the mean over the classes that have a Dice, in the study's class order (core/metrics meanDice)
+      const present = study.classes.map((k) => sc.dice[k]).filter((v): v is number => v !== null);
+      const mean = present.length ? present.reduce((a, v) => a + v, 0) / present.length : null;
+      if (!close(sc.meanDice, mean)) throw new StudyError(`${where} mean Dice ${sc.meanDice} is not the mean of its classes' Dice (${mean}): ${ALTERED}`);
+    }
+  }
+}
+
+/**
+ * A study's table against its cases: per site (in order), the cases scored and the mean Dice of
+ * base and adapter, recomputed as studyTable does (the rest of the table is recomputed on merging;
+ * these are what a person reads first).
+ */
+function checkTable(study: StudyJson, name: string): void {
+  const rows = study.table as unknown[];
+  const fresh = studyTable(study.cases, study.classes);
+  const mean = (s: unknown) => (s && typeof s === "object" && "mean" in s && (typeof s.mean === "number" || s.mean === null) ? s.mean : undefined);
+  const bad = fresh.find((r, k) => {
+    const t = rows[k] as { site?: unknown; n?: unknown; base?: unknown; adapted?: unknown } | null | undefined;
+    const baseMean = mean(t?.base), adaptedMean = t?.adapted === null ? null : mean(t?.adapted);
+    return t?.site !== r.site || t.n !== r.n || baseMean === undefined || adaptedMean === undefined || !close(baseMean, r.base.mean) || !close(adaptedMean, r.adapted?.mean ?? null);
+  });
+  if (bad || rows.length !== fresh.length) {
+    const which = bad ? `site ${bad.site}'s row (${bad.n} cases, base mean Dice ${bad.base.mean}${bad.adapted ? `, adapter ${bad.adapted.mean}` : ""} from its cases)` : `its ${rows.length} rows (${fresh.length} sites in its cases)`;
+    throw new StudyError(`${name}: the table does not match its cases at ${which}: ${ALTERED}`);
+  }
+}
+
 /** A study document checked against the schema; `name` (a file name) prefixes the error. */
 export function parseStudyJson(doc: unknown, name = "study"): StudyJson {
   const r = StudyJsonSchema.safeParse(doc);
@@ -155,6 +227,8 @@ export function parseStudyJson(doc: unknown, name = "study"): StudyJson {
  * Joins the shards of one study (`siteseg study --shard I/N --json`) into the document a single
  * run would have written: same model and classes, one count, every shard 1..N exactly once, each
  * case once; the table is recomputed from all cases. A whole study counts as shard 1/1.
+ * Refused too: scores no study gives (a Dice outside [0, 1], a case's mean Dice that is not the
+ * mean of its classes', a table whose sites, case counts or mean Dice its cases do not give).
  * `names` (file names) label the errors.
  */
 export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) => `study ${i + 1}`)): StudyJson {
@@ -163,6 +237,7 @@ export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) 
   const first = studies[0];
   const shards = studies.map((s) => s.shard ?? { index: 1, count: 1, total: s.cases.length });
   studies.forEach((s, i) => {
+    if (shards[i].index > shards[i].count) throw new StudyError(`${names[i]} calls itself shard ${shards[i].index}/${shards[i].count}: a shard's index runs from 1 to its count; ${ALTERED}`);
     if (s.model.id !== first.model.id || s.model.version !== first.model.version) {
       throw new StudyError(`${names[i]} was made with model ${s.model.id} ${s.model.version}, ${names[0]} with ${first.model.id} ${first.model.version}: merge results of one model only`);
     }
@@ -179,6 +254,8 @@ export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) 
       throw new StudyError(`${names[i]} comes from a study of ${shards[i].total} cases, ${names[0]} from one of ${shards[0].total}: the shards were run on different case lists`);
     }
   });
+  // scores no study gives (after the checks above, which name likelier mistakes: another model's classes)
+  studies.forEach((s, i) => checkScores(s, names[i]));
   const count = shards[0].count;
   const holder = new Map<number, string>();
   shards.forEach(({ index }, i) => {
@@ -201,6 +278,8 @@ export function mergeStudies(docs: unknown[], names: string[] = docs.map((_, i) 
   if (cases.length !== shards[0].total) {
     throw new StudyError(`the shards hold ${cases.length} cases, but the study they come from has ${shards[0].total}`);
   }
+  // last: a shard's table that its own cases do not give (the checks above name likelier mistakes first)
+  studies.forEach((s, i) => checkTable(s, names[i]));
   // the model file's sha256 only when every shard records it (they agree, checked above)
   const sha256 = studies.every((s) => s.model.sha256) ? first.model.sha256 : undefined;
   return studyJson({ id: first.model.id, version: first.model.version, sha256 }, first.classes, cases, null);

@@ -128,6 +128,11 @@ describe("shards", () => {
     expect(() => parseShard("0/3")).toThrow(/between 1 and 3/);
     expect(() => parseShard("2")).toThrow(/I\/N/);
     expect(() => parseShard("1/0")).toThrow(/at least 1/);
+    // issue 24 part 6: a negative index is named as such, not as a shard that is not written I/N
+    expect(() => parseShard("-1/3")).toThrow('shard index must be between 1 and 3, got "-1/3"');
+    expect(() => parseShard("1/-3")).toThrow('shard count must be at least 1, got "1/-3"');
+    expect(() => parseShard("a/b")).toThrow('a shard is written I/N (e.g. 2/3: the second of three), got "a/b"');
+    expect(() => parseShard("1/99999999999999999999")).toThrow(/below 2\^53/);
     expect(() => shardCases(cases, 3, 2)).toThrow(/does not exist/);
   });
 });
@@ -286,6 +291,14 @@ describe("mergeStudies", () => {
     ["another document", () => [shard(1), { hello: 1 }], /s2 is not a siteseg study/],
     ["a broken case", () => [shard(1), { ...shard(2), cases: [{ ...shard(2).cases[0], base: { dice: {}, meanDice: "x" } }] }], /s2 is not a valid siteseg study: cases\.0\.base\.meanDice/],
     ["shards of another list", () => [shard(1), { ...shard(2), shard: { index: 2, count: 2, total: 9 } }], /different case lists/],
+    // issue 24 part 6: scores no study gives
+    ["a shard beyond its count", () => [shard(1), { ...shard(2), shard: { index: 3, count: 2, total: 3 } }], /s2 calls itself shard 3\/2: a shard's index runs from 1 to its count/],
+    ["a Dice above 1", () => [shard(1), { ...shard(2), cases: [{ ...shard(2).cases[0], base: { dice: { CSF: 1.4, GM: 0.6 }, meanDice: 1 } }] }], /^s2: case b1: the base's Dice of CSF is 1\.4, outside \[0, 1\]: the file was altered or damaged/],
+    ["a negative Dice", () => [shard(1), { ...shard(2), cases: [{ ...shard(2).cases[0], adapted: { dice: { CSF: -0.2, GM: 0.9 }, meanDice: 0.35 } }] }], /s2: case b1: the adapter's Dice of CSF is -0\.2, outside \[0, 1\]/],
+    ["a mean Dice that is not its classes' mean", () => [shard(1), { ...shard(2), cases: [{ ...shard(2).cases[0], base: { dice: { CSF: 0.4, GM: 0.6 }, meanDice: 0.9 } }] }], /s2: case b1: the base's mean Dice 0\.9 is not the mean of its classes' Dice \(0\.5\)/],
+    ["Dice of other classes", () => [shard(1), { ...shard(2), cases: [{ ...shard(2).cases[0], base: { dice: { CSF: 0.4, WM: 0.6 }, meanDice: 0.5 } }] }], /s2: case b1: the base's Dice are for CSF, WM, but the study scores CSF, GM/],
+    ["a table its cases do not give", () => [shard(1), { ...shard(2), table: [{ ...shard(2).table[0], base: { ...shard(2).table[0].base, mean: 0.99 } }] }], /s2: the table does not match its cases at site B's row \(1 cases, base mean Dice 0\.5/],
+    ["a table with a site too many", () => [{ ...shard(1), table: [...shard(1).table, shard(2).table[0]] }, shard(2)], /s1: the table does not match its cases at its 3 rows \(2 sites in its cases\)/],
   ])("refuses %s", (_, docs, message) => {
     expect(() => mergeStudies(docs(), ["s1", "s2"])).toThrow(message);
   });

@@ -25,6 +25,8 @@ export interface Volume {
   frame?: number;
   /** What the reader had to assume about the geometry (an unusable orientation matrix), for the user. */
   geometryNote?: string;
+  /** What the reader had to do to the voxels themselves (a scale slope that overflows float32), for the user. */
+  voxelNote?: string;
 }
 
 export class VolumeError extends Error {

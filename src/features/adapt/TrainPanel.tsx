@@ -16,6 +16,8 @@ const input = "w-full rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5
 export function TrainPanel() {
   const scan = useApp((s) => s.scan);
   const reference = useApp((s) => s.reference);
+  // a reference numbered in a convention this model does not offer (Evaluation says so) teaches it nothing right
+  const unfit = useApp((s) => s.conventionUnfit !== null);
   const trainable = useApp((s) => Boolean(s.manifest?.files.trainStep));
   const modelReady = useApp((s) => s.modelStatus === "ready");
   const busy = useApp((s) => s.job.status === "running" || s.studyJob.status === "running");
@@ -38,7 +40,7 @@ export function TrainPanel() {
   const parsed = sliceList.trim() ? sliceList.split(/[\s,]+/).filter(Boolean).map(Number) : undefined;
   const listOk = !parsed || parsed.every((n) => Number.isInteger(n) && n >= 0);
   const fromReference = source === "reference";
-  const haveData = fromReference ? !!reference : correctedAxial > 0;
+  const haveData = fromReference ? !!reference && !unfit : correctedAxial > 0;
   const canTrain = trainable && modelReady && haveData && !busy && !running && listOk && steps >= 1 && rank >= 1 && lr > 0;
   // a run for the Site study (its ticked cases) shows its result there, not here
   const forStudy = training.study;
@@ -67,7 +69,11 @@ export function TrainPanel() {
       </div>
       {trainable && !haveData && (
         <p className="text-xs text-slate-500">
-          {fromReference ? "Open the reference label of this scan (Evaluation): the adapter learns from a few of its slices and is scored on the others." : "Correct a few slices of the mask with the brush in the Axial view: the adapter learns from them."}
+          {fromReference
+            ? reference
+              ? "The reference is numbered in a convention this model does not offer (see Evaluation): choose one of its conventions there, or open a label made for this model."
+              : "Open the reference label of this scan (Evaluation): the adapter learns from a few of its slices and is scored on the others."
+            : "Correct a few slices of the mask with the brush in the Axial view: the adapter learns from them."}
         </p>
       )}
       {!fromReference && !reference && haveData && <p className="text-xs text-slate-500">Without a reference label, the new adapter cannot be scored on the slices you did not correct.</p>}

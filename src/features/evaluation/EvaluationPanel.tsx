@@ -53,6 +53,11 @@ function EvaluationNotes({ evaluation: ev }: { evaluation: Evaluation }) {
           {ev.undefinedReason}
         </p>
       )}
+      {ev.conventionWarning && (
+        <p role="note" className="text-xs text-amber-300">
+          {ev.conventionWarning}
+        </p>
+      )}
       {ev.coverage < 0.999 && (
         <p role="note" className="text-xs text-amber-300">
           The reference covers {(ev.coverage * 100).toFixed(1)}% of the scan; Dice is scored there only.
@@ -78,6 +83,8 @@ export function EvaluationPanel() {
   const reference = useApp((s) => s.reference);
   const convention = useApp((s) => s.convention);
   const guessed = useApp((s) => s.conventionGuessed);
+  const conventionLabel = useApp((s) => s.conventionLabel);
+  const unfit = useApp((s) => s.conventionUnfit);
   const evaluation = useApp((s) => s.evaluation);
   const evaluationError = useApp((s) => s.evaluationError);
   const hasResult = useApp((s) => s.result !== null);
@@ -108,9 +115,15 @@ export function EvaluationPanel() {
           Reference: <span className="text-slate-200">{reference.name}</span> ({reference.values.length} label values)
         </p>
       )}
-      <Field label="Label convention" hint={guessed && reference ? <span className="rounded bg-amber-500/15 px-1.5 text-[11px] font-medium text-amber-300">(guessed)</span> : undefined}>
+      <Field label="Label convention" hint={guessed && reference && !unfit ? <span className="rounded bg-amber-500/15 px-1.5 text-[11px] font-medium text-amber-300">(guessed)</span> : undefined}>
         {(id) => (
           <select id={id} className={selectClass.replace("text-sm", "text-[13px]")} value={convention} onChange={(e) => setConvention(e.target.value)}>
+            {/* the reference's own convention, which this model does not offer: shown, not choosable */}
+            {unfit && (
+              <option value={convention} disabled>
+                Not offered by this model: {conventionLabel ?? convention}
+              </option>
+            )}
             {(manifest ? conventionsOf(manifest) : []).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.label}
@@ -119,13 +132,18 @@ export function EvaluationPanel() {
           </select>
         )}
       </Field>
+      {reference && unfit && (
+        <p role="note" aria-label="Reference not scored" className="rounded-md border border-amber-500/40 bg-amber-500/10 px-2.5 py-2 text-xs text-amber-200">
+          {unfit}
+        </p>
+      )}
       {evaluationError && (
         <Alert title="The reference cannot be compared">
           <p>{evaluationError}</p>
         </Alert>
       )}
       {!reference && !evaluationError && <p className="text-xs text-slate-500">Open the reference label made for this scan to read Dice per class and per slice.</p>}
-      {reference && !hasResult && !evaluationError && <p className="text-xs text-slate-500">Segment the scan to compare it with this reference.</p>}
+      {reference && !hasResult && !evaluationError && !unfit && <p className="text-xs text-slate-500">Segment the scan to compare it with this reference.</p>}
       {evaluation && manifest && (
         <>
           {evaluation.resampled && <p className="text-xs text-amber-300">The reference was on another grid and was resampled (nearest neighbour) onto the scan's.</p>}

@@ -2,7 +2,7 @@ import { useId, type ChangeEvent } from "react";
 import { Alert } from "../../components/Alert";
 import { Field, selectClass } from "../../components/Field";
 import { contrastFamily, type ContrastProfile } from "../../core/adapters/profile";
-import { availableAdapters } from "../../stores/adapterSlice";
+import { availableAdapters, scanProfileOf } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 
 const BASE = "__base__";
@@ -18,8 +18,10 @@ export function AdapterPicker() {
   const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
   const inputId = useId();
   const options = availableAdapters({ manifest, fileAdapters });
-  // The open scan's contrast under its shown mask (measured in the worker), against the scans the adapter learnt from.
-  const scanProfile = useApp((s) => s.result?.profile ?? null);
+  // The open scan's contrast under its shown mask (measured in the worker), or before any run under
+  // its reference or the base's mask of a slab of it, against the scans the adapter learnt from.
+  const scanProfile = useApp(scanProfileOf);
+  const measuring = useApp((s) => s.scanContrast?.scan === s.scan && s.scanContrast?.status === "measuring" && !s.result?.profile);
   const learnt = adapter?.config.contrasts ?? [];
   const scanFamily = scanProfile ? contrastFamily(scanProfile) : null;
   const learntFamilies = new Set(learnt.map((c) => contrastFamily(c.profile)));
@@ -72,6 +74,11 @@ export function AdapterPicker() {
       {adapter && learnt.length > 0 && (
         <p aria-label="Adapter trained on" className="text-[11px] text-slate-500" title={learnt.map((c) => `${c.image}: ${showProfile(c.profile)}`).join("\n")}>
           Learnt from {learnt.map((c) => `${c.image.split("/").pop()} (${contrastFamily(c.profile) ?? "?"})`).join(", ")}
+        </p>
+      )}
+      {adapter && learnt.length > 0 && measuring && (
+        <p role="note" aria-label="Contrast check" className="text-[11px] text-slate-500">
+          Checking this scan's contrast against what {adapter.name} learnt from…
         </p>
       )}
       {adapter && mismatch && scanProfile && (

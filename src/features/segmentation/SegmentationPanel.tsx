@@ -5,6 +5,7 @@ import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { ProgressBar } from "../../components/ProgressBar";
 import type { BackendPreference } from "../../runtime/ort-web";
+import { waitText } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
 import { AdapterPicker } from "./AdapterPicker";
 import { InferenceOptions } from "./InferenceOptions";
@@ -37,7 +38,7 @@ export function SegmentationPanel() {
   const result = useApp((s) => s.result);
   const hasPreview = useApp((s) => s.preview !== null);
   const adapterName = useApp((s) => s.adapter?.name ?? null);
-  const compare = useApp((s) => s.compare);
+  const comparing = useApp((s) => s.comparing);
   const { selectModel, setBackendPreference, runSegmentation, runComparison, cancelSegmentation } = useApp.getState();
 
   const running = job.status === "running";
@@ -69,7 +70,8 @@ export function SegmentationPanel() {
   else if (job.status === "cancelled") statusText = job.note ? `Cancelled: ${job.note}` : "Cancelled";
   else if (job.status === "done" && result)
     // what the user waited: press to mask on screen, with the model's run and the drawing apart
-    statusText = lastWait?.result === result ? `Done in ${seconds(lastWait.waitedMs)} (segmentation ${seconds(result.ms.total)}, drawing ${seconds(lastWait.drawMs)})` : `Done in ${seconds(result.ms.total)}`;
+    // (a comparison: both runs, each apart)
+    statusText = lastWait?.result === result ? waitText(lastWait) : `Done in ${seconds(result.ms.total)}`;
   else if (job.status === "error") statusText = job.refused ? "Refused" : "Failed";
   else if (!hasScan) statusText = "Open a scan to segment it";
   else if (modelStatus !== "ready") statusText = "Waiting for the model";
@@ -161,11 +163,12 @@ export function SegmentationPanel() {
       </div>
       <Button
         className="w-full"
-        disabled={!canRun || !adapterName}
+        disabled={!canRun || !adapterName || comparing !== null}
         title={adapterName ? undefined : "Choose an adapter above to compare it with the base model"}
         onClick={() => void runComparison()}
       >
-        {adapterName ? (compare?.adapter === adapterName ? `Comparing base and ${adapterName}` : `Compare base and ${adapterName}`) : "Compare base and adapter"}
+        {/* "Comparing…" only while its runs go on: once they end (done, cancelled or failed) the button is back to what it does */}
+        {comparing ? `Comparing base and ${comparing.adapter}…` : adapterName ? `Compare base and ${adapterName}` : "Compare base and adapter"}
       </Button>
       <ProgressBar label="Segmentation progress" value={adapting ? (job.step ?? 0) : job.done} max={adapting ? (job.steps ?? 0) : job.total} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
       <p role="status" className={`text-xs font-medium ${job.status === "cancelled" ? "text-amber-300" : job.status === "done" ? "text-emerald-300" : "text-slate-400"}`}>

@@ -50,7 +50,11 @@ export function StudyView() {
   const synthetic = useMemo(() => new Set(samples.filter((s) => s.synthetic).map((s) => s.id)), [samples]);
   const siteLabel = useCallback((site: string) => (synthetic.has(site) ? `${site} (synthetic)` : site), [synthetic]);
   const title = `Mean Dice by site: base vs site adapter · ${manifest ? `${manifest.name} ${manifest.version}` : ""}`;
-  const stamp = new Date().toISOString().slice(0, 10);
+  // Exports wait for the study to end: mid-run they would write a partial table with no mark. A
+  // study that was cancelled or stopped says so in its files' names.
+  const partial = job.status === "cancelled" || job.status === "error";
+  const stamp = `${partial ? `partial-${results.length}-of-${job.totalCases}-` : ""}${new Date().toISOString().slice(0, 10)}`;
+  const exportTitle = running ? "The study is running: export when it ends (or cancel it to export the cases done)" : undefined;
 
   const addPicked = async (e: ChangeEvent<HTMLInputElement>) => {
     const files = [...(e.target.files ?? [])];
@@ -257,8 +261,8 @@ export function StudyView() {
                 <input type="checkbox" checked={perClass} onChange={(e) => setPerClass(e.target.checked)} className="accent-sky-500" />
                 Per class
               </label>
-              <Button onClick={() => download(`siteseg-study-${stamp}.csv`, new Blob([studyCsv(table, classes)], { type: "text/csv" }))}>Export table CSV</Button>
-              <Button onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
+              <Button disabled={running} title={exportTitle} onClick={() => download(`siteseg-study-${stamp}.csv`, new Blob([studyCsv(table, classes)], { type: "text/csv" }))}>Export table CSV</Button>
+              <Button disabled={running} title={exportTitle} onClick={() => download(`siteseg-study-cases-${stamp}.csv`, new Blob([casesCsv(results, classes)], { type: "text/csv" }))}>Cases CSV</Button>
               <ReportButton />
             </div>
             <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
@@ -296,8 +300,8 @@ export function StudyView() {
                   <span className="inline-block h-2.5 w-2.5 rounded-full bg-fuchsia-400" /> + site adapter
                 </span>
               </span>
-              <Button onClick={() => void studyPngBlob(studySvgText(results, title, siteLabel)).then((b) => download(`siteseg-study-${stamp}.png`, b))}>Save PNG</Button>
-              <Button onClick={() => download(`siteseg-study-${stamp}.svg`, new Blob([studySvgText(results, title, siteLabel)], { type: "image/svg+xml" }))}>Save SVG</Button>
+              <Button disabled={running} title={exportTitle} onClick={() => void studyPngBlob(studySvgText(results, title, siteLabel)).then((b) => download(`siteseg-study-${stamp}.png`, b))}>Save PNG</Button>
+              <Button disabled={running} title={exportTitle} onClick={() => download(`siteseg-study-${stamp}.svg`, new Blob([studySvgText(results, title, siteLabel)], { type: "image/svg+xml" }))}>Save SVG</Button>
             </div>
             <StudyChart results={results} siteLabel={siteLabel} />
             {trainedOn.size > 0 && (

@@ -1,43 +1,11 @@
 import { useEffect, useId, useState } from "react";
 import { Button } from "../../components/Button";
-import { download, jsonBlob } from "../../components/download";
 import { Panel } from "../../components/Panel";
 import { Swatch } from "../../components/Swatch";
-import { classVolumes, exportStem, maskProvenance, type ClassVolume } from "../../core/export";
-import { writeNifti } from "../../core/io";
-import type { SegmentationResult } from "../../stores/jobSlice";
+import { classVolumes, type ClassVolume } from "../../core/export";
 import { useApp } from "../../stores/store";
+import { saveMask } from "./saveMask";
 import { keysLabel } from "./shortcuts";
-
-declare const __APP_VERSION__: string;
-
-/**
- * Saves the mask (on the scan's grid, with its affine as sform and qform) and beside it its
- * provenance record: "<scan>_siteseg-mask[_adapter].nii.gz" and the same stem with .json.
- */
-async function saveMask(result: SegmentationResult) {
-  const { scan, manifest } = useApp.getState();
-  if (!scan || !manifest) return;
-  const stem = exportStem(result.scanName, "mask", result.adapter);
-  const corrected = result.corrected?.length ? " corrected" : "";
-  const nifti = writeNifti(result.labels, { description: `siteseg ${result.modelId} ${result.modelVersion}${result.adapter ? ` + ${result.adapter}` : ""}${corrected}` });
-  const provenance = await maskProvenance({
-    file: `${stem}.nii.gz`,
-    labels: result.labels,
-    classes: manifest.classes,
-    input: { name: result.scanName, sha256: await scan.sha256 },
-    model: { id: result.modelId, name: result.modelName, version: result.modelVersion, sha256: result.modelSha256 },
-    adapter: result.adapter && result.adapterSha256 ? { name: result.adapter, sha256: result.adapterSha256 } : null,
-    backend: result.backend,
-    inferenceOptions: result.options,
-    timings: result.ms,
-    corrected: result.corrected,
-    appVersion: __APP_VERSION__,
-    date: new Date(),
-  });
-  download(`${stem}.nii.gz`, new Blob([nifti as BlobPart], { type: "application/gzip" }));
-  download(`${stem}.json`, jsonBlob(provenance));
-}
 
 /** Mask display: opacity, per-class visibility, and a legend with each class's volume. */
 export function MaskPanel() {

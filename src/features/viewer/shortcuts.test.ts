@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { comboCaps, comboMatches, GROUPS, keyIsFree, keysLabel, matchShortcut, SHORTCUTS, type KeyLike, type ShortcutApp, type TargetLike } from "./shortcuts";
+import { comboCaps, comboMatches, GROUPS, keyIsFree, keysLabel, matchShortcut, shortcutsMarkdown, SHORTCUTS, type KeyLike, type ShortcutApp, type TargetLike } from "./shortcuts";
 
 /** A keydown as the browser reports it: no modifiers unless given. */
 const key = (k: string, more: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...more });
@@ -208,5 +210,23 @@ describe("keys as shown", () => {
     expect(keysLabel("redo")).toBe("Ctrl+Shift+Z or Ctrl+Y");
     expect(keysLabel("segment")).toBe("Enter or S");
     expect(() => keysLabel("nope")).toThrow();
+  });
+});
+
+// The README once said ↑ went back a slice while the help (and the keys) went on: the README's
+// table is now the help's own, written by shortcutsMarkdown().
+describe("the README's Keyboard section", () => {
+  const readme = readFileSync(resolve(import.meta.dirname, "../../../README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Keyboard"), readme.indexOf("\n## ", readme.indexOf("### Keyboard")));
+
+  it("is the table the keys run and the ? help lists", () => {
+    expect(section).toContain(shortcutsMarkdown());
+  });
+
+  it("says what ↑ and ↓ do: ↑ one slice on (up, forward or right), ↓ one back", () => {
+    const row = (caps: string) => section.split("\n").find((l) => l.startsWith(`| ${caps} |`)) ?? "";
+    expect(matchShortcut({ key: "ArrowUp", ctrlKey: false, metaKey: false, altKey: false, shiftKey: false })?.id).toBe("slice-next");
+    expect(row("↑")).toMatch(/up .*forward .*right/);
+    expect(row("↓")).toMatch(/down, back or left/);
   });
 });

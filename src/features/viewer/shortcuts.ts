@@ -105,10 +105,12 @@ const tool = (id: string, keys: KeyCombo[], t: ShortcutApp["editTool"], descript
 });
 
 export const SHORTCUTS: readonly Shortcut[] = [
-  step("slice-next", "ArrowUp", 1, "Next slice in the shown view"),
-  step("slice-previous", "ArrowDown", -1, "Previous slice"),
-  step("slice-next-10", "PageUp", 10, "10 slices on"),
-  step("slice-previous-10", "PageDown", -10, "10 slices back"),
+  // niivue steps along its RAS axes (niivueController.stepSlice): +1 is superior, anterior or right
+  // whatever the scan's own voxel order, so the slice number shown may count down
+  step("slice-next", "ArrowUp", 1, "One slice up in Axial and Multiplanar, forward in Coronal, right in Sagittal"),
+  step("slice-previous", "ArrowDown", -1, "One slice down, back or left"),
+  step("slice-next-10", "PageUp", 10, "10 slices up, forward or right"),
+  step("slice-previous-10", "PageDown", -10, "10 slices down, back or left"),
   view(1, "axial", "Axial"),
   view(2, "coronal", "Coronal"),
   view(3, "sagittal", "Sagittal"),
@@ -226,6 +228,15 @@ export function comboCaps(c: KeyCombo): string[] {
   if (c.shift) caps.push("Shift");
   caps.push(NAMES[c.key] ?? (c.key.length === 1 ? c.key.toUpperCase() : c.key));
   return caps;
+}
+
+/**
+ * The table as the README's Keyboard section gives it (a unit test holds the README to it):
+ * one row per shortcut, in the help's order, keys in words.
+ */
+export function shortcutsMarkdown(table: readonly Shortcut[] = SHORTCUTS): string {
+  const rows = GROUPS.flatMap((g) => table.filter((s) => s.group === g)).map((s) => `| ${keysLabel(s.id, table)} | ${s.description} |`);
+  return ["| Keys | Does |", "|---|---|", ...rows].join("\n");
 }
 
 /** A shortcut's keys in words, for tooltips: "Ctrl+Shift+Z or Ctrl+Y". */
