@@ -49,7 +49,8 @@ export interface BrowserBatch {
 export async function browserBatch(root: string, modelDir = resolve(root, "public/models/siteseg-tissue")): Promise<BrowserBatch | null> {
   const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
   if (!executablePath) return null;
-  const dirs: Record<string, string> = { ort: resolve(root, "node_modules/onnxruntime-web/dist"), model: modelDir };
+  // ORT_WEB_DIST times another onnxruntime-web build (e.g. a newer release installed elsewhere) on the same batch
+  const dirs: Record<string, string> = { ort: process.env.ORT_WEB_DIST ?? resolve(root, "node_modules/onnxruntime-web/dist"), model: modelDir };
   const server = createServer((req, res) => {
     const url = (req.url ?? "/").split(/[?#]/)[0];
     const [, top, ...rest] = url.split("/");
