@@ -66,4 +66,20 @@ describe("contrast profile", () => {
       expect(contrastProfile(scan, classes, names), `trial ${trial}`).toEqual(bySorting(scan, classes));
     }
   });
+
+  it("read from a sample of the voxels (the page's thread) it gives the whole scan's profile, whatever the row length", () => {
+    // classes by column of rows 128 long: a fixed stride of 128 would read a single class
+    const n = 128 * 128 * 64;
+    const classes = new Uint8Array(n), scan = new Float32Array(n);
+    let seed = 7;
+    for (let i = 0; i < n; i++) {
+      classes[i] = (i % 128) % 4;
+      seed = (seed * 48271) % 2147483647;
+      scan[i] = [0, 30, 60, 90][classes[i]] + (seed / 2147483647) * 20;
+    }
+    const whole = contrastProfile(scan, classes, names);
+    const sampled = contrastProfile(scan, classes, names, 128 * 128); // every 64th voxel at random
+    for (const name of names.slice(1)) expect(Math.abs((sampled[name] as number) - (whole[name] as number)), name).toBeLessThan(0.01);
+    expect(contrastFamily(sampled)).toBe(contrastFamily(whole));
+  });
 });
