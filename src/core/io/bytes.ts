@@ -132,10 +132,20 @@ function inflateMembers(bytes: Uint8Array, expected: ExpectedSize | undefined, o
     if (!sized && got >= HEAD_BYTES) size();
   });
   // called as the next member's header is read: every byte of the one before is out by then
-  stream.onmember = (offset) => endMember(offset);
+  let boundary = -1; // where the last member checked ended
+  stream.onmember = (offset) => {
+    endMember(offset);
+    boundary = offset;
+  };
   let lastReport = 0;
   for (let at = 0; at < bytes.length; at += STEP) {
-    stream.push(bytes.subarray(at, at + STEP), at + STEP >= bytes.length);
+    try {
+      stream.push(bytes.subarray(at, at + STEP), at + STEP >= bytes.length);
+    } catch (err) {
+      // zero bytes after the last member (padding some writers add): gunzip ignores them too
+      if ((boundary >= 0 && zeroFrom(bytes, boundary)) || trailerBeforeZeros(bytes, endMember)) return out.subarray(0, got);
+      throw err;
+    }
     if (onProgress && (at + STEP >= bytes.length || at + STEP - lastReport >= 1 << 20)) {
       lastReport = at + STEP;
       onProgress(Math.min(1, lastReport / bytes.length));
@@ -143,8 +153,34 @@ function inflateMembers(bytes: Uint8Array, expected: ExpectedSize | undefined, o
   }
   if (!sized) size();
   if (got > limit) throw bomb(limit - TRAILING_ALLOWANCE);
-  endMember(bytes.length); // the last member's trailer ends the file
+  // the last member's trailer ends the file, or zero padding follows it
+  try {
+    endMember(bytes.length);
+  } catch (atEnd) {
+    if (!trailerBeforeZeros(bytes, endMember)) throw atEnd;
+  }
   return out.subarray(0, got);
+}
+
+const zeroFrom = (bytes: Uint8Array, from: number) => bytes.subarray(from).every((b) => b === 0);
+
+/**
+ * Where zero bytes follow the last member (padding some writers add; gunzip ignores it): checks its
+ * trailer at each end from the last non-zero byte on; true when one checks.
+ */
+function trailerBeforeZeros(bytes: Uint8Array, check: (trailerEnd: number) => void): boolean {
+  let firstZero = bytes.length;
+  while (firstZero > 0 && bytes[firstZero - 1] === 0) firstZero--;
+  // the trailer (CRC-32, size) holds the last non-zero byte, so it ends at most 8 bytes past it
+  for (let end = Math.max(firstZero, 8); end <= Math.min(bytes.length - 1, firstZero + 8); end++) {
+    try {
+      check(end);
+      return true;
+    } catch {
+      // not the trailer: one byte on
+    }
+  }
+  return false;
 }
 
 function grow(out: Uint8Array, used: number, size: number): Uint8Array<ArrayBuffer> {

@@ -618,6 +618,17 @@ describe("gzip members, bombs and trailers", () => {
     expectSameData(readVolume(mgz, "cat.mgz").data, scan.data);
   });
 
+  it("zero bytes after the last member (padding some writers add) are ignored, as gunzip does; other trailing bytes are not", () => {
+    const gz = new Uint8Array(zlib.gzipSync(raw));
+    for (const pad of [1, 3, 4, 12, 4096]) {
+      const padded = concat([gz, new Uint8Array(pad)]);
+      expectSameData(readVolume(padded, "scan.nii.gz").data, scan.data); // before: refused as corrupt
+      expectSameData(readVolume(padded, "scan.nii.gz", 0, () => {}).data, scan.data);
+    }
+    expectSameData(readNifti(concat([gz, zlib.gzipSync(new Uint8Array(0)), new Uint8Array(16)])).data, scan.data);
+    expect(() => readNifti(concat([gz, Uint8Array.from([0, 0, 7, 0])]))).toThrow(/gzip/);
+  });
+
   it("checks every member's CRC-32 and length, whatever the size field says", () => {
     const stored = new Uint8Array(zlib.gzipSync(raw, { level: 0 }));
     const damaged = stored.slice();
