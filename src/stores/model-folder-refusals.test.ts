@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { checkGraphNames, loadModel, type ModelSource } from "../core/manifest";
-import { modelFileReader } from "../runtime/model-source";
-import { createNodeRunner } from "../runtime/ort-node";
+import type { ModelSource } from "../core/manifest";
 import { modelsFetch } from "../test/modelsFetch";
 import type { InferenceClient } from "../worker/client";
 import type { SegmentationResult } from "./jobSlice";
+import { loadAsWorker } from "../test/workerLoad";
 import { resetApp, useApp } from "./store";
 
 // Issue 24 part 1 in the app ("Open model…"): a folder whose manifest leads out of it, whose
@@ -24,13 +23,7 @@ let loads: ModelSource[];
 const client = {
   load: async (source: ModelSource) => {
     loads.push(source);
-    const { manifest, onnx } = await loadModel(modelFileReader(source));
-    const runner = await createNodeRunner(onnx, 1);
-    try {
-      checkGraphNames(manifest, runner);
-    } finally {
-      await runner.dispose();
-    }
+    const manifest = await loadAsWorker(source);
     return { manifest, backend: "wasm (test)" };
   },
 } as unknown as InferenceClient;

@@ -2,13 +2,12 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { writeNifti } from "../core/io";
-import { checkGraphNames, loadModel, type ModelSource } from "../core/manifest";
-import { createNodeRunner } from "../runtime/ort-node";
-import { modelFileReader } from "../runtime/model-source";
+import type { ModelSource } from "../core/manifest";
 import type { BackendPreference } from "../runtime/ort-web";
 import type { InferenceClient } from "../worker/client";
 import type { SegmentationResult } from "./jobSlice";
 import { modelsFetch, type Served } from "../test/modelsFetch";
+import { loadAsWorker } from "../test/workerLoad";
 import { resetApp, useApp } from "./store";
 
 // The model slice on its own (issue 12 part 9): the shipped list, loading a model, failures that
@@ -53,13 +52,7 @@ function workerClient() {
     load: async (source: ModelSource, backend: BackendPreference) => {
       loads.push({ source, backend });
       await holds.get(source.kind === "url" ? source.baseUrl : "files");
-      const { manifest, onnx } = await loadModel(modelFileReader(source));
-      const runner = await createNodeRunner(onnx, 1);
-      try {
-        checkGraphNames(manifest, runner);
-      } finally {
-        await runner.dispose();
-      }
+      const manifest = await loadAsWorker(source);
       // the worker's fallback, scripted: WebGPU is never there in these tests
       return backend === "webgpu" ? { manifest, backend: "wasm (test)", notice: "WebGPU could not run this model; WASM is used" } : { manifest, backend: "wasm (test)" };
     },

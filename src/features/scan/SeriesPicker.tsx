@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef } from "react";
+import { useId } from "react";
+import { useModalDialog } from "../../components/useModalDialog";
 import { orientationLabel } from "../../core/dicom";
 import { useApp } from "../../stores/store";
 
@@ -10,15 +11,8 @@ const mm = (v: number) => (Math.abs(v - Math.round(v)) < 0.005 ? String(Math.rou
  */
 export function SeriesPicker() {
   const choice = useApp((s) => s.dicomChoice);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog(choice !== null);
   const titleId = useId();
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (choice && !d.open) d.showModal();
-    else if (!choice && d.open) d.close();
-  }, [choice]);
 
   const choose = (key: string | null) => void useApp.getState().chooseDicomSeries(key);
 

@@ -1,4 +1,5 @@
-import { Fragment, useEffect, useId, useLayoutEffect, useRef } from "react";
+import { Fragment, useEffect, useId } from "react";
+import { useModalDialog } from "../../components/useModalDialog";
 import { useApp } from "../../stores/store";
 import { comboCaps, GROUPS, keyIsFree, matchShortcut, SHORTCUTS } from "./shortcuts";
 
@@ -9,7 +10,7 @@ import { comboCaps, GROUPS, keyIsFree, matchShortcut, SHORTCUTS } from "./shortc
  */
 export function KeyboardShortcuts() {
   const open = useApp((s) => s.shortcutsOpen);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog(open);
   const titleId = useId();
 
   useEffect(() => {
@@ -27,14 +28,6 @@ export function KeyboardShortcuts() {
     window.addEventListener("keydown", onKey, { capture: true });
     return () => window.removeEventListener("keydown", onKey, { capture: true });
   }, []);
-
-  // a layout effect: the dialog opens in the same task as the key, before the next key arrives
-  useLayoutEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
-  }, [open]);
 
   const close = () => useApp.getState().setShortcutsOpen(false);
 

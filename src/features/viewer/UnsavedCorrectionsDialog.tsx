@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
+import { useModalDialog } from "../../components/useModalDialog";
 import { correctedOf } from "../../stores/editSlice";
 import { useApp } from "../../stores/store";
 import { saveMask } from "./saveMask";
@@ -15,16 +16,9 @@ export function UnsavedCorrectionsDialog() {
   const ask = useApp((s) => s.discardAsk);
   const results = useApp((s) => s.results);
   const scanName = useApp((s) => s.scan?.name);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog(ask !== null);
   const titleId = useId();
   const [saving, setSaving] = useState(false);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (ask && !d.open) d.showModal();
-    else if (!ask && d.open) d.close();
-  }, [ask]);
 
   const masks = (ask?.keys ?? []).flatMap((k) => (results[k] ? [results[k]] : []));
   const slices = masks.reduce((n, r) => n + correctedOf(r).length, 0);
