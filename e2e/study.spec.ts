@@ -15,6 +15,10 @@ function means(csv: string): Record<string, number[]> {
 test("a site study over the built-in sample sites: table, chart, CSV, PNG and SVG, and the CLI agrees", async ({ page }) => {
   test.setTimeout(600_000);
   await openApp(page);
+  // the passes the app runs by default on its backend (the manifest leaves some off on WASM)
+  const family = /webgpu/.test((await page.getByLabel("Backend in use").textContent()) ?? "") ? "webgpu" : "wasm";
+  const shipped = JSON.parse(readFileSync("public/models/siteseg-tissue/manifest.json", "utf8")) as { inference: { options: { id: string; kind: string; default?: boolean; offByDefaultOn?: Record<string, string> }[] } };
+  const appOptions = shipped.inference.options.filter((o) => o.default && o.kind !== "selfAdapt" && !o.offByDefaultOn?.[family]).map((o) => o.id);
   await page.getByRole("tab", { name: "Site study" }).click();
   await page.getByRole("button", { name: "Use the sample sites" }).click();
 
@@ -75,9 +79,10 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   for (const site of Object.keys(app)) expect(svg).toContain(site);
 
-  // The CLI on the same files: the same table to the printed precision (3 decimals).
+  // The CLI on the same files with the passes the app ran (on WASM the mirrored pass is off by
+  // default, the CLI's native default has it on): the same table to the printed precision (3 decimals).
   const out = path.join(mkdtempSync(path.join(tmpdir(), "siteseg-study-")), "cli.csv");
-  const cliRun = await siteseg(["study", "public/samples", "--csv", out], 300_000);
+  const cliRun = await siteseg(["study", "public/samples", "--csv", out, "--options", appOptions.join(",") || "none"], 300_000);
   expect(cliRun.code, cliRun.stderr).toBe(0);
   const cli = means(readFileSync(out, "utf8"));
   expect(Object.keys(cli).sort()).toEqual(Object.keys(app).sort());

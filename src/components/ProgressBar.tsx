@@ -9,7 +9,7 @@ export function ProgressBar({ label, value, max, text, tone }: { label: string; 
     <div role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={max} aria-valuenow={active && max === 0 ? undefined : value} aria-valuetext={text} className="space-y-1">
       <div className="h-2 overflow-hidden rounded-full bg-slate-800">
         <div
-          className={`h-full rounded-full transition-[width] duration-200 ${active ? "bg-sky-500" : tone === "done" ? "bg-emerald-500" : "bg-slate-600"} ${active && max === 0 ? "w-1/3 animate-pulse" : ""}`}
+          className={`h-full rounded-full ${active ? "bg-sky-500" : tone === "done" ? "bg-emerald-500" : "bg-slate-600"} ${active && max === 0 ? "w-1/3 animate-pulse" : ""}`}
           style={max > 0 ? { width: `${pct}%` } : undefined}
         />
       </div>

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { writeNifti } from "../core/io";
 import { parseManifest } from "../core/manifest";
 import { CancelledError } from "../core/pipeline/runner";
-import type { SegmentOptions } from "../core/pipeline/segment";
+import { offByDefault, type SegmentOptions } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import type { InferenceClient } from "../worker/client";
 import { waitText } from "./jobSlice";
@@ -130,6 +130,25 @@ describe("inference options", () => {
     expect(fake.runs.slice(1)).toEqual([["triplanar"], ["triplanar"]]);
     await useApp.getState().runComparison(); // both kept with these options: nothing runs
     expect(fake.runs.length).toBe(3);
+  });
+
+  it("leaves the mirrored pass off by default on WASM, as the manifest says and why, on for WebGPU; the user's choice rules either way", async () => {
+    const fake = recordingClient();
+    useApp.setState({ manifest, client: fake.client, adapter: null, inferenceOptions: null, results: {}, result: null, backend: "wasm (2 threads)" });
+    const flip = manifest.inference.options.find((o) => o.id === "flip")!;
+    expect(offByDefault(flip, "wasm (2 threads)")).toMatch(/doubles the wait/);
+    expect(useApp.getState().activeOptions()).toEqual([]);
+    await useApp.getState().runSegmentation();
+    expect(fake.runs).toEqual([[]]);
+    useApp.setState({ backend: "webgpu" });
+    expect(offByDefault(flip, "webgpu")).toBeNull();
+    expect(useApp.getState().activeOptions()).toEqual(["flip"]);
+    useApp.setState({ backend: "wasm (1 thread)" });
+    useApp.getState().setInferenceOption("flip", true);
+    expect(useApp.getState().activeOptions()).toEqual(["flip"]);
+    useApp.setState({ backend: "webgpu" });
+    useApp.getState().setInferenceOption("flip", false);
+    expect(useApp.getState().activeOptions()).toEqual([]);
   });
 });
 

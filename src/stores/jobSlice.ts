@@ -172,13 +172,13 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     job: { status: "idle", done: 0, total: 0, error: null },
     inferenceOptions: null,
     activeOptions: () => {
-      const { manifest, inferenceOptions, adapter } = get();
+      const { manifest, inferenceOptions, adapter, backend } = get();
       // adapting to the scan starts from the base: not with a site adapter (its checkbox says so)
-      return manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).filter((o) => o.kind !== "selfAdapt" || !adapter).map((o) => o.id) : [];
+      return manifest ? enabledOptions(manifest, inferenceOptions ?? undefined, backend).filter((o) => o.kind !== "selfAdapt" || !adapter).map((o) => o.id) : [];
     },
     setInferenceOption: (id, on) => {
-      const { manifest, inferenceOptions } = get();
-      const chosen = manifest ? enabledOptions(manifest, inferenceOptions ?? undefined).map((o) => o.id) : [];
+      const { manifest, inferenceOptions, backend } = get();
+      const chosen = manifest ? enabledOptions(manifest, inferenceOptions ?? undefined, backend).map((o) => o.id) : [];
       const others = chosen.filter((o) => o !== id);
       set({ inferenceOptions: on ? [...others, id] : others });
     },

@@ -21,11 +21,15 @@ export type PreprocessStep = z.infer<typeof PreprocessStep>;
 /**
  * Optional extra inference passes a manifest may offer (closed set): each costs about one more
  * run of the model and averages its probabilities with the plain pass. `default: true` turns it
- * on unless the user (app) or the command line (`--options`) says otherwise.
+ * on unless the user (app) or the command line (`--options`) says otherwise; `offByDefaultOn`
+ * leaves it off by default on a browser backend, saying why (what it costs there against what it
+ * gains), and the user can still switch it on.
  */
+const offByDefaultOn = z.partialRecord(z.enum(["wasm", "webgpu"]), z.string().min(1)).optional();
+
 export const InferenceOption = z.discriminatedUnion("kind", [
   /** Also run the scan mirrored along this model-grid axis (0 = left-right on RAS) and mirror the result back. */
-  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("flip"), axis: z.union([z.literal(0), z.literal(1), z.literal(2)]), label: z.string().min(1), default: z.boolean().default(false) }),
+  z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("flip"), axis: z.union([z.literal(0), z.literal(1), z.literal(2)]), label: z.string().min(1), default: z.boolean().default(false), offByDefaultOn }),
   /**
    * Also slice along these other model-grid axes (tri-planar fusion: [0, 1] beside an axial model's 2).
    * With `maxAnisotropy`, only on scans whose largest voxel side is at most that many times the
@@ -38,6 +42,7 @@ export const InferenceOption = z.discriminatedUnion("kind", [
     maxAnisotropy: z.number().min(1).optional(),
     label: z.string().min(1),
     default: z.boolean().default(false),
+    offByDefaultOn,
   }),
   /**
    * Adapt to the scan without labels: after the run, a LoRA adapter is trained for `steps` steps on

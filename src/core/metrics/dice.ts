@@ -18,26 +18,36 @@ export interface SliceOverlap {
   reference: Float64Array;
 }
 
-/** Counts per slice along voxel axis `axis` (0, 1 or 2) of `dims`. */
+/**
+ * Counts per slice along voxel axis `axis` (0, 1 or 2) of `dims`. One increment per voxel, into
+ * the slice's confusion matrix (predicted × reference), folded into the three counts at the end:
+ * it runs on the app's page after every brush stroke (6.5 M voxels in about half the time of three
+ * increments per voxel).
+ */
 export function sliceOverlap(pred: ArrayLike<number>, ref: ArrayLike<number>, dims: [number, number, number], axis: number, K: number): SliceOverlap {
-  const S = dims[axis];
-  const inter = new Float64Array(S * K), a = new Float64Array(S * K), b = new Float64Array(S * K);
+  const S = dims[axis], KK = K * K;
+  const confusion = new Int32Array(S * KK);
   const [nx, ny] = dims;
-  const step = axis === 0 ? K : 0; // along a row, the slice changes only when slicing along i
+  const step = axis === 0 ? KK : 0; // along a row, the slice changes only when slicing along i
   let d = 0;
   for (let k = 0; k < dims[2]; k++) {
     for (let j = 0; j < ny; j++) {
-      const row = (axis === 1 ? j : axis === 2 ? k : 0) * K;
-      for (let i = 0; i < nx; i++, d++) {
-        const at = row + i * step;
-        const p = pred[d], r = ref[d];
-        a[at + p]++;
-        b[at + r]++;
-        if (p === r) inter[at + p]++;
+      const row = (axis === 1 ? j : axis === 2 ? k : 0) * KK;
+      for (let i = 0; i < nx; i++, d++) confusion[row + i * step + pred[d] * K + ref[d]]++;
+    }
+  }
+  const inter = new Float64Array(S * K), predicted = new Float64Array(S * K), reference = new Float64Array(S * K);
+  for (let s = 0; s < S; s++) {
+    for (let p = 0; p < K; p++) {
+      for (let r = 0; r < K; r++) {
+        const c = confusion[s * KK + p * K + r];
+        predicted[s * K + p] += c;
+        reference[s * K + r] += c;
+        if (p === r) inter[s * K + p] += c;
       }
     }
   }
-  return { K, inter, predicted: a, reference: b };
+  return { K, inter, predicted, reference };
 }
 
 /** Whole-volume Dice for each class (index 0 of the result is background), from slice counts. */

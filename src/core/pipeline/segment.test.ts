@@ -112,6 +112,48 @@ describe("segment geometry", () => {
   });
 });
 
+describe("each batch runs on its own part of the scan's window", () => {
+  // a ball: its end slices hold a small disc, its middle ones a wide one
+  const dims: [number, number, number] = [48, 48, 24];
+  const ball: Volume = { dims, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data: new Float32Array(48 * 48 * 24) };
+  for (let k = 0, d = 0; k < 24; k++) for (let j = 0; j < 48; j++) for (let i = 0; i < 48; i++, d++) {
+    if ((i - 23.5) ** 2 + (j - 23.5) ** 2 + (2 * (k - 11.5)) ** 2 < 22 ** 2) ball.data[d] = (i + 2 * j + 3 * k) % 7 < 3 ? 90 : 20;
+  }
+
+  it("small slices run in small windows, and the mask is the same", async () => {
+    const sizes: number[] = [];
+    const recording: InferenceRunner = { backend: "test", run: (feeds) => (sizes.push(feeds.image.dims[2] * feeds.image.dims[3]), threshold.run(feeds)) };
+    const result = await segment(ball, manifest, recording);
+    expect(Array.from(result.labels.data)).toEqual(expected(ball));
+    // the whole window is the ball's 44-voxel span padded to 48: the end batches run in far less
+    expect(Math.max(...sizes)).toBe(48 * 48);
+    expect(Math.min(...sizes)).toBeLessThan((48 * 48) / 2);
+  });
+
+  it("keeps the network's pooling grid: every window starts a whole number of steps from the scan window's start", async () => {
+    // marks the voxels at window coordinates that are multiples of the step: a network that pools
+    // sees the same grid in every batch only when these land on the same columns and rows
+    const step = manifest.input.multipleOf;
+    const gridMarker: InferenceRunner = {
+      backend: "test",
+      async run(feeds) {
+        const [n, , h, w] = feeds.image.dims;
+        const out = new Float32Array(n * 2 * h * w);
+        for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+          const on = x % step === 0 && y % step === 0;
+          out[(b * 2) * h * w + y * w + x] = on ? -5 : 5;
+          out[(b * 2 + 1) * h * w + y * w + x] = on ? 5 : -5;
+        }
+        return { logits: { data: out, dims: [n, 2, h, w] } };
+      },
+    };
+    const labels = (await segment(ball, manifest, gridMarker)).labels.data;
+    const phases = new Set<string>();
+    for (let d = 0; d < labels.length; d++) if (labels[d]) phases.add(`${(d % 48) % step},${(Math.floor(d / 48) % 48) % step}`);
+    expect(phases.size).toBe(1);
+  });
+});
+
 describe("previews while a long run goes on", () => {
   // 56 occupied axial slices: 19 batches of 3, enough for previews
   const dims: [number, number, number] = [16, 16, 60];

@@ -28,10 +28,24 @@ export class InferenceOptionError extends Error {
   override name = "InferenceOptionError";
 }
 
-/** The manifest's options switched on: the given ids (unknown ones refused, naming those offered), else its defaults. */
-export function enabledOptions(manifest: Manifest, ids?: readonly string[]): InferenceOption[] {
+/** The browser backend family of a runner's backend name ("wasm (2 threads)", "webgpu"); null for others (onnxruntime-node). */
+export function backendFamily(backend: string | null | undefined): "wasm" | "webgpu" | null {
+  return backend?.startsWith("webgpu") ? "webgpu" : backend?.startsWith("wasm") ? "wasm" : null;
+}
+
+/** Why an option on by default stays off by default on this backend (the manifest's `offByDefaultOn`); null when it does not. */
+export function offByDefault(option: InferenceOption, backend?: string | null): string | null {
+  const family = backendFamily(backend);
+  return (option.kind !== "selfAdapt" && family && option.offByDefaultOn?.[family]) || null;
+}
+
+/**
+ * The manifest's options switched on: the given ids (unknown ones refused, naming those offered),
+ * else its defaults, less those it leaves off by default on `backend` (the runner's backend name).
+ */
+export function enabledOptions(manifest: Manifest, ids?: readonly string[], backend?: string | null): InferenceOption[] {
   const offered = manifest.inference.options;
-  if (!ids) return offered.filter((o) => o.default);
+  if (!ids) return offered.filter((o) => o.default && !offByDefault(o, backend));
   for (const id of ids) {
     if (!offered.some((o) => o.id === id)) {
       throw new InferenceOptionError(`${manifest.name} has no inference option "${id}"; it offers ${offered.length ? offered.map((o) => `"${o.id}"`).join(", ") : "none"}.`);
@@ -76,21 +90,65 @@ export function inferencePasses(manifest: Manifest, ids?: readonly string[]): In
 }
 
 /**
- * What one pass visits: the slice window (in the pass's own, possibly mirrored, coordinates), the
- * slices to run, and per axis the offset of each coordinate in the volume, reflected on the
- * mirrored axis: the model sees a mirrored scan and its output lands back where it belongs.
+ * What one pass visits: the slices to run, per axis the offset of each coordinate in the volume
+ * (reflected on the mirrored axis: the model sees a mirrored scan and its output lands back where it
+ * belongs), and the window of each batch (in the pass's own, possibly mirrored, coordinates).
  */
 function passPlan(pass: InferencePass, foreground: Uint8Array, grid: Grid, input: Manifest["input"]) {
   const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
-  const win = sliceWindow(foreground, grid, pass.sliceAxis, input.multipleOf, input.maxSliceSize);
+  const bounds = sliceBounds(foreground, grid, pass.sliceAxis);
   const offsets = [0, 1, 2].map((a) => Int32Array.from({ length: grid.dims[a] }, (_, c) => (a === pass.mirror ? grid.dims[a] - 1 - c : c) * stride[a]));
-  const reflect = (span: { start: number; size: number }, axis: number) => (axis === pass.mirror ? { ...span, start: grid.dims[axis] - span.start - span.size } : span);
-  const w = reflect(win.w, win.wa), h = reflect(win.h, win.ha);
   const slices = grid.dims[pass.sliceAxis];
+  const gridSlice = (s: number) => (pass.sliceAxis === pass.mirror ? slices - 1 - s : s);
   const todo: number[] = [];
-  for (let s = 0; s < slices; s++) if (win.occupied[pass.sliceAxis === pass.mirror ? slices - 1 - s : s]) todo.push(s);
-  return { win: { ...win, w, h }, todo, offsets };
+  for (let s = 0; s < slices; s++) if (bounds.hi[0][gridSlice(s)] >= 0) todo.push(s);
+  // the whole pass's window: the foreground's bounding box, padded to a multiple and centred
+  const whole = [0, 1].map((k) => {
+    let lo = Infinity, hi = -1;
+    for (let g = 0; g < slices; g++) {
+      if (bounds.hi[k][g] < 0) continue;
+      lo = Math.min(lo, bounds.lo[k][g]);
+      hi = Math.max(hi, bounds.hi[k][g]);
+    }
+    const max = Math.floor(input.maxSliceSize[1 - k] / input.multipleOf) * input.multipleOf;
+    if (hi < 0) return { start: 0, size: input.multipleOf };
+    const size = Math.min(Math.ceil((hi - lo + 1) / input.multipleOf) * input.multipleOf, max);
+    return { start: Math.round((lo + hi + 1) / 2 - size / 2), size };
+  });
+  /**
+   * A batch's window: the part of the whole window, in steps of `multipleOf` from its start, that
+   * holds the foreground of the batch's slices and their context slices. The steps keep the
+   * network's pooling grid where the whole window puts it (a window shifted by a few voxels moved
+   * the torchio T2's CSF Dice by 0.02), so a batch's mask is the one the whole window gives, apart
+   * from the background beyond its edge; small slices (the top and bottom of the head) run small.
+   */
+  const windowOf = (batch: number[]): BatchWindow => {
+    const lo = [Infinity, Infinity], hi = [-1, -1];
+    for (const s of batch) {
+      for (let c = -input.contextSlices; c <= input.contextSlices; c++) {
+        const g = gridSlice(s) + c;
+        if (g < 0 || g >= slices) continue;
+        for (const k of [0, 1]) {
+          if (bounds.hi[k][g] < 0) continue;
+          lo[k] = Math.min(lo[k], bounds.lo[k][g]);
+          hi[k] = Math.max(hi[k], bounds.hi[k][g]);
+        }
+      }
+    }
+    const m = input.multipleOf;
+    const span = (k: number, axis: number) => {
+      const { start, size } = whole[k];
+      const a = hi[k] < 0 ? start : Math.max(start, start + Math.floor((lo[k] - start) / m) * m);
+      const b = hi[k] < 0 ? start + m : Math.min(start + size, start + Math.ceil((hi[k] + 1 - start) / m) * m);
+      return { start: axis === pass.mirror ? grid.dims[axis] - a - (b - a) : a, size: b - a };
+    };
+    return { w: span(0, bounds.axes[0]), h: span(1, bounds.axes[1]), wa: bounds.axes[0], ha: bounds.axes[1] };
+  };
+  return { todo, offsets, windowOf };
 }
+
+/** A batch's window: start and size along the plane's width (`wa`) and height (`ha`) axes. */
+interface BatchWindow { w: { start: number; size: number }; h: { start: number; size: number }; wa: number; ha: number }
 
 /** Fractions of the slices to run after which a preview is sent; only for runs of at least MIN_PREVIEW_BATCHES batches. */
 const PREVIEW_AT = [0.25, 0.6];
@@ -123,38 +181,40 @@ function planeAxes(sliceAxis: number): [number, number] {
 }
 
 /**
- * Bounding box (in-plane) of the foreground voxels, padded to a multiple and clamped to maxSize,
- * and the slices that hold any. `foreground` comes from the resampled image before normalisation
- * (above the scan's background), so it does not depend on which preprocessing the manifest names.
+ * Per slice along `sliceAxis`, the in-plane bounding box of its foreground voxels (lo/hi[0] along the
+ * width axis, [1] along the height axis; hi -1 for a slice with none). `foreground` comes from the
+ * resampled image before normalisation (above the scan's background), so it does not depend on
+ * which preprocessing the manifest names.
  */
-function sliceWindow(foreground: Uint8Array, grid: Grid, sliceAxis: number, multiple: number, maxSize: [number, number]) {
-  const [wa, ha] = planeAxes(sliceAxis);
-  const [nx, ny] = grid.dims;
-  const lo = [Infinity, Infinity, Infinity], hi = [-1, -1, -1];
-  const occupied = new Uint8Array(grid.dims[sliceAxis]);
-  for (let d = 0; d < foreground.length; d++) {
-    if (!foreground[d]) continue;
-    const idx = [d % nx, Math.floor(d / nx) % ny, Math.floor(d / (nx * ny))];
-    for (let a = 0; a < 3; a++) {
-      if (idx[a] < lo[a]) lo[a] = idx[a];
-      if (idx[a] > hi[a]) hi[a] = idx[a];
+function sliceBounds(foreground: Uint8Array, grid: Grid, sliceAxis: number) {
+  const axes = planeAxes(sliceAxis);
+  const [nx, ny, nz] = grid.dims;
+  const n = grid.dims[sliceAxis];
+  const lo = [new Int32Array(n).fill(2 ** 30), new Int32Array(n).fill(2 ** 30)], hi = [new Int32Array(n).fill(-1), new Int32Array(n).fill(-1)];
+  const idx = [0, 0, 0];
+  for (let z = 0, d = 0; z < nz; z++) {
+    idx[2] = z;
+    for (let y = 0; y < ny; y++) {
+      idx[1] = y;
+      for (let x = 0; x < nx; x++, d++) {
+        if (!foreground[d]) continue;
+        idx[0] = x;
+        const s = idx[sliceAxis];
+        for (const k of [0, 1]) {
+          const v = idx[axes[k]];
+          if (v < lo[k][s]) lo[k][s] = v;
+          if (v > hi[k][s]) hi[k][s] = v;
+        }
+      }
     }
-    occupied[idx[sliceAxis]] = 1;
   }
-  const span = (a: number, max: number) => {
-    if (hi[a] < 0) return { start: 0, size: multiple };
-    const extent = hi[a] - lo[a] + 1;
-    const size = Math.min(Math.ceil(extent / multiple) * multiple, Math.floor(max / multiple) * multiple);
-    const centre = (lo[a] + hi[a] + 1) / 2;
-    return { start: Math.round(centre - size / 2), size };
-  };
-  return { w: span(wa, maxSize[1]), h: span(ha, maxSize[0]), occupied, wa, ha };
+  return { lo, hi, axes };
 }
 
 type PassPlan = ReturnType<typeof passPlan> & { pass: InferencePass };
 
-/** The model's input for `batch` (slice indices of the plan's pass): each slice and its context slices, in the pass's window. */
-function batchInput(image: Float32Array, grid: Grid, { pass, win, offsets }: PassPlan, batch: number[], ctx: number): Float32Array {
+/** The model's input for `batch` (slice indices of the plan's pass): each slice and its context slices, in the batch's window. */
+function batchInput(image: Float32Array, grid: Grid, { pass, offsets }: PassPlan, win: BatchWindow, batch: number[], ctx: number): Float32Array {
   const slices = grid.dims[pass.sliceAxis];
   const C = 2 * ctx + 1, W = win.w.size, H = win.h.size;
   const [os, oh, ow] = [offsets[pass.sliceAxis], offsets[win.ha], offsets[win.wa]];
@@ -206,9 +266,10 @@ async function adapterFault(probs: Uint8Array, foreground: Uint8Array, image: Fl
   const { input } = manifest;
   const mid = Math.max(0, Math.floor((plan.todo.length - input.batchSize) / 2));
   const batch = plan.todo.slice(mid, mid + input.batchSize);
-  const { win, offsets, pass } = plan;
+  const { offsets, pass } = plan;
+  const win = plan.windowOf(batch);
   const W = win.w.size, H = win.h.size, C = 2 * input.contextSlices + 1;
-  const out = await runner.run({ [input.inputName]: { data: batchInput(image, grid, plan, batch, input.contextSlices), dims: [batch.length, C, H, W] }, ...zeroFeeds(manifest) });
+  const out = await runner.run({ [input.inputName]: { data: batchInput(image, grid, plan, win, batch, input.contextSlices), dims: [batch.length, C, H, W] }, ...zeroFeeds(manifest) });
   const logits = out[input.outputName]?.data;
   if (!logits) return null;
   const base = new Array<number>(K).fill(0);
@@ -385,15 +446,16 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   let run = 0; // slices run so far, all passes
 
   for (const [passIndex, plan] of plans.entries()) {
-    const { pass, win, todo, offsets } = plan;
+    const { pass, todo, offsets } = plan;
     const sa = pass.sliceAxis;
-    const W = win.w.size, H = win.h.size;
-    const [os, oh, ow] = [offsets[sa], offsets[win.ha], offsets[win.wa]];
-    const inPlane = (gy: number, gx: number) => gy >= 0 && gy < grid.dims[win.ha] && gx >= 0 && gx < grid.dims[win.wa];
     for (let b = 0; b < todo.length; b += input.batchSize) {
       if (opts.signal?.aborted) throw new CancelledError();
       const batch = todo.slice(b, b + input.batchSize);
-      const x = batchInput(image, grid, plan, batch, ctx);
+      const win = plan.windowOf(batch);
+      const W = win.w.size, H = win.h.size;
+      const [os, oh, ow] = [offsets[sa], offsets[win.ha], offsets[win.wa]];
+      const inPlane = (gy: number, gx: number) => gy >= 0 && gy < grid.dims[win.ha] && gx >= 0 && gx < grid.dims[win.wa];
+      const x = batchInput(image, grid, plan, win, batch, ctx);
       const out = await runner.run({ [input.inputName]: { data: x, dims: [batch.length, C, H, W] }, ...adapterFeeds });
       const logits = out[input.outputName];
       if (!logits) throw new Error(`The model returned no output named "${input.outputName}"`);

@@ -1,5 +1,5 @@
 import { useShallow } from "zustand/react/shallow";
-import { inferencePasses, scanOptions } from "../../core/pipeline/segment";
+import { inferencePasses, offByDefault, scanOptions } from "../../core/pipeline/segment";
 import { useApp } from "../../stores/store";
 
 /**
@@ -13,6 +13,7 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
   const setInferenceOption = useApp((s) => s.setInferenceOption);
   const withAdapter = useApp((s) => s.adapter !== null);
   const scan = useApp((s) => s.scan);
+  const backend = useApp((s) => s.backend);
   if (!manifest || manifest.inference.options.length === 0) return null;
   // one run over the scan costs about this much (the last result is always of the open scan)
   const perPass = result ? result.ms.inference / (result.passes * (result.selfAdapted ? 2 : 1)) : null;
@@ -45,14 +46,23 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
         const skip = scan ? scanOptions(manifest, scan.volume, [o.id]).skipped[0] : undefined;
         const runs = extraRuns(o.id);
         const cost = skip ? "not for this scan" : perPass !== null ? `+${((runs * perPass) / 1000).toFixed(1)} s` : `+${runs} run${runs === 1 ? "" : "s"} of the model`;
+        // on by default, but not on this backend: the app says so, and why
+        const why = offByDefault(o, backend);
         return (
-          <label key={o.id} className="flex items-center gap-2 text-xs text-slate-300">
-            <input type="checkbox" className="h-4 w-4 accent-sky-500" checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} />
-            <span className="flex-1">{o.label}</span>
-            <span className="tabular-nums text-slate-500" title={skip ?? (perPass !== null ? "From the last run on this scan" : "Each run goes over the whole scan once more")}>
-              {cost}
-            </span>
-          </label>
+          <div key={o.id}>
+            <label className="flex items-center gap-2 text-xs text-slate-300">
+              <input type="checkbox" className="h-4 w-4 accent-sky-500" checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} aria-describedby={why ? `why-${o.id}` : undefined} />
+              <span className="flex-1">{o.label}</span>
+              <span className="tabular-nums text-slate-500" title={skip ?? (perPass !== null ? "From the last run on this scan" : "Each run goes over the whole scan once more")}>
+                {cost}
+              </span>
+            </label>
+            {why && (
+              <p id={`why-${o.id}`} className="ml-6 text-[11px] leading-snug text-slate-500">
+                Off by default on {backend?.startsWith("webgpu") ? "WebGPU" : "WASM"}: {why}
+              </p>
+            )}
+          </div>
         );
       })}
     </fieldset>
