@@ -17,6 +17,8 @@ export interface BrowserBench {
   /** Segmenting the same sample first: the app's status line (the user's wait, run and drawing apart) and Chromium's peak PSS meanwhile. */
   /** The same segmentation with ?threads=1: the status and the backend line. */
   oneThread: { status: string; backend: string };
+  /** The app's default passes on this backend and the mean Dice they give; then the same with the mirrored pass switched on. */
+  passes: { defaultPasses: string; defaultDice: string; mirrored: { status: string; passes: string; dice: string } };
   segmentation: { status: string; runS: number; inferenceS: number; firstSlicesMs: number; peakMiB: number; longTasks: number; longestTaskMs: number; opening: { longTasks: number; longestTaskMs: number } };
 }
 
@@ -53,6 +55,18 @@ export async function browserTraining(root: string): Promise<BrowserBench | null
     // the model's share: "8.3 s (256 slices; inference 7.5 s)"
     const time = ((await page.getByLabel("Segmentation result").textContent()) ?? "").match(/([\d.]+) s \(\d+ slices; inference ([\d.]+) s\)/);
     const segmentation = { status: (await done.textContent()) ?? "", runS: Number(time?.[1]), inferenceS: Number(time?.[2]), firstSlicesMs, peakMiB: segPeakMiB, ...(await takeLongTasks()), opening };
+    // the same scan with the mirrored pass switched on (off by default on WASM): its wait and Dice
+    const result = page.getByRole("group", { name: "Segmentation result" });
+    const meanDice = async () => ((await page.getByRole("table", { name: "Dice" }).getByRole("row", { name: /^Mean/ }).textContent()) ?? "").match(/\d\.\d{3}/)?.[0] ?? "";
+    const defaultPasses = (await result.getByLabel("Result passes").textContent()) ?? "";
+    const defaultDice = await meanDice();
+    const flip = page.getByRole("group", { name: "Inference options" }).getByRole("checkbox", { name: /mirrored left–right/ });
+    if (!(await flip.isChecked())) await flip.check();
+    await page.getByRole("button", { name: "Segment", exact: true }).click();
+    await done.waitFor({ state: "hidden", timeout: 60_000 }); // the last run's "Done" gives way to this run's progress
+    await done.waitFor({ timeout: 600_000 });
+    const passes = { defaultPasses, defaultDice, mirrored: { status: (await done.textContent()) ?? "", passes: (await result.getByLabel("Result passes").textContent()) ?? "", dice: await meanDice() } };
+    await flip.uncheck();
     const panel = page.getByRole("region", { name: "Train site adapter" });
     const idleMiB = chromiumPssMiB();
     let peakMiB = idleMiB;
@@ -77,6 +91,6 @@ export async function browserTraining(root: string): Promise<BrowserBench | null
     const oneDone = one.getByRole("status").filter({ hasText: /^Done in .*drawing/ });
     await oneDone.waitFor({ timeout: 600_000 });
     const oneThread = { status: (await oneDone.textContent()) ?? "", backend: (await one.getByLabel("Backend in use").textContent()) ?? "" };
-    return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation, oneThread };
+    return { ms, firstStepMs, steps: TRAIN_DEFAULTS.steps, heldOut, idleMiB, peakMiB, segmentation, oneThread, passes };
   });
 }

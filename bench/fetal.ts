@@ -95,7 +95,10 @@ export interface CliFetalStudy {
   ms: number;
 }
 
-/** `siteseg study public/samples/fetal-sb --json …` in a process of its own (a quick run: a folder holding links to one case). */
+/**
+ * `siteseg study public/samples/fetal-sb --options none --json …` in a process of its own (a quick
+ * run: a folder holding links to one case): one pass, as the app runs by default on WASM.
+ */
 export function cliFetalStudy(root: string, threads: number): CliFetalStudy {
   const tmp = mkdtempSync(join(tmpdir(), "siteseg-bench-"));
   try {
@@ -111,7 +114,7 @@ export function cliFetalStudy(root: string, threads: number): CliFetalStudy {
     }
     const json = join(tmp, "study.json");
     const t0 = performance.now();
-    const r = spawnSync("node", [resolve(root, "bin/siteseg.mjs"), "study", folder, "--json", json, "--threads", String(threads)], { encoding: "utf8", cwd: root });
+    const r = spawnSync("node", [resolve(root, "bin/siteseg.mjs"), "study", folder, "--json", json, "--threads", String(threads), "--options", "none"], { encoding: "utf8", cwd: root });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`siteseg study exited ${r.status}: ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-3).join(" / ")}`);
     const doc = JSON.parse(readFileSync(json, "utf8")) as StudyJson;
@@ -215,7 +218,7 @@ export function fetalLines({ node, cli, browser }: FetalBench, threads: number):
     `The fetal sample study (${FETAL_SITE}, base + its adapter ${FETAL_SITE} on each case):` +
       (browser ? ` in headless Chromium (Site study, Use the sample sites, the other sites' cases removed, adapter "${browser.study.adapter}", Run study to "${browser.study.status}") ${s(browser.study.ms)} s;` : " headless Chromium not measured;") +
       (cli
-        ? ` \`siteseg study ${cli.folder}\` (${cli.cases} cases, ${cli.runs} runs${cli.failed ? `, ${cli.failed} failed` : ""}, adapter ${cli.adapter}; ${threads} threads, its own process, start-up and session included) ${s(cli.ms)} s${browser ? ` (the browser ${(browser.study.ms / cli.ms).toFixed(1)}× it)` : ""}.`
+        ? ` \`siteseg study ${cli.folder} --options none\` (one pass, as the app on WASM; ${cli.cases} cases, ${cli.runs} runs${cli.failed ? `, ${cli.failed} failed` : ""}, adapter ${cli.adapter}; ${threads} threads, its own process, start-up and session included) ${s(cli.ms)} s${browser ? ` (the browser ${(browser.study.ms / cli.ms).toFixed(1)}× it)` : ""}.`
         : " the CLI not measured (it failed; see the run's output)."),
     "",
   ];
