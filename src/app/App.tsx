@@ -109,7 +109,8 @@ function ScreenTabs() {
       className={`rounded-md px-3 py-1 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 ${screen === id ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
     >
       {label}
-      {id === "study" && studyRunning && <span aria-hidden="true" className="ml-1.5 inline-block h-2 w-2 animate-pulse rounded-full bg-sky-400" />}
+      {/* steady, not pulsing: an animation while the model runs costs it CPU under software compositing (BENCHMARKS.md, issue 25) */}
+      {id === "study" && studyRunning && <span aria-hidden="true" className="ml-1.5 inline-block h-2 w-2 rounded-full bg-sky-400" />}
     </button>
   );
   return (

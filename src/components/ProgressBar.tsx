@@ -1,5 +1,7 @@
 /**
- * A progress bar with its caption inside. While active with max 0 it is indeterminate: no
+ * A progress bar with its caption inside. No width transition: it animated on every update while
+ * the model ran, and under software compositing (no GPU) that took a third of a 2-core machine
+ * from the model (BENCHMARKS.md, issue 25). While active with max 0 it is indeterminate: no
  * aria-valuenow, so "now equals max" never reads as finished before the total is known.
  */
 export function ProgressBar({ label, value, max, text, tone }: { label: string; value: number; max: number; text: string; tone: "idle" | "active" | "done" }) {

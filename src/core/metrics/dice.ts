@@ -30,10 +30,19 @@ export function sliceOverlap(pred: ArrayLike<number>, ref: ArrayLike<number>, di
   const [nx, ny] = dims;
   const step = axis === 0 ? KK : 0; // along a row, the slice changes only when slicing along i
   let d = 0;
-  for (let k = 0; k < dims[2]; k++) {
-    for (let j = 0; j < ny; j++) {
-      const row = (axis === 1 ? j : axis === 2 ? k : 0) * KK;
-      for (let i = 0; i < nx; i++, d++) confusion[row + i * step + pred[d] * K + ref[d]]++;
+  if (axis === 2) {
+    // the common case (the model's axial slices): a whole plane into one matrix
+    const plane = nx * ny;
+    for (let k = 0; k < dims[2]; k++) {
+      const m = confusion.subarray(k * KK, (k + 1) * KK);
+      for (const end = d + plane; d < end; d++) m[pred[d] * K + ref[d]]++;
+    }
+  } else {
+    for (let k = 0; k < dims[2]; k++) {
+      for (let j = 0; j < ny; j++) {
+        const row = (axis === 1 ? j : 0) * KK;
+        for (let i = 0; i < nx; i++, d++) confusion[row + i * step + pred[d] * K + ref[d]]++;
+      }
     }
   }
   const inter = new Float64Array(S * K), predicted = new Float64Array(S * K), reference = new Float64Array(S * K);

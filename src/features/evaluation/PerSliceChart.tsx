@@ -1,3 +1,4 @@
+import { useDeferredValue } from "react";
 import { SliceChart } from "../../components/SliceChart";
 import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
@@ -7,12 +8,14 @@ const PLANE: Record<ViewMode, string> = { axial: "axial", coronal: "coronal", sa
 
 /** Per-slice Dice along the view's slicing axis; a click moves the viewer to that slice. */
 export function PerSliceChart() {
-  const evaluation = useApp((s) => s.evaluation);
+  // drawn in a render of its own, after the scores' task: one task for both held the page 54 ms
+  // (bench/profile-segment.ts, the niivue T1 sample)
+  const evaluation = useDeferredValue(useApp((s) => s.evaluation));
   const viewMode = useApp((s) => s.viewMode);
   const jump = useApp((s) => s.jump);
   const jumpToSlice = useApp((s) => s.jumpToSlice);
   const compare = useApp((s) => s.compare);
-  const evaluations = useApp((s) => s.evaluations);
+  const evaluations = useDeferredValue(useApp((s) => s.evaluations));
   if (!evaluation) return null;
   const base = compare && evaluations[resultKey(null)];
   const adapted = compare && evaluations[resultKey(compare.adapter)];
