@@ -1,7 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { extremeThreshold, percentileAbove, preprocess } from "./normalise";
+import { extremeThreshold, percentileAbove, preprocess, selectRanks } from "./normalise";
 
 describe("percentile scaling", () => {
+  it("puts each asked rank's value where a sort puts it, on random, tied, sorted and reversed voxels", () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const n = 5001;
+    const inputs = {
+      random: Float32Array.from({ length: n }, () => 1000 * rand()),
+      ties: Float32Array.from({ length: n }, () => Math.floor(4 * rand())), // an 8-bit scan's few values
+      sorted: Float32Array.from({ length: n }, (_, i) => i),
+      reversed: Float32Array.from({ length: n }, (_, i) => n - i),
+      constant: new Float32Array(n).fill(7),
+    };
+    for (const [name, values] of Object.entries(inputs)) {
+      const sorted = Float32Array.from(values).sort();
+      for (const ranks of [[0, 1, n - 2, n - 1], [24, 25, 4975, 4976], [2500], [n - 1, 0]]) {
+        const a = Float32Array.from(values);
+        selectRanks(a, ranks);
+        for (const k of ranks) expect(a[k], `${name}, rank ${k} of ${ranks}`).toBe(sorted[k]);
+        expect(Float32Array.from(a).sort(), `${name}: the same values`).toEqual(sorted);
+      }
+    }
+  });
+
   it("agrees with exact percentiles (numpy's linear rule) of the non-background voxels", () => {
     // skewed, MRI-like intensities plus a zero background
     let seed = 7;
