@@ -96,6 +96,8 @@ test("keyboard: slices, views, mask, segment and cancel, correction undo/redo, a
   await expect(tool("Navigate")).toHaveAttribute("aria-pressed", "true");
   await page.keyboard.press("b");
   await expect(tool("Brush")).toHaveAttribute("aria-pressed", "true");
+  // CSF: a stroke across the middle of the brain surely changes it (the mask there may be all GM already)
+  await page.getByRole("radio", { name: "Paint CSF" }).check();
   const box = (await canvas.boundingBox())!;
   const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
   await page.mouse.move(cx - 60, cy);
