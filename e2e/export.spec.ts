@@ -7,7 +7,7 @@ import type { DiceReport, MaskProvenance } from "../src/core/export";
 import { readNifti, readVolume, writeNifti } from "../src/core/io";
 import { voxelVolumeMl } from "../src/core/volume/affine";
 import type { Mat4 } from "../src/core/volume/types";
-import { centred, collectDownloads, expect, openApp, openScan, phantomVolume, pixelStats, screenshot, segment, test } from "./fixtures";
+import { centred, collectDownloads, expect, openApp, openScan, phantomVolume, pixelStats, screenshot, segment, shippedDefaultPasses, test } from "./fixtures";
 
 // Export: the saved mask reopens with the project's reader on the scan's grid and affine (sform
 // and qform), its voxels are the app's mask, and its provenance record names what made it; the
@@ -97,9 +97,7 @@ async function saveAndCheckMask(page: Page, take: ReturnType<typeof collectDownl
   expect(record.app).toEqual({ name: "siteseg", version: JSON.parse(readFileSync("package.json", "utf8")).version });
   expect(record.backend).toMatch(/^(wasm|webgpu)/);
   // the inference options the mask was made with: the shipped manifest's defaults for this backend
-  const shipped = JSON.parse(readFileSync("public/models/siteseg-tissue/manifest.json", "utf8"));
-  const family = String(record.backend).startsWith("webgpu") ? "webgpu" : "wasm";
-  expect(record.inference_options).toEqual(shipped.inference.options.filter((o: { default?: boolean; offByDefaultOn?: Record<string, string> }) => o.default && !o.offByDefaultOn?.[family]).map((o: { id: string }) => o.id));
+  expect(record.inference_options).toEqual(shippedDefaultPasses(String(record.backend)));
   expect(record.timings_ms.inference).toBeGreaterThan(0);
   expect(record.timings_ms.total).toBeGreaterThanOrEqual(record.timings_ms.inference);
   expect(Date.now() - Date.parse(record.date)).toBeLessThan(600_000);

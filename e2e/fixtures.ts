@@ -137,6 +137,17 @@ export function shippedClasses(): { index: number; name: string; color: [number,
   return manifest.classes;
 }
 
+/**
+ * The passes (inference option ids) the shipped default model runs by default on a backend named
+ * as the app shows it ("wasm (2 threads)", "webgpu"): its manifest's defaults less those it leaves
+ * off there (`offByDefaultOn`).
+ */
+export function shippedDefaultPasses(backend: string): string[] {
+  const family = /webgpu/.test(backend) ? "webgpu" : "wasm";
+  const manifest = JSON.parse(readFileSync("public/models/siteseg-tissue/manifest.json", "utf8")) as { inference: { options: { id: string; kind: string; default?: boolean; offByDefaultOn?: Record<string, string> }[] } };
+  return manifest.inference.options.filter((o) => o.default && o.kind !== "selfAdapt" && !o.offByDefaultOn?.[family]).map((o) => o.id);
+}
+
 /** The number in the Current slice readout ("Axial slice 120 / 255"). */
 export async function currentSlice(page: Page): Promise<number> {
   const text = (await page.getByLabel("Current slice").textContent()) ?? "";

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { siteseg } from "../src/test/cli";
-import { expect, openApp, screenshot, SCREENS, test, tinyLabel, tinyScan } from "./fixtures";
+import { expect, openApp, screenshot, SCREENS, shippedDefaultPasses, test, tinyLabel, tinyScan } from "./fixtures";
 
 
 /** site -> [n, trained_on, base_mean, adapter_mean, gain_mean] from a study CSV (NaN where empty). */
@@ -16,9 +16,7 @@ test("a site study over the built-in sample sites: table, chart, CSV, PNG and SV
   test.setTimeout(600_000);
   await openApp(page);
   // the passes the app runs by default on its backend (the manifest leaves some off on WASM)
-  const family = /webgpu/.test((await page.getByLabel("Backend in use").textContent()) ?? "") ? "webgpu" : "wasm";
-  const shipped = JSON.parse(readFileSync("public/models/siteseg-tissue/manifest.json", "utf8")) as { inference: { options: { id: string; kind: string; default?: boolean; offByDefaultOn?: Record<string, string> }[] } };
-  const appOptions = shipped.inference.options.filter((o) => o.default && o.kind !== "selfAdapt" && !o.offByDefaultOn?.[family]).map((o) => o.id);
+  const appOptions = shippedDefaultPasses((await page.getByLabel("Backend in use").textContent()) ?? "");
   await page.getByRole("tab", { name: "Site study" }).click();
   await page.getByRole("button", { name: "Use the sample sites" }).click();
 

@@ -94,9 +94,8 @@ export function inferencePasses(manifest: Manifest, ids?: readonly string[]): In
  * (reflected on the mirrored axis: the model sees a mirrored scan and its output lands back where it
  * belongs), and the window of each batch (in the pass's own, possibly mirrored, coordinates).
  */
-function passPlan(pass: InferencePass, foreground: Uint8Array, grid: Grid, input: Manifest["input"]) {
+function passPlan(pass: InferencePass, bounds: SliceBounds, grid: Grid, input: Manifest["input"]) {
   const stride = [1, grid.dims[0], grid.dims[0] * grid.dims[1]];
-  const bounds = sliceBounds(foreground, grid, pass.sliceAxis);
   const offsets = [0, 1, 2].map((a) => Int32Array.from({ length: grid.dims[a] }, (_, c) => (a === pass.mirror ? grid.dims[a] - 1 - c : c) * stride[a]));
   const slices = grid.dims[pass.sliceAxis];
   const gridSlice = (s: number) => (pass.sliceAxis === pass.mirror ? slices - 1 - s : s);
@@ -186,6 +185,7 @@ function planeAxes(sliceAxis: number): [number, number] {
  * resampled image before normalisation (above the scan's background), so it does not depend on
  * which preprocessing the manifest names.
  */
+type SliceBounds = ReturnType<typeof sliceBounds>;
 function sliceBounds(foreground: Uint8Array, grid: Grid, sliceAxis: number) {
   const axes = planeAxes(sliceAxis);
   const [nx, ny, nz] = grid.dims;
@@ -434,7 +434,10 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   const C = 2 * ctx + 1;
   const adapterFeeds = opts.adapterFeeds ?? zeroFeeds(manifest);
   const { ids: options, skipped } = scanOptions(manifest, scan, opts.options);
-  const plans = inferencePasses(manifest, options).map((pass) => ({ pass, ...passPlan(pass, foreground, grid, input) }));
+  // one pass over the foreground per slicing axis: a mirrored pass shares its plain pass's bounds
+  const bounds = new Map<number, SliceBounds>();
+  const boundsAlong = (axis: number) => bounds.get(axis) ?? bounds.set(axis, sliceBounds(foreground, grid, axis)).get(axis)!;
+  const plans = inferencePasses(manifest, options).map((pass) => ({ pass, ...passPlan(pass, boundsAlong(pass.sliceAxis), grid, input) }));
   const total = plans.reduce((sum, p) => sum + grid.dims[p.pass.sliceAxis], 0);
   const work = plans.reduce((sum, p) => sum + p.todo.length, 0);
   let done = total - work;

@@ -1,5 +1,5 @@
 import { useShallow } from "zustand/react/shallow";
-import { inferencePasses, offByDefault, scanOptions } from "../../core/pipeline/segment";
+import { backendFamily, inferencePasses, offByDefault, scanOptions } from "../../core/pipeline/segment";
 import { useApp } from "../../stores/store";
 
 /**
@@ -59,7 +59,7 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
             </label>
             {why && (
               <p id={`why-${o.id}`} className="ml-6 text-[11px] leading-snug text-slate-500">
-                Off by default on {backend?.startsWith("webgpu") ? "WebGPU" : "WASM"}: {why}
+                Off by default on {backendFamily(backend) === "webgpu" ? "WebGPU" : "WASM"}: {why}
               </p>
             )}
           </div>
