@@ -111,4 +111,11 @@ test("the viewer fits one screen at 1440×900, 1280×720 and 1024×768: one scro
   await bar.hover();
   await expect(chart).toContainText(new RegExp(`Slice ${index}: Dice \\d\\.\\d{3} \\(CSF (\\d\\.\\d{3}|absent) · GM \\d\\.\\d{3} · WM \\d\\.\\d{3}\\)`));
   await chart.screenshot({ path: path.join(SCREENS, "layout-per-slice-chart.png") });
+
+  // The site study's screen is one screen tall too: its view scrolls within.
+  await page.getByRole("tab", { name: "Site study" }).click();
+  for (const { width, height } of SIZES) {
+    await page.setViewportSize({ width, height });
+    expect(await page.evaluate(() => document.documentElement.scrollHeight), `the study at ${width}×${height}`).toBeLessThanOrEqual(height);
+  }
 });

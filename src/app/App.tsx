@@ -44,7 +44,8 @@ export function App() {
       </header>
       <ScanErrorRow />
       {screen === "study" && (
-        <main className="min-h-0 flex-1 bg-slate-950">
+        // its view scrolls within; clipped here, so nothing in it (a hidden file input) lengthens the page
+        <main className="relative min-h-0 flex-1 overflow-hidden bg-slate-950">
           <ErrorBoundary area="site study">
             <StudyView />
           </ErrorBoundary>
