@@ -45,6 +45,8 @@ export interface StudySlice {
   studySiteAdapters: Record<string, string | null>;
   studyJob: StudyJob;
   studyResults: CaseResult[];
+  /** When the running or last study started (Date.now()); with its cases' times, the elapsed time and the estimate. */
+  studyStartedAt: number | null;
   studyAbort: AbortController | null;
   /** Cases ticked "train on" (ids): a site's adapter learns from them, and the study judges it on the site's others. */
   studyTrainOn: string[];
@@ -119,6 +121,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     studySiteAdapters: {},
     studyJob: idleJob,
     studyResults: [],
+    studyStartedAt: null,
     studyAbort: null,
     studyTrainOn: [],
     studyTrainNote: null,
@@ -268,7 +271,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
       if (!manifest || !studyCases.length || get().job.status === "running" || get().trainAbort) return;
       get().cancelStudy();
       const abort = new AbortController();
-      set({ studyAbort: abort, studyResults: [], studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
+      set({ studyAbort: abort, studyResults: [], studyStartedAt: Date.now(), studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
       const mine = () => get().studyAbort === abort;
       try {
         const results = await runStudy(

@@ -5,6 +5,7 @@ import { ProgressBar } from "../../components/ProgressBar";
 import { availableAdapters } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
 import { studyProgressText } from "./progress";
+import { StudyTime } from "./StudyTime";
 import { StudyTrainPanel } from "./StudyTrainPanel";
 import { SyntheticBadge } from "./SyntheticBadge";
 import { useSiteLabel, useStudyBusy } from "./useStudyState";
@@ -58,6 +59,7 @@ export function SitePanel() {
       </div>
       {segmenting && <p className="text-xs text-slate-400">Waiting for the segmentation in the viewer to finish.</p>}
       <ProgressBar label="Study progress" value={Math.round(job.fraction * 1000)} max={running || job.fraction > 0 ? 1000 : 0} text={progressText} tone={running ? "active" : job.status === "done" ? "done" : "idle"} />
+      <StudyTime />
       {job.status === "error" && job.error && (
         <Alert title="The study stopped">
           <p>{job.error}</p>
