@@ -8,7 +8,9 @@ import { disagreement } from "../../core/metrics/compare";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
+import type { EditTool } from "../../stores/editSlice";
 import type { ViewMode } from "../../stores/viewSlice";
+import { InterpolateButton } from "./InterpolateButton";
 import { NiivueController, type MaskClass } from "./niivueController";
 import { keysLabel } from "./shortcuts";
 
@@ -342,7 +344,7 @@ function EditBar() {
   const editClass = useApp((s) => s.manifest?.classes.find((c) => c.index === s.editClass));
   const { setEditTool, setBrushMm, undo, redo } = useApp.getState();
 
-  const toolButton = (t: "brush" | "eraser" | null, label: string, hint: string) => (
+  const toolButton = (t: EditTool | null, label: string, hint: string) => (
     <ToggleButton pressed={tool === t} onClick={() => setEditTool(t)} tone="amber" title={hint} disabled={!hasMask}>
       {label}
     </ToggleButton>
@@ -356,8 +358,9 @@ function EditBar() {
         {toolButton(null, "Navigate", `${keysLabel("tool-navigate")} or ${keysLabel("cancel")}`)}
         {toolButton("brush", "Brush", `${keysLabel("tool-brush")}: paint the class chosen in the Mask legend`)}
         {toolButton("eraser", "Eraser", `${keysLabel("tool-eraser")}: paint background`)}
+        {toolButton("fill", "Fill", `${keysLabel("tool-fill")}: click a region of the slice to give it the class chosen in the Mask legend`)}
       </div>
-      {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
+      {(tool === "brush" || tool === "fill") && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
       <label className="flex items-center gap-1.5">
         <span>Size</span>
         <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500 disabled:opacity-40" />
@@ -369,6 +372,7 @@ function EditBar() {
       <button type="button" className={small} disabled={!redoCount} onClick={redo} title={keysLabel("redo")}>
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
+      <InterpolateButton className={small} />
       <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
         {!hasScan ? "Open and segment a scan to correct its mask" : !hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
       </p>
