@@ -1,6 +1,7 @@
 import { applyEdit, brushIndices, paintOnce, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
 import { fillRegion } from "../core/edit/fill";
 import { interpolateBetween, planInterpolation } from "../core/edit/interpolate";
+import { sliceAt } from "../core/edit/plane";
 import { voxelSizes } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
 import { resultKey, type ResultKey, type SegmentationResult } from "./jobSlice";
@@ -185,8 +186,7 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
       const { dims, data, affine } = result.labels;
       const edit = paintOnce(data, pairs.flatMap(([k1, k2]) => interpolateBetween(data, dims, voxelSizes(affine), axis, k1, k2, label)), label);
       if (!edit) return refuse(`The slices between already hold the interpolated ${className(label)}.`);
-      const stride = [1, dims[0], dims[0] * dims[1]][axis];
-      const changed = [...new Set(Array.from(edit.indices, (i) => Math.floor(i / stride) % dims[axis]))].sort((a, b) => a - b);
+      const changed = [...new Set(Array.from(edit.indices, (i) => sliceAt(dims, axis, i)))].sort((a, b) => a - b);
       record(resultKey(result.adapter), result.labels, edit, changed.map((index) => ({ axis, index })));
       set({ editNote: `${className(label)} interpolated in ${changed.length} slice${changed.length > 1 ? "s" : ""} (${changed[0]}–${changed[changed.length - 1]})` });
       return null;

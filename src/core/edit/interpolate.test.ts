@@ -56,8 +56,18 @@ describe("interpolation between corrected slices", () => {
     disc(data, 6, 6, 4, 10, 12);
     const shape = Array.from({ length: N * N }, (_, i) => data[i + 2 * N * N] === 4);
     const inside = new Set(interpolateBetween(data, dims, ONE, 2, 2, 6, 4));
-    expect(perSlice([...inside])).toEqual([0, 0, 0, shape.filter(Boolean).length, shape.filter(Boolean).length, shape.filter(Boolean).length, 0, 0, 0]);
+    expect(perSlice([...inside])).toEqual([0, 0, 0, ...Array(3).fill(shape.filter(Boolean).length), 0, 0, 0]);
     for (let z = 3; z <= 5; z++) for (let i = 0; i < N * N; i++) expect(inside.has(i + z * N * N)).toBe(shape[i]);
+  });
+
+  it("leaves out the voxels that hold the class already", () => {
+    const data = new Uint8Array(N * N * 9);
+    disc(data, 0, 5);
+    disc(data, 2, 5);
+    data[at(15, 15, 1)] = 4;
+    const inside = interpolateBetween(data, dims, ONE, 2, 0, 2, 4);
+    expect(inside).not.toContain(at(15, 15, 1));
+    expect(inside).toHaveLength(perSlice(Array.from(data.keys()).filter((i) => data[i] === 4))[0] - 1);
   });
 
   it("works across any axis (here y, the slices being x × z planes)", () => {

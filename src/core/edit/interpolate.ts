@@ -70,7 +70,8 @@ const holds = (data: Uint8Array, dims: [number, number, number], axis: number, i
 
 /**
  * The voxels of the slices strictly between k1 and k2 (across `axis`) inside the shape of
- * `label` interpolated between those two slices. `spacing` is the voxel size in mm.
+ * `label` interpolated between those two slices, and not `label` yet. `spacing` is the voxel
+ * size in mm.
  */
 export function interpolateBetween(data: Uint8Array, dims: [number, number, number], spacing: [number, number, number], axis: number, k1: number, k2: number, label: number): number[] {
   const p = planeOf(dims, axis);
@@ -83,7 +84,8 @@ export function interpolateBetween(data: Uint8Array, dims: [number, number, numb
     for (let v = 0; v < p.height; v++)
       for (let u = 0; u < p.width; u++) {
         const i = u + v * p.width;
-        if ((1 - t) * a[i] + t * b[i] < 0) out.push(origin + u * p.strideU + v * p.strideV);
+        const at = origin + u * p.strideU + v * p.strideV;
+        if ((1 - t) * a[i] + t * b[i] < 0 && data[at] !== label) out.push(at);
       }
   }
   return out;

@@ -16,5 +16,10 @@ export function planeOf(dims: [number, number, number], axis: number): Plane {
   return { u, v, width: dims[u], height: dims[v], strideU: stride[u], strideV: stride[v] };
 }
 
+const strideOf = (dims: [number, number, number], axis: number) => [1, dims[0], dims[0] * dims[1]][axis];
+
 /** The volume index of in-plane pixel 0 of slice `index` across `axis`. */
-export const sliceOrigin = (dims: [number, number, number], axis: number, index: number) => index * [1, dims[0], dims[0] * dims[1]][axis];
+export const sliceOrigin = (dims: [number, number, number], axis: number, index: number) => index * strideOf(dims, axis);
+
+/** The slice across `axis` that volume index `i` lies in. */
+export const sliceAt = (dims: [number, number, number], axis: number, i: number) => Math.floor(i / strideOf(dims, axis)) % dims[axis];
