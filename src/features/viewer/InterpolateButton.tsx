@@ -21,8 +21,8 @@ export function InterpolateButton({ className }: { className: string }) {
       <button type="button" className={className} disabled={blocked !== null} onClick={() => useApp.getState().interpolateClass()} title={blocked ? `${does}. Not now: ${blocked}` : does}>
         Interpolate
       </button>
-      {/* one line, cut short (the whole in its title): the toolbar keeps its height */}
-      <span role="status" aria-label="Interpolation" title={note ?? undefined} className="max-w-[16rem] truncate text-slate-400">
+      {/* the room left on the line, cut short there (the whole in its title): never wraps the toolbar */}
+      <span role="status" aria-label="Interpolation" title={note ?? undefined} className="min-w-0 flex-1 basis-0 truncate text-slate-400">
         {note}
       </span>
     </>
