@@ -2,6 +2,7 @@ import { ToggleButton } from "../../components/ToggleButton";
 import { Toolbar } from "../../components/Toolbar";
 import type { EditTool } from "../../stores/editSlice";
 import { useApp } from "../../stores/store";
+import { InterpolateButton } from "./InterpolateButton";
 import { keysLabel } from "./shortcuts";
 
 /** The correction tools, in toolbar order: the store's tool (null: navigate), its label, and its shortcut and use. */
@@ -9,6 +10,7 @@ const TOOLS: { tool: EditTool | null; label: string; title: string }[] = [
   { tool: null, label: "Navigate", title: `${keysLabel("tool-navigate")} or ${keysLabel("cancel")}` },
   { tool: "brush", label: "Brush", title: `${keysLabel("tool-brush")}: paint the class chosen in the Mask legend` },
   { tool: "eraser", label: "Eraser", title: `${keysLabel("tool-eraser")}: paint background` },
+  { tool: "fill", label: "Fill", title: `${keysLabel("tool-fill")}: click a region of the slice to give it the class chosen in the Mask legend` },
 ];
 
 /** Mask correction: tool, brush size, undo/redo, and the slices corrected so far; disabled until there is a mask. */
@@ -25,12 +27,13 @@ export function CorrectionToolbar() {
 
   const small = "rounded border border-slate-700 bg-slate-800 px-2 py-0.5 text-xs text-slate-200 hover:bg-slate-700 disabled:opacity-40";
   const slices = [...new Set((corrected ?? []).map((c) => c.index))].sort((a, b) => a - b);
+  const corrections = (listed: number[]) => `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${listed.join(", ")}`;
   const status = !hasScan
     ? "Open and segment a scan to correct its mask"
     : !hasMask
       ? "Segment the scan to correct its mask"
       : slices.length
-        ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}`
+        ? `${corrections(slices.slice(0, 6))}${slices.length > 6 ? ", …" : ""}`
         : "No slice corrected";
   return (
     <Toolbar label="Correction toolbar" className="border-b bg-slate-900/40 py-1.5">
@@ -42,7 +45,7 @@ export function CorrectionToolbar() {
           </ToggleButton>
         ))}
       </div>
-      {tool === "brush" && editClass && <span className="hidden text-slate-400 @wide:inline">painting {editClass.name}</span>}
+      {(tool === "brush" || tool === "fill") && editClass && <span className="hidden text-slate-400 @wide:inline">painting {editClass.name}</span>}
       <label className="flex shrink-0 items-center gap-1.5" title="Brush size">
         <span className="hidden @wide:inline">Size</span>
         <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-20 accent-amber-500 disabled:opacity-40 @wide:w-24" />
@@ -54,8 +57,9 @@ export function CorrectionToolbar() {
       <button type="button" className={small} disabled={!redoCount} onClick={redo} title={keysLabel("redo")}>
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
-      {/* the one thing that gives way when the bar is short: a status, whole in its title */}
-      <p role="note" aria-label="Corrected slices" className="ml-auto min-w-0 truncate tabular-nums text-slate-400" title={status}>
+      <InterpolateButton className={small} />
+      {/* gives way when the bar is short, with the interpolation's note: a status, whole in its title */}
+      <p role="note" aria-label="Corrected slices" className="ml-auto min-w-0 truncate tabular-nums text-slate-400" title={slices.length ? corrections(slices) : status}>
         {status}
       </p>
     </Toolbar>
