@@ -3,8 +3,15 @@
 // WebGL), while a drawing is one 8-bit texture upload and a 256-entry colour table. Pure: no DOM.
 import type { VoxelArray } from "../../core/volume/types";
 
-/** The drawing value of voxels where two masks disagree (compare view), drawn over every class. */
+/**
+ * The compare view's disagreement, told apart from the mask (drawing values): each differing voxel
+ * drawn in the shown mask's own class colour, opaque (OPAQUE + class), so switching Base and
+ * Base + adapter changes the colours there; the voxels around them (a face neighbour differs, they
+ * do not) drawn opaque magenta (DISAGREE), an outline. Around, not on the region's edge: a
+ * disagreement is mostly a band one or two voxels thick, which an edge on it would cover whole.
+ */
 export const DISAGREE = 255;
+export const OPAQUE = 128;
 const DISAGREE_RGBA = [255, 0, 255, 255];
 
 export interface LutClass {
@@ -37,10 +44,24 @@ export function rasOffsets(dims: readonly [number, number, number], permRAS: rea
   return [table(0), table(1), table(2)];
 }
 
+/** Whether native voxel n = (i, j, k) has a face neighbour where `diff` is non-zero. */
+function besideDiff(diff: VoxelArray, dims: readonly [number, number, number], n: number, i: number, j: number, k: number): boolean {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  return (i > 0 && !!diff[n - 1]) || (i < nx - 1 && !!diff[n + 1]) || (j > 0 && !!diff[n - nx]) || (j < ny - 1 && !!diff[n + nx]) || (k > 0 && !!diff[n - plane]) || (k < nz - 1 && !!diff[n + plane]);
+}
+
+/** The drawing value of native voxel n = (i, j, k) with disagreement `diff`: see OPAQUE and DISAGREE. */
+function withDisagreement(label: number, diff: VoxelArray, dims: readonly [number, number, number], n: number, i: number, j: number, k: number): number {
+  if (diff[n]) return label > 0 && label < OPAQUE ? OPAQUE + label : 0;
+  return besideDiff(diff, dims, n, i, j, k) ? DISAGREE : label;
+}
+
 /**
- * The drawing bytes for `labels` (native voxel order) in RAS order, with voxels where `diff` is
- * non-zero set to DISAGREE. Written into `out` when it is given (and the right size). Only native
- * slices `fromK` to `toK` (exclusive) when given: a large mask is written a slab per task.
+ * The drawing bytes for `labels` (native voxel order) in RAS order, with the disagreement `diff`
+ * (non-zero where two masks differ) drawn over them as OPAQUE and DISAGREE say. Written into
+ * `out` when it is given (and the right size). Only native slices `fromK` to `toK` (exclusive)
+ * when given: a large mask is written a slab per task.
  */
 export function maskBitmap(labels: VoxelArray, dims: readonly [number, number, number], offsets: [Int32Array, Int32Array, Int32Array], diff: VoxelArray | null, out?: Uint8Array, fromK = 0, toK = dims[2]): Uint8Array {
   const [nx, ny, nz] = dims;
@@ -50,22 +71,39 @@ export function maskBitmap(labels: VoxelArray, dims: readonly [number, number, n
   for (let k = fromK; k < Math.min(toK, nz); k++) {
     for (let j = 0; j < ny; j++) {
       const base = zs[k] + ys[j];
-      for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = diff && diff[n] ? DISAGREE : labels[n];
+      if (diff) for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = withDisagreement(labels[n], diff, dims, n, i, j, k);
+      else for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = labels[n];
     }
   }
   return bitmap;
 }
 
+/** The disagreement alone (no mask), in native voxel order: the oblique path's overlay volume. */
+export function disagreementLayer(labels: VoxelArray | null, dims: readonly [number, number, number], diff: VoxelArray): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const layer = new Uint8Array(nx * ny * nz);
+  for (let k = 0, n = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, n++) {
+        const v = withDisagreement(labels ? labels[n] : 0, diff, dims, n, i, j, k);
+        layer[n] = v >= OPAQUE ? v : 0;
+      }
+  return layer;
+}
+
 /**
- * niivue's drawing colour table (256 RGBA entries): each class in its colour at `opacity`, the
- * background and hidden classes transparent, disagreement opaque magenta.
+ * niivue's drawing colour table (256 RGBA entries): each class in its colour at `opacity`, and
+ * opaque at OPAQUE + its index (a differing voxel); the background and hidden classes
+ * transparent; the disagreement's outline opaque magenta.
  */
 export function maskLut(classes: readonly LutClass[], hidden: readonly number[], opacity: number): Uint8ClampedArray {
   const lut = new Uint8ClampedArray(256 * 4);
   const alpha = Math.round(Math.min(1, Math.max(0, opacity)) * 255);
   for (const c of classes) {
-    if (c.index <= 0 || c.index >= DISAGREE) continue;
-    lut.set([...c.color, hidden.includes(c.index) ? 0 : alpha], c.index * 4);
+    if (c.index <= 0 || c.index >= OPAQUE) continue;
+    const shown = !hidden.includes(c.index);
+    lut.set([...c.color, shown ? alpha : 0], c.index * 4);
+    lut.set([...c.color, shown ? 255 : 0], (OPAQUE + c.index) * 4);
   }
   lut.set(DISAGREE_RGBA, DISAGREE * 4);
   return lut;

@@ -6,7 +6,7 @@ import { applyAffine, invert4 } from "../../core/volume/affine";
 import type { Mat4, Volume, VoxelArray } from "../../core/volume/types";
 import type { ViewMode } from "../../stores/viewSlice";
 import { displayRangeSteps } from "./displayRange";
-import { DISAGREE, maskBitmap, maskLut, rasOffsets } from "./maskBitmap";
+import { DISAGREE, disagreementLayer, maskBitmap, maskLut, OPAQUE, rasOffsets } from "./maskBitmap";
 import { StagedUpload } from "./stagedUpload";
 import { copySteps, nextTask, runSteps } from "./steps";
 import { volumeImage } from "./volumeImage";
@@ -306,14 +306,13 @@ export class NiivueController {
     this.overlays = [];
     const lut = maskLut(this.classes, this.hidden, 1);
     const table = (indices: number[], names: string[]) => ({ R: indices.map((i) => lut[i * 4]), G: indices.map((i) => lut[i * 4 + 1]), B: indices.map((i) => lut[i * 4 + 2]), A: indices.map((i) => lut[i * 4 + 3]), I: indices, labels: names });
+    const diffIndices = [...this.classes.filter((c) => c.index > 0 && c.index < OPAQUE).map((c) => OPAQUE + c.index), DISAGREE];
     const layers: [VoxelArray | null, string, ReturnType<typeof table>, number][] = [
       [this.maskLabels, "siteseg-mask", table(this.classes.map((c) => c.index), this.classes.map((c) => c.name)), this.opacity],
-      [this.diffVoxels, "siteseg-disagreement", table([0, DISAGREE], ["", "disagree"]), 1],
+      [this.diffVoxels && disagreementLayer(this.maskLabels, this.grid!.dims, this.diffVoxels), "siteseg-disagreement", table([0, ...diffIndices], ["", ...diffIndices.map(() => "disagree")]), 1],
     ];
-    for (const [data, name, colours, opacity] of layers) {
-      if (!data) continue;
-      // the disagreement's 1s drawn as DISAGREE, the table's magenta entry
-      const voxels = name === "siteseg-disagreement" ? Uint8Array.from(data, (v) => (v ? DISAGREE : 0)) : data;
+    for (const [voxels, name, colours, opacity] of layers) {
+      if (!voxels) continue;
       const img = volumeImage({ dims: this.grid!.dims, affine: this.affine!, data: voxels }, { name, opacity });
       img.setColormapLabel(colours);
       img.opacity = opacity;
