@@ -1,18 +1,20 @@
 // The mask is shown through niivue's drawing layer, not as an overlay volume: an overlay makes
 // niivue re-render every layer slice by slice on the GPU (seconds of a blocked page under software
 // WebGL), while a drawing is one 8-bit texture upload and a 256-entry colour table. Pure: no DOM.
-import type { VoxelArray } from "../../core/volume/types";
+import type { VoxelArray } from "../../../core/volume/types";
 
 /**
  * The compare view's disagreement, told apart from the mask (drawing values): each differing voxel
  * drawn in the shown mask's own class colour, opaque (OPAQUE + class), so switching Base and
  * Base + adapter changes the colours there; the voxels around them (a face neighbour differs, they
- * do not) drawn opaque magenta (DISAGREE), an outline. Around, not on the region's edge: a
- * disagreement is mostly a band one or two voxels thick, which an edge on it would cover whole.
+ * do not) drawn in translucent magenta (DISAGREE), an outline. Around, not on the region's edge:
+ * a disagreement is mostly single voxels and bands one or two thick, which an edge on it would
+ * cover whole; translucent, so the outline (up to six voxels to one that differs) does not bury
+ * the differing voxels' colours (seen on the FreeSurfer T1 sample, e2e/compare.spec.ts).
  */
 export const DISAGREE = 255;
 export const OPAQUE = 128;
-const DISAGREE_RGBA = [255, 0, 255, 255];
+const DISAGREE_RGBA = [255, 0, 255, 150];
 
 export interface LutClass {
   index: number;
@@ -94,7 +96,7 @@ export function disagreementLayer(labels: VoxelArray | null, dims: readonly [num
 /**
  * niivue's drawing colour table (256 RGBA entries): each class in its colour at `opacity`, and
  * opaque at OPAQUE + its index (a differing voxel); the background and hidden classes
- * transparent; the disagreement's outline opaque magenta.
+ * transparent; the disagreement's outline translucent magenta.
  */
 export function maskLut(classes: readonly LutClass[], hidden: readonly number[], opacity: number): Uint8ClampedArray {
   const lut = new Uint8ClampedArray(256 * 4);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Mat4, Volume } from "../../core/volume/types";
+import type { Mat4, Volume } from "../../../core/volume/types";
 import { DISAGREE, disagreementLayer, maskBitmap, maskLut, OPAQUE, rasOffsets } from "./maskBitmap";
-import { volumeImage } from "./volumeImage";
+import { volumeImage } from "./boundary";
 
 /**
  * Where native voxel (i, j, k) belongs in a RAS-ordered array, derived from the affine alone:
@@ -109,7 +109,7 @@ describe("the mask in niivue's drawing layer", () => {
     expect(layer.filter((v) => v === DISAGREE).length).toBe(16);
   });
 
-  it("colours classes at the mask's opacity and opaque where they differ, hides background and hidden classes, outlines in opaque magenta", () => {
+  it("colours classes at the mask's opacity and opaque where they differ, hides background and hidden classes, outlines in translucent magenta", () => {
     const lut = maskLut([{ index: 0, color: [1, 2, 3] }, { index: 1, color: [200, 10, 20] }, { index: 2, color: [0, 90, 250] }], [2], 0.4);
     const entry = (i: number) => Array.from(lut.slice(i * 4, i * 4 + 4));
     expect(entry(0)[3]).toBe(0);
@@ -118,6 +118,6 @@ describe("the mask in niivue's drawing layer", () => {
     expect(entry(3)[3]).toBe(0); // not a class of the model
     expect(entry(OPAQUE + 1)).toEqual([200, 10, 20, 255]); // a differing voxel: opaque
     expect(entry(OPAQUE + 2)[3]).toBe(0);
-    expect(entry(DISAGREE)).toEqual([255, 0, 255, 255]);
+    expect(entry(DISAGREE)).toEqual([255, 0, 255, 150]);
   });
 });
