@@ -67,7 +67,9 @@ export class NiivueController {
     this.mask = new MaskLayer(this.nv);
     this.nav = new Navigation(this.nv);
     this.queue = this.nv.ready.then(
-      () => this.events.onError(this.nv.notice),
+      () => {
+        if (this.nv.notice) this.events.onError(this.nv.notice);
+      },
       (e: unknown) => {
         this.events.onError(`The viewer needs WebGL2, which this browser did not provide (${describe(e)}). Try an up-to-date Chrome, Edge or Firefox with hardware acceleration on.`);
         throw e;
@@ -81,6 +83,20 @@ export class NiivueController {
     });
     this.queue = next;
     return next;
+  }
+
+  /** An error was reported since the last success: the next success takes it down. */
+  private errorShown = false;
+
+  private error(message: string) {
+    this.errorShown = true;
+    this.events.onError(message);
+  }
+
+  /** Take down a reported error, leaving the plain-path notice (if any) in its place. */
+  private clearError() {
+    if (this.errorShown) this.events.onError(this.nv.notice);
+    this.errorShown = false;
   }
 
   private reportWindow() {
@@ -119,12 +135,12 @@ export class NiivueController {
         const layout = this.nv.showScan(img, volume.affine);
         this.scan = img;
         this.mask.setScan({ dims: volume.dims, affine: volume.affine, layout });
-        this.events.onError(this.nv.notice);
+        this.clearError();
         this.reportWindow();
         this.nav.startOnVoxel();
         this.nv.drawScene();
       } catch (e) {
-        this.events.onError(`The scan was read, but the viewer could not display it: ${describe(e)}`);
+        this.error(`The scan was read, but the viewer could not display it: ${describe(e)}`);
       } finally {
         this.events.onDrawing(null);
       }
@@ -141,7 +157,7 @@ export class NiivueController {
       try {
         await this.mask.showNew(() => key === this.diffKey && !this.disposed);
       } catch (e) {
-        this.events.onError(`The disagreement overlay could not be shown: ${describe(e)}`);
+        this.error(`The disagreement overlay could not be shown: ${describe(e)}`);
       }
     });
   }
@@ -157,7 +173,7 @@ export class NiivueController {
         // on the scan's own grid, straight from memory: no file round trip
         await this.mask.showNew(() => key === this.maskKey && !this.disposed);
       } catch (e) {
-        this.events.onError(`The mask could not be shown: ${describe(e)}`);
+        this.error(`The mask could not be shown: ${describe(e)}`);
       }
     });
   }

@@ -204,7 +204,7 @@ export function volumeImage(vol: Volume, { name, colormap = "gray", opacity = 1 
 export function plainVolumeImage(vol: Volume, { name, colormap = "gray", opacity = 1 }: ImageOptions): Promise<NVImage> {
   const bytes = new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength);
   const nifti = NVImage.createNiftiArray(vol.dims, voxelSizes(vol.affine), vol.affine, datatypeCode(vol.data), bytes);
-  return NVImage.loadFromUrl({ url: nifti as never, name: `${name}.nii`, colormap, opacity });
+  return NVImage.loadFromUrl({ url: `${name}.nii`, buffer: nifti.buffer as ArrayBuffer, name: `${name}.nii`, colormap, opacity });
 }
 
 /** A label colour table for an overlay volume (niivue's ColorMap). */
@@ -273,6 +273,8 @@ export class NiivueBoundary {
       this.gl = gl;
       this.missing = missingInternals(this.nv, gl);
       if (this.missing.length) console.warn(plainPathNotice(this.missing), this.missing);
+      // ?niivue=plain: the plain path on purpose, to compare or to get round a fast path's fault
+      if (new URLSearchParams(location.search).get("niivue") === "plain") this.forcedPlain = true;
       if (!this.fast) return;
       gl.checkFramebufferStatus = () => gl.FRAMEBUFFER_COMPLETE;
       this.upload = new StagedUpload(gl);
@@ -281,14 +283,16 @@ export class NiivueBoundary {
     });
   }
 
-  /** The fast path is on: every internal of INTERNALS is there. */
+  private forcedPlain = false;
+
+  /** The fast path is on: every internal of INTERNALS is there (and the page did not ask for the plain path). */
   get fast(): boolean {
-    return !this.missing.some((x) => x.fast);
+    return !this.forcedPlain && !this.missing.some((x) => x.fast);
   }
 
   /** For the user: why the viewer runs the plain path, or null. */
   get notice(): string | null {
-    return plainPathNotice(this.missing);
+    return this.forcedPlain && !this.missing.length ? "The viewer draws niivue's plain, slower way, as the page address asks (niivue=plain)." : plainPathNotice(this.missing);
   }
 
   private lacks(...names: string[]): boolean {
