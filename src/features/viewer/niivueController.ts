@@ -137,8 +137,7 @@ export class NiivueController {
         this.mask.setScan({ dims: volume.dims, affine: volume.affine, layout });
         this.clearError();
         this.reportWindow();
-        this.nav.startOnVoxel();
-        this.nv.drawScene();
+        if (!this.nav.startOnVoxel()) this.nv.drawScene();
       } catch (e) {
         this.error(`The scan was read, but the viewer could not display it: ${describe(e)}`);
       } finally {

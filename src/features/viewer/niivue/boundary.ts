@@ -439,13 +439,14 @@ export class NiivueBoundary {
     return [mm[0], mm[1], mm[2]];
   }
 
-  /** The crosshair at world `mm` (the inverse of crosshairMM), reported and drawn: only the crosshair moves, no layer is rebuilt. */
-  setCrosshairMM(mm: [number, number, number]) {
-    if (this.lacks("mm2frac", "crosshairPos")) return;
+  /** The crosshair at world `mm` (the inverse of crosshairMM), reported and drawn (true): only the crosshair moves, no layer is rebuilt. */
+  setCrosshairMM(mm: [number, number, number]): boolean {
+    if (this.lacks("mm2frac", "crosshairPos")) return false;
     const frac = this.nv.mm2frac(mm, 0, true);
     this.nv.scene.crosshairPos = [frac[0], frac[1], frac[2]] as typeof this.nv.scene.crosshairPos;
     this.nv.createOnLocationChange();
     this.nv.drawScene();
+    return true;
   }
 
   /** Step the crosshair by whole voxels along niivue's RAS-ordered axes. */

@@ -25,19 +25,20 @@ export class Navigation {
   }
 
   /** The crosshair on voxel `vox`'s centre, so that the slices niivue draws and the voxels the readout names are the same. */
-  private crosshairToVoxel(vox: [number, number, number]) {
-    if (this.affine) this.nv.setCrosshairMM(applyAffine(this.affine, vox[0], vox[1], vox[2]));
+  private crosshairToVoxel(vox: [number, number, number]): boolean {
+    return !!this.affine && this.nv.setCrosshairMM(applyAffine(this.affine, vox[0], vox[1], vox[2]));
   }
 
   /**
    * A new scan's crosshair on a voxel: niivue starts at the volume's middle, which for an even
    * number of slices is a boundary between two: it draws one and the readout rounded to the
    * other (found on the FreeSurfer default geometry: a drawn tissue pixel read "background").
+   * True when it moved the crosshair, which draws the scene.
    */
-  startOnVoxel() {
+  startOnVoxel(): boolean {
     const here = this.nv.crosshairMM();
     const middle = here && this.voxelAt(here);
-    if (middle) this.crosshairToVoxel(middle);
+    return !!middle && this.crosshairToVoxel(middle);
   }
 
   /** Move the crosshair to slice `index` along the scan's voxel `axis`, keeping the other two. */
