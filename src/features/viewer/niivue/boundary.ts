@@ -48,6 +48,11 @@ export const INTERNALS: readonly Internal[] = [
     without: "loadDrawing (public) with the mask as an image: niivue permutes it itself, in one go",
   },
   {
+    on: "NVImage instance", name: "oblique_angle", kind: "value", fast: true,
+    why: "whether niivue finds the scan oblique, and so draws its drawing layer out of register with it (e2e/geometry.spec.ts): the mask then goes in overlay volumes, which niivue resamples",
+    without: "the scan's affine says whether its axes are turned",
+  },
+  {
     on: "Niivue", name: "rgbaTex", kind: "function", fast: true,
     why: "replaced on the instance to skip filling a new scan's 3D-shading scratch texture with zeros from the page (106 ms for a 320×320×240 scan); WebGL starts every texture at zero. No option turns it off",
     without: "niivue fills it",
