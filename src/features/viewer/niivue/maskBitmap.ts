@@ -46,18 +46,8 @@ export function rasOffsets(dims: readonly [number, number, number], permRAS: rea
   return [table(0), table(1), table(2)];
 }
 
-/** Whether native voxel n = (i, j, k) has a face neighbour where `diff` is non-zero. */
-function besideDiff(diff: VoxelArray, dims: readonly [number, number, number], n: number, i: number, j: number, k: number): boolean {
-  const [nx, ny, nz] = dims;
-  const plane = nx * ny;
-  return (i > 0 && !!diff[n - 1]) || (i < nx - 1 && !!diff[n + 1]) || (j > 0 && !!diff[n - nx]) || (j < ny - 1 && !!diff[n + nx]) || (k > 0 && !!diff[n - plane]) || (k < nz - 1 && !!diff[n + plane]);
-}
-
-/** The drawing value of native voxel n = (i, j, k) with disagreement `diff`: see OPAQUE and DISAGREE. */
-function withDisagreement(label: number, diff: VoxelArray, dims: readonly [number, number, number], n: number, i: number, j: number, k: number): number {
-  if (diff[n]) return label > 0 && label < OPAQUE ? OPAQUE + label : 0;
-  return besideDiff(diff, dims, n, i, j, k) ? DISAGREE : label;
-}
+/** A differing voxel's drawing value: its class made opaque (the background left clear). */
+const opaque = (label: number) => (label > 0 && label < OPAQUE ? OPAQUE + label : 0);
 
 /**
  * The drawing bytes for `labels` (native voxel order) in RAS order, with the disagreement `diff`
@@ -69,27 +59,51 @@ export function maskBitmap(labels: VoxelArray, dims: readonly [number, number, n
   const [nx, ny, nz] = dims;
   const bitmap = out && out.length === nx * ny * nz ? out : new Uint8Array(nx * ny * nz);
   const [xs, ys, zs] = offsets;
+  const lastK = Math.min(toK, nz);
   let n = fromK * nx * ny;
-  for (let k = fromK; k < Math.min(toK, nz); k++) {
+  for (let k = fromK; k < lastK; k++) {
     for (let j = 0; j < ny; j++) {
       const base = zs[k] + ys[j];
-      if (diff) for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = withDisagreement(labels[n], diff, dims, n, i, j, k);
+      if (diff) for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = diff[n] ? opaque(labels[n]) : labels[n];
       else for (let i = 0; i < nx; i++, n++) bitmap[base + xs[i]] = labels[n];
     }
   }
+  if (diff) outline(diff, dims, offsets, bitmap, fromK, lastK);
   return bitmap;
+}
+
+/**
+ * The outline: each face neighbour of a differing voxel, itself not differing, set to DISAGREE;
+ * only those in native slices fromK to toK, from the differing voxels one slice beyond. Driven by
+ * the differing voxels (a tenth of the brain's at most), not a look around every voxel: that was
+ * 3-4 times the slab's time.
+ */
+function outline(diff: VoxelArray, dims: readonly [number, number, number], offsets: [Int32Array, Int32Array, Int32Array], bitmap: Uint8Array, fromK: number, toK: number) {
+  const [nx, ny, nz] = dims;
+  const [xs, ys, zs] = offsets;
+  const plane = nx * ny;
+  const mark = (m: number, i: number, j: number, k: number) => {
+    if (k >= fromK && k < toK && !diff[m]) bitmap[zs[k] + ys[j] + xs[i]] = DISAGREE;
+  };
+  for (let k = Math.max(0, fromK - 1); k < Math.min(nz, toK + 1); k++) {
+    for (let j = 0, n = k * plane; j < ny; j++) {
+      for (let i = 0; i < nx; i++, n++) {
+        if (!diff[n]) continue;
+        if (i > 0) mark(n - 1, i - 1, j, k);
+        if (i < nx - 1) mark(n + 1, i + 1, j, k);
+        if (j > 0) mark(n - nx, i, j - 1, k);
+        if (j < ny - 1) mark(n + nx, i, j + 1, k);
+        if (k > 0) mark(n - plane, i, j, k - 1);
+        if (k < nz - 1) mark(n + plane, i, j, k + 1);
+      }
+    }
+  }
 }
 
 /** The disagreement alone (no mask), in native voxel order: the oblique path's overlay volume. */
 export function disagreementLayer(labels: VoxelArray | null, dims: readonly [number, number, number], diff: VoxelArray): Uint8Array {
-  const [nx, ny, nz] = dims;
-  const layer = new Uint8Array(nx * ny * nz);
-  for (let k = 0, n = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, n++) {
-        const v = withDisagreement(labels ? labels[n] : 0, diff, dims, n, i, j, k);
-        layer[n] = v >= OPAQUE ? v : 0;
-      }
+  const layer = maskBitmap(labels ?? new Uint8Array(diff.length), dims, rasOffsets(dims, [1, 2, 3]), diff);
+  for (let n = 0; n < layer.length; n++) if (layer[n] < OPAQUE) layer[n] = 0;
   return layer;
 }
 
