@@ -124,7 +124,7 @@ export class MaskLayer {
     const diff = this.sized(this.diff, n);
     const steps: (() => void)[] = [];
     if (labels || diff) {
-      // with a disagreement each voxel costs about 1.6 times as much (its outline): half the slab
+      // with a disagreement (its outline) a voxel costs about 1.6 times what it did with magenta alone, 2.5 times a mask alone (Node, the T1 sample's grid): half the slab
       const slab = Math.max(1, Math.floor(UPLOAD_STEP_VOXELS / (diff ? 2 : 1) / (grid.dims[0] * grid.dims[1])));
       const written = labels ?? new Uint8Array(n);
       for (let k = 0; k < grid.dims[2]; k += slab) steps.push(() => maskBitmap(written, grid.dims, grid.offsets, diff, next, k, k + slab));
