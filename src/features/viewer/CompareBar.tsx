@@ -31,7 +31,7 @@ export function CompareBar({ comparison }: { comparison: NonNullable<ReturnType<
       <label className="flex shrink-0 items-center gap-1.5">
         <input type="checkbox" checked={showDisagreement} onChange={(e) => setShowDisagreement(e.target.checked)} className="accent-fuchsia-500" />
         <span>
-          Disagreement <span className="inline-block h-2.5 w-2.5 rounded-sm bg-fuchsia-500 align-middle" aria-hidden="true" />
+          Disagreement <span className="inline-block h-2.5 w-2.5 rounded-sm border-2 border-fuchsia-500 align-middle" aria-hidden="true" />
         </span>
       </label>
       {/* gives way when the bar is short: whole in its title */}
