@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { mergeStudies, studyJson, type CaseResult, type StudyJson, type StudyModel } from "../core/study";
+import { mergeStudies, scoredClasses, studyJson, studyModel, type CaseResult, type StudyJson, type StudyModel } from "../core/study";
+import type { StudyJob } from "./studySlice";
+import type { Slice } from "./types";
 
 // The last study's results, kept in this browser (IndexedDB) across a reload: scores and file
 // names only, never image data. A record this version cannot read (another schema, damaged) is
@@ -87,3 +89,83 @@ async function request<T>(mode: IDBTransactionMode, make: (store: IDBObjectStore
 export const readSavedStudy = async () => parseSavedStudy(await request("readonly", (s) => s.get(KEY)));
 export const writeSavedStudy = (record: ReturnType<typeof savedStudyRecord>) => request("readwrite", (s) => s.put(record, KEY));
 export const deleteSavedStudy = () => request("readwrite", (s) => s.delete(KEY));
+
+// ---- In the store (part of the study slice)
+
+/** The study results kept in this browser: when, with which model, on which files. */
+export interface SavedStudyNote {
+  savedAt: number;
+  /** "<model id> <version>". */
+  model: string;
+  /** The image of each case scored. */
+  images: string[];
+  /** Cases the study was run on, and how it ended. */
+  totalCases: number;
+  status: SavedStudy["status"];
+  /** The results on screen came from it (restored after a reload). */
+  restored: boolean;
+}
+
+export interface SavedStudyState {
+  /** The last study's results as kept in this browser; null when none are. */
+  studySaved: SavedStudyNote | null;
+  /** Once the model is known, once a page: the saved results into an empty study (after a reload). */
+  restoreSavedStudy: () => Promise<void>;
+  /** Deletes the saved results; restored ones leave the screen too. */
+  clearSavedStudy: () => Promise<void>;
+}
+
+const noteOf = (saved: SavedStudy, restored: boolean): SavedStudyNote => ({
+  savedAt: saved.savedAt,
+  model: `${saved.study.model.id} ${saved.study.model.version}`,
+  images: saved.study.cases.map((c) => c.image),
+  totalCases: saved.totalCases,
+  status: saved.status,
+  restored,
+});
+
+/** Keeps each study that ends (done, cancelled or stopped) with a case scored; restores and clears the kept one. */
+export const createSavedStudy = (idleJob: StudyJob): Slice<SavedStudyState> => (set, get, api) => {
+  let restoreTried = false;
+  /** The results restored, while they are the ones on screen. */
+  let restoredResults: CaseResult[] | null = null;
+
+  const keep = async () => {
+    const { manifest, studyResults, studyJob } = get();
+    if (!manifest) return;
+    const status: SavedStudy["status"] = studyJob.status === "done" || studyJob.status === "error" ? studyJob.status : "cancelled";
+    const end = { savedAt: Date.now(), status, error: studyJob.error, totalCases: studyJob.totalCases };
+    const record = savedStudyRecord(studyModel(manifest), scoredClasses(manifest), studyResults, end);
+    if ((await writeSavedStudy(record)) !== undefined) set({ studySaved: noteOf({ ...end, study: record.study }, false) });
+  };
+  api.subscribe((now, before) => {
+    if (before.studyJob.status === "running" && now.studyJob.status !== "running" && now.studyResults.length) void keep();
+  });
+
+  return {
+    studySaved: null,
+    restoreSavedStudy: async () => {
+      const manifest = get().manifest;
+      if (restoreTried || !manifest) return;
+      restoreTried = true;
+      const saved = await readSavedStudy();
+      const model = studyModel(manifest);
+      if (!saved || saved.study.model.id !== model.id || saved.study.model.version !== model.version) return;
+      // only into an empty study: nothing on screen is replaced
+      if (get().studyResults.length || get().studyCases.length || get().studyAbort) return set({ studySaved: noteOf(saved, false) });
+      const done = saved.study.cases.length;
+      restoredResults = saved.study.cases;
+      set({
+        studyResults: restoredResults,
+        studyJob: { status: saved.status, error: saved.error, fraction: saved.status === "done" ? 1 : done / saved.totalCases, caseIndex: done - 1, totalCases: saved.totalCases },
+        studySaved: noteOf(saved, true),
+      });
+    },
+    clearSavedStudy: async () => {
+      await deleteSavedStudy();
+      const shown = get().studyResults === restoredResults;
+      restoredResults = null;
+      set({ studySaved: null, ...(shown ? { studyResults: [], studyJob: idleJob } : {}) });
+    },
+  };
+};

@@ -4,11 +4,11 @@ import { TRAIN_DEFAULTS } from "../core/adapt/train";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type ConventionId } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import { passOptions } from "../core/pipeline/segment";
-import { pairFiles, runStudy, scoredClasses, studyModel, type CaseResult, type StudyCase, type StudyRead } from "../core/study";
+import { pairFiles, runStudy, type CaseResult, type StudyCase, type StudyRead } from "../core/study";
 import { sampleCases } from "../core/samples";
 import { sha256Hex } from "../core/sha256";
 import type { LoadedAdapter } from "./adapterSlice";
-import { deleteSavedStudy, readSavedStudy, savedStudyRecord, writeSavedStudy, type SavedStudy } from "./savedStudy";
+import { createSavedStudy, type SavedStudyState } from "./savedStudy";
 import { fetchSampleFile } from "./samplesSlice";
 import { idleTraining } from "./trainSlice";
 import { message, type Slice } from "./types";
@@ -30,17 +30,6 @@ export interface StudyJob {
   error: string | null;
 }
 
-/** The study results kept in this browser (IndexedDB): when, with which model, on which files. */
-export interface SavedStudyNote {
-  savedAt: number;
-  /** "<model id> <version>". */
-  model: string;
-  /** The image of each case scored. */
-  images: string[];
-  /** The results on screen came from it (restored after a reload). */
-  restored: boolean;
-}
-
 /** Train a site's adapter from the study's ticked cases of that site. */
 export interface StudyTrainRequest {
   site: string;
@@ -49,7 +38,7 @@ export interface StudyTrainRequest {
   steps: number;
 }
 
-export interface StudySlice {
+export interface StudySlice extends SavedStudyState {
   studyFiles: Map<string, StudySource>;
   studyCases: StudyCaseEntry[];
   studyUnpaired: string[];
@@ -64,12 +53,6 @@ export interface StudySlice {
   studyTrainOn: string[];
   /** Why the last "Train <site> adapter" was refused before it started (null: it was not). */
   studyTrainNote: string | null;
-  /** The last study's results as kept in this browser; null when none are. */
-  studySaved: SavedStudyNote | null;
-  /** Once the model is known: the saved results into an empty study (after a reload). */
-  restoreSavedStudy: () => Promise<void>;
-  /** Deletes the saved results; restored ones leave the screen too. */
-  clearSavedStudy: () => Promise<void>;
   /** Adds files (paths relative to the dropped folder's parent or bare names) and pairs them again. */
   addStudyFiles: (files: { path: string; source: StudySource }[], rootName: string) => Promise<void>;
   loadSampleStudy: () => Promise<void>;
@@ -103,13 +86,6 @@ async function readSource(source: StudySource): Promise<Uint8Array> {
  */
 const KEEP_LABEL_BYTES = 256 * 2 ** 20;
 
-const noteOf = (saved: SavedStudy, restored: boolean): SavedStudyNote => ({
-  savedAt: saved.savedAt,
-  model: `${saved.study.model.id} ${saved.study.model.version}`,
-  images: saved.study.cases.map((c) => c.image),
-  restored,
-});
-
 export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
   /** The model's adapter for a site, by the same rule as the CLI: a shipped adapter whose site or name is the site's. */
   const defaultAdapter = (site: string) => get().manifest?.adapters.shipped.find((a) => a.site === site || a.name === site)?.name ?? null;
@@ -139,21 +115,6 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
     if (held + label.volume.data.byteLength <= KEEP_LABEL_BYTES) keptLabels.set(files.get(path)!, label);
   };
 
-  /** The saved results were looked for (once a page); the results restored from them, while on screen. */
-  let restoreTried = false;
-  let restoredResults: CaseResult[] | null = null;
-  // A study that ends (done, cancelled or stopped) with a case scored is kept in this browser.
-  api.subscribe((now, before) => {
-    if (before.studyJob.status === "running" && now.studyJob.status !== "running" && now.studyResults.length) void keepStudy();
-  });
-  const keepStudy = async () => {
-    const { manifest, studyResults, studyJob } = get();
-    if (!manifest) return;
-    const end = { savedAt: Date.now(), status: studyJob.status === "done" ? ("done" as const) : studyJob.status === "error" ? ("error" as const) : ("cancelled" as const), error: studyJob.error, totalCases: studyJob.totalCases };
-    const record = savedStudyRecord(studyModel(manifest), scoredClasses(manifest), studyResults, end);
-    if ((await writeSavedStudy(record)) !== undefined) set({ studySaved: noteOf({ ...end, study: record.study }, false) });
-  };
-
   return {
     studyFiles: new Map(),
     studyCases: [],
@@ -165,30 +126,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
     studyAbort: null,
     studyTrainOn: [],
     studyTrainNote: null,
-    studySaved: null,
-    restoreSavedStudy: async () => {
-      const manifest = get().manifest;
-      if (restoreTried || !manifest) return;
-      restoreTried = true;
-      const saved = await readSavedStudy();
-      const model = studyModel(manifest);
-      if (!saved || saved.study.model.id !== model.id || saved.study.model.version !== model.version) return;
-      // only into an empty study: nothing on screen is replaced
-      if (get().studyResults.length || get().studyCases.length || get().studyAbort) return set({ studySaved: noteOf(saved, false) });
-      const done = saved.study.cases.length;
-      restoredResults = saved.study.cases;
-      set({
-        studyResults: restoredResults,
-        studyJob: { status: saved.status, error: saved.error, fraction: saved.status === "done" ? 1 : done / saved.totalCases, caseIndex: done - 1, totalCases: saved.totalCases },
-        studySaved: noteOf(saved, true),
-      });
-    },
-    clearSavedStudy: async () => {
-      await deleteSavedStudy();
-      const shown = get().studyResults === restoredResults;
-      restoredResults = null;
-      set({ studySaved: null, ...(shown ? { studyResults: [], studyJob: idleJob } : {}) });
-    },
+    ...createSavedStudy(idleJob)(set, get, api),
     addStudyFiles: async (files, rootName) => {
       const all = new Map(get().studyFiles);
       for (const f of files) all.set(f.path, f.source);

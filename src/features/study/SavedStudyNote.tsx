@@ -18,10 +18,12 @@ export function SavedStudyNote() {
   if (!saved || running) return null;
   const when = new Date(saved.savedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   const names = saved.images.map((p) => p.split("/").slice(-2).join("/"));
+  const n = saved.images.length;
+  const scored = n < saved.totalCases ? `${n} of ${saved.totalCases} cases, ${saved.status === "error" ? "stopped" : "cancelled"}` : `${n} case${n === 1 ? "" : "s"}`;
   return (
     <div role="note" aria-label="Saved study results" className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-slate-800 bg-slate-900/70 px-3 py-2 text-xs text-slate-300">
       <p className="min-w-0 flex-1" title={saved.images.join("\n")}>
-        {saved.restored ? "Restored from this browser: results" : "Kept in this browser: the results"} computed {when} with {saved.model} on {saved.images.length} case{saved.images.length === 1 ? "" : "s"} ({names.slice(0, SHOWN).join(", ")}
+        {saved.restored ? "Restored from this browser: results" : "Kept in this browser: the results"} computed {when} with {saved.model} on {scored} ({names.slice(0, SHOWN).join(", ")}
         {names.length > SHOWN ? `, … ${names.length - SHOWN} more` : ""}). Only scores and file names are kept, never images.
       </p>
       <button type="button" onClick={() => void clearSavedStudy()} className="text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
