@@ -93,7 +93,7 @@ export const deleteSavedStudy = () => request("readwrite", (s) => s.delete(KEY))
 // ---- In the store (part of the study slice)
 
 /** The study results kept in this browser: when, with which model, on which files. */
-export interface SavedStudyNote {
+export interface SavedStudyInfo {
   savedAt: number;
   /** "<model id> <version>". */
   model: string;
@@ -108,14 +108,14 @@ export interface SavedStudyNote {
 
 export interface SavedStudyState {
   /** The last study's results as kept in this browser; null when none are. */
-  studySaved: SavedStudyNote | null;
+  studySaved: SavedStudyInfo | null;
   /** Once the model is known, once a page: the saved results into an empty study (after a reload). */
   restoreSavedStudy: () => Promise<void>;
   /** Deletes the saved results; restored ones leave the screen too. */
   clearSavedStudy: () => Promise<void>;
 }
 
-const noteOf = (saved: SavedStudy, restored: boolean): SavedStudyNote => ({
+const infoOf = (saved: SavedStudy, restored: boolean): SavedStudyInfo => ({
   savedAt: saved.savedAt,
   model: `${saved.study.model.id} ${saved.study.model.version}`,
   images: saved.study.cases.map((c) => c.image),
@@ -136,7 +136,7 @@ export const createSavedStudy = (idleJob: StudyJob): Slice<SavedStudyState> => (
     const status: SavedStudy["status"] = studyJob.status === "done" || studyJob.status === "error" ? studyJob.status : "cancelled";
     const end = { savedAt: Date.now(), status, error: studyJob.error, totalCases: studyJob.totalCases };
     const record = savedStudyRecord(studyModel(manifest), scoredClasses(manifest), studyResults, end);
-    if ((await writeSavedStudy(record)) !== undefined) set({ studySaved: noteOf({ ...end, study: record.study }, false) });
+    if ((await writeSavedStudy(record)) !== undefined) set({ studySaved: infoOf({ ...end, study: record.study }, false) });
   };
   api.subscribe((now, before) => {
     if (before.studyJob.status === "running" && now.studyJob.status !== "running" && now.studyResults.length) void keep();
@@ -152,13 +152,13 @@ export const createSavedStudy = (idleJob: StudyJob): Slice<SavedStudyState> => (
       const model = studyModel(manifest);
       if (!saved || saved.study.model.id !== model.id || saved.study.model.version !== model.version) return;
       // only into an empty study: nothing on screen is replaced
-      if (get().studyResults.length || get().studyCases.length || get().studyAbort) return set({ studySaved: noteOf(saved, false) });
+      if (get().studyResults.length || get().studyCases.length || get().studyAbort) return set({ studySaved: infoOf(saved, false) });
       const done = saved.study.cases.length;
       restoredResults = saved.study.cases;
       set({
         studyResults: restoredResults,
         studyJob: { status: saved.status, error: saved.error, fraction: saved.status === "done" ? 1 : done / saved.totalCases, caseIndex: done - 1, totalCases: saved.totalCases },
-        studySaved: noteOf(saved, true),
+        studySaved: infoOf(saved, true),
       });
     },
     clearSavedStudy: async () => {
