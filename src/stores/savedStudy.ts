@@ -139,7 +139,7 @@ export const createSavedStudy = (idleJob: StudyJob): Slice<SavedStudyState> => (
     if ((await writeSavedStudy(record)) !== undefined) set({ studySaved: infoOf({ ...end, study: record.study }, false) });
   };
   api.subscribe((now, before) => {
-    if (before.studyJob.status === "running" && now.studyJob.status !== "running" && now.studyResults.length) void keep();
+    if (before.studyJob.status === "running" && now.studyJob.status !== "running" && now.studyResults.length) keep().catch(() => undefined); // a convenience: a study not kept stays on screen as it is
   });
 
   return {
