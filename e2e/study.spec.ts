@@ -152,3 +152,50 @@ test("a study from a folder: pairing by name, site from the folder, a broken cas
   const [download] = await Promise.all([page.waitForEvent("download"), exports[0].click()]);
   expect(download.suggestedFilename()).toMatch(/^siteseg-study-partial-[1-9]\d*-of-12-\d{4}-\d\d-\d\d\.csv$/);
 });
+
+test("a running study shows its elapsed time and what is left; its results survive a reload until Clear saved results", async ({ page }) => {
+  test.setTimeout(300_000);
+  await openApp(page);
+  await page.getByRole("tab", { name: "Site study" }).click();
+  await page.getByRole("button", { name: "Use the sample sites" }).click();
+  await expect(page.getByRole("table", { name: "Study cases" }).getByRole("row")).toHaveCount(13);
+  await page.getByRole("button", { name: "Run study" }).click();
+  const time = page.getByLabel("Study time");
+  // no estimate before the first case ends, then the mean case time times the cases left
+  await expect(time).toHaveText(/^Elapsed 0:\d\d · time left known after the first case$/);
+  const bar = page.getByRole("progressbar", { name: "Study progress" });
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Case 3 of 12 · /, { timeout: 180_000 });
+  await expect(time).toHaveText(/^Elapsed \d+:\d\d · about \d+:\d\d left$/);
+  const elapsed = async () => (await time.textContent())!.match(/^Elapsed (\d+):(\d\d)/)!.slice(1).map(Number).reduce((m, s) => m * 60 + s);
+  const before = await elapsed();
+  await expect.poll(elapsed, { timeout: 5000 }).toBeGreaterThan(before); // it ticks
+  await screenshot(page, "site-study-time");
+  await page.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(bar).toHaveAttribute("aria-valuetext", /^Cancelled after [1-9]\d* of 12 cases$/);
+  const done = Number((await bar.getAttribute("aria-valuetext"))!.match(/after (\d+)/)![1]);
+  await expect(time).toHaveCount(0);
+  const note = page.getByRole("note", { name: "Saved study results" });
+  await expect(note).toContainText(`Kept in this browser: the results computed`);
+  const results = page.getByRole("table", { name: "Study results" });
+  const shown = await results.textContent();
+
+  // after a reload: the same results, said when and on which files they were computed
+  await page.reload();
+  await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("tab", { name: "Site study" }).click();
+  await expect(note).toContainText(new RegExp(`^Restored from this browser: results computed .+ with siteseg-tissue \\S+ on ${done} of 12 cases, cancelled \\(fetal-sb/GA21\\.nii\\.gz`));
+  await expect(results).toHaveText(shown!);
+  await expect(page.getByLabel("Study chart").locator("svg")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Study cases" })).toHaveCount(0); // the files are not kept: results only
+  await screenshot(page, "site-study-restored");
+
+  await page.getByRole("button", { name: "Clear saved results" }).click();
+  await expect(note).toHaveCount(0);
+  await expect(results).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByText(/ ready$/)).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("tab", { name: "Site study" }).click();
+  await expect(page.getByRole("button", { name: "Use the sample sites" })).toBeEnabled();
+  await expect(note).toHaveCount(0);
+  await expect(results).toHaveCount(0);
+});

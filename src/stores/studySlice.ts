@@ -8,6 +8,7 @@ import { pairFiles, runStudy, type CaseResult, type StudyCase, type StudyRead } 
 import { sampleCases } from "../core/samples";
 import { sha256Hex } from "../core/sha256";
 import type { LoadedAdapter } from "./adapterSlice";
+import { createSavedStudy, type SavedStudyState } from "./savedStudy";
 import { fetchSampleFile } from "./samplesSlice";
 import { idleTraining } from "./trainSlice";
 import { message, type Slice } from "./types";
@@ -37,7 +38,7 @@ export interface StudyTrainRequest {
   steps: number;
 }
 
-export interface StudySlice {
+export interface StudySlice extends SavedStudyState {
   studyFiles: Map<string, StudySource>;
   studyCases: StudyCaseEntry[];
   studyUnpaired: string[];
@@ -85,7 +86,7 @@ async function readSource(source: StudySource): Promise<Uint8Array> {
  */
 const KEEP_LABEL_BYTES = 256 * 2 ** 20;
 
-export const createStudySlice: Slice<StudySlice> = (set, get) => {
+export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
   /** The model's adapter for a site, by the same rule as the CLI: a shipped adapter whose site or name is the site's. */
   const defaultAdapter = (site: string) => get().manifest?.adapters.shipped.find((a) => a.site === site || a.name === site)?.name ?? null;
 
@@ -125,6 +126,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     studyAbort: null,
     studyTrainOn: [],
     studyTrainNote: null,
+    ...createSavedStudy(idleJob)(set, get, api),
     addStudyFiles: async (files, rootName) => {
       const all = new Map(get().studyFiles);
       for (const f of files) all.set(f.path, f.source);

@@ -4,6 +4,7 @@ import { useApp } from "../../stores/store";
 import { CaseTable } from "./CaseTable";
 import { ChartPanel } from "./ChartPanel";
 import { ResultsPanel } from "./ResultsPanel";
+import { SavedStudyNote } from "./SavedStudyNote";
 import { SitePanel } from "./SitePanel";
 import { useStudyDrop } from "./useStudyDrop";
 import { useStudyBusy } from "./useStudyState";
@@ -54,6 +55,8 @@ export function StudyView() {
             </button>
           )}
         </div>
+
+        <SavedStudyNote />
 
         {cases.length > 0 && (
           <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
