@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { FORMATS } from "../src/core/io/formats";
 import { dataPath, expect, hasData, missingDataMessage, openApp, openScan, pixelStats, screenshot, test } from "./fixtures";
 
 const SCAN = "niivue_fs/norm.mgz";
@@ -43,6 +44,9 @@ test.describe("bad input", () => {
 
   test("a file of another kind is refused with the accepted formats", async ({ page }) => {
     await openApp(page, { waitForModel: false });
+    // the picker offers every format of the table (DICOM files included)
+    const offered = (await page.getByLabel("Open scan").getAttribute("accept"))?.split(",");
+    expect(offered?.sort()).toEqual(FORMATS.flatMap((f) => f.extensions).sort());
     await page.getByLabel("Open scan").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a scan at all") });
     await expect(page.getByRole("alert").filter({ hasText: "notes.txt" })).toContainText(".nii, .nii.gz, .mgh, .mgz");
     await expect(page.getByText(/No scan loaded/)).toBeVisible();

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { writeNifti } from "../src/core/io";
+import { LABEL_FORMATS, writeNifti } from "../src/core/io";
 import { expect, openApp, segment, test, tinyLabel, tinyScan } from "./fixtures";
 
 test("a reference that does not share the scan's world space, or is not a label map, is refused; the mask, the reference and its Dice stay", async ({ page }, info) => {
@@ -9,6 +9,10 @@ test("a reference that does not share the scan's world space, or is not a label 
   await page.getByLabel("Open scan").setInputFiles(scan);
   await expect(page.getByText("tiny.nii.gz", { exact: true })).toBeVisible();
   await segment(page);
+
+  // the picker offers every format a label may be in
+  const offered = (await page.getByLabel("Open reference label").getAttribute("accept"))?.split(",");
+  expect(offered?.sort()).toEqual(LABEL_FORMATS.flatMap((f) => f.extensions).sort());
 
   // its label map (model classes) on the same grid: Dice is computed
   const same = info.outputPath("same.nii.gz");

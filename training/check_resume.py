@@ -2,15 +2,17 @@
 N steps in one run, and in two runs (N/2, then resumed), must give identical tensors.
 
   /usr/bin/python3 check_resume.py stages/smoke.json 8      # ~1 minute on one CPU thread
+  /usr/bin/python3 check_resume.py stages/tumour-smoke.json 4 train_tumour.py   # another trainer with train.py's options
 """
 import os, subprocess, sys, tempfile
 import torch
 
 config, steps = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 8
+trainer = sys.argv[3] if len(sys.argv) > 3 else "train.py"
 here = os.path.dirname(os.path.abspath(__file__))
 with tempfile.TemporaryDirectory() as tmp:
     one, two = os.path.join(tmp, "one.pt"), os.path.join(tmp, "two.pt")
-    run = lambda out, n: subprocess.run([sys.executable, "train.py", config, "--out", out, "--max-steps", str(n), "--threads", "1"], cwd=here, check=True, capture_output=True)
+    run = lambda out, n: subprocess.run([sys.executable, trainer, config, "--out", out, "--max-steps", str(n), "--threads", "1"], cwd=here, check=True, capture_output=True)
     run(one, steps)
     run(two, steps // 2)
     run(two, steps)

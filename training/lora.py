@@ -8,7 +8,7 @@ adapter_model.safetensors with PEFT's tensor names
 trained with the `peft` library on this architecture the same way.
 """
 import json, math, os, re, struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn as nn

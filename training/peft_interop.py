@@ -12,7 +12,6 @@ them to the shipped ONNX model.
   /tmp/peftenv/bin/python peft_interop.py out/base.pt
 """
 import argparse, json, os, shutil
-import numpy as np
 import torch
 import torch.nn.functional as F
 import peft

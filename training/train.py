@@ -184,6 +184,21 @@ def save(path, stage, model, averaged, opt, step, cfg):
     os.replace(tmp, path)  # a run killed while saving keeps the last whole checkpoint
 
 
+def resume(path, stage, model, averaged, opt, device):
+    """The step a checkpoint written by `save` for this same config reached, its weights, EMA and
+    optimiser state loaded; 0 when there is none yet."""
+    if not os.path.exists(path):
+        return 0
+    ckpt = torch.load(path, map_location=device, weights_only=False)  # optimiser state and config too (torch >= 2.6 defaults to True)
+    if ckpt.get("stage") != stage:
+        raise SystemExit(f"{path} was written by another config; pass --out to start afresh")
+    model.load_state_dict(ckpt["model"])
+    averaged.load_state_dict(ckpt["state_dict"])
+    opt.load_state_dict(ckpt["optimizer"])
+    print(f"resuming {path} at step {ckpt['step']}", flush=True)
+    return ckpt["step"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("config", help="stage config (stages/*.json)")
@@ -209,16 +224,7 @@ def main():
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=optim["lr"], weight_decay=optim.get("weight_decay", 1e-4))
     averaged = copy.deepcopy(model) if optim.get("ema") else model
-    step = 0
-    if os.path.exists(out):
-        ckpt = torch.load(out, map_location=device, weights_only=False)  # optimiser state and config too (torch >= 2.6 defaults to True)
-        if ckpt.get("stage") != stage:
-            raise SystemExit(f"{out} was written by another config; pass --out to start afresh")
-        model.load_state_dict(ckpt["model"])
-        averaged.load_state_dict(ckpt["state_dict"])
-        opt.load_state_dict(ckpt["optimizer"])
-        step = ckpt["step"]
-        print(f"resuming {out} at step {step}", flush=True)
+    step = resume(out, stage, model, averaged, opt, device)
 
     data = {**DATA_DEFAULTS, **stage.get("data", {})}
     maps = load_synthseg_maps(data["limit"], args.data)

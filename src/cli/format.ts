@@ -1,5 +1,13 @@
 /** Help texts and the human-readable tables. */
+import { FORMATS, VOLUME_FORMATS } from "../core/io/formats";
 import { BOOTSTRAP_RESAMPLES, formatDice, formatGain, formatMeanSd, formatStat, type StudyJson } from "../core/study";
+
+/** The table of supported formats, one line each: name, extensions, what it may be, description. */
+function formatsHelp(): string {
+  const rows = FORMATS.map((f) => [f.name, f.extensions.join(" "), `${f.label ? "scan or label" : "scan only"}: ${f.description}`]);
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join("\n");
+}
 
 export const MAIN_HELP = `siteseg — MRI segmentation from the command line (default model: brain tissue CSF, GM, WM;
 --model DIR for another, e.g. models/siteseg-tumour)
@@ -12,8 +20,9 @@ Usage:
   siteseg adapt    --image SCAN --label REFERENCE --out DIR [options]
   siteseg <command> --help
 
-Scans and labels: NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz); a scan may also be a
-DICOM series: a folder holding one series (any file names), converted with dcm2niix.
+Formats:
+${formatsHelp()}
+A DICOM scan is given as the folder holding its one series (or as one DICOM file).
 Outputs are checked before any work: the folder each goes in must exist, and none may name an
 input or another output. Each is written whole (a temporary file beside it, then renamed) or not
 at all. CSV cells that a spreadsheet would run as a formula get a ' before them.
@@ -44,7 +53,7 @@ reason and the study goes on.
 Cases come from a CSV list with the header image,label,site[,convention] (relative paths are
 read from the list's folder), or from a folder, searched recursively. In a folder the site is
 the first folder under it, and a scan is paired with its label by name:
-  X.nii[.gz]|.mgz|.mgh  with  X_label.<ext> or X_seg.<ext>  in the same folder
+  X${VOLUME_FORMATS.flatMap((f) => f.extensions).join("|")}  with  X_label.<ext> or X_seg.<ext>  in the same folder
   BIDS sub-A[_ses-B]_…_T1w.nii.gz (T2w, FLAIR, PDw, …)  with  sub-A[_ses-B]_…_dseg.nii.gz
   FreeSurfer mri/norm.mgz  with  mri/aseg.mgz (else aparc*+aseg.mgz)
 

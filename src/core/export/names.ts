@@ -1,7 +1,7 @@
+import { stripVolumeExtension } from "../io/formats";
+
 /** The scan's name without its volume extension ("sub-01_T1w.nii.gz" -> "sub-01_T1w"). */
-export function scanStem(scan: string): string {
-  return scan.replace(/\.(nii(\.gz)?|mgz|mgh)$/i, "");
-}
+export const scanStem = stripVolumeExtension;
 
 /**
  * What an export of `scan` is called: "<scan>_siteseg-<what>[_<adapter>]", the adapter named so

@@ -2,9 +2,11 @@ import { VolumeError, type Volume } from "../volume/types";
 import { gunzipHead, gunzipIfNeeded, isGzip } from "./bytes";
 import { mghSize, readMgh } from "./mgh";
 import { niftiSize, readNifti } from "./nifti";
+import { ACCEPTED_FORMATS, formatOfName, volumeFormatOfName, type VolumeFormatId } from "./formats";
 
 export { readNifti, writeNifti, type WriteNiftiOptions } from "./nifti";
 export { readMgh, writeMgh, type WriteMghOptions } from "./mgh";
+export * from "./formats";
 
 /** A scan file as read: its volume, and the file's sha256 (provenance) as it is worked out after. */
 export interface ReadVolumeResult {
@@ -15,12 +17,10 @@ export interface ReadVolumeResult {
 /** Reads a scan file somewhere (the app: a worker), reporting how far it is. */
 export type ReadVolumeRun = (bytes: Uint8Array, fileName: string, frame: number, onProgress?: (fraction: number) => void) => Promise<ReadVolumeResult>;
 
-export const ACCEPTED_FORMATS = ".nii, .nii.gz, .mgh, .mgz";
-
-type Format = "nifti" | "mgh";
-
+/** Each volume format's reader (a format in the table without one does not compile). */
+const READ: Record<VolumeFormatId, (bytes: Uint8Array, frame: number) => Volume> = { nifti: readNifti, mgh: readMgh };
 /** The bytes a file of each format holds by its header (refusing one over the voxel budget). */
-const SIZE: Record<Format, (head: Uint8Array) => number | null> = { nifti: niftiSize, mgh: mghSize };
+const SIZE: Record<VolumeFormatId, (head: Uint8Array) => number | null> = { nifti: niftiSize, mgh: mghSize };
 
 /**
  * Reads a scan or label map (NIfTI-1/2 or MGH, gzipped or not), recognising the format by
@@ -44,7 +44,7 @@ export function readVolume(bytes: Uint8Array, fileName: string, frame = 0, onPro
     }
     const sniffed = sniffFormat(inner);
     if (sniffed) return read(sniffed, inner, frame);
-    const byName = formatFromName(fileName);
+    const byName = volumeFormatOfName(fileName);
     if (!byName) throw new VolumeError(unsupportedMessage(fileName, isGzip(bytes)));
     return readExpecting(byName, inner, frame);
   } catch (err) {
@@ -54,7 +54,7 @@ export function readVolume(bytes: Uint8Array, fileName: string, frame = 0, onPro
 }
 
 /** The extension's reader explains what is wrong; "not a ..." errors also list what we accept. */
-function readExpecting(format: Format, bytes: Uint8Array, frame: number): Volume {
+function readExpecting(format: VolumeFormatId, bytes: Uint8Array, frame: number): Volume {
   try {
     return read(format, bytes, frame);
   } catch (err) {
@@ -65,19 +65,10 @@ function readExpecting(format: Format, bytes: Uint8Array, frame: number): Volume
   }
 }
 
-function read(format: Format, bytes: Uint8Array, frame = 0): Volume {
-  return format === "nifti" ? readNifti(bytes, frame) : readMgh(bytes, frame);
-}
-
-function formatFromName(fileName: string): Format | null {
-  const name = fileName.toLowerCase();
-  if (name.endsWith(".nii") || name.endsWith(".nii.gz")) return "nifti";
-  if (name.endsWith(".mgh") || name.endsWith(".mgz")) return "mgh";
-  return null;
-}
+const read = (format: VolumeFormatId, bytes: Uint8Array, frame = 0): Volume => READ[format](bytes, frame);
 
 /** Recognises NIfTI-1 ('n+1'/'ni1' at 344), NIfTI-2 (sizeof_hdr 540) and MGH (version 1). */
-export function sniffFormat(bytes: Uint8Array): Format | null {
+export function sniffFormat(bytes: Uint8Array): VolumeFormatId | null {
   if (bytes.length < 4) return null;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 348) {
@@ -93,7 +84,7 @@ function unsupportedMessage(fileName: string, gzipped: boolean): string {
   const lower = fileName.toLowerCase();
   const hint = /\.(hdr|img)(\.gz)?$/.test(lower)
     ? " (ANALYZE/NIfTI .hdr/.img pairs: save the scan as a single .nii or .nii.gz)"
-    : /\.dcm$|\.ima$/.test(lower)
+    : formatOfName(lower)?.kind === "dicom"
       ? " (DICOM files are read when they carry the standard \"DICM\" marker at byte 128, and this one does not: convert its series to NIfTI with dcm2niix)"
       : "";
   const what = gzipped ? "a compressed file of unknown content" : "not a recognised volume format";

@@ -1,5 +1,5 @@
 import { conventionId, type ConventionId } from "../metrics/conventions";
-import { stripVolumeExt } from "./pairing";
+import { stripVolumeExtension } from "../io/formats";
 import { csvText as cellText } from "./serialise";
 import { byKey, StudyError, type StudyCase } from "./types";
 
@@ -74,7 +74,7 @@ export function parseCaseList(csvText: string, conventions: ConventionId[]): Stu
     if (convention && !conventions.includes(conventionId(convention))) {
       throw new StudyError(`line ${line}: unknown convention "${convention}" (expected ${conventions.join(", ")}, or empty to guess)`);
     }
-    const id = stripVolumeExt(image);
+    const id = stripVolumeExtension(image);
     const earlier = seen.get(id);
     if (earlier !== undefined) throw new StudyError(`line ${line}: the image ${image} is already listed on line ${earlier}`);
     seen.set(id, line);

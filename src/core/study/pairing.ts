@@ -1,7 +1,6 @@
+import { formatOfName, stripVolumeExtension } from "../io/formats";
 import { byKey, type StudyCase } from "./types";
 
-/** Volume files a study reads, by extension (case-insensitive). */
-const VOLUME_EXT = /\.(nii\.gz|nii|mgz|mgh)$/i;
 /** BIDS suffixes of anatomical images that can be segmented. */
 const BIDS_IMAGES = new Set(["T1w", "T2w", "PDw", "T2starw", "FLAIR", "inplaneT1", "inplaneT2", "PDT2", "UNIT1", "T1map", "T2map"]);
 /** BIDS entities that tell two acquisitions of one session apart: used only to break a tie. */
@@ -12,15 +11,10 @@ const BIDS_ACQUISITION = ["acq", "ce", "rec", "run", "echo", "part", "inv", "mt"
  */
 const LAYOUT_FOLDER = /^(sub-.+|ses-.+|derivatives|sourcedata|rawdata|anat|mri)$/;
 
-/** True for a path the study would read: a NIfTI or MGH volume, not hidden. */
+/** True for a path the study would read: a volume format of the table (NIfTI, MGH), not hidden. */
 export function isVolumePath(path: string): boolean {
   const parts = path.split("/").filter(Boolean);
-  return parts.length > 0 && !parts.some((p) => p.startsWith(".")) && VOLUME_EXT.test(parts[parts.length - 1]);
-}
-
-/** The path without its volume extension (".nii.gz" counts as one). */
-export function stripVolumeExt(path: string): string {
-  return path.replace(VOLUME_EXT, "");
+  return parts.length > 0 && !parts.some((p) => p.startsWith(".")) && formatOfName(parts[parts.length - 1])?.kind === "volume";
 }
 
 interface Vol {
@@ -40,7 +34,8 @@ function siteOf(parts: string[], rootName: string): string {
  * dropped folder or a walked one gives them. Three layouts, tried in this order on the files not
  * yet paired:
  *
- * 1. `X.<ext>` with `X_label.<ext>` or `X_seg.<ext>` in the same folder (.nii, .nii.gz, .mgz, .mgh).
+ * 1. `X.<ext>` with `X_label.<ext>` or `X_seg.<ext>` in the same folder (the volume formats of
+ *    core/io/formats: .nii, .nii.gz, .mgh, .mgz; the label's a format that can be a label).
  * 2. BIDS: `sub-A[_ses-B][_…]_<T1w|T2w|FLAIR|PDw|…>.nii[.gz]` with a `sub-A[_ses-B][_…]_dseg.nii[.gz]`
  *    of the same site (any folder, e.g. derivatives/), matched on subject and session; when a session
  *    has several scans or labels, on the acquisition entities (acq, run, …) as well.
@@ -58,7 +53,7 @@ export function pairFiles(paths: string[], rootName: string): { cases: StudyCase
     const path = parts.join("/");
     if (!isVolumePath(path)) continue;
     const name = parts[parts.length - 1];
-    vols.push({ path, dir: parts.slice(0, -1).join("/"), name, stem: stripVolumeExt(name), site: siteOf(parts, rootName) });
+    vols.push({ path, dir: parts.slice(0, -1).join("/"), name, stem: stripVolumeExtension(name), site: siteOf(parts, rootName) });
   }
   const cases: StudyCase[] = [];
   const used = new Set<string>();
@@ -79,7 +74,7 @@ export function pairFiles(paths: string[], rootName: string): { cases: StudyCase
   for (const v of vols) {
     const m = /^(.+)_(label|seg)$/.exec(v.stem);
     const base = m && join(v.dir, m[1]);
-    if (!base || !byKeyPath.has(base)) continue;
+    if (!base || !byKeyPath.has(base) || !formatOfName(v.name)?.label) continue;
     labelsOf.set(base, [...(labelsOf.get(base) ?? []), v]);
     isLabel.add(v.path);
   }
@@ -102,7 +97,7 @@ export function pairFiles(paths: string[], rootName: string): { cases: StudyCase
   for (const { images, labels } of groups.values()) {
     if (!images.length || !labels.length) continue;
     if (images.length === 1 && labels.length === 1) {
-      pair(stripVolumeExt(images[0].vol.path), images[0].vol.site, images[0].vol, labels[0].vol);
+      pair(stripVolumeExtension(images[0].vol.path), images[0].vol.site, images[0].vol, labels[0].vol);
       continue;
     }
     const sameAcquisition = (i: Bids, l: Bids) => BIDS_ACQUISITION.every((e) => i.entities[e] === l.entities[e]);
@@ -111,7 +106,7 @@ export function pairFiles(paths: string[], rootName: string): { cases: StudyCase
       const [image, ...others] = matches[li];
       if (!image || others.length) return;
       if (matches.filter((m) => m.includes(image)).length !== 1) return;
-      pair(stripVolumeExt(image.vol.path), image.vol.site, image.vol, l.vol);
+      pair(stripVolumeExtension(image.vol.path), image.vol.site, image.vol, l.vol);
     });
   }
 
@@ -149,7 +144,7 @@ interface Bids {
 
 /** `sub-01_ses-a_acq-x_T1w.nii.gz` → entities {sub, ses, acq} and suffix T1w; null when not BIDS-named. */
 function parseBids(vol: Vol): Bids | null {
-  if (!/\.nii(\.gz)?$/i.test(vol.name)) return null;
+  if (formatOfName(vol.name)?.id !== "nifti") return null; // BIDS images are NIfTI
   const parts = vol.stem.split("_");
   const suffix = parts.pop() ?? "";
   if (!/^[A-Za-z0-9]+$/.test(suffix) || !parts.length) return null;

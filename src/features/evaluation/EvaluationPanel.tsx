@@ -5,6 +5,7 @@ import { Field, selectClass } from "../../components/Field";
 import { FileButton } from "../../components/FileButton";
 import { Panel } from "../../components/Panel";
 import { diceReport, diceReportCsv, exportStem } from "../../core/export";
+import { LABEL_ACCEPT } from "../../core/io/formats";
 import { conventionsOf } from "../../core/metrics/conventions";
 import { excludedNote, type Evaluation } from "../../core/metrics/evaluate";
 import { voxelVolumeMl } from "../../core/volume/affine";
@@ -12,8 +13,6 @@ import { useApp } from "../../stores/store";
 import { CompareDiceTable, CompareVolumeHd95Table, DiceTable } from "../../components/DiceTable";
 import { resultKey } from "../../stores/jobSlice";
 import { PerSliceChart } from "./PerSliceChart";
-
-const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
 
 async function openReferenceFile(file: File) {
   try {
@@ -103,7 +102,7 @@ export function EvaluationPanel() {
   return (
     <Panel title="Evaluation">
       <div className="flex flex-wrap items-center gap-2">
-        <FileButton label="Open reference label" accept={ACCEPT} onFile={(f) => void openReferenceFile(f)} />
+        <FileButton label="Open reference label" accept={LABEL_ACCEPT} onFile={(f) => void openReferenceFile(f)} />
         {reference && (
           <button type="button" onClick={clearReference} className="text-xs text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
             Remove

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useApp } from "../../stores/store";
 import { filesOfDrop } from "../../components/droppedFiles";
+import { formatsSentence } from "../../core/io/formats";
 import { openScanFiles } from "./readFile";
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
@@ -56,7 +57,7 @@ export function DropOverlay() {
     <div className="pointer-events-none fixed inset-0 z-50 flex items-center justify-center bg-slate-950/70 backdrop-blur-sm">
       <div className="rounded-xl border-2 border-dashed border-sky-400 px-10 py-8 text-center">
         <p className="text-lg font-semibold text-sky-200">Drop to open the scan</p>
-        <p className="mt-1 text-sm text-slate-300">NIfTI (.nii, .nii.gz), MGH (.mgh, .mgz), or a DICOM series: its files or its folder</p>
+        <p className="mt-1 text-sm text-slate-300">{formatsSentence("or")}</p>
       </div>
     </div>
   );

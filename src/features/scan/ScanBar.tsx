@@ -1,9 +1,10 @@
 import { Alert } from "../../components/Alert";
 import { FileButton } from "../../components/FileButton";
+import { formatsSentence, SCAN_ACCEPT } from "../../core/io/formats";
 import { voxelSizes } from "../../core/volume/affine";
 import { orientationCode } from "../../core/volume/grid";
 import { useApp } from "../../stores/store";
-import { openScanFiles, SCAN_ACCEPT } from "./readFile";
+import { openScanFiles } from "./readFile";
 import { SampleMenu } from "./SampleMenu";
 import { SeriesPicker } from "./SeriesPicker";
 
@@ -17,7 +18,7 @@ export function ScanBar() {
   // a row of its own, whatever it holds: the header keeps its height and the view does not resize (a redraw) as a scan opens
   return (
     <div className="flex min-w-0 basis-full flex-wrap items-center gap-3">
-      <FileButton label="Open scan" accept={SCAN_ACCEPT} onFiles={(files) => void openScanFiles(files)} multiple primary title="A NIfTI or MGH file, or the files of a DICOM series" />
+      <FileButton label="Open scan" accept={SCAN_ACCEPT} onFiles={(files) => void openScanFiles(files)} multiple primary title={`A scan: ${formatsSentence("or")}`} />
       <FileButton label="Open folder" onFiles={(files) => void openScanFiles(files)} directory title="A folder of DICOM files (all series in it are listed)" />
       <SampleMenu />
       <SeriesPicker />
@@ -64,7 +65,7 @@ export function ScanBar() {
           </span>
         </p>
       ) : (
-        <p className="text-sm text-slate-400">No scan loaded — drop a NIfTI or MGH file, or a DICOM series or folder, anywhere; use Open scan, or try a built-in sample.</p>
+        <p className="text-sm text-slate-400">No scan loaded — drop a scan file, or a DICOM series' files or folder, anywhere; use Open scan, or try a built-in sample.</p>
       )}
     </div>
   );
@@ -80,7 +81,7 @@ export function ScanError() {
     <Alert title="The scan could not be opened" onDismiss={dismiss}>
       <p>{scanError}</p>
       <p className="mt-1 text-red-200/80">
-        Choose a brain MRI saved as NIfTI (.nii, .nii.gz) or FreeSurfer MGH (.mgh, .mgz), or the files of a DICOM series, and open it again.
+        Choose a brain MRI, {formatsSentence("or")}, and open it again.
         {hasScan ? " The scan that was already open is still shown." : ""}
       </p>
     </Alert>

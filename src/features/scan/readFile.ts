@@ -1,8 +1,5 @@
 import { useApp } from "../../stores/store";
 
-/** What Open scan offers: volumes, and DICOM files (any name is read; the extension only guides the picker). */
-export const SCAN_ACCEPT = ".nii,.nii.gz,.mgh,.mgz,.dcm,.ima,.dicom";
-
 /**
  * Reads the user's files and hands their bytes to the store: one NIfTI/MGH scan, or the files of
  * one or more DICOM series (`relative` is the path within a dropped or chosen folder). A file the
