@@ -1,3 +1,4 @@
+import { VOLUME_ACCEPT } from "../../core/io/formats";
 import { useId } from "react";
 import { Button } from "../../components/Button";
 import { useApp } from "../../stores/store";
@@ -9,7 +10,6 @@ import { SitePanel } from "./SitePanel";
 import { useStudyDrop } from "./useStudyDrop";
 import { useStudyBusy } from "./useStudyState";
 
-const ACCEPT = ".nii,.nii.gz,.mgh,.mgz";
 
 /** Base vs each site's adapter over many cases: pick cases, run, read the table and the chart, export. */
 export function StudyView() {
@@ -45,7 +45,7 @@ export function StudyView() {
           <label htmlFor={folderId} className="cursor-pointer rounded-md border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm font-medium text-slate-100 hover:bg-slate-700">
             Add folder…
           </label>
-          <input id={filesId} type="file" multiple accept={ACCEPT} className="sr-only" onChange={(e) => void addPicked(e)} disabled={running} />
+          <input id={filesId} type="file" multiple accept={VOLUME_ACCEPT} className="sr-only" onChange={(e) => void addPicked(e)} disabled={running} />
           <label htmlFor={filesId} className="cursor-pointer rounded-md border border-slate-700 bg-slate-800 px-3 py-1.5 text-sm font-medium text-slate-100 hover:bg-slate-700">
             Add files…
           </label>

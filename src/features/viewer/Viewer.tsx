@@ -1,3 +1,4 @@
+import { formatsSentence } from "../../core/io/formats";
 import { useRef, useState } from "react";
 import { Alert } from "../../components/Alert";
 import { useApp } from "../../stores/store";
@@ -58,7 +59,7 @@ function EmptyViewer() {
     <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
       <div className="max-w-sm rounded-xl border border-dashed border-slate-700 bg-slate-900/80 px-8 py-10 text-center">
         <p className="text-base font-semibold text-slate-200">Drop a brain MRI here</p>
-        <p className="mt-2 text-sm text-slate-400">or use Open scan or Open sample above. NIfTI (.nii, .nii.gz), FreeSurfer MGH (.mgh, .mgz) and DICOM series (files or a folder) are read in this browser; nothing is uploaded.</p>
+        <p className="mt-2 text-sm text-slate-400">or use Open scan or Open sample above. {formatsSentence()} are read in this browser; nothing is uploaded.</p>
       </div>
     </div>
   );
