@@ -157,7 +157,7 @@ export function SegmentationPanel() {
         <Button variant="primary" className="flex-1" disabled={!canRun} onClick={() => void runSegmentation()}>
           Segment
         </Button>
-        <Button variant="danger" disabled={!running} onClick={cancelSegmentation}>
+        <Button variant="danger" disabled={!running} onClick={() => cancelSegmentation()}>
           Cancel
         </Button>
       </div>
