@@ -59,6 +59,7 @@ describe("a new scan", () => {
     expect(run.claim.abort.signal.aborted).toBe(true);
     expect(run.notes).toEqual(["a new scan was opened"]);
     expect(s.activeJob).toBeNull();
+    expect(s.job).toEqual({ status: "cancelled", note: "a new scan was opened", done: 0, total: 0, error: null }); // no progress of the old scan's run
   });
 
   it("with no run, the status goes back to idle (not 'cancelled')", () => {

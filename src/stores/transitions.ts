@@ -38,7 +38,7 @@ export const createTransitionsSlice: Slice<TransitionsSlice> = (set, get) => ({
     // a run cut short by the new scan is said so, not silently reset
     const cut = get().cancelActiveJob(note, ["segmenting", "comparing"]);
     if (get().training.study === undefined) get().cancelTraining(note);
-    set({ scan, scanError: null, jump: null, ...(cut ? {} : { job: idleJob }), ...clearedEdits });
+    set({ scan, scanError: null, jump: null, job: cut ? { ...idleJob, status: "cancelled", note } : idleJob, ...clearedEdits });
     get().clearResults();
     if (sameFile) get().recomputeEvaluation();
     else get().clearReference();
