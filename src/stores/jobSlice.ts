@@ -116,9 +116,9 @@ export interface JobSlice {
 const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id) => b.includes(id));
 
 export const createJobSlice: Slice<JobSlice> = (set, get) => {
-  /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
   /** A segmentation or comparison cancelled (by the user, a new scan or model): the mask so far goes. */
   const onCancel = (note?: string) => set({ preview: null, job: { ...get().job, status: "cancelled", error: null, note } });
+  /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
   let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number; runMs: number | null; comparison?: Wait["comparison"] } | null = null;
   /**
    * One run with the given adapter (null = base) under `claim` (a segmentation's, or a
