@@ -209,6 +209,31 @@ describe("a run", () => {
   });
 });
 
+describe("reading", () => {
+  it("reads each file through the store's volume reader (the read worker in the app), each label once: its convention guess and every run share it", async () => {
+    const reads: string[] = [];
+    const read = useApp.getState().volumeReader;
+    useApp.setState({ volumeReader: (bytes, name, frame, onProgress) => (reads.push(name), read(bytes, name, frame, onProgress)) });
+    const taken = () => reads.splice(0).sort();
+    await useApp.getState().addStudyFiles(files({ "synth-pd/a1.nii": scan(), "synth-pd/a1_label.nii": label(), "synth-pd/a2.nii": scan(), "synth-pd/a2_seg.nii": asegLabel() }), "study");
+    expect(taken()).toEqual(["synth-pd/a1_label.nii", "synth-pd/a2_seg.nii"]);
+    expect(useApp.getState().studyCases.map((c) => c.convention)).toEqual(["classes", "freesurfer"]);
+
+    await useApp.getState().runSiteStudy();
+    expect(taken()).toEqual(["synth-pd/a1.nii", "synth-pd/a2.nii"]);
+    await useApp.getState().runSiteStudy();
+    expect(taken()).toEqual(["synth-pd/a1.nii", "synth-pd/a2.nii"]);
+    expect(rows().map((r) => r.adapted)).toEqual([1, 1]);
+
+    // a label file dropped again in another numbering is read when the study runs, not taken from memory
+    await useApp.getState().addStudyFiles(files({ "synth-pd/a1_label.nii": asegLabel() }), "study");
+    useApp.getState().setCaseConvention("synth-pd/a1", "freesurfer");
+    await useApp.getState().runSiteStudy();
+    expect(taken()).toEqual(["synth-pd/a1.nii", "synth-pd/a1_label.nii", "synth-pd/a2.nii"]);
+    expect(rows().map((r) => [r.id, r.adapted, r.error])).toEqual([["synth-pd/a1", 1, null], ["synth-pd/a2", 1, null]]);
+  });
+});
+
 describe("cancel, refusals and races", () => {
   const three = () => files({ "siteB/b1.nii": scan(), "siteB/b1_label.nii": label(), "siteB/b2.nii": scan(), "siteB/b2_label.nii": label(), "siteB/b3.nii": scan(), "siteB/b3_label.nii": label() });
 

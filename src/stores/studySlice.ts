@@ -1,11 +1,10 @@
 import { loadAdapter } from "../core/adapters";
 import type { AdaptCase } from "../core/adapt";
 import { TRAIN_DEFAULTS } from "../core/adapt/train";
-import { readVolume } from "../core/io";
 import { conventionsOf, guessConvention, labelValues, MODEL_CLASSES, type ConventionId } from "../core/metrics/conventions";
 import { CancelledError } from "../core/pipeline/runner";
 import { passOptions } from "../core/pipeline/segment";
-import { pairFiles, runStudy, type CaseResult, type StudyCase } from "../core/study";
+import { pairFiles, runStudy, type CaseResult, type StudyCase, type StudyRead } from "../core/study";
 import { sampleCases } from "../core/samples";
 import { sha256Hex } from "../core/sha256";
 import type { LoadedAdapter } from "./adapterSlice";
@@ -47,6 +46,8 @@ export interface StudySlice {
   studySiteAdapters: Record<string, string | null>;
   studyJob: StudyJob;
   studyResults: CaseResult[];
+  /** When the running or last study started (Date.now()); with its cases' times, the elapsed time and the estimate. */
+  studyStartedAt: number | null;
   /** Cases ticked "train on" (ids): a site's adapter learns from them, and the study judges it on the site's others. */
   studyTrainOn: string[];
   /** Why the last "Train <site> adapter" was refused before it started (null: it was not). */
@@ -77,6 +78,13 @@ async function readSource(source: StudySource): Promise<Uint8Array> {
   return source instanceof Blob ? new Uint8Array(await source.arrayBuffer()) : fetchSampleFile(source.sample);
 }
 
+/**
+ * A label read to guess its convention is kept for the study's runs (each label read once) while
+ * the kept labels hold at most this many voxel bytes; past it, a label is read again when the
+ * study runs. The fetal site of 15 cases (135×189×155, 8-bit) holds 59 MB.
+ */
+const KEEP_LABEL_BYTES = 256 * 2 ** 20;
+
 export const createStudySlice: Slice<StudySlice> = (set, get) => {
   /** The model's adapter for a site, by the same rule as the CLI: a shipped adapter whose site or name is the site's. */
   const defaultAdapter = (site: string) => get().manifest?.adapters.shipped.find((a) => a.site === site || a.name === site)?.name ?? null;
@@ -89,6 +97,23 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     return adapters;
   };
 
+  /** Labels read to guess their convention, by the file they came from (they go with it). */
+  const keptLabels = new WeakMap<StudySource, StudyRead>();
+  /** A study file read in the read worker (store.volumeReader), or a kept label from memory. */
+  const readStudyFile = async (files: Map<string, StudySource>, path: string): Promise<StudyRead> => {
+    const source = files.get(path);
+    if (!source) throw new Error(`${path} is no longer in the study`);
+    const kept = keptLabels.get(source);
+    if (kept) return kept;
+    const { volume, sha256 } = await get().volumeReader(await readSource(source), path, 0);
+    return { volume, sha256: () => sha256 };
+  };
+  const keepLabel = (files: Map<string, StudySource>, path: string, label: StudyRead) => {
+    let held = 0;
+    for (const source of files.values()) held += keptLabels.get(source)?.volume.data.byteLength ?? 0;
+    if (held + label.volume.data.byteLength <= KEEP_LABEL_BYTES) keptLabels.set(files.get(path)!, label);
+  };
+
   return {
     studyFiles: new Map(),
     studyCases: [],
@@ -96,6 +121,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
     studySiteAdapters: {},
     studyJob: idleJob,
     studyResults: [],
+    studyStartedAt: null,
     studyTrainOn: [],
     studyTrainNote: null,
     addStudyFiles: async (files, rootName) => {
@@ -119,7 +145,11 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
         let guessed = !c.convention;
         if (!c.convention) {
           try {
-            if (manifest) convention = guessConvention(labelValues(readVolume(await readSource(all.get(c.label)!), c.label).data), conventionsOf(manifest));
+            if (manifest) {
+              const label = await readStudyFile(all, c.label);
+              convention = guessConvention(labelValues(label.volume.data), conventionsOf(manifest));
+              keepLabel(all, c.label, label);
+            }
           } catch {
             guessed = false; // unreadable: the study records the error for this case
           }
@@ -184,15 +214,9 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
         const cases: AdaptCase[] = [];
         for (const c of ticked) {
           try {
-            const source = (path: string) => {
-              const s = studyFiles.get(path);
-              if (!s) throw new Error(`${path} is no longer in the study`);
-              return readSource(s);
-            };
-            const imageBytes = await source(c.image);
-            const scan = readVolume(imageBytes, c.image);
-            const reference = readVolume(await source(c.label), c.label);
-            cases.push({ id: c.id, scans: [scan], reference, convention: c.convention, images: [c.image], sourceSha256: [await sha256Hex(imageBytes)] });
+            const image = await readStudyFile(studyFiles, c.image);
+            const reference = (await readStudyFile(studyFiles, c.label)).volume;
+            cases.push({ id: c.id, scans: [image.volume], reference, convention: c.convention, images: [c.image], sourceSha256: [await image.sha256()] });
           } catch (e) {
             throw new Error(`Case ${c.id} could not be read: ${message(e)}`);
           }
@@ -240,7 +264,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
       if (!manifest || !studyCases.length) return;
       get().cancelStudy();
       const onCancel = () => set({ studyJob: { ...get().studyJob, status: "cancelled" } });
-      const taken = get().claimWorker("studying", onCancel, { studyResults: [], studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
+      const taken = get().claimWorker("studying", onCancel, { studyResults: [], studyStartedAt: Date.now(), studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
       if (!taken.ok) return; // a segmentation or a training holds the worker (Run says so)
       const { claim } = taken;
       const mine = () => get().activeJob === claim;
@@ -250,6 +274,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get) => {
           {
             manifest,
             readFile: (path) => readSource(studyFiles.get(path)!),
+            readVolume: (path) => readStudyFile(studyFiles, path),
             segment: async (scan, adapter, onProgress, signal) => (await client.segment(scan, { adapterFeeds: adapter?.feeds, onProgress, signal, options: passOptions(manifest, get().activeOptions()) })).labels,
             adapterFor: async (site) => {
               const name = studySiteAdapters[site];

@@ -80,24 +80,24 @@ export function diceByClass(pred: ArrayLike<number>, ref: ArrayLike<number>, K: 
 
 /** Mean over the foreground classes that have a Dice. */
 export function meanDice(perClass: ClassDice[]): number | null {
-  const vals = perClass.slice(1).map((c) => c.dice).filter((d): d is number => d !== null);
-  return vals.length ? vals.reduce((s, d) => s + d, 0) / vals.length : null;
+  return meanOfPresent(perClass.slice(1).map((c) => c.dice));
+}
+
+/** Dice of each foreground class 1..K-1 (at c - 1) in every slice, from slice counts; null where the class is in neither. */
+export function sliceClassDiceOf(o: SliceOverlap): (number | null)[][] {
+  const { K } = o;
+  return Array.from({ length: o.inter.length / K }, (_, s) => Array.from({ length: K - 1 }, (_, c) => ratio(o.inter[s * K + c + 1], o.predicted[s * K + c + 1], o.reference[s * K + c + 1])));
+}
+
+/** Mean of the classes' Dice that exist; null when none does. */
+export function meanOfPresent(values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
 }
 
 /** Mean foreground Dice of every slice, from slice counts; null where neither has foreground. */
 export function sliceDiceOf(o: SliceOverlap): (number | null)[] {
-  const { K } = o;
-  return Array.from({ length: o.inter.length / K }, (_, s) => {
-    let sum = 0, n = 0;
-    for (let c = 1; c < K; c++) {
-      const v = ratio(o.inter[s * K + c], o.predicted[s * K + c], o.reference[s * K + c]);
-      if (v !== null) {
-        sum += v;
-        n++;
-      }
-    }
-    return n ? sum / n : null;
-  });
+  return sliceClassDiceOf(o).map(meanOfPresent);
 }
 
 /**

@@ -2,7 +2,7 @@ import { voxelSizes } from "../volume/affine";
 import { overlapFraction, resampleNearest, sameGrid } from "../volume/grid";
 import type { Volume } from "../volume/types";
 import { applyConvention, EXCLUDED, isIntegerArray, labelCounts, type Convention, type ConventionId } from "./conventions";
-import { classDiceOf, meanDice, sliceDiceOf, sliceOverlap } from "./dice";
+import { classDiceOf, meanDice, meanOfPresent, sliceClassDiceOf, sliceOverlap } from "./dice";
 import { hd95, hd95Steps, volumeError } from "./hausdorff";
 
 export class ReferenceMismatchError extends Error {
@@ -26,7 +26,8 @@ export interface Evaluation {
   meanDice: number | null;
   /** Voxel counts per class, prediction and reference, for volumes in mL. */
   counts: { predicted: number; reference: number }[];
-  perSlice: { axis: number; values: (number | null)[] };
+  /** Mean foreground Dice per slice along voxel axis `axis` (null: no foreground in either); `byClass[s][c - 1]`: class c's Dice in slice s. */
+  perSlice: { axis: number; values: (number | null)[]; byClass?: (number | null)[][] };
   /** True when the reference was on another grid and was resampled onto the scan's. */
   resampled: boolean;
   /** Slices scored, when training slices were held out (see Holdout). */
@@ -210,6 +211,7 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
   const { pred: predClasses, ref: classes, excludedVoxels, scoredSlices } = scoredLabels(pred, aligned, holdout);
   const overlap = sliceOverlap(predClasses, classes, pred.dims, axis, K); // one pass for both kinds of Dice
   const perClass = classDiceOf(overlap);
+  const byClass = sliceClassDiceOf(overlap);
   // an empty reference leaves every Dice undefined, whatever the prediction holds
   const empty = perClass.slice(1).every((c) => c.reference === 0);
   const undefinedReason = empty ? `The reference marks none of ${classNames.slice(1).join(", ")}${holdout ? " on the scored slices" : ""}, so Dice is undefined.` : undefined;
@@ -228,7 +230,7 @@ export function evaluateAligned(pred: Volume, aligned: AlignedReference, convent
     dice: Object.fromEntries(classNames.slice(1).map((name, i) => [name, empty ? null : perClass[i + 1].dice])),
     meanDice: empty ? null : meanDice(perClass),
     counts: perClass.map(({ predicted, reference }) => ({ predicted, reference })),
-    perSlice: { axis, values: sliceDiceOf(overlap) },
+    perSlice: { axis, values: byClass.map(meanOfPresent), byClass },
     resampled,
     scoredSlices,
     ...(hd95Mm ? { hd95Mm } : {}),

@@ -5,7 +5,7 @@ import { applyConvention, BUILTIN_CONVENTIONS, conventionsOf, guessConvention, l
 const TISSUE = { classes: ["background", "CSF", "GM", "WM"].map((name) => ({ name })), labelConventions: ["tissue", "freesurfer", "gif", "feta"] };
 const tissue = (id: string) => resolveConvention(TISSUE, id);
 const guess = (values: number[]) => guessConvention(values, conventionsOf(TISSUE));
-import { classDiceOf, diceByClass, meanDice, perSliceDice, sliceOverlap } from "./dice";
+import { classDiceOf, diceByClass, meanDice, perSliceDice, sliceClassDiceOf, sliceOverlap } from "./dice";
 import { disagreement } from "./compare";
 import { evaluate, ReferenceMismatchError, unknownLabelsWarning } from "./evaluate";
 import type { Mat4 } from "../volume/types";
@@ -30,6 +30,15 @@ describe("Dice", () => {
     expect(perSliceDice(pred, ref, [2, 1, 2], 0, 2)).toEqual([1, 0]);
     // dims [1, 2, 2]: slice j=0 has voxels 0,2; slice j=1 has voxels 1,3
     expect(perSliceDice(pred, ref, [1, 2, 2], 1, 2)).toEqual([1, 0]);
+  });
+
+  it("gives each class's Dice per slice, their mean being the slice's Dice", () => {
+    // dims [2, 1, 2], classes 0..2: slice 0 holds class 1 (pred 1,1 vs ref 1,2); slice 1 only class 2, found
+    const pred = [1, 1, 2, 0];
+    const ref = [1, 2, 2, 0];
+    const byClass = sliceClassDiceOf(sliceOverlap(pred, ref, [2, 1, 2], 2, 3));
+    expect(byClass).toEqual([[2 / 3, 0], [null, 1]]);
+    expect(perSliceDice(pred, ref, [2, 1, 2], 2, 3)).toEqual([1 / 3, 1]);
   });
 
   it("gives the same whole-volume Dice from slice counts along every axis", () => {

@@ -14,6 +14,11 @@ import { byKey, type CaseResult, type Scores, type StudyCase } from "./types";
 export interface StudyDeps {
   manifest: Manifest;
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Reads a case's file into a volume; absent (the CLI), readFile then a read on this thread. The
+   * app reads in its read worker, and a label it read to guess its convention from memory.
+   */
+  readVolume?(path: string): Promise<StudyRead>;
   /** Class labels on the scan's own grid; `adapter` null is the base model. Progress in slices. */
   segment(scan: Volume, adapter: Adapter | null, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Volume & { data: Uint8Array }>;
   /** The site's adapter, or null when the site has none. Called once per site; a rejection fails that site's cases. */
@@ -25,6 +30,18 @@ export interface StudyDeps {
    */
   pause?: () => Promise<void>;
 }
+
+/** A file read by a study: its volume, and the file's sha256 when asked (a case the adapter learnt from is known by it). */
+export interface StudyRead {
+  volume: Volume;
+  sha256(): Promise<string>;
+}
+
+/** readFile, then readVolume here. */
+const readHere = (readFile: StudyDeps["readFile"]) => async (path: string): Promise<StudyRead> => {
+  const bytes = await readFile(path);
+  return { volume: readVolume(bytes, path), sha256: () => sha256Hex(bytes) };
+};
 
 /** A case's scores from its evaluation: Dice, volume error and HD95 per class (unrounded). */
 export function scoresOf(ev: Evaluation, classNames: string[], voxelMl: number): Scores {
@@ -70,6 +87,7 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
     if (!a) adapters.set(site, (a = deps.adapterFor(site)));
     return a;
   };
+  const read = deps.readVolume ?? readHere(deps.readFile);
   const results: CaseResult[] = [];
   const checkCancel = () => {
     if (signal?.aborted) throw new CancelledError();
@@ -84,9 +102,9 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
     const result: CaseResult = { id: c.id, site: c.site, image: c.image, label: c.label, convention: c.convention ?? null, adapter: null, adapterSha256: null, base: null, adapted: null, trainedOn: false, error: null };
     try {
       checkCancel();
-      const imageBytes = await deps.readFile(c.image);
-      const scan = readVolume(imageBytes, c.image);
-      const reference = readVolume(await deps.readFile(c.label), c.label);
+      const image = await read(c.image);
+      const scan = image.volume;
+      const reference = (await read(c.label)).volume;
       const convention = resolveConvention(manifest, c.convention ?? guessConvention(labelValues(reference.data), conventionsOf(manifest)));
       result.convention = convention.id;
       // refuse a label from another scan before spending two segmentations on it
@@ -97,7 +115,7 @@ export async function runStudy(cases: StudyCase[], deps: StudyDeps, opts: StudyO
       // a case the adapter learnt from is no test of it: marked, and left out of the site's figures
       const learnt = adapter ? trainedOnSha256(adapter.config) : new Set<string>();
       // by the file's sha256, or by the scan's own (a browser may receive a .gz decompressed)
-      result.trainedOn = learnt.size > 0 && (learnt.has(await sha256Hex(imageBytes)) || learnt.has(await volumeSha256(scan)));
+      result.trainedOn = learnt.size > 0 && (learnt.has(await image.sha256()) || learnt.has(await volumeSha256(scan)));
       const score = async (run: number, a: Adapter | null): Promise<Scores> => {
         const labels = await deps.segment(scan, a, (done, n) => report(run, n ? done / n : 1), signal);
         checkCancel();

@@ -6,7 +6,7 @@ import type { ViewMode } from "../../stores/viewSlice";
 
 const PLANE: Record<ViewMode, string> = { axial: "axial", coronal: "coronal", sagittal: "sagittal", multiplanar: "axial", render: "axial" };
 
-/** Per-slice Dice along the view's slicing axis; a click moves the viewer to that slice. */
+/** Per-slice Dice along the view's slicing axis, each class's on hover; a click moves the viewer to that slice. */
 export function PerSliceChart() {
   // drawn in a render of its own, after the scores' task: one task for both held the page 54 ms
   // (bench/profile-segment.ts, the niivue T1 sample)
@@ -26,7 +26,7 @@ export function PerSliceChart() {
           { name: `Base + ${compare.adapter}`, values: adapted.perSlice.values, color: "rgb(232 121 249)" },
         ]
       : undefined;
-  const { axis, values } = evaluation.perSlice;
+  const { axis, values, byClass } = evaluation.perSlice;
   const selected = jump && jump.axis === axis ? jump.index : null;
   return (
     <SliceChart
@@ -36,6 +36,7 @@ export function PerSliceChart() {
       onSelect={jumpToSlice}
       caption={`along ${PLANE[viewMode]} slices (voxel axis ${"ijk"[axis]})`}
       series={series}
+      breakdown={byClass && { names: Object.keys(evaluation.dice), values: byClass }}
     />
   );
 }
