@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readVolume } from "../src/core/io";
-import { expect, openApp, openScan, screenshot, segment, test, tinyLabel, tinyScan } from "./fixtures";
+import path from "node:path";
+import { expect, openApp, openSample, openScan, screenshot, SCREENS, segment, test, tinyLabel, tinyScan } from "./fixtures";
 
 const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
 
@@ -116,4 +117,73 @@ test("correct the mask with brush and eraser: volumes and Dice follow, 50+ undo 
   expect(again.suggestedFilename()).toBe("tiny_siteseg-mask.nii.gz");
   await expect(page.getByText("next.nii.gz", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(ask).toBeHidden();
+});
+
+test("fill a region of the slice, and interpolate a class between two corrected slices: each one undo step", async ({ page }) => {
+  await openApp(page);
+  await openSample(page, /Synthetic PD/);
+  await segment(page);
+
+  const legend = page.getByRole("list", { name: "Mask legend" });
+  const volumes = async () => (await legend.textContent())?.replace(/\s+/g, " ") ?? "";
+  const csf = async () => Number((await volumes()).match(/CSF\s*([\d.]+) mL/)![1]);
+  const tool = (name: string) => page.getByRole("group", { name: "Mask tool" }).getByRole("button", { name, exact: true });
+  const corrected = page.getByRole("note", { name: "Corrected slices" });
+  const undo = page.getByRole("button", { name: /^Undo/ });
+  const interpolate = page.getByRole("button", { name: "Interpolate", exact: true });
+  const original = { volumes: await volumes(), csf: await csf() };
+  // nothing corrected yet: disabled, and its title says what it does and why not now
+  await expect(interpolate).toBeDisabled();
+  await expect(interpolate).toHaveAttribute("title", /^I: write GM in the slices between corrected slices of this view .*Not now: Interpolation needs two corrected slices in this view that hold GM; none does\.$/);
+
+  // Fill: CSF chosen in the legend; a click in the middle of the brain gives its region of the slice CSF.
+  await tool("Brush").click();
+  await page.getByRole("radio", { name: "Paint CSF" }).check();
+  await tool("Fill").click();
+  await expect(tool("Fill")).toHaveAttribute("aria-pressed", "true");
+  await expect(tool("Fill")).toHaveAttribute("title", /^F: click a region of the slice/);
+  const canvas = page.getByLabel("Scan viewer");
+  const box = (await canvas.boundingBox())!;
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.click(cx, cy);
+  await expect.poll(csf).toBeGreaterThan(original.csf + 1); // a region, not a brush dab
+  await expect(undo).toHaveText("Undo (1)");
+  await expect(corrected).toHaveText(/^1 slice corrected: \d+$/);
+  await screenshot(page, "correct-fill");
+  await undo.click();
+  await expect.poll(volumes).toBe(original.volumes);
+  await expect(corrected).toHaveText("No slice corrected");
+
+  // Interpolate: CSF brushed across two slices four apart; the three between get it, one step.
+  await tool("Brush").click();
+  await page.getByLabel("Brush size").fill("6");
+  const stroke = async () => {
+    await page.mouse.move(cx - 60, cy);
+    await page.mouse.down();
+    for (let x = -60; x <= 60; x += 6) await page.mouse.move(cx + x, cy + x / 3);
+    await page.mouse.up();
+  };
+  await stroke();
+  for (let n = 0; n < 4; n++) await page.keyboard.press("ArrowUp");
+  await stroke();
+  await expect(corrected).toHaveText(/^2 slices corrected: \d+, \d+$/);
+  const [k1, k2] = ((await corrected.textContent())!.match(/\d+, \d+$/)![0]).split(", ").map(Number);
+  expect(k2 - k1).toBe(4);
+  const two = await volumes();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown"); // the middle slice, to see what interpolation writes there
+  await expect(interpolate).toBeEnabled();
+  await screenshot(page, "correct-interpolate-before");
+  await expect(interpolate).toHaveAttribute("title", /^I: write CSF in the slices between/);
+  await interpolate.click();
+  await expect(page.getByRole("status", { name: "Interpolation" })).toHaveText(`CSF interpolated in 3 slices (${k1 + 1}–${k2 - 1})`);
+  await expect(corrected).toHaveText(`5 slices corrected: ${[0, 1, 2, 3, 4].map((d) => k1 + d).join(", ")}`);
+  await expect.poll(csf).toBeGreaterThan(Number(two.match(/CSF\s*([\d.]+) mL/)![1]));
+  await expect(undo).toHaveText("Undo (3)");
+  await screenshot(page, "correct-interpolate");
+  await page.getByRole("group", { name: "Mask tool" }).locator("..").screenshot({ path: path.join(SCREENS, "correct-toolbar.png") });
+  await undo.click();
+  await expect.poll(volumes).toBe(two);
+  await expect(corrected).toHaveText(/^2 slices corrected: \d+, \d+$/);
+  await expect(page.getByRole("status", { name: "Interpolation" })).toHaveText("");
 });

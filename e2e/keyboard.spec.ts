@@ -114,6 +114,31 @@ test("keyboard: slices, views, mask, segment and cancel, correction undo/redo, a
   await expect.poll(volumes).toBe(original);
   await page.keyboard.press("Control+y");
   await expect.poll(volumes).toBe(painted);
+
+  // F fills the clicked region of the slice with the chosen class, one step; I interpolates it
+  // between corrected slices, and says why not while only one holds it.
+  await page.keyboard.press("f");
+  await expect(tool("Fill")).toHaveAttribute("aria-pressed", "true");
+  await page.mouse.click(cx - 80, cy - 100); // white matter, left front (CSF there would be filled with CSF: nothing)
+  await expect.poll(volumes).not.toBe(painted);
+  await page.keyboard.press("Control+z");
+  await expect.poll(volumes).toBe(painted);
+  const interpolation = page.getByRole("status", { name: "Interpolation" });
+  await page.keyboard.press("i");
+  await expect(interpolation).toHaveText(/^Interpolation needs two corrected slices in this view that hold CSF; only slice \d+ does\.$/);
+  await page.keyboard.press("b");
+  for (let n = 0; n < 3; n++) await page.keyboard.press("ArrowUp");
+  await page.mouse.move(cx - 60, cy);
+  await page.mouse.down();
+  for (let x = -60; x <= 60; x += 6) await page.mouse.move(cx + x, cy + x / 3);
+  await page.mouse.up();
+  await expect.poll(volumes).not.toBe(painted);
+  const two = await volumes();
+  await page.keyboard.press("i");
+  await expect(interpolation).toHaveText(/^CSF interpolated in 2 slices/);
+  await expect.poll(volumes).not.toBe(two);
+  await page.keyboard.press("Control+z");
+  await expect.poll(volumes).toBe(two);
   await page.keyboard.press("Escape");
   await expect(tool("Navigate")).toHaveAttribute("aria-pressed", "true");
 

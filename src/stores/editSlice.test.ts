@@ -401,3 +401,135 @@ describe("corrections not saved, and a new scan", () => {
     expect(app().unsavedCorrections()).toEqual(["base"]);
   });
 });
+
+describe("the fill tool", () => {
+  /** Slice z = 1 split in halves, class 1 left (x < 4) and 2 right; every other slice all 1. */
+  const halves = () => Uint8Array.from({ length: N }, (_, i) => (Math.floor(i / 64) === 1 && i % 8 >= 4 ? 2 : 1));
+  beforeEach(async () => {
+    useApp.setState({ client: scriptedClient(halves).client });
+    await app().runSegmentation();
+    app().setEditTool("fill");
+    app().setEditClass(3);
+  });
+  const count = (value: number, z?: number) => Array.from(shown()).filter((v, i) => v === value && (z === undefined || Math.floor(i / 64) === z)).length;
+
+  it("a click gives the clicked region of the slice the chosen class: one undo step, the slice corrected, undo restores", () => {
+    const version = app().maskVersion;
+    app().paintAt([1, 1, 1], 2);
+    expect([count(3), count(3, 1)]).toEqual([32, 32]); // the left half of slice 1, not the 1s of the slices beside it
+    expect(count(2, 1)).toBe(32);
+    expect(app().undoStack).toHaveLength(1); // a step at once, not at the release
+    expect(app().maskVersion).toBeGreaterThan(version);
+    expect(corrected()).toEqual(["2:1"]);
+    app().paintAt([6, 6, 1], 2); // the same press dragged onto the right half: nothing more
+    expect(count(3)).toBe(32);
+    app().endStroke();
+    expect(app().undoStack).toHaveLength(1);
+    app().undo();
+    expect(shown()).toEqual(halves());
+    expect(corrected()).toEqual([]);
+    app().redo();
+    expect(count(3, 1)).toBe(32);
+    expect(corrected()).toEqual(["2:1"]);
+  });
+
+  it("follows the view's axis: across x it fills the y × z plane", () => {
+    app().paintAt([1, 0, 0], 0);
+    // the plane x = 1 is all 1 (x < 4): 8 × 4 voxels
+    expect(count(3)).toBe(32);
+    expect(Array.from(shown()).every((v, i) => (v === 3) === (i % 8 === 1))).toBe(true);
+    expect(corrected()).toEqual(["0:1"]);
+  });
+
+  it("filling a region with the class it has changes nothing and leaves no step; the next press fills again", () => {
+    app().setEditClass(2);
+    app().paintAt([6, 6, 1], 2);
+    app().endStroke();
+    expect(app().undoStack).toHaveLength(0);
+    expect(corrected()).toEqual([]);
+    app().paintAt([1, 1, 0], 2);
+    app().endStroke();
+    expect(count(2, 0)).toBe(64);
+    expect(app().undoStack).toHaveLength(1);
+  });
+
+  it("undo during a press takes the fill back, and the mask stays the model's", () => {
+    app().paintAt([1, 1, 1], 2);
+    app().undo();
+    app().endStroke();
+    expect(shown()).toEqual(halves());
+    expect(app().undoStack).toHaveLength(0);
+  });
+});
+
+describe("interpolation between corrected slices", () => {
+  /** Background everywhere: the shapes are the ones the brush draws. */
+  beforeEach(async () => {
+    useApp.setState({ client: scriptedClient(() => new Uint8Array(N)).client });
+    await app().runSegmentation();
+    app().setEditTool("brush");
+    app().setEditClass(3);
+  });
+  const area = (z: number) => Array.from(shown()).filter((v, i) => v === 3 && Math.floor(i / 64) === z).length;
+  /** Paints the class 3 disk of `mm` across around (3, 3) in slice z, one stroke. */
+  const disk = (z: number, mm: number) => {
+    app().setBrushMm(mm);
+    app().paintAt([3, 3, z], 2);
+    app().endStroke();
+  };
+
+  it("between a small and a large corrected disk: growing disks in the slices between, one undo step, the slices marked corrected", () => {
+    disk(0, 3);
+    disk(3, 7);
+    expect(app().interpolationBlocked()).toBeNull();
+    const before = snapshot();
+    const version = app().maskVersion;
+    expect(app().interpolateClass()).toBeNull();
+    expect([area(0), area(3)]).toEqual([9, 37]); // the corrected slices stay as painted
+    expect(area(1)).toBeGreaterThan(9);
+    expect(area(2)).toBeGreaterThan(area(1));
+    expect(area(2)).toBeLessThan(37);
+    expect(app().maskVersion).toBeGreaterThan(version);
+    expect(app().undoStack).toHaveLength(3);
+    expect(corrected()).toEqual(["2:0", "2:1", "2:2", "2:3"]);
+    expect(app().editNote).toBe("WM interpolated in 2 slices (1–2)");
+    app().undo();
+    expect(shown()).toEqual(before);
+    expect(corrected()).toEqual(["2:0", "2:3"]);
+    expect(app().editNote).toBeNull();
+    app().redo();
+    expect(area(2)).toBeGreaterThan(area(1));
+    expect(corrected()).toEqual(["2:0", "2:1", "2:2", "2:3"]);
+    // done: nothing left between them
+    expect(app().interpolateClass()).toBe("No uncorrected slice lies between two corrected slices that hold WM.");
+    expect(app().undoStack).toHaveLength(3);
+  });
+
+  it("refuses, saying why, with fewer than two corrected slices of the class in the view", () => {
+    expect(app().interpolationBlocked()).toBe("Interpolation needs two corrected slices in this view that hold WM; none does.");
+    disk(1, 3);
+    const reason = "Interpolation needs two corrected slices in this view that hold WM; only slice 1 does.";
+    expect(app().interpolateClass()).toBe(reason);
+    expect(app().editNote).toBe(reason);
+    app().setEditClass(1);
+    disk(3, 3); // a CSF slice: corrected, but not WM
+    expect(app().interpolateClass(3)).toBe(reason);
+    expect(app().undoStack).toHaveLength(2);
+    // corrected across the axial axis; in the sagittal view (across x) they are not slices at all
+    app().setEditClass(3);
+    disk(3, 3);
+    expect(app().interpolationBlocked()).toBeNull();
+    app().setViewMode("sagittal");
+    expect(app().perSliceAxis()).toBe(0);
+    expect(app().interpolationBlocked()).toBe("Interpolation needs two corrected slices in this view that hold WM; none does.");
+  });
+
+  it("refuses while a run is in flight", () => {
+    disk(0, 3);
+    disk(3, 3);
+    useApp.setState({ job: { ...app().job, status: "running" } });
+    const before = snapshot();
+    expect(app().interpolateClass()).toBe("Wait for the run to finish.");
+    expect(shown()).toEqual(before);
+  });
+});

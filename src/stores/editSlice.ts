@@ -1,10 +1,14 @@
-import { applyEdit, brushIndices, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
+import { applyEdit, brushIndices, paintOnce, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
+import { fillRegion } from "../core/edit/fill";
+import { interpolateBetween, planInterpolation } from "../core/edit/interpolate";
+import { sliceAt } from "../core/edit/plane";
 import { voxelSizes } from "../core/volume/affine";
 import type { Volume } from "../core/volume/types";
 import { resultKey, type ResultKey, type SegmentationResult } from "./jobSlice";
 import type { Slice } from "./types";
 
-export type EditTool = "brush" | "eraser";
+/** Brush and eraser paint a disk per point of a drag; fill sets the clicked region of the slice, once per press. */
+export type EditTool = "brush" | "eraser" | "fill";
 
 /** A slice of the scan's voxel grid: `index` along voxel `axis`. */
 export interface SliceRef {
@@ -15,9 +19,8 @@ export interface SliceRef {
 interface UndoStep {
   key: ResultKey;
   edit: MaskEdit;
-  slice: SliceRef;
-  /** Whether the slice was already marked corrected before this step. */
-  wasCorrected: boolean;
+  /** The result's corrected slices before and after this step (undo and redo set them back). */
+  corrected: { before: SliceRef[]; after: SliceRef[] };
 }
 
 export const UNDO_STEPS = 100;
@@ -25,7 +28,7 @@ export const UNDO_STEPS = 100;
 export interface EditSlice {
   /** The active correction tool; null = the viewer navigates. */
   editTool: EditTool | null;
-  /** The class the brush paints (the eraser paints background, 0). */
+  /** The class the brush, the fill and Interpolate paint (the eraser paints background, 0). */
   editClass: number;
   brushMm: number;
   undoStack: UndoStep[];
@@ -35,9 +38,23 @@ export interface EditSlice {
   setEditTool: (t: EditTool | null) => void;
   setEditClass: (c: number) => void;
   setBrushMm: (mm: number) => void;
-  /** Paint at voxel `centre` in the slice across voxel `axis` (a stroke runs until endStroke). */
+  /**
+   * Paint at voxel `centre` in the slice across voxel `axis` (a stroke runs until endStroke).
+   * The fill tool fills the region there at the first point of a press, one undo step; the rest
+   * of the press does nothing.
+   */
   paintAt: (centre: [number, number, number], axis: number) => void;
   endStroke: () => void;
+  /**
+   * Writes the class (editClass unless given) in the slices between neighbouring corrected slices
+   * of the view's axis that hold it, its shape interpolated between them: one undo step, and the
+   * slices it changed are marked corrected. Returns why it did nothing, or null when it did.
+   */
+  interpolateClass: (label?: number) => string | null;
+  /** Why interpolateClass cannot run now (null: it has slices to fill); changes no state. */
+  interpolationBlocked: (label?: number) => string | null;
+  /** What the last Interpolate did or why it did nothing; cleared by the next edit, undo or redo. */
+  editNote: string | null;
   undo: () => void;
   redo: () => void;
   /** Kept results whose corrections have not been saved since the last one (their keys). */
@@ -67,17 +84,46 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
 
   /** The stroke being painted, on the very result it paints (a new result of the same mask is another). */
   let stroke: { key: ResultKey; labels: Volume; recorder: StrokeRecorder; slice: SliceRef } | null = null;
+  /** A press of the fill tool has filled: the rest of its drag does nothing (until endStroke). */
+  let filled = false;
 
   /** The shown result becomes a new object (same voxels): volumes, Dice and the overlay recompute. */
   function commit(key: ResultKey, corrected: SliceRef[]) {
     const old = get().results[key];
     if (!old) return;
     const next = { ...old, corrected };
-    set({ results: { ...get().results, [key]: next }, ...(get().result === old ? { result: next } : {}), maskVersion: get().maskVersion + 1 });
+    set({ results: { ...get().results, [key]: next }, ...(get().result === old ? { result: next } : {}), maskVersion: get().maskVersion + 1, editNote: null });
     get().recomputeEvaluation();
   }
 
   const same = (a: SliceRef, b: SliceRef) => a.axis === b.axis && a.index === b.index;
+
+  /** Makes `edit`, done on `labels`, an undo step of result `key`, and marks `slices` corrected. */
+  function record(key: ResultKey, labels: Volume, edit: MaskEdit, slices: SliceRef[]) {
+    const target = get().results[key];
+    // a result replaced mid-stroke (a new run of the same mask) took the painted voxels with it
+    if (!target || target.labels !== labels) return;
+    const before = correctedOf(target);
+    const after = [...before, ...slices.filter((s) => !before.some((c) => same(c, s)))];
+    set({ undoStack: [...get().undoStack, { key, edit, corrected: { before, after } }].slice(-UNDO_STEPS), redoStack: [] });
+    commit(key, after);
+  }
+
+  /** The shown result when it may be edited now (a mask, no run about to replace it). */
+  const editable = () => (get().result && get().job.status !== "running" ? get().result : null);
+
+  const className = (label: number) => get().manifest?.classes.find((c) => c.index === label)?.name ?? `class ${label}`;
+
+  /** Which gaps Interpolate would fill in the shown result, or why none. */
+  function interpolation(label: number): { result: SegmentationResult; axis: number; pairs: [number, number][] } | { reason: string } {
+    const result = editable();
+    if (!result) return { reason: get().result ? "Wait for the run to finish." : "Segment the scan first." };
+    const axis = get().perSliceAxis();
+    const { dims, data } = result.labels;
+    const corrected = correctedOf(result).filter((c) => c.axis === axis).map((c) => c.index);
+    const plan = planInterpolation(data, dims, axis, corrected, label, className(label));
+    return "reason" in plan ? plan : { result, axis, pairs: plan.pairs };
+  }
 
   function step(from: "undoStack" | "redoStack", to: "undoStack" | "redoStack", direction: "undo" | "redo") {
     // a stroke still being painted becomes a step first, so that undo takes it back
@@ -87,10 +133,8 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
     const target = s && get().results[s.key];
     if (!s || !target) return;
     applyEdit(target.labels.data, s.edit, direction);
-    const list = correctedOf(target).filter((c) => !same(c, s.slice));
-    const corrected = direction === "redo" || s.wasCorrected ? [...list, s.slice] : list;
     set({ [from]: stack.slice(0, -1), [to]: [...get()[to], s] } as Partial<EditSlice>);
-    commit(s.key, corrected);
+    commit(s.key, s.corrected[direction === "undo" ? "before" : "after"]);
   }
 
   return {
@@ -100,14 +144,24 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
     undoStack: [],
     redoStack: [],
     maskVersion: 0,
+    editNote: null,
     setEditTool: (editTool) => set({ editTool }),
     setEditClass: (editClass) => set({ editClass }),
     setBrushMm: (brushMm) => set({ brushMm: Math.min(30, Math.max(0.5, brushMm)) }),
     paintAt: (centre, axis) => {
-      const { result, editTool, editClass, brushMm } = get();
-      if (!result || !editTool || get().job.status === "running") return;
+      const { editTool, editClass, brushMm } = get();
+      const result = editable();
+      if (!result || !editTool) return;
       const key = resultKey(result.adapter);
       const slice = { axis, index: centre[axis] };
+      if (editTool === "fill") {
+        if (filled) return;
+        get().endStroke();
+        filled = true;
+        const edit = paintOnce(result.labels.data, fillRegion(result.labels.data, result.labels.dims, centre, axis), editClass);
+        if (edit) record(key, result.labels, edit, [slice]);
+        return;
+      }
       if (!stroke || stroke.labels !== result.labels || !same(stroke.slice, slice)) {
         get().endStroke(); // a stroke stays in one slice and one result: crossing starts a new undo step
         stroke = { key, labels: result.labels, recorder: new StrokeRecorder(result.labels.data), slice };
@@ -119,13 +173,27 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
     endStroke: () => {
       const s = stroke;
       stroke = null;
+      filled = false;
       const edit = s?.recorder.finish();
-      const target = s && get().results[s.key];
-      // a result replaced mid-stroke (a new run of the same mask) took the painted voxels with it
-      if (!s || !edit || !target || target.labels !== s.labels) return;
-      const wasCorrected = correctedOf(target).some((c) => same(c, s.slice));
-      set({ undoStack: [...get().undoStack, { key: s.key, edit, slice: s.slice, wasCorrected }].slice(-UNDO_STEPS), redoStack: [] });
-      commit(s.key, wasCorrected ? correctedOf(target) : [...correctedOf(target), s.slice]);
+      if (s && edit) record(s.key, s.labels, edit, [s.slice]);
+    },
+    interpolateClass: (label = get().editClass) => {
+      get().endStroke(); // a stroke still being painted is a step of its own, before this one
+      const refuse = (reason: string) => (set({ editNote: reason }), reason);
+      const plan = interpolation(label);
+      if ("reason" in plan) return refuse(plan.reason);
+      const { result, axis, pairs } = plan;
+      const { dims, data, affine } = result.labels;
+      const edit = paintOnce(data, pairs.flatMap(([k1, k2]) => interpolateBetween(data, dims, voxelSizes(affine), axis, k1, k2, label)), label);
+      if (!edit) return refuse(`The slices between already hold the interpolated ${className(label)}.`);
+      const changed = [...new Set(Array.from(edit.indices, (i) => sliceAt(dims, axis, i)))].sort((a, b) => a - b);
+      record(resultKey(result.adapter), result.labels, edit, changed.map((index) => ({ axis, index })));
+      set({ editNote: `${className(label)} interpolated in ${changed.length} slice${changed.length > 1 ? "s" : ""} (${changed[0]}–${changed[changed.length - 1]})` });
+      return null;
+    },
+    interpolationBlocked: (label = get().editClass) => {
+      const plan = interpolation(label);
+      return "reason" in plan ? plan.reason : null;
     },
     undo: () => step("undoStack", "redoStack", "undo"),
     redo: () => step("redoStack", "undoStack", "redo"),

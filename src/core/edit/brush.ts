@@ -66,3 +66,16 @@ export function applyEdit(data: Uint8Array, edit: MaskEdit, direction: "undo" | 
   const values = direction === "undo" ? edit.before : edit.after;
   for (let n = 0; n < edit.indices.length; n++) data[edit.indices[n]] = values[n];
 }
+
+/**
+ * Sets `value` at `indices` (each once) in one go and returns the edit, or null when every one
+ * already held it. For a fill or an interpolation: no stroke to follow, and regions as large as
+ * slices (typed arrays, no map).
+ */
+export function paintOnce(data: Uint8Array, indices: ArrayLike<number>, value: number): MaskEdit | null {
+  const changed = Uint32Array.from(indices).filter((i) => data[i] !== value).sort();
+  if (!changed.length) return null;
+  const before = Uint8Array.from(changed, (i) => data[i]);
+  for (const i of changed) data[i] = value;
+  return { indices: changed, before, after: new Uint8Array(changed.length).fill(value) };
+}

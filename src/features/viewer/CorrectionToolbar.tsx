@@ -1,6 +1,7 @@
 import { ToggleButton } from "../../components/ToggleButton";
 import type { EditTool } from "../../stores/editSlice";
 import { useApp } from "../../stores/store";
+import { InterpolateButton } from "./InterpolateButton";
 import { keysLabel } from "./shortcuts";
 
 /** The correction tools, in toolbar order: the store's tool (null: navigate), its label, and its shortcut and use. */
@@ -8,6 +9,7 @@ const TOOLS: { tool: EditTool | null; label: string; title: string }[] = [
   { tool: null, label: "Navigate", title: `${keysLabel("tool-navigate")} or ${keysLabel("cancel")}` },
   { tool: "brush", label: "Brush", title: `${keysLabel("tool-brush")}: paint the class chosen in the Mask legend` },
   { tool: "eraser", label: "Eraser", title: `${keysLabel("tool-eraser")}: paint background` },
+  { tool: "fill", label: "Fill", title: `${keysLabel("tool-fill")}: click a region of the slice to give it the class chosen in the Mask legend` },
 ];
 
 /** Mask correction: tool, brush size, undo/redo, and the slices corrected so far; disabled until there is a mask. */
@@ -34,7 +36,7 @@ export function CorrectionToolbar() {
           </ToggleButton>
         ))}
       </div>
-      {tool === "brush" && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
+      {(tool === "brush" || tool === "fill") && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
       <label className="flex items-center gap-1.5">
         <span>Size</span>
         <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500 disabled:opacity-40" />
@@ -46,6 +48,7 @@ export function CorrectionToolbar() {
       <button type="button" className={small} disabled={!redoCount} onClick={redo} title={keysLabel("redo")}>
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
+      <InterpolateButton className={small} />
       <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
         {!hasScan ? "Open and segment a scan to correct its mask" : !hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
       </p>

@@ -46,6 +46,8 @@ describe("the shortcut table", () => {
     expect(id(key("s"))).toBe("segment");
     expect(id(key("Escape"))).toBe("cancel");
     expect(id(key("?", { shiftKey: true }))).toBe("help");
+    expect(id(key("f"))).toBe("tool-fill");
+    expect(id(key("i"))).toBe("interpolate");
   });
 });
 
@@ -136,6 +138,7 @@ describe("what a row does", () => {
     setOpacity: vi.fn(),
     setMaskVisible: vi.fn(),
     setEditTool: vi.fn(),
+    interpolateClass: vi.fn(() => null),
     undo: vi.fn(),
     redo: vi.fn(),
     runSegmentation: vi.fn(async () => {}),
@@ -192,6 +195,18 @@ describe("what a row does", () => {
     const a = app({ undoStack: [{}] });
     run("undo", a);
     expect(a.undo).toHaveBeenCalledOnce();
+  });
+
+  it("F picks the fill tool and I interpolates, only with a mask to correct", () => {
+    const a = app();
+    run("tool-fill", a);
+    expect(a.setEditTool).toHaveBeenCalledWith("fill");
+    expect(run("tool-fill", app({ editTool: "fill" }))).toBe(false);
+    run("interpolate", a);
+    expect(a.interpolateClass).toHaveBeenCalledOnce();
+    const none = app({ result: null });
+    expect([run("tool-fill", none), run("interpolate", none)]).toEqual([false, false]);
+    expect(none.interpolateClass).not.toHaveBeenCalled();
   });
 
   it("T flips the compare view's masks; without a pair the key is not taken", () => {

@@ -19,8 +19,9 @@ export interface ShortcutApp {
   setMaskVisible: (on: boolean) => void;
   compare: { adapter: string } | null;
   flipComparison: () => boolean;
-  editTool: "brush" | "eraser" | null;
-  setEditTool: (t: "brush" | "eraser" | null) => void;
+  editTool: "brush" | "eraser" | "fill" | null;
+  setEditTool: (t: "brush" | "eraser" | "fill" | null) => void;
+  interpolateClass: () => string | null;
   undoStack: readonly unknown[];
   redoStack: readonly unknown[];
   undo: () => void;
@@ -130,8 +131,17 @@ export const SHORTCUTS: readonly Shortcut[] = [
 
   tool("tool-brush", [{ key: "b" }], "brush", "Brush: paint the class chosen in the Mask legend"),
   tool("tool-eraser", [{ key: "e" }], "eraser", "Eraser: paint background"),
-  tool("tool-navigate", [{ key: "n" }], null, "Navigate (leave brush or eraser)"),
-  { id: "undo", group: "Correction", keys: [{ key: "z", mod: true, shift: false }], description: "Undo the last stroke", repeat: true, run: (app) => (app.undoStack.length ? app.undo() : false) },
+  tool("tool-fill", [{ key: "f" }], "fill", "Fill: click a region of the slice to give it the chosen class"),
+  tool("tool-navigate", [{ key: "n" }], null, "Navigate (leave brush, eraser or fill)"),
+  {
+    id: "interpolate",
+    group: "Correction",
+    keys: [{ key: "i" }],
+    description: "Interpolate the chosen class between corrected slices of the view",
+    // refused, it says why (editNote), so the key is taken either way
+    run: (app) => (app.result ? void app.interpolateClass() : false),
+  },
+  { id: "undo", group: "Correction", keys: [{ key: "z", mod: true, shift: false }], description: "Undo the last stroke, fill or interpolation", repeat: true, run: (app) => (app.undoStack.length ? app.undo() : false) },
   {
     id: "redo",
     group: "Correction",
