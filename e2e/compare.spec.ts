@@ -1,6 +1,56 @@
+import type { Page } from "@playwright/test";
 import { currentSlice, expect, openApp, pixelStats, screenshot, shippedClasses, test } from "./fixtures";
 
-const MAGENTA: [number, number, number] = [255, 0, 255];
+/**
+ * Two screenshots of one size compared: the pixels that differ, how many of those lie within 4 px
+ * of the disagreement's outline, and the outline's pixels in each (translucent magenta over the
+ * scan: red and blue well above green, as 0.6 magenta over any grey is).
+ */
+async function compareShots(page: Page, a: Buffer, b: Buffer): Promise<{ changed: number; nearOutline: number; outline: [number, number] }> {
+  return page.evaluate(
+    async ([a64, b64]) => {
+      const pixels = async (b64: string) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const bmp = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+        const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext("2d")!;
+        ctx.drawImage(bmp, 0, 0);
+        return { w: bmp.width, h: bmp.height, px: ctx.getImageData(0, 0, bmp.width, bmp.height).data };
+      };
+      const [pa, pb] = [await pixels(a64), await pixels(b64)];
+      const { w, h } = pa;
+      const magenta = (px: Uint8ClampedArray, p: number) => px[p] - px[p + 1] > 100 && px[p + 2] - px[p + 1] > 100 && Math.abs(px[p] - px[p + 2]) < 40;
+      const outline = new Uint8Array(w * h);
+      const counts: [number, number] = [0, 0];
+      for (let p = 0; p < w * h; p++) {
+        const [ia, ib] = [magenta(pa.px, p * 4), magenta(pb.px, p * 4)];
+        counts[0] += +ia;
+        counts[1] += +ib;
+        if (ia || ib) outline[p] = 1;
+      }
+      let changed = 0;
+      let nearOutline = 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const p = (y * w + x) * 4;
+          if (Math.abs(pa.px[p] - pb.px[p]) + Math.abs(pa.px[p + 1] - pb.px[p + 1]) + Math.abs(pa.px[p + 2] - pb.px[p + 2]) < 30) continue;
+          changed++;
+          search: for (let dy = -4; dy <= 4; dy++)
+            for (let dx = -4; dx <= 4; dx++) {
+              const [u, v] = [x + dx, y + dy];
+              if (u >= 0 && v >= 0 && u < w && v < h && outline[v * w + u]) {
+                nearOutline++;
+                break search;
+              }
+            }
+        }
+      return { changed, nearOutline, outline: counts };
+    },
+    [a.toString("base64"), b.toString("base64")],
+  );
+}
+
+/** The outline's pixels in a screenshot. */
+const outlinePixels = async (page: Page, shot: Buffer) => (await compareShots(page, shot, shot)).outline[0];
 
 test("open a sample site, compare base and its adapter: two masks, two Dice columns, two curves", async ({ page }) => {
   await openApp(page);
@@ -48,10 +98,24 @@ test("open a sample site, compare base and its adapter: two masks, two Dice colu
   const canvas = page.getByLabel("Scan viewer");
   await page.getByRole("button", { name: "Axial", exact: true }).click();
   await expect(page.getByRole("note", { name: "Disagreement" })).toContainText(/[\d.]+ mL differ/);
-  await expect.poll(async () => (await pixelStats(page, canvas, [MAGENTA], 30)).near[0]).toBeGreaterThan(50);
+  await expect.poll(async () => outlinePixels(page, await canvas.screenshot())).toBeGreaterThan(500);
   await screenshot(page, "compare-view");
+  // With the overlay on, Base and Base + adapter differ inside the outlined region: each
+  // differing voxel is drawn in the shown result's class.
+  const adapterView = await canvas.screenshot();
+  await shown.getByRole("button", { name: "Base", exact: true }).click();
+  await expect(shown.getByRole("button", { name: "Base", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(async () => (await compareShots(page, adapterView, await canvas.screenshot())).changed).toBeGreaterThan(200);
+  const baseView = await canvas.screenshot();
+  await screenshot(page, "compare-view-base");
+  const change = await compareShots(page, adapterView, baseView);
+  console.log(`overlay on, Base vs Base + niivue-t1: ${change.changed} pixels changed, ${change.nearOutline} of them by the outline; outline ${change.outline.join(" / ")} pixels`);
+  expect(change.nearOutline / change.changed).toBeGreaterThan(0.95);
+  expect(change.outline[1]).toBeGreaterThan(500);
+  await shown.getByRole("button", { name: "Base + niivue-t1" }).click();
+  await expect.poll(async () => (await compareShots(page, adapterView, await canvas.screenshot())).changed).toBe(0);
   await page.getByRole("checkbox", { name: /Disagreement/ }).uncheck();
-  await expect.poll(async () => (await pixelStats(page, canvas, [MAGENTA], 30)).near[0]).toBeLessThan(20);
+  await expect.poll(async () => outlinePixels(page, await canvas.screenshot())).toBeLessThan(20);
   const colours = shippedClasses().filter((c) => c.index > 0).map((c) => c.color);
   const adapterPixels = (await pixelStats(page, canvas, colours, 60)).near;
   await shown.getByRole("button", { name: "Base", exact: true }).click();

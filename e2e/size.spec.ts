@@ -41,6 +41,8 @@ test("a large compressed scan shows its progress while it opens; one over the bu
   // the page said why it was held, before niivue drew the scan, and took the notice down after
   expect(await page.evaluate(() => (window as unknown as { notices: string[] }).notices)).toContainEqual(expect.stringMatching(/^Drawing big\.nii\.gz… A large scan can take several seconds/));
   await expect(page.getByLabel("Viewer drawing")).toHaveCount(0);
+  // drawn on the fast path these figures are about: every niivue internal of the boundary was found
+  await expect(page.getByRole("alert").filter({ hasText: "plain, slower way" })).toHaveCount(0);
   console.log(`main-thread long tasks while the 98 MB scan opened and was first drawn: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
 
   // a new window redraws the scan's layers from the voxels already on the GPU

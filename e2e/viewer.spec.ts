@@ -9,6 +9,9 @@ test.describe("viewer", () => {
   test("views, slice scrolling, window/level and the cursor readout", async ({ page }) => {
     await openApp(page, { waitForModel: false });
     await openScan(page, dataPath(SCAN));
+    // the first drawing of a 256³ scan holds the page for seconds under software WebGL (24 s on a
+    // loaded 2-core machine, past an action's timeout): the clicks start once a frame is painted
+    await page.evaluate(() => new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted))));
     const canvas = page.getByLabel("Scan viewer");
     const slice = page.getByLabel("Current slice");
     const cursor = page.getByLabel("Cursor");

@@ -44,7 +44,8 @@ export function App() {
       </header>
       <ScanErrorRow />
       {screen === "study" && (
-        <main className="min-h-0 flex-1 bg-slate-950">
+        // its view scrolls within; clipped here, so nothing in it (a hidden file input) lengthens the page
+        <main className="relative min-h-0 flex-1 overflow-hidden bg-slate-950">
           <ErrorBoundary area="site study">
             <StudyView />
           </ErrorBoundary>
@@ -57,7 +58,10 @@ export function App() {
             <Viewer />
           </ErrorBoundary>
         </section>
-        <aside aria-label="Controls" className="w-full shrink-0 space-y-3 overflow-y-auto border-t border-slate-800 bg-slate-950 p-3 lg:w-[380px] lg:border-l lg:border-t-0">
+        {/* the page's one scroll region: the header, the viewer and its bars stay in place. Relative:
+            its absolutely placed descendants (FileButton's sr-only inputs) scroll with it, and do not
+            lengthen the page from where they would sit down its content (the page scrolled 400 px at 1440×900) */}
+        <aside aria-label="Controls" className="relative w-full shrink-0 space-y-3 overflow-y-auto border-t border-slate-800 bg-slate-950 p-3 lg:w-[330px] lg:border-l lg:border-t-0 xl:w-[380px]">
           <ErrorBoundary area="segmentation panel">
             <SegmentationPanel />
           </ErrorBoundary>

@@ -2,12 +2,13 @@ import type { ReactNode } from "react";
 
 const TONES = { sky: "bg-sky-600", fuchsia: "bg-fuchsia-600", amber: "bg-amber-600" } as const;
 
-/** One button of a segmented control (a bordered group of them): pressed shows in the group's tone. */
-export function ToggleButton({ pressed, onClick, tone = "sky", title, disabled, children }: { pressed: boolean; onClick: () => void; tone?: keyof typeof TONES; title?: string; disabled?: boolean; children: ReactNode }) {
+/** One button of a segmented control (a bordered group of them): pressed shows in the group's tone; `label` names it when its text is short. */
+export function ToggleButton({ pressed, onClick, tone = "sky", title, label, disabled, children }: { pressed: boolean; onClick: () => void; tone?: keyof typeof TONES; title?: string; label?: string; disabled?: boolean; children: ReactNode }) {
   return (
     <button
       type="button"
       aria-pressed={pressed}
+      aria-label={label}
       disabled={disabled}
       title={title}
       onClick={onClick}

@@ -1,4 +1,5 @@
 import { ToggleButton } from "../../components/ToggleButton";
+import { Toolbar } from "../../components/Toolbar";
 import { voxelVolumeMl } from "../../core/volume/affine";
 import { resultKey } from "../../stores/jobSlice";
 import { useApp } from "../../stores/store";
@@ -18,26 +19,28 @@ export function CompareBar({ comparison }: { comparison: NonNullable<ReturnType<
     </ToggleButton>
   );
   const share = diff.foreground ? (100 * diff.voxels) / diff.foreground : 0;
+  const differ = `${(diff.voxels * voxelVolumeMl(base.labels.affine)).toFixed(1)} mL differ (${share.toFixed(1)}% of voxels either calls foreground)`;
   return (
-    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-fuchsia-950/30 px-3 py-2 text-xs text-slate-300">
+    <Toolbar label="Comparison toolbar" className="border-b bg-fuchsia-950/30 py-2">
       <span className="font-semibold uppercase tracking-wide text-fuchsia-300">Compare</span>
-      <div role="group" aria-label="Mask shown" className="inline-flex overflow-hidden rounded-md border border-slate-700">
+      <div role="group" aria-label="Mask shown" className="inline-flex shrink-0 overflow-hidden rounded-md border border-slate-700">
         {button("base", "Base")}
         {button("adapter", `Base + ${adapter}`)}
       </div>
-      <span className="text-slate-500">{keysLabel("compare-flip")} flips</span>
-      <label className="flex items-center gap-1.5">
+      <span className="hidden text-slate-500 @wide:inline">{keysLabel("compare-flip")} flips</span>
+      <label className="flex shrink-0 items-center gap-1.5">
         <input type="checkbox" checked={showDisagreement} onChange={(e) => setShowDisagreement(e.target.checked)} className="accent-fuchsia-500" />
         <span>
-          Disagreement <span className="inline-block h-2.5 w-2.5 rounded-sm bg-fuchsia-500 align-middle" aria-hidden="true" />
+          Disagreement <span className="inline-block h-2.5 w-2.5 rounded-sm border-2 border-fuchsia-500 align-middle" aria-hidden="true" />
         </span>
       </label>
-      <p role="note" aria-label="Disagreement" className="tabular-nums text-slate-400">
-        {(diff.voxels * voxelVolumeMl(base.labels.affine)).toFixed(1)} mL differ ({share.toFixed(1)}% of voxels either calls foreground)
+      {/* gives way when the bar is short: whole in its title */}
+      <p role="note" aria-label="Disagreement" className="min-w-0 truncate tabular-nums text-slate-400" title={differ}>
+        {differ}
       </p>
-      <button type="button" onClick={leaveComparison} className="ml-auto text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
+      <button type="button" onClick={leaveComparison} className="ml-auto shrink-0 text-slate-400 underline-offset-2 hover:text-slate-200 hover:underline">
         Close comparison
       </button>
-    </div>
+    </Toolbar>
   );
 }

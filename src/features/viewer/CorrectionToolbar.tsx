@@ -1,4 +1,5 @@
 import { ToggleButton } from "../../components/ToggleButton";
+import { Toolbar } from "../../components/Toolbar";
 import type { EditTool } from "../../stores/editSlice";
 import { useApp } from "../../stores/store";
 import { InterpolateButton } from "./InterpolateButton";
@@ -26,20 +27,28 @@ export function CorrectionToolbar() {
 
   const small = "rounded border border-slate-700 bg-slate-800 px-2 py-0.5 text-xs text-slate-200 hover:bg-slate-700 disabled:opacity-40";
   const slices = [...new Set((corrected ?? []).map((c) => c.index))].sort((a, b) => a - b);
+  const corrections = (listed: number[]) => `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${listed.join(", ")}`;
+  const status = !hasScan
+    ? "Open and segment a scan to correct its mask"
+    : !hasMask
+      ? "Segment the scan to correct its mask"
+      : slices.length
+        ? `${corrections(slices.slice(0, 6))}${slices.length > 6 ? ", …" : ""}`
+        : "No slice corrected";
   return (
-    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/40 px-3 py-1.5 text-xs text-slate-300">
-      <span className="font-semibold uppercase tracking-wide text-amber-300">Correct</span>
-      <div role="group" aria-label="Mask tool" className="inline-flex overflow-hidden rounded-md border border-slate-700">
+    <Toolbar label="Correction toolbar" className="border-b bg-slate-900/40 py-1.5">
+      <span className="hidden font-semibold uppercase tracking-wide text-amber-300 @wide:inline">Correct</span>
+      <div role="group" aria-label="Mask tool" className="inline-flex shrink-0 overflow-hidden rounded-md border border-slate-700">
         {TOOLS.map((t) => (
           <ToggleButton key={t.label} pressed={tool === t.tool} onClick={() => setEditTool(t.tool)} tone="amber" title={t.title} disabled={!hasMask}>
             {t.label}
           </ToggleButton>
         ))}
       </div>
-      {(tool === "brush" || tool === "fill") && editClass && <span className="text-slate-400">painting {editClass.name}</span>}
-      <label className="flex items-center gap-1.5">
-        <span>Size</span>
-        <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-24 accent-amber-500 disabled:opacity-40" />
+      {(tool === "brush" || tool === "fill") && editClass && <span className="hidden text-slate-400 @wide:inline">painting {editClass.name}</span>}
+      <label className="flex shrink-0 items-center gap-1.5" title="Brush size">
+        <span className="hidden @wide:inline">Size</span>
+        <input type="range" aria-label="Brush size" disabled={!hasMask} min={1} max={20} step={1} value={brushMm} onChange={(e) => setBrushMm(e.target.valueAsNumber)} className="w-20 accent-amber-500 disabled:opacity-40 @wide:w-24" />
         <span className="w-10 tabular-nums text-slate-400">{brushMm} mm</span>
       </label>
       <button type="button" className={small} disabled={!undoCount} onClick={undo} title={keysLabel("undo")}>
@@ -49,9 +58,10 @@ export function CorrectionToolbar() {
         Redo{redoCount ? ` (${redoCount})` : ""}
       </button>
       <InterpolateButton className={small} />
-      <p role="note" aria-label="Corrected slices" className="ml-auto tabular-nums text-slate-400" title={slices.join(", ")}>
-        {!hasScan ? "Open and segment a scan to correct its mask" : !hasMask ? "Segment the scan to correct its mask" : slices.length ? `${slices.length} slice${slices.length > 1 ? "s" : ""} corrected: ${slices.slice(0, 6).join(", ")}${slices.length > 6 ? ", …" : ""}` : "No slice corrected"}
+      {/* gives way when the bar is short, with the interpolation's note: a status, whole in its title */}
+      <p role="note" aria-label="Corrected slices" className="ml-auto min-w-0 truncate tabular-nums text-slate-400" title={slices.length ? corrections(slices) : status}>
+        {status}
       </p>
-    </div>
+    </Toolbar>
   );
 }

@@ -73,7 +73,7 @@ export function MaskPanel() {
                   {c.name}
                 </label>
                 <span className="tabular-nums text-xs text-slate-400">{volumes ? `${volumes.find((v) => v.index === c.index)!.ml.toFixed(1)} mL` : "—"}</span>
-                {editTool === "brush" && (
+                {(editTool === "brush" || editTool === "fill") && (
                   <input type="radio" name={`${baseId}-paint`} aria-label={`Paint ${c.name}`} checked={editClass === c.index} onChange={() => setEditClass(c.index)} className="h-3.5 w-3.5 accent-amber-500" title={`Paint ${c.name}`} />
                 )}
               </li>

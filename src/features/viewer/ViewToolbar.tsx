@@ -2,6 +2,7 @@ import type { RefObject } from "react";
 import { Button } from "../../components/Button";
 import { download } from "../../components/download";
 import { ToggleButton } from "../../components/ToggleButton";
+import { ShortLabel, Toolbar } from "../../components/Toolbar";
 import { exportStem } from "../../core/export";
 import { useApp } from "../../stores/store";
 import type { ViewMode } from "../../stores/viewSlice";
@@ -12,12 +13,13 @@ export interface WindowRange {
   max: number;
 }
 
-const VIEWS: { mode: ViewMode; label: string }[] = [
-  { mode: "axial", label: "Axial" },
-  { mode: "coronal", label: "Coronal" },
-  { mode: "sagittal", label: "Sagittal" },
-  { mode: "multiplanar", label: "Multiplanar" },
-  { mode: "render", label: "3D" },
+/** Each view's name, and its short form (a radiologist's) for a narrow viewer. */
+const VIEWS: { mode: ViewMode; label: string; short: string }[] = [
+  { mode: "axial", label: "Axial", short: "Ax" },
+  { mode: "coronal", label: "Coronal", short: "Cor" },
+  { mode: "sagittal", label: "Sagittal", short: "Sag" },
+  { mode: "multiplanar", label: "Multiplanar", short: "MPR" },
+  { mode: "render", label: "3D", short: "3D" },
 ];
 
 const PLANE_NAME: Record<ViewMode, string> = { axial: "Axial", coronal: "Coronal", sagittal: "Sagittal", multiplanar: "Axial", render: "Axial" };
@@ -56,36 +58,36 @@ export function ViewToolbar({ ctlRef, windowRange, setWindowRange, voxel, onErro
   };
 
   return (
-    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-800 bg-slate-900/60 px-3 py-2">
-      <div role="group" aria-label="View" className="inline-flex overflow-hidden rounded-md border border-slate-700">
-        {VIEWS.map(({ mode, label }) => (
-          <ToggleButton key={mode} pressed={viewMode === mode} onClick={() => setViewMode(mode)}>
-            {label}
+    <Toolbar label="Viewer toolbar" className="border-b bg-slate-900/60 py-2">
+      <div role="group" aria-label="View" className="inline-flex shrink-0 overflow-hidden rounded-md border border-slate-700">
+        {VIEWS.map(({ mode, label, short }) => (
+          <ToggleButton key={mode} pressed={viewMode === mode} onClick={() => setViewMode(mode)} label={label} title={label}>
+            <ShortLabel short={short} long={label} />
           </ToggleButton>
         ))}
       </div>
-      <div className="flex items-center gap-2 text-xs text-slate-300">
+      <div className="flex shrink-0 items-center gap-1.5">
+        <span>Window</span>
         {(["min", "max"] as const).map((end) => (
-          <label key={end} className="flex items-center gap-1.5">
-            <span>Window {end}</span>
-            <input
-              type="number"
-              aria-label={`Window ${end}`}
-              disabled={!windowRange}
-              value={windowRange ? Number(windowRange[end].toFixed(3)) : ""}
-              step={windowRange ? step(windowRange.min, windowRange.max) : 1}
-              onChange={(e) => changeWindow(end, e.target.valueAsNumber)}
-              className="w-20 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50"
-            />
-          </label>
+          <input
+            key={end}
+            type="number"
+            aria-label={`Window ${end}`}
+            title={`Window ${end}`}
+            disabled={!windowRange}
+            value={windowRange ? Number(windowRange[end].toFixed(3)) : ""}
+            step={windowRange ? step(windowRange.min, windowRange.max) : 1}
+            onChange={(e) => changeWindow(end, e.target.valueAsNumber)}
+            className="w-16 rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none disabled:opacity-50 @wide:w-20"
+          />
         ))}
       </div>
-      <p role="note" aria-label="Current slice" className="ml-auto text-xs tabular-nums text-slate-300">
+      <p role="note" aria-label="Current slice" className="ml-auto shrink-0 tabular-nums">
         {sliceText}
       </p>
-      <Button size="xs" disabled={!scan} onClick={() => void saveView()} title="What the viewer shows, as a PNG image">
-        Save view (PNG)
+      <Button size="xs" className="shrink-0" disabled={!scan} onClick={() => void saveView()} aria-label="Save view (PNG)" title="What the viewer shows, as a PNG image">
+        <ShortLabel short="PNG" long="Save view (PNG)" />
       </Button>
-    </div>
+    </Toolbar>
   );
 }

@@ -25,7 +25,8 @@ export function Viewer() {
   useControllerSync(ctlRef, comparison?.diff ?? null);
 
   return (
-    <div className="flex h-full min-h-0 flex-col">
+    // a container: its bars shorten their labels while the viewer is narrow (@wide, index.css)
+    <div className="@container flex h-full min-h-0 flex-col">
       <ViewToolbar ctlRef={ctlRef} windowRange={windowRange} setWindowRange={setWindowRange} voxel={voxel} onError={setViewerError} />
       {/* always there (disabled without a mask): the view never shrinks, and redraws, when a scan or mask arrives */}
       <CorrectionToolbar />

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readVolume } from "../../core/io";
-import type { VoxelArray } from "../../core/volume/types";
+import { readVolume } from "../../../core/io";
+import type { VoxelArray } from "../../../core/volume/types";
 import { displayRange, displayRangeSteps } from "./displayRange";
-import { volumeImage } from "./volumeImage";
+import { volumeImage } from "./boundary";
 
 /** niivue's own starting window for the same voxels (an image built as before: niivue's calMinMax). */
 function niivueRange(data: VoxelArray, dims: [number, number, number]) {

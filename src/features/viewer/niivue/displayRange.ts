@@ -2,7 +2,7 @@
 // rule (NVImage.calMinMax: the 2nd to 98th percentile of the central half-box, zeros ignored when
 // most voxels are zero), which niivue runs in one go when it builds an image: 100+ ms for a
 // 98 MB scan. Non-finite voxels are left out (niivue leaves out only NaN).
-import type { VoxelArray } from "../../core/volume/types";
+import type { VoxelArray } from "../../../core/volume/types";
 
 export interface DisplayRange {
   /** The window to start with. */

@@ -1,6 +1,6 @@
 // Work the viewer splits so that the page can paint and take input between its parts: a
 // generator yields between steps and returns its result.
-import type { VoxelArray } from "../../core/volume/types";
+import type { VoxelArray } from "../../../core/volume/types";
 
 export type Steps<T> = Generator<void, T>;
 
