@@ -12,6 +12,8 @@ test.describe("cancel", () => {
     const segmentButton = page.getByRole("button", { name: "Segment", exact: true });
     const cancel = page.getByRole("button", { name: "Cancel", exact: true });
     const bar = page.getByRole("progressbar", { name: "Segmentation progress" });
+    // the Segmentation panel's status line (the correction toolbar has a status of its own)
+    const status = page.getByRole("region", { name: "Segmentation" }).getByRole("status");
     const progressed = async () => Number(await bar.getAttribute("aria-valuenow"));
 
     await segmentButton.click();
@@ -21,7 +23,7 @@ test.describe("cancel", () => {
 
     const t0 = Date.now();
     await cancel.click();
-    await expect(page.getByRole("status")).toHaveText("Cancelled", { timeout: 1000 });
+    await expect(status).toHaveText("Cancelled", { timeout: 1000 });
     await expect(segmentButton).toBeEnabled({ timeout: 1000 });
     console.log(`cancelled in ${Date.now() - t0} ms`);
     await expect(cancel).toBeDisabled();
@@ -34,7 +36,7 @@ test.describe("cancel", () => {
 
     // Segment again: a fresh worker starts and makes progress.
     await segmentButton.click();
-    await expect(page.getByRole("status")).not.toHaveText("Cancelled");
+    await expect(status).not.toHaveText("Cancelled");
     await expect.poll(progressed, { timeout: 120_000 }).toBeGreaterThan(0);
 
     // Opening another scan during the run cancels it cleanly.

@@ -316,10 +316,10 @@ describe("the scan's contrast, before any run", () => {
     const fake = probeClient();
     useApp.setState({ client: fake.client });
     await useApp.getState().openScan("t2.nii", nifti(t2));
-    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
+    const run = useApp.getState().claimWorker("segmenting");
     await useApp.getState().selectAdapter("niivue-t1");
     expect(fake.asked).toEqual([]); // the worker is busy: the run's own mask will tell
-    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null } });
+    if (run.ok) useApp.getState().releaseWorker(run.claim);
     await useApp.getState().selectAdapter("synth-pd");
     await useApp.getState().selectAdapter("niivue-t1");
     await settle();

@@ -4,7 +4,6 @@ import { axisAlong, centralSlab } from "../core/volume/slab";
 import { readShippedAdapter, type Manifest } from "../core/manifest";
 import { modelFileReader } from "../runtime/model-source";
 import { sha256Hex } from "../core/manifest/load";
-import { resultKey } from "./jobSlice";
 import type { LoadedScan } from "./scanSlice";
 import { message, type Slice } from "./types";
 
@@ -51,6 +50,10 @@ export interface AdapterSlice {
   /** A loaded or shipped adapter of the current model, by name (without selecting it). */
   getAdapter: (name: string) => Promise<LoadedAdapter>;
   loadAdapterFiles: (files: { name: string; bytes: Uint8Array }[]) => Promise<void>;
+  /** A name no adapter of the model has yet: `first`, else `nth(2)`, `nth(3)`… */
+  freeAdapterName: (first: string, nth: (i: number) => string) => string;
+  /** Adds an adapter made this session (from disk, trained) to every Adapter select; `select`: it becomes the one in use. */
+  addAdapter: (entry: { name: string; site?: string; adapter: LoadedAdapter }, select: boolean) => void;
   dismissAdapterError: () => void;
   scanContrast: ScanContrast | null;
   /**
@@ -98,7 +101,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
     const overtaken = () => mine !== choice || get().manifest !== manifest;
     if (name === null || !manifest) {
       set({ adapter: null, adapterError: null, adapterStatus: "idle" });
-      return get().showResult(resultKey(null)); // a kept result of the base shows at once
+      return get().newAdapter(); // a kept result of the base shows at once
     }
     const fromFile = get().fileAdapters.find((a) => a.name === name);
     if (!fromFile) set({ adapterStatus: "loading" });
@@ -106,8 +109,7 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
       const adapter = await get().getAdapter(name);
       if (overtaken()) return;
       set({ adapter, adapterError: null, adapterStatus: "idle" });
-      get().showResult(resultKey(name));
-      get().checkScanContrast();
+      get().newAdapter();
     } catch (e) {
       if (overtaken()) return;
       // The previous adapter (or the base) stays selected.
@@ -128,16 +130,25 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
       if (before !== choice || get().manifest !== manifest) return; // the model changed, or another adapter was chosen, meanwhile
       const config = parseAdapterConfig(configFile.bytes);
       const base = config.site || weights.name.replace(/\.safetensors$/, "");
-      const taken = new Set(availableAdapters(get()).map((a) => a.name));
-      let name = `${base} (file)`;
-      for (let i = 2; taken.has(name); i++) name = `${base} (file ${i})`;
+      const name = get().freeAdapterName(`${base} (file)`, (i) => `${base} (file ${i})`);
       const adapter: LoadedAdapter = { ...buildAdapter(name, config, readSafetensors(weights.bytes, weights.name), manifest), sha256 };
-      choice++; // a shipped adapter still loading is overtaken by this one
-      set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site: adapter.config.site, adapter }], adapter, adapterError: null, adapterStatus: "idle" });
-      get().checkScanContrast();
+      get().addAdapter({ name, site: adapter.config.site, adapter }, true);
     } catch (e) {
       set({ adapterError: `The adapter was not loaded: ${message(e)}` });
     }
+  },
+  freeAdapterName: (first, nth) => {
+    const taken = new Set(availableAdapters(get()).map((a) => a.name));
+    let name = first;
+    for (let i = 2; taken.has(name); i++) name = nth(i);
+    return name;
+  },
+  addAdapter: ({ name, site, adapter }, select) => {
+    set({ fileAdapters: [...get().fileAdapters, { name, source: "file", site, adapter }] });
+    if (!select) return;
+    choice++; // a shipped adapter still loading is overtaken by this one
+    set({ adapter, adapterError: null, adapterStatus: "idle" });
+    get().newAdapter();
   },
   dismissAdapterError: () => set({ adapterError: null }),
   scanContrast: null,
@@ -163,15 +174,21 @@ export const createAdapterSlice: Slice<AdapterSlice> = (set, get) => {
     }
     if (known?.scan === scan && known.basis === "probe") return; // measured, measuring, or failed once: not again
     // the worker must be free: a probe never waits in front of a run, a study or a training the user started
-    if (get().modelStatus !== "ready" || get().job.status === "running" || get().studyAbort || get().trainAbort) return;
+    if (get().modelStatus !== "ready") return;
+    const taken = get().claimWorker("probing");
+    if (!taken.ok) return;
     const mine: ScanContrast = { scan, basis: "probe", status: "measuring", profile: null };
     set({ scanContrast: mine });
     const slab = centralSlab(scan.volume, axisAlong(scan.volume, manifest.input.orientation[manifest.input.sliceAxis]), PROBE_SLAB_MM);
+    const record = (status: ScanContrast["status"], profile: ContrastProfile | null) => {
+      get().releaseWorker(taken.claim);
+      if (current() && get().scanContrast === mine) set({ scanContrast: { ...mine, status, profile } });
+    };
     void get()
-      .client.segment(slab, { options: [] })
+      .client.segment(slab, { options: [] }) // never aborted: a few slices, and an abort would end the worker
       .then(
-        (out) => current() && get().scanContrast === mine && set({ scanContrast: { ...mine, status: "done", profile: out.profile } }),
-        () => current() && get().scanContrast === mine && set({ scanContrast: { ...mine, status: "failed" } }),
+        (out) => record("done", out.profile),
+        () => record("failed", null),
       );
   },
   };

@@ -3,6 +3,7 @@ import type { SelfAdaptPhase } from "../core/adapt/self";
 import { enabledOptions, inferencePasses, scanOptions, type SegmentResult } from "../core/pipeline/segment";
 import type { Volume } from "../core/volume/types";
 import { message, type Slice } from "./types";
+import { workerBusy, type WorkerClaim } from "./workerSlice";
 
 export interface JobState {
   status: "idle" | "running" | "done" | "cancelled" | "error";
@@ -96,8 +97,6 @@ export interface JobSlice {
   compare: { adapter: string } | null;
   /** A comparison still running its runs (its button says so until it ends, however it ends). */
   comparing: { adapter: string } | null;
-  /** Aborts the run in flight. */
-  abort: AbortController | null;
   /** Whether Segment can start now: a scan, a ready model, and the worker free of other work. */
   canSegment: () => boolean;
   runSegmentation: () => Promise<void>;
@@ -108,26 +107,29 @@ export interface JobSlice {
   /** In the compare view, shows the other of the two kept masks; false when there is no pair. */
   flipComparison: () => boolean;
   leaveComparison: () => void;
-  /** Drops every kept result (a new scan or model). */
+  /** Drops every kept result (newScan, newModel). */
   clearResults: () => void;
-  cancelSegmentation: () => void;
+  /** Cancels a segmentation or comparison holding the worker; `note` says why when it was not the user's Cancel. */
+  cancelSegmentation: (note?: string) => void;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id) => b.includes(id));
 
 export const createJobSlice: Slice<JobSlice> = (set, get) => {
+  /** A segmentation or comparison cancelled (by the user, a new scan or model): the mask so far goes. */
+  const onCancel = (note?: string) => set({ preview: null, job: { ...get().job, status: "cancelled", error: null, note } });
   /** The run whose mask is on its way to the screen: when Segment was pressed and the result came. */
   let pending: { result: SegmentationResult; pressedAt: number; receivedAt: number; runMs: number | null; comparison?: Wait["comparison"] } | null = null;
   /**
-   * One run with the given adapter (null = base); resolves to its result or null if it did not
-   * finish. `wait`: a comparison's press and its base run, when this run ends it.
+   * One run with the given adapter (null = base) under `claim` (a segmentation's, or a
+   * comparison's for both its runs); resolves to its result or null if it did not finish.
+   * `wait`: a comparison's press and its base run, when this run ends it.
    */
-  async function run(adapterName: string | null, wait?: { pressedAt: number; comparison: NonNullable<Wait["comparison"]> }): Promise<SegmentationResult | null> {
+  async function run(claim: WorkerClaim, adapterName: string | null, wait?: { pressedAt: number; comparison: NonNullable<Wait["comparison"]> }): Promise<SegmentationResult | null> {
     const { scan, manifest, client } = get();
-    if (get().studyAbort || get().trainAbort) return null; // the worker is busy with the site study or training
     const adapter = adapterName === null ? null : get().adapter;
     if (!scan || !manifest || (adapterName !== null && adapter?.name !== adapterName)) return null;
-    const abort = new AbortController();
+    const mine = () => get().activeJob === claim;
     const running = adapterName ?? "base";
     const startedAt = performance.now();
     const pressedAt = wait?.pressedAt ?? startedAt;
@@ -135,35 +137,36 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     const options = get().activeOptions();
     const passes = inferencePasses(manifest, scanOptions(manifest, scan.volume, options).ids).length;
     const steps = enabledOptions(manifest, options).find((o) => o.kind === "selfAdapt")?.steps;
-    const updateJob = (job: Partial<JobState>) => get().abort === abort && set({ job: { ...get().job, ...job } });
-    set({ abort, preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes, steps } });
+    const updateJob = (job: Partial<JobState>) => mine() && set({ job: { ...get().job, ...job } });
+    set({ preview: null, job: { status: "running", done: 0, total: 0, error: null, running, passes, steps } });
     try {
       const out = await client.segment({ ...scan.volume, name: scan.name }, {
-        signal: abort.signal,
+        signal: claim.abort.signal,
         options,
         adapterFeeds: adapter?.feeds,
         onProgress: (done, total) => updateJob({ done, total }),
         onPhase: (phase) => updateJob({ phase, done: 0, total: 0 }),
         onStep: (step) => updateJob({ step }),
-        onPreview: previewing ? (data) => get().abort === abort && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
+        onPreview: previewing ? (data) => mine() && set({ preview: { labels: { dims: scan.volume.dims, affine: scan.volume.affine, data } } }) : undefined,
       });
-      if (get().abort !== abort) return null;
+      if (!mine()) return null;
       const result: SegmentationResult = { ...out, scanName: scan.name, modelId: manifest.id, modelName: manifest.name, modelVersion: manifest.version, modelSha256: manifest.files.model.sha256, adapter: adapter?.name ?? null, adapterSha256: adapter?.sha256 ?? null };
-      const key = resultKey(result.adapter);
-      const keep = <T extends { key: ResultKey }>(steps: T[]) => steps.filter((s) => s.key !== key); // their voxels are gone
-      // a new mask is shown, even if the last one was switched off (M)
       if (out.backend !== get().backend) set({ backend: out.backend }); // WebGPU failed and the run finished on WASM
       const receivedAt = performance.now();
       pending = { result, pressedAt, receivedAt, runMs: receivedAt - startedAt, comparison: wait?.comparison };
       // the result's Dice waits for the next task: the mask is drawn first, and neither holds the page long
-      set({ abort: null, preview: null, job: { ...get().job, status: "done" }, results: { ...get().results, [key]: result }, result, evaluation: null, evaluations: Object.fromEntries(Object.entries(get().evaluations).filter(([k]) => k !== key)), maskVisible: true, undoStack: keep(get().undoStack), redoStack: keep(get().redoStack) });
+      set({ preview: null, job: { ...get().job, status: "done" } });
+      if (claim.kind === "segmenting") get().releaseWorker(claim); // a comparison holds it until its last run
+      get().newResult(result);
       await new Promise((resolve) => setTimeout(resolve, 0));
       get().recomputeEvaluation();
       return result;
     } catch (e) {
-      if (get().abort !== abort) return null;
+      if (!mine()) return null;
       // The previous mask and Dice stay: only this run failed.
-      set({ abort: null, preview: null, job: { ...get().job, status: abort.signal.aborted ? "cancelled" : "error", error: abort.signal.aborted ? null : message(e), refused: (e as Error | null)?.name === "VolumeError" } });
+      const cancelled = claim.abort.signal.aborted;
+      set({ preview: null, job: { ...get().job, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e), refused: (e as Error | null)?.name === "VolumeError" } });
+      get().releaseWorker(claim);
       return null;
     }
   }
@@ -195,7 +198,6 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
     preview: null,
     compare: null,
     comparing: null,
-    abort: null,
     canSegment: () => {
       const s = get();
       // not while a sample or an adapter is still loading: the run would miss the adapter the user chose
@@ -204,22 +206,29 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
         s.modelStatus === "ready" &&
         s.adapterStatus !== "loading" &&
         s.sampleLoading === null &&
-        s.job.status !== "running" &&
-        s.studyJob.status !== "running" &&
-        s.training.status !== "running"
+        !workerBusy(s)
       );
     },
     runSegmentation: async () => {
       get().cancelSegmentation(); // a new run replaces one in flight
+      const taken = get().claimWorker("segmenting", onCancel);
+      if (!taken.ok) return; // the study or a training holds the worker (Segment says so)
       const name = get().adapter?.name ?? null;
       // A comparison stays open while its own adapter (or the base) is re-run.
       if (get().compare && name !== null && name !== get().compare?.adapter) set({ compare: null });
-      await run(name);
+      try {
+        await run(taken.claim, name);
+      } finally {
+        get().releaseWorker(taken.claim); // also when the run could not start
+      }
     },
     runComparison: async () => {
       const adapter = get().adapter?.name;
       if (!adapter) return;
       get().cancelSegmentation();
+      const taken = get().claimWorker("comparing", onCancel);
+      if (!taken.ok) return;
+      const { claim } = taken;
       // the user waits for both runs: the status reports the whole wait from here, each run apart
       const pressedAt = performance.now();
       const comparing = { adapter };
@@ -232,7 +241,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
           const kept = get().results[resultKey(name)];
           if (kept && sameIds(kept.options, options)) continue;
           const startedAt = performance.now();
-          const done = await run(name, name === null ? undefined : { pressedAt, comparison: { adapter, baseMs } });
+          const done = await run(claim, name, name === null ? undefined : { pressedAt, comparison: { adapter, baseMs } });
           if (!done || get().compare?.adapter !== adapter) return;
           if (name === null) baseMs = performance.now() - startedAt;
         }
@@ -241,6 +250,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
         if (baseMs !== null && adapted && adapted !== get().result) pending = { result: adapted, pressedAt, receivedAt: performance.now(), runMs: null, comparison: { adapter, baseMs } };
         get().showResult(resultKey(adapter));
       } finally {
+        get().releaseWorker(claim);
         if (get().comparing === comparing) set({ comparing: null });
       }
     },
@@ -258,12 +268,7 @@ export const createJobSlice: Slice<JobSlice> = (set, get) => {
       return true;
     },
     leaveComparison: () => set({ compare: null }),
-    clearResults: () => set({ results: {}, result: null, preview: null, compare: null, undoStack: [], redoStack: [], editTool: null }),
-    cancelSegmentation: () => {
-      const { abort } = get();
-      if (!abort) return;
-      set({ abort: null, preview: null, job: { ...get().job, status: "cancelled", error: null } });
-      abort.abort();
-    },
+    clearResults: () => set({ results: {}, result: null, preview: null, compare: null }),
+    cancelSegmentation: (note) => void get().cancelActiveJob(note, ["segmenting", "comparing"]),
   };
 };

@@ -243,11 +243,10 @@ describe("switching models", () => {
     expect(useApp.getState().training).toEqual({ status: "idle", step: 0, steps: 0, loss: null, error: null, outcome: null });
 
     // a run still going (only a script gets here: the controls are locked) ends, and says why
-    const abort = new AbortController();
-    useApp.setState({ trainAbort: abort, training: { status: "running", step: 2, steps: 5, loss: 0.2, error: null, outcome: null } });
+    const running = useApp.getState().claimTraining(5);
     await useApp.getState().selectModel("siteseg-tissue");
-    expect(abort.signal.aborted).toBe(true);
-    expect(useApp.getState().trainAbort).toBeNull();
+    expect(running?.abort.signal.aborted).toBe(true);
+    expect(useApp.getState().activeJob).toBeNull();
     expect(useApp.getState().training).toMatchObject({ status: "cancelled", note: "another model was loaded", outcome: null });
   });
 

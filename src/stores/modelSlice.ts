@@ -2,7 +2,6 @@ import { loadModel, modelFolder, parseManifest, type Manifest, type ModelSource 
 import { modelFileReader } from "../runtime/model-source";
 import type { BackendPreference } from "../runtime/ort-web";
 import { InferenceClient } from "../worker/client";
-import { idleTraining } from "./trainSlice";
 import { message, type Slice } from "./types";
 
 export interface ModelEntry {
@@ -73,23 +72,15 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
   selectModel: async (id) => {
     const entry = get().models.find((m) => m.id === id);
     if (!entry) return;
-    get().cancelSegmentation();
-    // another model offers other options; an adapter still loading belongs to the model being left
-    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, backendNotice: null, inferenceOptions: null, adapterStatus: "idle" });
+    get().leaveModel();
+    set({ modelId: id, modelStatus: "loading", modelError: null, backend: null, backendNotice: null });
     try {
       const { manifest, backend, notice } = await get().client.load(entry.source, get().backendPreference);
       if (get().modelId !== id) return; // another model was picked meanwhile
       set({ manifest, backend, backendNotice: notice ?? null, modelStatus: "ready" });
-      // Masks, adapters and the training panel's last run belong to a model: dropped once another
-      // has loaded (a refused one loses nothing). A run still training (its controls are locked
-      // meanwhile, so only a script gets here) ends, and says why.
-      if (get().loadedModelId !== id) {
-        get().clearResults();
-        const wasTraining = get().trainAbort !== null;
-        get().cancelTraining();
-        set({ adapter: null, fileAdapters: [], adapterError: null, scanContrast: null, training: wasTraining ? { ...idleTraining, status: "cancelled", note: "another model was loaded" } : idleTraining });
-        get().recomputeEvaluation();
-      }
+      // what belonged to the last model goes once another has loaded (a refused one loses nothing);
+      // a training still running (its controls are locked meanwhile, so only a script gets here) ends, and says why
+      if (get().loadedModelId !== id) get().newModel();
       set({ loadedModelId: id });
     } catch (e) {
       if (get().modelId === id) set({ modelStatus: "error", modelError: `Model ${entry.name} could not be loaded: ${message(e)}` });

@@ -52,7 +52,6 @@ export interface ScanSlice {
 }
 
 const VOLUME_NAME = /\.(nii|nii\.gz|mgh|mgz)$/i;
-const idleJob = { status: "idle" as const, done: 0, total: 0, error: null };
 
 export const createScanSlice: Slice<ScanSlice> = (set, get) => {
   /** Files of the drop the picker offers (kept out of the store's plain data). */
@@ -60,18 +59,7 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
   /** Bumped by every open, so a conversion that finishes after a newer open is dropped. */
   let generation = 0;
 
-  const install = (scan: LoadedScan) => {
-    const wasRunning = get().abort !== null;
-    get().cancelSegmentation();
-    // training learns from the scan in use: a new scan ends the run, and says so
-    get().cancelTraining("a new scan was opened");
-    // a run cut short by the new scan is said so, not silently reset
-    set({ scan, scanError: null, jump: null, job: wasRunning ? { ...idleJob, status: "cancelled", note: "a new scan was opened" } : idleJob });
-    get().clearResults();
-    get().clearReference();
-    // an adapter still chosen is checked against the new scan's contrast, once a sample's reference (set next) is there
-    setTimeout(() => get().checkScanContrast(), 0);
-  };
+  const install = (scan: LoadedScan) => get().newScan(scan);
 
   const convert = async (series: DicomSeries, files: DicomInput[]) => {
     const mine = ++generation;
@@ -157,10 +145,7 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
         return set({ scanError: message(e) });
       }
       if (get().scan !== scan) return; // another scan opened meanwhile
-      get().cancelSegmentation();
-      set({ scan: { ...scan, volume }, job: idleJob });
-      get().clearResults();
-      get().recomputeEvaluation();
+      get().newScan({ ...scan, volume }, true);
     },
     openScanFiles: async (files) => {
       if (files.length === 0) {

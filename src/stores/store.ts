@@ -8,9 +8,11 @@ import { createSamplesSlice, type SamplesSlice } from "./samplesSlice";
 import { createScanSlice, type ScanSlice } from "./scanSlice";
 import { createStudySlice, type StudySlice } from "./studySlice";
 import { createTrainSlice, type TrainSlice } from "./trainSlice";
+import { createTransitionsSlice, type TransitionsSlice } from "./transitions";
 import { createViewSlice, type ViewSlice } from "./viewSlice";
+import { createWorkerSlice, type WorkerSlice } from "./workerSlice";
 
-export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice & EditSlice & TrainSlice;
+export type AppState = ScanSlice & ModelSlice & AdapterSlice & JobSlice & EvaluationSlice & ViewSlice & SamplesSlice & StudySlice & EditSlice & TrainSlice & WorkerSlice & TransitionsSlice;
 
 /** The one store, built from slices (zustand's slices pattern). */
 export const useApp = create<AppState>()((...a) => ({
@@ -24,6 +26,8 @@ export const useApp = create<AppState>()((...a) => ({
   ...createStudySlice(...a),
   ...createEditSlice(...a),
   ...createTrainSlice(...a),
+  ...createWorkerSlice(...a),
+  ...createTransitionsSlice(...a),
 }));
 
 const initial = useApp.getState();

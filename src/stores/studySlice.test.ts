@@ -165,7 +165,7 @@ describe("a run", () => {
     expect([...new Set(running.map((x) => x.caseIndex))]).toEqual([0, 1, 2]);
     expect([...new Set(running.map((x) => x.rows))]).toEqual([0, 1, 2, 3]);
     expect(useApp.getState().studyJob).toEqual({ status: "done", fraction: 1, caseIndex: 2, totalCases: 3, error: null });
-    expect(useApp.getState().studyAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
 
     const dice = rows().map((r) => ({ ...r, base: r.base && Number(r.base.toFixed(6)), adapted: r.adapted && Number(r.adapted.toFixed(6)) }));
     const base = Number(BASE_MEAN.toFixed(6));
@@ -246,7 +246,7 @@ describe("cancel, refusals and races", () => {
     expect(rows().map((r) => r.id)).toEqual(["siteB/b1"]);
     useApp.getState().cancelStudy();
     expect(useApp.getState().studyJob.status).toBe("cancelled");
-    expect(useApp.getState().studyAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
     await run;
     // the panel reads "Cancelled after 1 of 3 cases"
     expect(useApp.getState().studyJob).toMatchObject({ status: "cancelled", error: null, totalCases: 3 });
@@ -260,12 +260,15 @@ describe("cancel, refusals and races", () => {
     await useApp.getState().runSiteStudy();
     expect(useApp.getState().studyJob.status).toBe("idle");
     await useApp.getState().addStudyFiles(three(), "study");
-    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
-    await useApp.getState().runSiteStudy();
-    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null }, trainAbort: new AbortController() });
-    await useApp.getState().runSiteStudy();
+    const { claimWorker, releaseWorker } = useApp.getState();
+    for (const kind of ["segmenting", "comparing", "training"] as const) {
+      const taken = claimWorker(kind);
+      await useApp.getState().runSiteStudy();
+      expect(useApp.getState().activeJob).toBe(taken.ok && taken.claim); // the holder keeps the worker
+      if (taken.ok) releaseWorker(taken.claim);
+    }
     expect(useApp.getState().studyJob.status).toBe("idle");
-    expect(useApp.getState().studyAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
     expect(fake.calls).toEqual([]);
   });
 
@@ -307,7 +310,7 @@ describe("cancel, refusals and races", () => {
     await held.reached;
     try {
       await useApp.getState().addStudyFiles(files({ "siteC/c1.nii": scan(), "siteC/c1_label.nii": label() }), "study");
-      expect(useApp.getState().studyAbort).not.toBeNull();
+      expect(useApp.getState().activeJob?.kind).toBe("studying");
       expect(useApp.getState().studyJob.status).toBe("running");
     } finally {
       useApp.getState().cancelStudy();
@@ -422,8 +425,8 @@ describe("training a site's adapter from ticked cases", () => {
     expect(job.train).toMatchObject({ steps: 2, rank: 2, alpha: 4 });
     expect(job.moreCases?.map((c) => [c.id, c.images, c.sourceSha256, c.convention])).toEqual([["siteA/a2", ["siteA/a2.nii"], [sha256(p.a2)], "classes"]]);
 
-    const { training, fileAdapters, studySiteAdapters, trainAbort, studyResults, adapter } = useApp.getState();
-    expect(trainAbort).toBeNull();
+    const { training, fileAdapters, studySiteAdapters, activeJob, studyResults, adapter } = useApp.getState();
+    expect(activeJob).toBeNull();
     expect(training).toMatchObject({ status: "done", error: null, study: "siteA" });
     expect(training.outcome?.name).toBe("siteA-adapter");
     expect(training.outcome?.cases.map((c) => [c.id, c.indices.length])).toEqual([["siteA/a1", 2], ["siteA/a2", 2]]);
@@ -482,7 +485,7 @@ describe("training a site's adapter from ticked cases", () => {
       expect(useApp.getState().studyResults).toBe(before);
       expect(useApp.getState().studyJob.status).toBe("done");
       expect(useApp.getState().training.status).toBe("idle");
-      expect(useApp.getState().trainAbort).toBeNull();
+      expect(useApp.getState().activeJob).toBeNull();
       expect(useApp.getState().fileAdapters).toEqual([]);
       expect(useApp.getState().studySiteAdapters).toEqual({ siteA: null, siteB: null });
     };
@@ -498,18 +501,21 @@ describe("training a site's adapter from ticked cases", () => {
     expect(useApp.getState().studyTrainNote).toBe("Steps is a whole number from 1.");
     unchanged();
 
-    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
-    await trainA();
-    expect(useApp.getState().studyTrainNote).toBe("A segmentation is running in the viewer: let it finish or cancel it, then train.");
-    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null }, studyAbort: new AbortController() });
-    await trainA();
-    expect(useApp.getState().studyTrainNote).toBe("The study is running: let it finish or cancel it, then train.");
-    const otherRun = new AbortController();
-    useApp.setState({ studyAbort: null, trainAbort: otherRun });
-    await trainA();
-    expect(useApp.getState().studyTrainNote).toBe("An adapter is training already: let it finish or cancel it, then train.");
-    expect(otherRun.signal.aborted).toBe(false); // the other run goes on
-    useApp.setState({ trainAbort: null });
+    const refusals = {
+      segmenting: "A segmentation is running in the viewer: let it finish or cancel it, then train.",
+      comparing: "A comparison is running in the viewer: let it finish or cancel it, then train.",
+      studying: "The site study is running: let it finish or cancel it, then train.",
+      training: "An adapter is training: let it finish or cancel it, then train.",
+    };
+    for (const [kind, note] of Object.entries(refusals)) {
+      const taken = useApp.getState().claimWorker(kind as keyof typeof refusals);
+      if (!taken.ok) throw new Error(taken.reason);
+      await trainA();
+      expect(useApp.getState().studyTrainNote).toBe(note);
+      expect(taken.claim.abort.signal.aborted).toBe(false); // the other job goes on
+      expect(useApp.getState().activeJob).toBe(taken.claim);
+      useApp.getState().releaseWorker(taken.claim);
+    }
     unchanged();
   });
 
@@ -517,10 +523,10 @@ describe("training a site's adapter from ticked cases", () => {
     await useApp.getState().addStudyFiles(files({ "siteA/bad.nii": new Blob(["not a volume"]), "siteA/bad_label.nii": tissueLabel() }), "study");
     tick("siteA/a1", "siteA/bad");
     await trainA();
-    const { training, trainAbort, fileAdapters, studySiteAdapters, studyJob } = useApp.getState();
+    const { training, activeJob, fileAdapters, studySiteAdapters, studyJob } = useApp.getState();
     expect(training).toMatchObject({ status: "error", study: "siteA", outcome: null });
     expect(training.error).toBe("Case siteA/bad could not be read: siteA/bad.nii: the file is truncated or corrupt: 12 bytes is smaller than a NIfTI header");
-    expect(trainAbort).toBeNull();
+    expect(activeJob).toBeNull();
     expect(worker.jobs).toEqual([]);
     expect(fileAdapters).toEqual([]);
     expect(studySiteAdapters.siteA).toBeNull();
@@ -534,7 +540,7 @@ describe("training a site's adapter from ticked cases", () => {
     useApp.getState().cancelTraining();
     expect(useApp.getState().training).toMatchObject({ status: "cancelled", study: "siteA" });
     await run;
-    expect(useApp.getState().trainAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
     expect(useApp.getState().fileAdapters).toEqual([]);
     expect(useApp.getState().studySiteAdapters.siteA).toBeNull();
     expect(useApp.getState().studyJob.status).toBe("idle");

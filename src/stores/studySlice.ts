@@ -10,8 +10,9 @@ import { sha256Hex } from "../core/sha256";
 import type { LoadedAdapter } from "./adapterSlice";
 import { createSavedStudy, type SavedStudyState } from "./savedStudy";
 import { fetchSampleFile } from "./samplesSlice";
-import { idleTraining } from "./trainSlice";
+import { trainingEnded } from "./trainSlice";
 import { message, type Slice } from "./types";
+import { busyReason, busyWith } from "./workerSlice";
 
 /** Where a study file's bytes come from: a dropped or picked file, or a built-in sample. */
 export type StudySource = Blob | { sample: string };
@@ -48,7 +49,6 @@ export interface StudySlice extends SavedStudyState {
   studyResults: CaseResult[];
   /** When the running or last study started (Date.now()); with its cases' times, the elapsed time and the estimate. */
   studyStartedAt: number | null;
-  studyAbort: AbortController | null;
   /** Cases ticked "train on" (ids): a site's adapter learns from them, and the study judges it on the site's others. */
   studyTrainOn: string[];
   /** Why the last "Train <site> adapter" was refused before it started (null: it was not). */
@@ -64,7 +64,7 @@ export interface StudySlice extends SavedStudyState {
   removeStudyCases: (ids: string[]) => void;
   /**
    * Trains the site's adapter from its ticked cases in the worker (the training job of trainSlice:
-   * `training`, `trainAbort`, its Cancel), installs it as a loaded adapter named `<site>-adapter`,
+   * `training`, its Cancel), installs it as a loaded adapter named `<site>-adapter`,
    * chooses it for the site, then runs the study, which judges it on the site's other cases.
    */
   trainSiteAdapter: (req: StudyTrainRequest) => Promise<void>;
@@ -123,7 +123,6 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
     studyJob: idleJob,
     studyResults: [],
     studyStartedAt: null,
-    studyAbort: null,
     studyTrainOn: [],
     studyTrainNote: null,
     ...createSavedStudy(idleJob)(set, get, api),
@@ -131,7 +130,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
       const all = new Map(get().studyFiles);
       for (const f of files) all.set(f.path, f.source);
       // files dropped while a study runs join the list for the next one; the run stays shown, with its Cancel
-      const running = () => get().studyAbort !== null;
+      const running = () => busyWith(get()) === "studying";
       set({ studyFiles: all, ...(running() ? {} : { studyJob: { ...idleJob, status: "reading" as const } }) });
       const { cases, unpaired } = pairFiles([...all.keys()], rootName);
       const known = new Map(get().studyCases.map((c) => [c.id, c]));
@@ -200,9 +199,8 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
       const refuse = (note: string) => set({ studyTrainNote: note });
       if (!manifest || get().modelStatus !== "ready") return refuse("Wait for the model to load, then train.");
       if (!manifest.files.trainStep) return refuse(`${manifest.name} ships no training graph, so adapters for it cannot be trained here.`);
-      if (get().studyAbort) return refuse("The study is running: let it finish or cancel it, then train.");
-      if (get().job.status === "running") return refuse("A segmentation is running in the viewer: let it finish or cancel it, then train.");
-      if (get().trainAbort) return refuse("An adapter is training already: let it finish or cancel it, then train.");
+      const busy = busyReason(get());
+      if (busy) return refuse(`${busy}, then train.`);
       const ofSite = studyCases.filter((c) => c.site === site);
       const ticked = ofSite.filter((c) => studyTrainOn.includes(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       if (!ticked.length) return refuse(`Tick "train on" beside the cases of ${site} to learn from.`);
@@ -210,9 +208,9 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
       if (!Number.isInteger(nSlices) || nSlices < 1) return refuse("Labelled slices per case is a whole number from 1.");
       if (!Number.isInteger(steps) || steps < 1) return refuse("Steps is a whole number from 1.");
 
-      const abort = new AbortController();
-      set({ studyTrainNote: null, trainAbort: abort, training: { ...idleTraining, status: "running", steps, study: site } });
-      const mine = () => get().trainAbort === abort;
+      const claim = get().claimTraining(steps, site)!; // the worker is free (above)
+      set({ studyTrainNote: null });
+      const mine = () => get().activeJob === claim;
       try {
         // the ticked cases as the study reads them (same bytes, so the same sha256 the study checks)
         const cases: AdaptCase[] = [];
@@ -224,7 +222,7 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
           } catch (e) {
             throw new Error(`Case ${c.id} could not be read: ${message(e)}`);
           }
-          if (abort.signal.aborted) throw new CancelledError();
+          if (claim.abort.signal.aborted) throw new CancelledError();
         }
         const [head, ...moreCases] = cases;
         const outcome = await client.adapt(
@@ -243,26 +241,21 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
             images: head.images,
             sourceSha256: head.sourceSha256,
           },
-          { signal: abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
+          { signal: claim.abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
         );
         const sha256 = await sha256Hex(outcome.files.weights);
         if (!mine()) return;
-        const taken = new Set([...manifest.adapters.shipped.map((a) => a.name), ...get().fileAdapters.map((a) => a.name)]);
-        let name = `${site}-adapter`;
-        for (let i = 2; taken.has(name); i++) name = `${site}-adapter-${i}`;
+        const name = get().freeAdapterName(`${site}-adapter`, (i) => `${site}-adapter-${i}`);
         const adapter: LoadedAdapter = { ...loadAdapter(name, outcome.files.config, outcome.files.weights, manifest), sha256 };
         const siteAdapters = get().studySiteAdapters;
-        set({
-          trainAbort: null,
-          training: { ...get().training, status: "done", outcome: { ...outcome, name } },
-          // joins every Adapter select (the viewer's too), chosen for its site here only
-          fileAdapters: [...get().fileAdapters, { name, source: "file", site, adapter }],
-          ...(site in siteAdapters ? { studySiteAdapters: { ...siteAdapters, [site]: name } } : {}),
-        });
+        get().releaseWorker(claim);
+        set({ training: { ...get().training, status: "done", outcome: { ...outcome, name } }, ...(site in siteAdapters ? { studySiteAdapters: { ...siteAdapters, [site]: name } } : {}) });
+        // joins every Adapter select (the viewer's too), chosen for its site here only
+        get().addAdapter({ name, site, adapter }, false);
       } catch (e) {
         if (!mine()) return;
-        const cancelled = e instanceof CancelledError || abort.signal.aborted;
-        set({ trainAbort: null, training: { ...get().training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
+        get().releaseWorker(claim);
+        set({ training: trainingEnded(get().training, e, claim.abort.signal) });
         return;
       }
       // the site's other cases judge the new adapter; the ticked ones come out trained-on (their sha256 is in it)
@@ -270,11 +263,13 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
     },
     runSiteStudy: async () => {
       const { manifest, client, studyCases, studyFiles, studySiteAdapters } = get();
-      if (!manifest || !studyCases.length || get().job.status === "running" || get().trainAbort) return;
+      if (!manifest || !studyCases.length) return;
       get().cancelStudy();
-      const abort = new AbortController();
-      set({ studyAbort: abort, studyResults: [], studyStartedAt: Date.now(), studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
-      const mine = () => get().studyAbort === abort;
+      const onCancel = () => set({ studyJob: { ...get().studyJob, status: "cancelled" } });
+      const taken = get().claimWorker("studying", onCancel, { studyResults: [], studyStartedAt: Date.now(), studyJob: { ...idleJob, status: "running", totalCases: studyCases.length } });
+      if (!taken.ok) return; // a segmentation or a training holds the worker (Run says so)
+      const { claim } = taken;
+      const mine = () => get().activeJob === claim;
       try {
         const results = await runStudy(
           studyCases,
@@ -291,25 +286,23 @@ export const createStudySlice: Slice<StudySlice> = (set, get, api) => {
             pause: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
           },
           {
-            signal: abort.signal,
+            signal: claim.abort.signal,
             onProgress: (fraction, caseIndex, totalCases) => mine() && set({ studyJob: { ...get().studyJob, fraction, caseIndex, totalCases } }),
             onCase: (result) => mine() && set({ studyResults: [...get().studyResults, result] }),
           },
         );
-        if (mine()) set({ studyAbort: null, studyResults: results, studyJob: { ...get().studyJob, status: "done", fraction: 1 } });
+        if (!mine()) return;
+        get().releaseWorker(claim);
+        set({ studyResults: results, studyJob: { ...get().studyJob, status: "done", fraction: 1 } });
       } catch (e) {
         if (!mine()) return;
         // The cases scored so far stay on screen.
-        const cancelled = e instanceof CancelledError || abort.signal.aborted;
-        set({ studyAbort: null, studyJob: { ...get().studyJob, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
+        get().releaseWorker(claim);
+        const cancelled = e instanceof CancelledError || claim.abort.signal.aborted;
+        set({ studyJob: { ...get().studyJob, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
       }
     },
-    cancelStudy: () => {
-      const abort = get().studyAbort;
-      if (!abort) return;
-      set({ studyAbort: null, studyJob: { ...get().studyJob, status: "cancelled" } });
-      abort.abort();
-    },
+    cancelStudy: () => void get().cancelActiveJob(undefined, ["studying"]),
     clearStudy: () => {
       get().cancelStudy();
       set({ studyFiles: new Map(), studyCases: [], studyUnpaired: [], studySiteAdapters: {}, studyResults: [], studyJob: idleJob, studyTrainOn: [], studyTrainNote: null });

@@ -132,7 +132,7 @@ describe("refused before anything runs", () => {
     await train({ source: "corrected" });
     expect(useApp.getState().training).toMatchObject({ status: "error", error: refusal });
     expect(fake.jobs).toEqual([]);
-    expect(useApp.getState().trainAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
     expect(useApp.getState().adapter).toBe(shipped);
   });
 
@@ -140,10 +140,12 @@ describe("refused before anything runs", () => {
     await train(); // no reference opened: the panel's button is disabled and says to open one
     expect(useApp.getState().training.status).toBe("idle");
     await useApp.getState().openReference("phantom_seg.nii", labelBytes);
-    useApp.setState({ job: { status: "running", done: 0, total: 0, error: null } });
-    await train();
-    useApp.setState({ job: { status: "idle", done: 0, total: 0, error: null }, studyAbort: new AbortController() });
-    await train();
+    for (const kind of ["segmenting", "comparing", "studying"] as const) {
+      const taken = useApp.getState().claimWorker(kind);
+      await train();
+      expect(useApp.getState().activeJob).toBe(taken.ok && taken.claim); // the holder keeps the worker
+      if (taken.ok) useApp.getState().releaseWorker(taken.claim);
+    }
     expect(useApp.getState().training.status).toBe("idle");
     expect(fake.jobs).toEqual([]);
   });
@@ -180,7 +182,7 @@ describe("a finished run", () => {
     expect(adapter?.config.description).toBe("trained in the browser on phantom.nii with phantom_seg.nii");
     expect((adapter?.config.provenance as { source_sha256: string[] }).source_sha256).toEqual([sha256(scanBytes)]);
     expect(fileAdapters.map((a) => [a.name, a.source, a.site, a.adapter])).toEqual([["phantom (trained)", "file", "phantom", adapter]]);
-    expect(useApp.getState().trainAbort).toBeNull();
+    expect(useApp.getState().activeJob).toBeNull();
     expect(useApp.getState().canSegment()).toBe(true);
 
     const [job] = fake.jobs;
@@ -232,23 +234,23 @@ describe("cancel, failures and races", () => {
     expect(useApp.getState().canSegment()).toBe(true);
     await run;
     await fake.settled();
-    const { training, adapter, fileAdapters, trainAbort } = useApp.getState();
+    const { training, adapter, fileAdapters, activeJob } = useApp.getState();
     expect(fake.ended).toEqual(["CancelledError"]);
     expect(training).toMatchObject({ status: "cancelled", error: null, outcome: null, step });
     expect(adapter).toBe(shipped);
     expect(fileAdapters).toEqual([]);
-    expect(trainAbort).toBeNull();
+    expect(activeJob).toBeNull();
   });
 
   it("a run the worker refuses shows why; the adapter chosen before stays", async () => {
     await useApp.getState().openReference("phantom_seg.nii", labelBytes);
     useApp.setState({ adapter: shipped });
     await train({ slices: [3, 99] });
-    const { training, adapter, fileAdapters, trainAbort } = useApp.getState();
+    const { training, adapter, fileAdapters, activeJob } = useApp.getState();
     expect(training).toMatchObject({ status: "error", error: "slice 99 is outside the scan (its axial axis has 24 slices, 0 to 23)", outcome: null });
     expect(adapter).toBe(shipped);
     expect(fileAdapters).toEqual([]);
-    expect(trainAbort).toBeNull();
+    expect(activeJob).toBeNull();
     expect(useApp.getState().canSegment()).toBe(true);
   });
 
@@ -259,7 +261,7 @@ describe("cancel, failures and races", () => {
     const second = train({ site: "second" }, 1);
     await first; // rejected with CancelledError while the second runs
     expect(useApp.getState().training).toMatchObject({ status: "running", steps: 1 });
-    expect(useApp.getState().trainAbort).not.toBeNull();
+    expect(useApp.getState().activeJob?.kind).toBe("training");
     await second;
     await fake.settled();
     expect([...fake.ended].sort()).toEqual(["CancelledError", "done"]);

@@ -9,6 +9,7 @@ import type { LoadedAdapter } from "./adapterSlice";
 import { correctedOf } from "./editSlice";
 import { resultKey, type SegmentationResult } from "./jobSlice";
 import { message, type Slice } from "./types";
+import { busyWith, type WorkerClaim } from "./workerSlice";
 
 export interface TrainingState {
   status: "idle" | "running" | "done" | "cancelled" | "error";
@@ -36,11 +37,12 @@ export interface TrainRequest {
 
 export interface TrainSlice {
   training: TrainingState;
-  trainAbort: AbortController | null;
   /** Trains an adapter from the open scan and its reference or corrected slices, in the worker. */
   trainAdapter: (req: TrainRequest) => Promise<void>;
   /** Stops a run; `note` says why when it was not the user's Cancel. */
   cancelTraining: (note?: string) => void;
+  /** Starts the training state under a claim of the worker (the viewer's and the study's training); null when the worker is busy. */
+  claimTraining: (steps: number, study?: string) => WorkerClaim | null;
 }
 
 /** The shown mask and its corrected axial slices (the scan's axis closest to S), or null when there are none. */
@@ -57,10 +59,11 @@ export const idleTraining: TrainingState = { status: "idle", step: 0, steps: 0, 
 
 export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
   training: idleTraining,
-  trainAbort: null,
   trainAdapter: async (req) => {
     const { scan, reference, convention, manifest, client, result, results } = get();
-    if (!scan || !manifest || get().job.status === "running" || get().studyAbort) return;
+    const other = busyWith(get());
+    if (!scan || !manifest || (other && other !== "training")) return; // a new training replaces one in flight; nothing else
+
     const source = req.source === "corrected" ? correctedSource(scan.volume.affine, result) : null;
     if (req.source === "corrected" && !source) {
       return set({ training: { ...idleTraining, status: "error", error: "No axial slice of the shown mask is corrected yet: correct a few slices with the brush in the Axial view, or train from a reference label." } });
@@ -72,10 +75,9 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
       return set({ training: { ...idleTraining, status: "error", error: "The reference is numbered in a convention this model does not offer (see Evaluation): choose one of its conventions there, or open a label made for this model." } });
     }
     get().cancelTraining();
-    const abort = new AbortController();
-    const steps = req.options.steps;
-    set({ trainAbort: abort, training: { ...idleTraining, status: "running", steps } });
-    const mine = () => get().trainAbort === abort;
+    const claim = get().claimTraining(req.options.steps);
+    if (!claim) return;
+    const mine = () => get().activeJob === claim;
     try {
       // provenance: the scan file's sha256, as siteseg adapt records it
       const sourceSha256 = await scan.sha256;
@@ -93,32 +95,32 @@ export const createTrainSlice: Slice<TrainSlice> = (set, get) => ({
           images: [scan.name],
           sourceSha256: [sourceSha256],
         },
-        { signal: abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
+        { signal: claim.abort.signal, onStep: (step, loss) => mine() && set({ training: { ...get().training, step, loss } }) },
       );
       const sha256 = await sha256Hex(outcome.files.weights);
       if (!mine()) return;
       // The new adapter joins the select, chosen, like one loaded from disk.
-      const taken = new Set([...(manifest.adapters.shipped.map((a) => a.name) ?? []), ...get().fileAdapters.map((a) => a.name)]);
-      let name = `${req.site} (trained)`;
-      for (let i = 2; taken.has(name); i++) name = `${req.site} (trained ${i})`;
+      const name = get().freeAdapterName(`${req.site} (trained)`, (i) => `${req.site} (trained ${i})`);
       const adapter: LoadedAdapter = { ...loadAdapter(name, outcome.files.config, outcome.files.weights, manifest), sha256 };
-      set({
-        trainAbort: null,
-        training: { ...get().training, status: "done", outcome: { ...outcome, name } },
-        fileAdapters: [...get().fileAdapters, { name, source: "file", site: req.site, adapter }],
-        adapter,
-        adapterError: null,
-      });
+      get().releaseWorker(claim);
+      set({ training: { ...get().training, status: "done", outcome: { ...outcome, name } } });
+      get().addAdapter({ name, site: req.site, adapter }, true);
     } catch (e) {
       if (!mine()) return;
-      const cancelled = e instanceof CancelledError || abort.signal.aborted;
-      set({ trainAbort: null, training: { ...get().training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) } });
+      get().releaseWorker(claim);
+      set({ training: trainingEnded(get().training, e, claim.abort.signal) });
     }
   },
-  cancelTraining: (note) => {
-    const abort = get().trainAbort;
-    if (!abort) return;
-    set({ trainAbort: null, training: { ...get().training, status: "cancelled", note } });
-    abort.abort();
+  cancelTraining: (note) => void get().cancelActiveJob(note, ["training"]),
+  claimTraining: (steps, study) => {
+    const onCancel = (note?: string) => set({ training: { ...get().training, status: "cancelled", note } });
+    const taken = get().claimWorker("training", onCancel, { training: { ...idleTraining, status: "running", steps, ...(study === undefined ? {} : { study }) } });
+    return taken.ok ? taken.claim : null;
   },
 });
+
+/** A run that threw: cancelled (by its signal) or failed, with why. */
+export const trainingEnded = (training: TrainingState, e: unknown, signal: AbortSignal): TrainingState => {
+  const cancelled = e instanceof CancelledError || signal.aborted;
+  return { ...training, status: cancelled ? "cancelled" : "error", error: cancelled ? null : message(e) };
+};

@@ -8,6 +8,7 @@ import { throughPlaneAxis } from "../../core/adapt/data";
 import { TRAIN_DEFAULTS } from "../../core/adapt/train";
 import { formatDice, formatGain } from "../../core/study";
 import { useApp } from "../../stores/store";
+import { workerBusy } from "../../stores/workerSlice";
 import { EfficiencyChart } from "./EfficiencyChart";
 
 const input = "w-full rounded border border-slate-700 bg-slate-800 px-1.5 py-0.5 text-xs tabular-nums text-slate-100 focus:border-sky-500 focus:outline-none";
@@ -20,7 +21,7 @@ export function TrainPanel() {
   const unfit = useApp((s) => s.conventionUnfit !== null);
   const trainable = useApp((s) => Boolean(s.manifest?.files.trainStep));
   const modelReady = useApp((s) => s.modelStatus === "ready");
-  const busy = useApp((s) => s.job.status === "running" || s.studyJob.status === "running");
+  const busy = useApp(workerBusy);
   const training = useApp((s) => s.training);
   const { trainAdapter, cancelTraining } = useApp.getState();
   const [nSlices, setNSlices] = useState(10);
@@ -41,7 +42,7 @@ export function TrainPanel() {
   const listOk = !parsed || parsed.every((n) => Number.isInteger(n) && n >= 0);
   const fromReference = source === "reference";
   const haveData = fromReference ? !!reference && !unfit : correctedAxial > 0;
-  const canTrain = trainable && modelReady && haveData && !busy && !running && listOk && steps >= 1 && rank >= 1 && lr > 0;
+  const canTrain = trainable && modelReady && haveData && !busy && listOk && steps >= 1 && rank >= 1 && lr > 0;
   // a run for the Site study (its ticked cases) shows its result there, not here
   const forStudy = training.study;
   const outcome = forStudy === undefined ? training.outcome : null;

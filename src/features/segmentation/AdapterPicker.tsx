@@ -4,6 +4,7 @@ import { Field, selectClass } from "../../components/Field";
 import { contrastFamily, type ContrastProfile } from "../../core/adapters/profile";
 import { availableAdapters, scanProfileOf } from "../../stores/adapterSlice";
 import { useApp } from "../../stores/store";
+import { segmenting } from "../../stores/workerSlice";
 
 const BASE = "__base__";
 
@@ -14,7 +15,8 @@ export function AdapterPicker() {
   const fileAdapters = useApp((s) => s.fileAdapters);
   const adapterStatus = useApp((s) => s.adapterStatus);
   const adapterError = useApp((s) => s.adapterError);
-  const running = useApp((s) => s.job.status === "running");
+  // the mask on screen is the selected adapter's: not changed while a segmentation or comparison runs
+  const running = useApp(segmenting);
   const { selectAdapter, loadAdapterFiles, dismissAdapterError } = useApp.getState();
   const inputId = useId();
   const options = availableAdapters({ manifest, fileAdapters });
