@@ -104,7 +104,7 @@ describe("painting", () => {
     app().endStroke();
     expect(shown()).toEqual(before);
     app().setEditTool("brush");
-    useApp.setState({ job: { ...app().job, status: "running" } }); // the mask on screen is about to be replaced
+    expect(app().claimWorker("segmenting").ok).toBe(true); // the mask on screen is about to be replaced
     app().paintAt([3, 3, 1], 2);
     app().endStroke();
     expect(shown()).toEqual(before);
@@ -527,7 +527,7 @@ describe("interpolation between corrected slices", () => {
   it("refuses while a run is in flight", () => {
     disk(0, 3);
     disk(3, 3);
-    useApp.setState({ job: { ...app().job, status: "running" } });
+    expect(app().claimWorker("segmenting").ok).toBe(true);
     const before = snapshot();
     expect(app().interpolateClass()).toBe("Wait for the run to finish.");
     expect(shown()).toEqual(before);

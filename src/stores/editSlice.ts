@@ -1,3 +1,4 @@
+import { segmenting } from "./workerSlice";
 import { applyEdit, brushIndices, paintOnce, StrokeRecorder, type MaskEdit } from "../core/edit/brush";
 import { fillRegion } from "../core/edit/fill";
 import { interpolateBetween, planInterpolation } from "../core/edit/interpolate";
@@ -110,7 +111,7 @@ export const createEditSlice: Slice<EditSlice> = (set, get) => {
   }
 
   /** The shown result when it may be edited now (a mask, no run about to replace it). */
-  const editable = () => (get().result && get().job.status !== "running" ? get().result : null);
+  const editable = () => (get().result && !segmenting(get()) ? get().result : null);
 
   const className = (label: number) => get().manifest?.classes.find((c) => c.index === label)?.name ?? `class ${label}`;
 

@@ -1,3 +1,4 @@
+import { busyWith } from "./workerSlice";
 import { z } from "zod";
 import { mergeStudies, scoredClasses, studyJson, studyModel, type CaseResult, type StudyJson, type StudyModel } from "../core/study";
 import type { StudyJob } from "./studySlice";
@@ -152,7 +153,7 @@ export const createSavedStudy = (idleJob: StudyJob): Slice<SavedStudyState> => (
       const model = studyModel(manifest);
       if (!saved || saved.study.model.id !== model.id || saved.study.model.version !== model.version) return;
       // only into an empty study: nothing on screen is replaced
-      if (get().studyResults.length || get().studyCases.length || get().studyAbort) return set({ studySaved: infoOf(saved, false) });
+      if (get().studyResults.length || get().studyCases.length || busyWith(get()) === "studying") return set({ studySaved: infoOf(saved, false) });
       const done = saved.study.cases.length;
       restoredResults = saved.study.cases;
       set({

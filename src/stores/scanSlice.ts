@@ -1,3 +1,4 @@
+import { volumeFormatOfName } from "../core/io/formats";
 import { anyDicom, convertSeries, groupDicomSeries, orientationLabel, seriesScanName, type Dcm2niixRun, type DicomInput, type DicomSeries } from "../core/dicom";
 import type { ReadVolumeResult, ReadVolumeRun } from "../core/io";
 import { sha256Hex } from "../core/manifest/load";
@@ -51,7 +52,6 @@ export interface ScanSlice {
   volumeReader: ReadVolumeRun;
 }
 
-const VOLUME_NAME = /\.(nii|nii\.gz|mgh|mgz)$/i;
 
 export const createScanSlice: Slice<ScanSlice> = (set, get) => {
   /** Files of the drop the picker offers (kept out of the store's plain data). */
@@ -87,7 +87,7 @@ export const createScanSlice: Slice<ScanSlice> = (set, get) => {
     pending = [];
     set({ dicomChoice: null });
     if (!anyDicom(files)) {
-      const volumes = files.filter((f) => VOLUME_NAME.test(f.name));
+      const volumes = files.filter((f) => volumeFormatOfName(f.name) !== null);
       if (files.length === 1 || volumes.length === 1) {
         const f = files.length === 1 ? files[0] : volumes[0];
         return get().openScan(f.name.split("/").pop()!, f.bytes);

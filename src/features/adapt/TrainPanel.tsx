@@ -1,3 +1,4 @@
+import { stripVolumeExtension } from "../../core/io/formats";
 import { useState } from "react";
 import { Alert } from "../../components/Alert";
 import { Button } from "../../components/Button";
@@ -37,7 +38,7 @@ export function TrainPanel() {
 
   if (!scan) return null;
   const running = training.status === "running";
-  const siteName = site.trim() || scan.sample?.id || scan.name.replace(/\.(nii(\.gz)?|mgz|mgh)$/i, "");
+  const siteName = site.trim() || scan.sample?.id || stripVolumeExtension(scan.name);
   const parsed = sliceList.trim() ? sliceList.split(/[\s,]+/).filter(Boolean).map(Number) : undefined;
   const listOk = !parsed || parsed.every((n) => Number.isInteger(n) && n >= 0);
   const fromReference = source === "reference";

@@ -1,3 +1,4 @@
+import { busyWith } from "../../stores/workerSlice";
 import { useCallback, useMemo } from "react";
 import { useApp } from "../../stores/store";
 
@@ -5,9 +6,10 @@ import { useApp } from "../../stores/store";
 export function useStudyBusy() {
   const status = useApp((s) => s.studyJob.status);
   const modelReady = useApp((s) => s.modelStatus === "ready");
-  const segmenting = useApp((s) => s.job.status === "running");
-  const training = useApp((s) => s.training.status === "running"); // the study waits for it (runSiteStudy refuses)
-  const running = status === "running";
+  const holder = useApp(busyWith);
+  const segmenting = holder === "segmenting" || holder === "comparing";
+  const training = holder === "training"; // the study waits for it (runSiteStudy refuses)
+  const running = holder === "studying";
   return {
     running,
     segmenting,

@@ -1,3 +1,4 @@
+import { segmenting } from "../../stores/workerSlice";
 import { useMemo } from "react";
 import { useApp } from "../../stores/store";
 import { keysLabel } from "./shortcuts";
@@ -10,7 +11,7 @@ export function InterpolateButton({ className }: { className: string }) {
   const result = useApp((s) => s.result);
   const editClass = useApp((s) => s.editClass);
   const viewMode = useApp((s) => s.viewMode);
-  const running = useApp((s) => s.job.status === "running");
+  const running = useApp(segmenting);
   const note = useApp((s) => s.editNote);
   const name = useApp((s) => s.manifest?.classes.find((c) => c.index === s.editClass)?.name ?? "the class");
   // planned again only when the mask, the class or the view changes (it reads the corrected slices)

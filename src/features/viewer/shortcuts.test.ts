@@ -131,7 +131,7 @@ describe("what a row does", () => {
     undoStack: [],
     redoStack: [],
     shortcutsOpen: false,
-    job: { status: "idle" },
+    activeJob: null,
     canSegment: () => over.canRun ?? true,
     setViewMode: vi.fn(),
     stepSlice: vi.fn(),
@@ -183,7 +183,7 @@ describe("what a row does", () => {
   });
 
   it("Esc cancels a run and leaves the brush; with neither, the key is not taken", () => {
-    const a = app({ job: { status: "running" }, editTool: "brush" });
+    const a = app({ activeJob: { kind: "segmenting" }, editTool: "brush" });
     expect(run("cancel", a)).toBe(true);
     expect(a.cancelSegmentation).toHaveBeenCalledOnce();
     expect(a.setEditTool).toHaveBeenCalledWith(null);

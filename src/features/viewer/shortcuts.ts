@@ -26,7 +26,8 @@ export interface ShortcutApp {
   redoStack: readonly unknown[];
   undo: () => void;
   redo: () => void;
-  job: { status: string };
+  /** The job holding the worker (workerSlice). */
+  activeJob: { kind: string } | null;
   canSegment: () => boolean;
   runSegmentation: () => Promise<void>;
   cancelSegmentation: () => void;
@@ -165,9 +166,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
     id: "cancel",
     group: "Segmentation",
     keys: [{ key: "Escape" }],
-    description: "Cancel the running segmentation; leave brush or eraser",
+    description: "Cancel the running segmentation; leave the correction tool",
     run: (app) => {
-      const running = app.job.status === "running";
+      const running = app.activeJob?.kind === "segmenting" || app.activeJob?.kind === "comparing";
       const tool = app.editTool !== null;
       if (running) app.cancelSegmentation();
       if (tool) app.setEditTool(null);
