@@ -67,7 +67,7 @@ export function AdapterPicker() {
         <label
           htmlFor={inputId}
           title={running ? "Wait for the run to end: the mask on screen is the selected adapter's" : undefined}
-          className="cursor-pointer select-none peer-disabled:cursor-not-allowed peer-disabled:opacity-50 rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400"
+          className="shrink-0 cursor-pointer select-none whitespace-nowrap peer-disabled:cursor-not-allowed peer-disabled:opacity-50 rounded-md border border-slate-700 bg-slate-800 px-2.5 py-1 text-xs font-medium text-slate-100 hover:bg-slate-700 peer-focus-visible:ring-2 peer-focus-visible:ring-sky-400"
         >
           Load adapter…
         </label>
