@@ -63,7 +63,7 @@ test("adapt to the scan without labels: base only, trains on the model's own mas
   await expect(options.getByText(/^\+100 training steps, 1 run$/)).toBeVisible(); // one pass: the mirrored one is off by default on WASM
 
   await page.getByRole("button", { name: "Segment", exact: true }).click();
-  await expect(page.getByRole("status")).toHaveText(/^Adapting to this scan without labels: training on the model.s own mask, shown meanwhile…$/, { timeout: 120_000 });
+  await expect(page.getByRole("region", { name: "Segmentation" }).getByRole("status")).toHaveText(/^Adapting to this scan without labels: training on the model.s own mask, shown meanwhile…$/, { timeout: 120_000 });
   await expect(page.getByRole("progressbar", { name: "Segmentation progress" })).toContainText(/\d+ \/ 100 training steps/);
   await screenshot(page, "self-adapting");
   await expect(page.getByRole("status").filter({ hasText: /^Done in/ })).toBeVisible({ timeout: 360_000 });
