@@ -8,10 +8,9 @@ import { resolve } from "node:path";
 import { readVolume } from "../src/core/io";
 import { loadModel } from "../src/core/manifest";
 import { alignReference, evaluateAligned } from "../src/core/metrics/evaluate";
-import { segment } from "../src/core/pipeline/segment";
+import { passOptions, segment } from "../src/core/pipeline/segment";
 import { cleanupMask, type CleanupOptions } from "../src/core/postprocess/cleanup";
-import { resampleNearest } from "../src/core/volume/grid";
-import type { Volume } from "../src/core/volume/types";
+import { dilatedReference, OUTSIDE_MARGIN_VOXELS } from "../src/core/metrics/outside";
 import { conventionFor, modelFiles } from "../src/cli/common";
 import { createNodeRunner } from "../src/runtime/ort-node";
 import { dataPath, hasData } from "../src/test/data";
@@ -34,27 +33,6 @@ const VARIANTS: [string, CleanupOptions][] = [
 
 const read = (p: string) => readVolume(new Uint8Array(readFileSync(dataPath(p))), p);
 
-/** 1 where the reference labels anything, on the mask's grid, dilated by `r` voxels (Chebyshev: a (2r+1)³ cube), one axis at a time. */
-function dilatedBrain(reference: Volume, grid: Volume, r: number): Uint8Array {
-  let m = resampleNearest({ ...reference, data: Uint8Array.from(reference.data, (v) => (v ? 1 : 0)) }, grid);
-  const [nx, ny, nz] = grid.dims;
-  const strides = [1, nx, nx * ny];
-  for (let a = 0; a < 3; a++) {
-    const out = new Uint8Array(m.length);
-    for (let z = 0, i = 0; z < nz; z++) {
-      for (let y = 0; y < ny; y++) {
-        for (let x = 0; x < nx; x++, i++) {
-          if (!m[i]) continue;
-          const c = [x, y, z][a];
-          for (let d = -r; d <= r; d++) if (c + d >= 0 && c + d < grid.dims[a]) out[i + d * strides[a]] = 1;
-        }
-      }
-    }
-    m = out;
-  }
-  return m;
-}
-
 const outside = (labels: Uint8Array, brain: Uint8Array) => labels.reduce((s, v, i) => s + (v && !brain[i] ? 1 : 0), 0);
 
 const root = resolve(import.meta.dirname, "..");
@@ -68,10 +46,11 @@ for (const s of SCANS) {
     continue;
   }
   const scan = read(s.image), reference = read(s.label);
-  const { labels } = await segment(scan, manifest, runner);
+  // the CLI's default passes, without the manifest's own cleanup: the variants below are applied to the model's mask as it came
+  const { labels } = await segment(scan, manifest, runner, { options: passOptions(manifest).filter((id) => manifest.inference.options.find((o) => o.id === id)?.kind !== "cleanup") });
   const aligned = alignReference(reference, labels, conventionFor(s.convention, reference, manifest).convention);
   const dice = (data: Uint8Array) => evaluateAligned({ ...labels, data }, aligned, "classes", classNames).meanDice ?? NaN;
-  const brain = dilatedBrain(reference, labels, 2);
+  const brain = dilatedReference(reference, labels, OUTSIDE_MARGIN_VOXELS);
   const row = (cells: (string | number)[]) => {
     rows.push(`| ${cells.join(" | ")} |`);
     process.stderr.write(`${rows.at(-1)}\n`);

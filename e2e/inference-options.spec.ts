@@ -7,7 +7,7 @@ async function meanDice(page: import("@playwright/test").Page): Promise<number> 
   return Number(((await row.textContent()) ?? "").match(/\d\.\d{3}/)?.[0]);
 }
 
-test("the manifest's extra passes: off by default on WASM as the manifest says and why, their cost shown, switched on for a slower, different mask", async ({ page }) => {
+test("the manifest's extra passes: off by default on WASM as the manifest says and why, their cost shown, switched on for a slower, different mask; the cleanup on by default, what it removed shown, and off on request", async ({ page }) => {
   await openApp(page);
   await openSample(page, /Synthetic PD/);
   const options = page.getByRole("group", { name: "Inference options" });
@@ -18,6 +18,10 @@ test("the manifest's extra passes: off by default on WASM as the manifest says a
   await expect(flip).not.toBeChecked();
   await expect(flip).toHaveAccessibleDescription(/^Off by default on WASM: .*doubles the wait/);
   await expect(planes).not.toBeChecked();
+  // the mask cleanup is on by default everywhere, and runs no model
+  const cleanup = options.getByRole("checkbox", { name: "Remove tissue outside the brain" });
+  await expect(cleanup).toBeChecked();
+  await expect(options.getByText("no model run")).toBeVisible();
   // before any run the cost is counted in runs of the model; other planes are not for this
   // scan's 3 mm slices (the manifest's maxAnisotropy), and the option says so
   await expect(options.getByText("+1 run of the model")).toBeVisible();
@@ -26,14 +30,19 @@ test("the manifest's extra passes: off by default on WASM as the manifest says a
   await segment(page);
   const result = page.getByRole("group", { name: "Segmentation result" });
   await expect(result.getByLabel("Result passes")).toHaveText("1 (no extra passes)");
+  // what the cleanup took away, in the result and beside its option
+  await expect(result.getByLabel("Result cleanup")).toHaveText(/^(nothing outside the brain to remove|[\d,]+ voxels? \([\d.,]+ mL\) in [\d,]+ pieces? removed outside the brain)(; [\d,]+ voxels? \([\d.,]+ mL\) in [\d,]+ holes? inside it filled)?$/);
+  await expect(options.getByText(/^last run: [\d.,]+ mL removed$/)).toBeVisible();
   // now in seconds, from this run
   await expect(options.getByText(/^\+\d+\.\d s$/)).toHaveCount(1);
   const plain = await meanDice(page);
 
   await flip.check();
   await planes.check(); // asked for anyway: the run leaves it out and says why
+  await cleanup.uncheck(); // the model's mask as it came
   await segment(page);
   await expect(result.getByLabel("Result passes")).toHaveText("2: plain + the scan mirrored left–right");
+  await expect(result.getByLabel("Result cleanup")).toHaveText("off (the model's mask as it came)");
   await expect(result.getByLabel("Option skipped")).toHaveText("\"Also sagittal and coronal slices\" was skipped: this scan's voxels are 1.00 × 1.00 × 3.00 mm, sides 3.0× apart, and the model takes other planes only up to 2×.");
   const withFlip = await meanDice(page);
   await screenshot(page, "inference-options");

@@ -62,6 +62,12 @@ SYNTH_DEFAULTS = {
     "thick_p": 0.35,  # thick slices along one axis (then back to 1 mm)
     "thick_axis_p": [0.2, 0.2, 0.6],  # mostly thick axial slices, as clinical 2D protocols
     "thick_k": [2, 8],  # slice thickness in voxels, [low, high)
+    # of thick-slice images, the share acquired as a 2D protocol is and then read by the app: each
+    # slice the mean of k voxels (the slice profile), slices every k + gap voxels, and the 1 mm grid
+    # between them linearly interpolated, as the app's trilinear resampling does (the rest: blocks
+    # of k identical slices, the recipe of 0.3.0 and 0.4.0)
+    "thick_sampled_p": 0.0,
+    "thick_gap_max": 0,  # voxels between slices, drawn from [0, this]
     "blur_mild_p": 0.6,  # else as coarse as a 2 mm population template (effective FWHM ~5 mm)
     "blur_mild_max": 0.8,
     "blur_coarse": [0.5, 2.2],
@@ -150,6 +156,23 @@ def smooth_field_torch(shape, rng, strength, device):
     return out
 
 
+def thick_sampled(img: torch.Tensor, k: int, gap: int, offset: int) -> torch.Tensor:
+    """img [D, ...] at 1 mm as a 2D acquisition along D reads back at 1 mm: slice j averages voxels
+    [c - k/2, c + k/2) about its centre c = offset + j * (k + gap), and every voxel between two
+    centres is the linear blend of the two (edges hold the nearest slice)."""
+    d = img.shape[0]
+    centres = torch.arange(offset, d, k + gap, device=img.device)
+    if len(centres) < 2:
+        return img
+    csum = torch.cat([torch.zeros_like(img[:1]), img.cumsum(0)])
+    lo, hi = (centres - k // 2).clamp(0, d), (centres - k // 2 + k).clamp(0, d)
+    slices = (csum[hi] - csum[lo]) / (hi - lo).clamp(min=1).view(-1, *[1] * (img.dim() - 1)).to(img.dtype)
+    pos = torch.arange(d, device=img.device, dtype=torch.float32)
+    j = (torch.searchsorted(centres.float(), pos, right=True) - 1).clamp(0, len(centres) - 2)
+    w = ((pos - centres[j].float()) / float(k + gap)).clamp(0, 1).view(-1, *[1] * (img.dim() - 1)).to(img.dtype)
+    return slices[j] * (1 - w) + slices[j + 1] * w
+
+
 def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Generator, gen: torch.Generator, cfg=None,
                scale=None) -> torch.Tensor:
     """labels: int64 tensor (RAS, 1 mm) on any device; label_ids: the ids present. Scalars come
@@ -193,9 +216,12 @@ def synthesise(labels: torch.Tensor, label_ids: np.ndarray, rng: np.random.Gener
         ax = int(rng.choice(3, p=cfg["thick_axis_p"]))
         k = int(rng.integers(*cfg["thick_k"]))
         img = img.movedim(ax, 0).contiguous()
-        m = img.shape[0] // k * k
-        block = img[:m].reshape(m // k, k, *img.shape[1:]).mean(1)
-        img[:m] = block.repeat_interleave(k, 0)
+        if cfg["thick_sampled_p"] > 0 and rng.random() < cfg["thick_sampled_p"]:  # no draw otherwise: old stages re-run bit for bit
+            img = thick_sampled(img, k, int(rng.integers(0, cfg["thick_gap_max"] + 1)), int(rng.integers(0, k)))
+        else:
+            m = img.shape[0] // k * k
+            block = img[:m].reshape(m // k, k, *img.shape[1:]).mean(1)
+            img[:m] = block.repeat_interleave(k, 0)
         img = img.movedim(0, ax)
     if rng.random() < cfg["blur_mild_p"]:
         sigma = rng.uniform(0, cfg["blur_mild_max"], 3)

@@ -182,15 +182,20 @@ export function conventionFor(given: string | undefined, reference: Volume, mani
   }
 }
 
-/** --options a,b | none: the manifest's inference options to run (its defaults when absent). */
-export function parseInferenceOptions(value: string | undefined, manifest: Manifest): string[] | undefined {
-  if (value === undefined) return undefined;
-  const ids = value === "none" ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
+/**
+ * --options a,b | none: the manifest's inference options to run (its defaults when absent);
+ * --no-cleanup: the same less its mask cleanup (the model's mask as it came).
+ */
+export function parseInferenceOptions(value: string | undefined, manifest: Manifest, noCleanup = false): string[] | undefined {
+  if (value === undefined && !noCleanup) return undefined;
+  const ids = value === undefined ? undefined : value === "none" ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
   try {
-    enabledOptions(manifest, ids);
+    const on = enabledOptions(manifest, ids);
+    if (!noCleanup) return ids;
+    if (!manifest.inference.options.some((o) => o.kind === "cleanup")) throw new UsageError(`--no-cleanup: ${manifest.name} declares no mask cleanup`);
+    return on.filter((o) => o.kind !== "cleanup").map((o) => o.id);
   } catch (e) {
     if (e instanceof InferenceOptionError) throw new UsageError(`--options: ${e.message}`);
     throw e;
   }
-  return ids;
 }

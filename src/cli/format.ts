@@ -67,7 +67,9 @@ ${OUTPUTS}
   --threads N        CPU threads for inference (default: up to 4)
   --options A,B|none the model's passes over each scan, the same for base and adapters (default
                      model: flip = also the scan mirrored left-right, on by default; triplanar =
-                     also sagittal and coronal slices); default: the manifest's defaults
+                     also sagittal and coronal slices; cleanup = tissue outside the brain
+                     removed, on by default); default: the manifest's defaults
+  --no-cleanup       the manifest's options less its cleanup
   -h, --help         show this help
 
 Exit code 0 when some case was scored (failures are listed), 1 when none was.
@@ -95,7 +97,10 @@ const COMMON = `  --volume N         of a 4D file, the volume to segment (1 = th
                      the scan mirrored left-right, averaged, on by default; triplanar = also
                      sagittal and coronal slices, averaged; adapt = adapt to this scan without
                      labels: an adapter trained on the model's own mask, then a second run; not
-                     with --adapter); default: the manifest's defaults
+                     with --adapter); cleanup = remove tissue outside the brain (the largest
+                     connected tissue kept, holes in it filled; no model run), on by default;
+                     default: the manifest's defaults
+  --no-cleanup       the manifest's options less its cleanup: the model's mask as it came
   --no-provenance    write no provenance record beside the mask (with --out)
   --json             print one JSON object on stdout
   -h, --help         show this help`;

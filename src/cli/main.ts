@@ -8,9 +8,11 @@ import { writeNifti } from "../core/io";
 import type { Manifest } from "../core/manifest";
 import { alignReference, evaluateAligned, excludedNote, hd95Task, type Holdout } from "../core/metrics/evaluate";
 import { drain } from "../core/metrics/hausdorff";
+import { tissueOutsideReference } from "../core/metrics/outside";
 import { segmentSelfAdapting, SelfAdaptError } from "../core/adapt/self";
 import { loadTrainStep, sha256Hex } from "../core/manifest";
 import { segment, type SegmentResult } from "../core/pipeline/segment";
+import { cleanupSummary } from "../core/postprocess/cleanup";
 import { createNodeRunner } from "../runtime/ort-node";
 import type { SessionRunner } from "../runtime/session";
 import { voxelVolumeMl } from "../core/volume/affine";
@@ -31,6 +33,7 @@ const COMMON_OPTIONS = {
   adapter: { type: "string" },
   threads: { type: "string" },
   options: { type: "string" },
+  "no-cleanup": { type: "boolean" },
   out: { type: "string" },
   "no-provenance": { type: "boolean" },
   json: { type: "boolean" },
@@ -113,6 +116,7 @@ async function writeMask(out: string, s: Segmented, noProvenance: boolean | unde
     backend: result.backend,
     inferenceOptions: result.options,
     timings: result.ms,
+    cleanup: result.cleanup ?? null,
     appVersion: await appVersion(),
     date: new Date(),
   });
@@ -132,7 +136,7 @@ interface Segmented {
 }
 
 /** Shared by both commands: read the scan and model, run the pipeline on the CPU. */
-async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string; options?: string }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
+async function runSegmentation(opts: { image: string; volume?: string; model?: string; adapter?: string; threads?: string; options?: string; "no-cleanup"?: boolean }, extraRead?: (manifest: Manifest) => Promise<void>): Promise<Segmented & { scan: Volume }> {
   const threads = parseThreads(opts.threads);
   const modelDir = modelDirOf(opts.model);
   const t0 = performance.now();
@@ -143,7 +147,7 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
   const model = await readModel(modelDir);
   const { manifest } = model;
   await extraRead?.(manifest);
-  const options = parseInferenceOptions(opts.options, manifest);
+  const options = parseInferenceOptions(opts.options, manifest, opts["no-cleanup"]);
   const adapter = await resolveAdapter(opts.adapter, modelDir, manifest);
   const runner = await startRunner(modelDir, model, threads);
   const readMs = performance.now() - t0;
@@ -159,6 +163,7 @@ async function runSegmentation(opts: { image: string; volume?: string; model?: s
     // never a silent success: also in --json as "warnings"
     for (const w of result.warnings) process.stderr.write(`siteseg: warning: ${w}\n`);
     for (const note of result.skipped) process.stderr.write(`siteseg: note: ${note}\n`);
+    if (result.cleanup) process.stderr.write(`siteseg: cleanup: ${cleanupSummary(result.cleanup)}\n`);
     return { manifest, adapter, result, readMs, scan, input: { name, bytes } };
   } catch (e) {
     if (e instanceof SelfAdaptError) throw new UsageError(`--options: ${e.message.replace("choose no site adapter", "leave out --adapter")}`);
@@ -188,7 +193,7 @@ async function segmentCommand(args: string[]): Promise<number> {
   process.stderr.write(`siteseg: ${result.slices} slices on ${result.backend} in ${(total / 1000).toFixed(1)} s → ${out}${provenance ? ` (provenance: ${provenance})` : ""}\n`);
   if (o.json) {
     const ms = roundMs({ read: readMs, ...stages(result.ms), total });
-    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, image, out, provenance, slices: result.slices, warnings: result.warnings, ms };
+    const json = { model: manifest.id, modelVersion: manifest.version, adapter: adapter?.name ?? null, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, cleanup: result.cleanup ?? null, image, out, provenance, slices: result.slices, warnings: result.warnings, ms };
     process.stdout.write(JSON.stringify(json) + "\n");
   }
   return 0;
@@ -239,12 +244,14 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const warnings = [...result.warnings, ...(ev.conventionWarning ? [ev.conventionWarning] : [])];
   if (ev.conventionWarning) process.stderr.write(`siteseg: warning: ${ev.conventionWarning}\n`);
   const hd95Ms = performance.now() - t1;
+  // tissue called where the reference has no brain near (the cleanup's measure, issue 27)
+  const outside = tissueOutsideReference(result.labels, reference);
   const evaluateMs = performance.now() - t0;
   const ms = roundMs({ read: readMs, ...stages(result.ms), evaluate: evaluateMs, hd95: hd95Ms, total: performance.now() - start });
 
   const report = diceReport({ model: manifest, adapter: adapter?.name ?? null, image, label: labelPath, evaluation: ev, classNames, voxelMl: voxelVolumeMl(result.labels.affine) });
   if (o.json) {
-    const json = { ...report, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
+    const json = { ...report, backend: result.backend, options: result.options, skipped: result.skipped, passes: result.passes, selfAdapted: result.selfAdapted ?? null, cleanup: result.cleanup ?? null, outsideReference: { ...outside, ml: roundTo(outside.ml, 3) }, warnings, ...(ev.scoredSlices ? { holdout: { ...holdout, scoredSlices: ev.scoredSlices } } : {}), ms };
     process.stdout.write(JSON.stringify(json) + "\n");
     return 0;
   }

@@ -159,7 +159,7 @@ describe.skipIf(!haveModel)("segment writes the app's provenance record beside t
     const labels = readVolume(new Uint8Array(await readFile(mask)), mask) as Volume & { data: Uint8Array };
     const shipped = manifest.adapters.shipped.find((a: { name: string }) => a.name === "synth-pd");
     // the keys of core/export maskProvenance, in its order
-    expect(Object.keys(record)).toEqual(["kind", "schema_version", "file", "mask_sha256", "date", "app", "input", "model", "adapter", "backend", "inference_options", "timings_ms", "grid", "classes", "corrected_slices"]);
+    expect(Object.keys(record)).toEqual(["kind", "schema_version", "file", "mask_sha256", "date", "app", "input", "model", "adapter", "backend", "inference_options", "timings_ms", "cleanup", "grid", "classes", "corrected_slices"]);
     expect(record).toMatchObject({
       kind: "siteseg-mask", schema_version: 1, file: "flat_mask.nii.gz",
       mask_sha256: sha256(voxelBytes(labels.data, true)),
@@ -168,6 +168,7 @@ describe.skipIf(!haveModel)("segment writes the app's provenance record beside t
       model: { id: manifest.id, name: manifest.name, version: manifest.version, sha256: manifest.files.model.sha256 },
       adapter: { name: "synth-pd", sha256: shipped.files.weights.sha256 },
       backend: "cpu", inference_options: out.options,
+      cleanup: { option: "cleanup", removed: out.cleanup.removed, filled: out.cleanup.filled },
       grid: { dims: [32, 32, 8], affine: eye },
       corrected_slices: [],
     });

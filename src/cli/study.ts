@@ -35,6 +35,7 @@ const STUDY_OPTIONS = {
   model: { type: "string" },
   threads: { type: "string" },
   options: { type: "string" },
+  "no-cleanup": { type: "boolean" },
   adapter: { type: "string", multiple: true },
 } as const satisfies ParseArgsConfig["options"];
 
@@ -172,7 +173,7 @@ export async function studyCommand(args: string[]): Promise<number> {
   await checkOutputs(outputs, [files[0], ...(await filesIn(modelDir, ...[...siteAdapters.values()].filter((v) => v !== "none").map((v) => resolve(v))))]);
   const model = await readModel(modelDir);
   const { manifest } = model;
-  const options = parseInferenceOptions(o.options, manifest);
+  const options = parseInferenceOptions(o.options, manifest, o["no-cleanup"]);
   // a study compares the base with site adapters: adapting to each scan (from the base) has no place in it
   const selfAdapting = enabledOptions(manifest, options).find((x) => x.kind === "selfAdapt");
   if (selfAdapting) throw new UsageError(`--options: "${selfAdapting.id}" adapts to each scan from the base; a study compares the base with site adapters, so leave it out`);

@@ -47,8 +47,9 @@ describe("mask provenance", () => {
       model: { id: "siteseg-tissue", name: "Tissue", version: "1.2.0", sha256: "cd".repeat(32) },
       adapter: { name: "synth-pd", sha256: "ef".repeat(32) },
       backend: "wasm (4 threads)",
-      inferenceOptions: ["flip"],
+      inferenceOptions: ["flip", "cleanup"],
       timings: { preprocess: 12.345, inference: 1000.04, postprocess: 3.96, total: 1016.5 },
+      cleanup: { option: "cleanup", removed: { voxels: 12, ml: 0.09876, fragments: 3 }, filled: { voxels: 0, ml: 0, holes: 0 } },
       corrected: [{ axis: 2, index: 7 }, { axis: 2, index: 3 }],
       appVersion: "0.1.0",
       date: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
@@ -65,8 +66,9 @@ describe("mask provenance", () => {
       model: { id: "siteseg-tissue", name: "Tissue", version: "1.2.0", sha256: "cd".repeat(32) },
       adapter: { name: "synth-pd", sha256: "ef".repeat(32) },
       backend: "wasm (4 threads)",
-      inference_options: ["flip"],
+      inference_options: ["flip", "cleanup"],
       timings_ms: { preprocess: 12.3, inference: 1000, postprocess: 4, total: 1016.5 },
+      cleanup: { option: "cleanup", removed: { voxels: 12, ml: 0.099, fragments: 3 }, filled: { voxels: 0, ml: 0, holes: 0 } },
       grid: { dims: [2, 2, 2], affine: AFFINE },
       classes: [
         { index: 0, name: "background", voxels: 2, ml: 0.016 },
@@ -81,13 +83,14 @@ describe("mask provenance", () => {
     expect(createHash("sha256").update(back.data as Uint8Array).digest("hex")).toBe(p.mask_sha256);
   });
 
-  it('says "none" for the base model and lists no corrected slice', async () => {
+  it('says "none" for the base model and lists no corrected slice and no cleanup', async () => {
     const p = await maskProvenance({
       file: "x.nii.gz", labels, classes: CLASSES, input: { name: "x.nii", sha256: "0" }, model: { id: "m", name: "M", version: "1", sha256: "1" },
       adapter: null, backend: "cpu", timings: { preprocess: 0, inference: 0, postprocess: 0, total: 0 }, appVersion: "0", date: new Date(0),
     });
     expect(p.adapter).toBe("none");
     expect(p.corrected_slices).toEqual([]);
+    expect(p.cleanup).toBeNull(); // no cleanup ran
   });
 });
 

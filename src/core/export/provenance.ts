@@ -42,12 +42,20 @@ export interface MaskProvenance {
   /** The manifest's inference options the mask was made with (e.g. "flip"); empty when none. */
   inference_options: string[];
   timings_ms: { preprocess: number; inference: number; postprocess: number; total: number };
+  /** What the manifest's mask cleanup (an inference option) changed before the mask was shown; null when it did not run. */
+  cleanup: ProvenanceCleanup | null;
   /** The scan's voxel grid and affine, which the mask keeps (as its sform and qform). */
   grid: { dims: [number, number, number]; affine: Mat4 };
   /** Per class (background included): voxels and volume in mL. */
   classes: ClassVolume[];
   /** Slices corrected by hand (their voxels are the user's, not the model's); empty when none. */
   corrected_slices: { axis: number; index: number }[];
+}
+
+export interface ProvenanceCleanup {
+  option: string;
+  removed: { voxels: number; ml: number; fragments: number };
+  filled: { voxels: number; ml: number; holes: number };
 }
 
 export interface ProvenanceInput {
@@ -60,6 +68,7 @@ export interface ProvenanceInput {
   backend: string;
   inferenceOptions?: string[];
   timings: MaskProvenance["timings_ms"];
+  cleanup?: ProvenanceCleanup | null;
   corrected?: { axis: number; index: number }[];
   appVersion: string;
   date: Date;
@@ -82,6 +91,9 @@ export async function maskProvenance(p: ProvenanceInput): Promise<MaskProvenance
     backend: p.backend,
     inference_options: [...(p.inferenceOptions ?? [])],
     timings_ms: { preprocess: roundTo(t.preprocess, 1), inference: roundTo(t.inference, 1), postprocess: roundTo(t.postprocess, 1), total: roundTo(t.total, 1) },
+    cleanup: p.cleanup
+      ? { option: p.cleanup.option, removed: { ...p.cleanup.removed, ml: roundTo(p.cleanup.removed.ml, 3) }, filled: { ...p.cleanup.filled, ml: roundTo(p.cleanup.filled.ml, 3) } }
+      : null,
     grid: { dims: [...p.labels.dims], affine: [...p.labels.affine] },
     classes: classVolumes(p.labels, p.classes).map((c) => ({ ...c, ml: roundTo(c.ml, 3) })),
     corrected_slices: corrected,

@@ -50,6 +50,25 @@ export const InferenceOption = z.discriminatedUnion("kind", [
    * again with it (needs the manifest's trainStep graph and adapter slots).
    */
   z.object({ id: z.string().regex(/^[a-z0-9-]+$/), kind: z.literal("selfAdapt"), steps: z.number().int().positive(), slices: z.number().int().positive(), label: z.string().min(1), default: z.boolean().default(false) }),
+  /**
+   * Not a pass: the mask cleaned on the scan's grid after the runs (core/postprocess/cleanup.ts):
+   * the connected components of the foreground that `keep` names stay, the rest (tissue called
+   * outside the brain: over skull, neck, an object beside the head) becomes background; with
+   * `fillHoles`, background enclosed by the brain takes its border's class. Costs no model run.
+   */
+  z.object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    kind: z.literal("cleanup"),
+    keep: z.enum(["largest", "all"]),
+    keepFraction: z.number().gt(0).lte(1).optional(),
+    minFragmentMl: z.number().min(0).optional(),
+    fillHoles: z.boolean().default(false),
+    connectivity: z.union([z.literal(6), z.literal(26)]).optional(),
+    openMm: z.number().min(0).optional(),
+    label: z.string().min(1),
+    default: z.boolean().default(false),
+    offByDefaultOn,
+  }),
 ]);
 export type InferenceOption = z.infer<typeof InferenceOption>;
 

@@ -330,3 +330,45 @@ describe("inference options: mirrored pass and other planes, averaged", () => {
     await expect(segment(ras, manifest, threshold, { options: ["flip"] })).rejects.toThrow('it offers none.');
   });
 });
+
+describe("segment's mask cleanup (a manifest option, on the scan's grid)", () => {
+  const withCleanup = (on: boolean) =>
+    parseManifest({
+      ...manifest,
+      inference: { options: [{ id: "cleanup", kind: "cleanup", keep: "largest", fillHoles: true, label: "Remove tissue outside the brain", default: on }] },
+    });
+  // a phantom head (a solid bright block) and, apart from it in the air, a bright object (a marker)
+  const dims: [number, number, number] = [30, 24, 16];
+  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
+  const at = (i: number, j: number, k: number) => (k * dims[1] + j) * dims[0] + i;
+  let head = 0, marker = 0;
+  for (let k = 2; k < 14; k++) for (let j = 3; j < 21; j++) for (let i = 2; i < 18; i++, head++) data[at(i, j, k)] = 90;
+  data[at(9, 11, 7)] = 5; // a dark voxel inside the head: a hole the cleanup fills
+  for (let k = 6; k < 9; k++) for (let j = 10; j < 13; j++) for (let i = 23; i < 27; i++, marker++) data[at(i, j, k)] = 90;
+  const scan: Volume = { dims, affine: [1.2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1.5, 0, 0, 0, 0, 1], data };
+  const tissue = (labels: Uint8Array, i0: number, i1: number) => {
+    let n = 0;
+    for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = i0; i < i1; i++) n += labels[at(i, j, k)];
+    return n;
+  };
+
+  it("by default, removes the object outside the head, fills the hole in it, and says how much in voxels and mL", async () => {
+    const r = await segment(scan, withCleanup(true), threshold);
+    expect(r.options).toEqual(["cleanup"]);
+    expect(r.passes).toBe(1); // no model run of its own
+    expect(tissue(r.labels.data, 20, 30)).toBe(0);
+    expect(tissue(r.labels.data, 0, 20)).toBe(head);
+    expect(r.cleanup).toMatchObject({ option: "cleanup", removed: { voxels: marker, fragments: 1 }, filled: { voxels: 1, holes: 1 }, components: 2, kept: 1 });
+    expect(r.cleanup!.removed.ml).toBeCloseTo((marker * 1.2 * 1.5) / 1000, 9);
+  });
+
+  it("turned off, leaves the model's mask as it came: the object stays tissue and the result says no cleanup ran", async () => {
+    const r = await segment(scan, withCleanup(true), threshold, { options: [] });
+    expect(r.cleanup).toBeUndefined();
+    expect(tissue(r.labels.data, 20, 30)).toBe(marker);
+    expect(tissue(r.labels.data, 0, 20)).toBe(head - 1);
+    // a manifest that offers it off by default runs it only when asked
+    expect((await segment(scan, withCleanup(false), threshold)).cleanup).toBeUndefined();
+    expect((await segment(scan, withCleanup(false), threshold, { options: ["cleanup"] })).cleanup?.removed.voxels).toBe(marker);
+  });
+});

@@ -5,6 +5,7 @@ import { voxelSizes } from "../volume/affine";
 import { VolumeError, type Volume } from "../volume/types";
 import { argmaxNearest, argmaxOnGrid, softmaxToBytes } from "../postprocess/probabilities";
 import { zeroFeeds } from "../adapters/adapter";
+import { cleanupMask, type CleanupResult } from "../postprocess/cleanup";
 import { CancelledError, type InferenceRunner, type Tensor } from "./runner";
 
 export interface SegmentOptions {
@@ -168,10 +169,23 @@ export interface SegmentResult {
   skipped: string[];
   /** What the user must know before trusting the mask (bad voxels replaced, an empty mask); empty when none. */
   warnings: string[];
+  /** When a cleanup option ran: what it changed (the labels above are the cleaned ones). */
+  cleanup?: CleanupSummary;
   ms: { preprocess: number; inference: number; postprocess: number; total: number };
 }
 
 const now = () => performance.now();
+
+/** What a cleanup option changed, without the labels: what a result, its provenance and the CLI's --json carry. */
+export type CleanupSummary = Omit<CleanupResult, "labels"> & { option: string };
+
+/** The mask after the manifest's cleanup option among `options` (at most one runs: the first); the mask itself when none is on. */
+export function applyCleanup(manifest: Manifest, options: readonly string[], labels: Volume & { data: Uint8Array }): { labels: Uint8Array; cleanup?: CleanupSummary } {
+  const o = manifest.inference.options.find((x) => x.kind === "cleanup" && options.includes(x.id));
+  if (!o || o.kind !== "cleanup") return { labels: labels.data };
+  const { labels: cleaned, ...summary } = cleanupMask(labels, o);
+  return { labels: cleaned, cleanup: { option: o.id, ...summary } };
+}
 
 /** Plane axes of a slice: width runs along the lower axis, height along the higher one. */
 function planeAxes(sliceAxis: number): [number, number] {
@@ -478,7 +492,8 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
   if (opts.signal?.aborted) throw new CancelledError();
   const fault = opts.adapterFeeds && work > 0 ? await adapterFault(probs, foreground, image, grid, plans[0], manifest, runner) : null;
   const t2 = now();
-  const labels = argmaxOnGrid(probs, K, grid, scan);
+  const raw = argmaxOnGrid(probs, K, grid, scan);
+  const { labels, cleanup } = applyCleanup(manifest, options, { dims: scan.dims, affine: scan.affine, data: raw });
   const t3 = now();
   return {
     labels: { dims: [...scan.dims], affine: [...scan.affine], data: labels },
@@ -488,6 +503,7 @@ export async function segment(scan: Volume, manifest: Manifest, runner: Inferenc
     passes: plans.length,
     skipped,
     warnings: resultWarnings(manifest, labels, replaced, work, scan, fault, extreme),
+    ...(cleanup ? { cleanup } : {}),
     ms: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
   };
 }

@@ -304,3 +304,17 @@ function fillHoles(labels: Uint8Array, dims: readonly [number, number, number], 
     }
   }
 }
+
+/** A volume for the user: one decimal below 100 mL, whole millilitres above. */
+export const millilitres = (ml: number) => `${ml < 100 ? ml.toFixed(1) : Math.round(ml).toLocaleString("en-US")} mL`;
+
+const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/** What the mask cleanup changed, in a sentence: removed outside the brain, filled inside it. */
+export function cleanupSummary(c: { removed: { voxels: number; ml: number; fragments: number }; filled: { voxels: number; ml: number; holes: number } }): string {
+  const removed = c.removed.voxels
+    ? `${count(c.removed.voxels, "voxel")} (${millilitres(c.removed.ml)}) in ${count(c.removed.fragments, "piece")} removed outside the brain`
+    : "nothing outside the brain to remove";
+  const filled = c.filled.voxels ? `; ${count(c.filled.voxels, "voxel")} (${millilitres(c.filled.ml)}) in ${count(c.filled.holes, "hole")} inside it filled` : "";
+  return removed + filled;
+}

@@ -1,10 +1,12 @@
 import { useShallow } from "zustand/react/shallow";
 import { backendFamily, inferencePasses, offByDefault, scanOptions } from "../../core/pipeline/segment";
 import { useApp } from "../../stores/store";
+import { millilitres } from "./segmentationStatus";
 
 /**
  * The manifest's extra inference passes (mirrored scan, other planes), each with what it costs:
- * seconds from the last run on this scan when there is one, else runs of the model.
+ * seconds from the last run on this scan when there is one, else runs of the model; and its mask
+ * cleanup, with what it removed last time.
  */
 export function InferenceOptions({ disabled }: { disabled: boolean }) {
   const manifest = useApp((s) => s.manifest);
@@ -25,7 +27,7 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
   };
   return (
     <fieldset className="space-y-1" aria-label="Inference options" disabled={disabled}>
-      <legend className="text-xs font-medium text-slate-300">Extra passes (averaged)</legend>
+      <legend className="text-xs font-medium text-slate-300">Extra passes (averaged) and cleanup</legend>
       {manifest.inference.options.map((o) => {
         if (o.kind === "selfAdapt") {
           // a second run of every pass, and the training: measured once a run has adapted
@@ -39,6 +41,17 @@ export function InferenceOptions({ disabled }: { disabled: boolean }) {
               <input type="checkbox" className="h-4 w-4 accent-sky-500" disabled={withAdapter} checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} />
               <span className={`flex-1 ${withAdapter ? "text-slate-500" : ""}`}>{o.label}{withAdapter ? " (base only)" : ""}</span>
               <span className="tabular-nums text-slate-500">{cost}</span>
+            </label>
+          );
+        }
+        if (o.kind === "cleanup") {
+          // no model run: what it took away from the last mask (when it ran) is what it costs
+          const last = result?.cleanup?.option === o.id ? result.cleanup : null;
+          return (
+            <label key={o.id} className="flex items-center gap-2 text-xs text-slate-300" title="Keeps the brain's connected tissue; tissue called over skull, neck or an object beside the head becomes background, and holes inside the brain are filled. Applies to the next run.">
+              <input type="checkbox" className="h-4 w-4 accent-sky-500" checked={active.includes(o.id)} onChange={(e) => setInferenceOption(o.id, e.target.checked)} />
+              <span className="flex-1">{o.label}</span>
+              <span className="tabular-nums text-slate-500">{last ? `last run: ${millilitres(last.removed.ml)} removed` : "no model run"}</span>
             </label>
           );
         }

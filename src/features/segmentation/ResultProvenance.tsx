@@ -1,12 +1,13 @@
 import { Alert } from "../../components/Alert";
 import { useApp } from "../../stores/store";
-import { seconds } from "./segmentationStatus";
+import { cleanupSummary, seconds } from "./segmentationStatus";
 
 /** What made the shown mask: model, adapter, backend, time, passes; what was skipped; what to check. */
 export function ResultProvenance() {
   const result = useApp((s) => s.result);
   const manifest = useApp((s) => s.manifest);
   if (!result) return null;
+  const passIds = result.options.filter((id) => manifest?.inference.options.find((o) => o.id === id)?.kind !== "cleanup");
   return (
     <div role="group" aria-label="Segmentation result" data-session-id={result.sessionId}>
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 rounded-md border border-slate-800 bg-slate-950/50 p-2.5 text-xs">
@@ -28,7 +29,11 @@ export function ResultProvenance() {
         </dd>
         <dt className="text-slate-500">Passes</dt>
         <dd className="text-slate-200" aria-label="Result passes">
-          {result.passes === 1 ? "1 (no extra passes)" : `${result.passes}: plain${result.options.map((id) => ` + ${manifest?.inference.options.find((o) => o.id === id)?.label.replace(/^Also /, "").toLowerCase() ?? id}`).join("")}`}
+          {result.passes === 1 ? "1 (no extra passes)" : `${result.passes}: plain${passIds.map((id) => ` + ${manifest?.inference.options.find((o) => o.id === id)?.label.replace(/^Also /, "").toLowerCase() ?? id}`).join("")}`}
+        </dd>
+        <dt className="text-slate-500">Cleanup</dt>
+        <dd className="text-slate-200" aria-label="Result cleanup">
+          {result.cleanup ? cleanupSummary(result.cleanup) : "off (the model's mask as it came)"}
         </dd>
       </dl>
       {result.skipped.map((note) => (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobState, SegmentationResult, Wait } from "../../stores/jobSlice";
-import { modelLine, segmentationStatus, type StatusInput } from "./segmentationStatus";
+import { cleanupSummary, millilitres, modelLine, segmentationStatus, type StatusInput } from "./segmentationStatus";
 
 const idle: JobState = { status: "idle", done: 0, total: 0, error: null };
 const ready: StatusInput = { job: idle, result: null, lastWait: null, hasPreview: false, hasScan: true, modelStatus: "ready", loadingInput: false, busyWith: null };
@@ -58,4 +58,19 @@ it("the model's line", () => {
   expect(modelLine({ modelStatus: "loading", manifest, modelCount: 2 })).toBe("Loading model…");
   expect(modelLine({ modelStatus: "ready", manifest, modelCount: 2 })).toBe("Brain tissue 0.4.0 ready");
   expect(modelLine({ modelStatus: "error", manifest, modelCount: 2 })).toBe("Model not loaded");
+});
+
+describe("cleanupSummary", () => {
+  it("says what was removed outside the brain and filled inside it, in voxels, mL and pieces", () => {
+    expect(cleanupSummary({ removed: { voxels: 2626, ml: 21.04, fragments: 61 }, filled: { voxels: 1, ml: 0.008, holes: 1 } })).toBe(
+      "2,626 voxels (21.0 mL) in 61 pieces removed outside the brain; 1 voxel (0.0 mL) in 1 hole inside it filled",
+    );
+  });
+  it("says so when there was nothing to remove, and leaves out filling that did not happen", () => {
+    expect(cleanupSummary({ removed: { voxels: 0, ml: 0, fragments: 0 }, filled: { voxels: 0, ml: 0, holes: 0 } })).toBe("nothing outside the brain to remove");
+  });
+  it("writes large volumes in whole millilitres", () => {
+    expect(millilitres(1234.4)).toBe("1,234 mL");
+    expect(millilitres(99.94)).toBe("99.9 mL");
+  });
 });

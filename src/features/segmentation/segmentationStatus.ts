@@ -2,7 +2,10 @@ import { waitText, type JobState, type SegmentationResult, type Wait } from "../
 import type { ModelSlice } from "../../stores/modelSlice";
 import { JOB_TEXT, type JobKind } from "../../stores/workerSlice";
 
+export { cleanupSummary, millilitres } from "../../core/postprocess/cleanup";
+
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 
 /** What the panel's status line and progress bar read from. */
 export interface StatusInput {

@@ -26,6 +26,7 @@ export async function saveMask(result: SegmentationResult) {
     backend: result.backend,
     inferenceOptions: result.options,
     timings: result.ms,
+    cleanup: result.cleanup ?? null,
     corrected: result.corrected,
     appVersion: __APP_VERSION__,
     date: new Date(),
