@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 from data import DATA
-from labels import freesurfer_to_tissue, gif_to_tissue
+from labels import EXCLUDED, convention_table, freesurfer_to_tissue, gif_to_tissue
 
 MODEL = "/work/.mirror/neuroneural+brainchop/repo:public/models/model5_gw_ae"
 CROP_PADDING = 18  # brainchop-parameters.js, model id 1
@@ -41,7 +41,12 @@ SCANS = {  # name -> image, reference, its convention (relative to ../shared/dat
     "spm-t2": ("spm152/avg152T2.nii", "spm152/tissue.nii.gz", "tissue"),
     "fpg-t2": ("torchio_fpg/t2.nii.gz", "torchio_fpg/t1_seg_gif.nii.gz", "gif"),
 }
-TO_TISSUE = {"freesurfer": freesurfer_to_tissue, "gif": gif_to_tissue, "tissue": lambda a: a.astype(np.uint8)}
+# the fetal site's 15 volumes (super-resolved T2, 0.8 mm, brain-masked; FeTA labels, the cerebellum
+# excluded as the app scores them): every other scan in ../shared/data with a GM/WM reference
+FETAL = {f"fetal-{c}": (f"fetal_sb/{c}/srr.nii.gz", f"fetal_sb/{c}/parcellation.nii.gz", "feta") for c in
+         [f"GA{a}_notoperated" for a in range(21, 26)] + [f"GA{a}_operated" for a in range(25, 35)]}
+TO_TISSUE = {"freesurfer": freesurfer_to_tissue, "gif": gif_to_tissue, "tissue": lambda a: a.astype(np.uint8),
+             "feta": convention_table("feta-tissue.json")}
 ACTIVATIONS = {"relu": F.relu, "elu": F.elu, "sigmoid": torch.sigmoid, "linear": lambda t: t}
 
 
@@ -174,7 +179,9 @@ def nearest(labels, affine, shape, target_affine):
 
 
 def scores(pred, truth):
-    """GM and WM Dice of two tissue maps (0 bg, 1 CSF, 2 GM, 3 WM)."""
+    """GM and WM Dice of two tissue maps (0 bg, 1 CSF, 2 GM, 3 WM); voxels the reference excludes
+    (EXCLUDED: the fetal cerebellum) count in neither."""
+    pred = np.where(truth == EXCLUDED, 0, pred)
     return {c: float(2 * np.sum((pred == k) & (truth == k)) / max(1, np.sum(pred == k) + np.sum(truth == k))) for c, k in (("gm", 2), ("wm", 3))}
 
 

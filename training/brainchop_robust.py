@@ -34,7 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
-from brainchop import DATA, SCANS, TO_TISSUE, conform, nearest, read_scan, scores
+from brainchop import DATA, FETAL, SCANS, TO_TISSUE, conform, nearest, read_scan, scores
 
 MODEL = "/work/.mirror/neuroneural+brainchop-models/repo:sae/robust_tissue/model.pth"
 DILATION = {0: 1, 2: 2, 4: 4, 6: 6, 8: 8, 10: 1, 12: 10, 14: 12, 16: 16, 18: 12, 20: 10,
@@ -67,15 +67,17 @@ def sae(state, x):
     return x
 
 
-def qnormalize(t, lo=0.05, hi=0.95):
-    s = np.sort(t.ravel())
+def qnormalize(t, lo=0.05, hi=0.95, nonzero=False):
+    s = np.sort(t[t > 0] if nonzero else t.ravel())
     qmin, qmax = float(s[int(np.floor(s.size * lo))]), float(s[int(np.ceil(s.size * hi)) - 1])
     return (t - qmin) / (qmax - qmin) if qmax > qmin else None, (qmin, qmax)
 
 
-def robust_tissue(state, vol8, postprocess=True):
-    """Labels 0 bg, 1 GM, 2 WM on the conformed volume, and the quantiles used."""
-    t, q = qnormalize(vol8.astype(np.float32))
+def robust_tissue(state, vol8, postprocess=True, nonzero=False):
+    """Labels 0 bg, 1 GM, 2 WM on the conformed volume, and the quantiles used (`nonzero`: of the
+    voxels above 0 only, not brainchop's rule: a hand given to the peer where the brain fills under
+    5% of the conformed volume and its quantiles are both 0)."""
+    t, q = qnormalize(vol8.astype(np.float32), nonzero=nonzero)
     if t is None:  # 0/0: no segmentation
         return np.zeros(vol8.shape, np.uint8), q
     with torch.no_grad():
@@ -91,17 +93,19 @@ def robust_tissue(state, vol8, postprocess=True):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scans", nargs="*", default=list(SCANS), help=f"a subset of {list(SCANS)}")
+    ap.add_argument("--scans", nargs="*", default=list(SCANS), help=f"a subset of {list(SCANS)}, or 'fetal' (the 15 fetal_sb volumes), or fetal-GA.. names")
     ap.add_argument("--model", default=MODEL, help="'bare-git-dir:path' or a .pth file")
     ap.add_argument("--no-raw-bytes", action="store_true", help="skip the raw-bytes run of scans with a scale factor")
     ap.add_argument("--no-postprocess", action="store_true", help="skip the largest-cluster step")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--nonzero-quantiles", action="store_true", help="quantiles of the non-zero voxels (not brainchop's rule; see robust_tissue)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "brainchop_robust.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     state, rows = load_state(args.model), []
-    for name in args.scans:
-        image, reference, convention = SCANS[name]
+    names = [n for a in args.scans for n in (list(FETAL) if a == "fetal" else [a])]
+    for name in names:
+        image, reference, convention = {**SCANS, **FETAL}[name]
         ref = nib.load(os.path.join(DATA, reference))
         ref_affine = read_scan(os.path.join(DATA, reference))[3]
         truth = TO_TISSUE[convention](np.asanyarray(ref.dataobj))
@@ -112,10 +116,10 @@ def main():
             conformed = data.shape == (256,) * 3 and data.dtype == np.uint8 and nib.aff2axcodes(affine) == ("L", "I", "A")
             vol8, grid = (data, affine) if conformed else conform(data, slope, inter, affine)
             t0 = time.time()
-            labels, q = robust_tissue(state, vol8, postprocess=not args.no_postprocess)
+            labels, q = robust_tissue(state, vol8, postprocess=not args.no_postprocess, nonzero=args.nonzero_quantiles)
             seconds_model = time.time() - t0
             truth_on_scan, covered = nearest(truth, ref_affine, data.shape, affine)
-            row = {"scan": name, "variant": variant, "image": image, "reference": reference, "resliced": not conformed,
+            row = {"scan": name, "variant": variant + (", non-zero quantiles" if args.nonzero_quantiles else ""), "image": image, "reference": reference, "resliced": not conformed,
                    "quantiles": q}
             for key, lut in (("", [0, 2, 3]), ("swapped_", [0, 3, 2])):  # 1 GM, 2 WM; and the other way
                 tissue = np.array(lut, np.uint8)[labels]

@@ -135,7 +135,7 @@ describe("studyReportHtml", () => {
       ["clinic", "none (base only)", "—"],
       ["fetal-sb", "fetal-sb-ad", "ab".repeat(32)],
     ]);
-    expect(decode(html)).toContain("Inference passesflip");
+    expect(decode(html)).toContain("Inference optionsflip");
     expect(decode(html)).toContain("Run withonnxruntime-node, 2 CPU threads");
     expect(decode(html)).toContain("The study took 12.3 s from start to finish.");
     expect(decode(html)).toContain("8 cases took 13.0 s in all, 1.6 s per case on average (from 1.5 s to 2.5 s)");
@@ -164,7 +164,7 @@ describe("studyReportHtml", () => {
     expect(decode(bare)).toContain("None: every case was scored.");
     expect(decode(bare)).toContain("Not recorded (a study written before times were kept).");
     expect(decode(bare)).toContain("Model file sha256not recorded");
-    expect(bare).not.toContain("Inference passes");
+    expect(bare).not.toContain("Inference options");
     expect(rows(bare, "adapters-table")[2]).toEqual(["fetal-sb", "fetal-sb-ad", "not recorded"]);
     const unreadable = studyReportHtml(DOC, { ...INFO, efficiency: "data-efficiency-fetal.json is not a data-efficiency table: cells: expected array" });
     expect(decode(unreadable)).toContain("Not shown: data-efficiency-fetal.json is not a data-efficiency table");

@@ -321,7 +321,7 @@ function efficiencySection(eff: ReportInfo["efficiency"]): string {
 /** Each site's adapter with the sha256 of its weights: the cases' own record, else the manifest's. */
 function identitySection(doc: StudyJson, info: ReportInfo, synthetic: Set<string>): string {
   const sha = doc.model.sha256 ?? info.model?.sha256;
-  const model = `<dl class="ids"><dt>Model</dt><dd>${info.model?.name ? `${e(info.model.name)} · ` : ""}<code>${e(doc.model.id)}</code> version <code>${e(doc.model.version)}</code></dd><dt>Model file sha256</dt><dd><code class="hash">${sha ? e(sha) : "not recorded"}</code></dd>${info.options ? `<dt>Inference passes</dt><dd>${info.options.length ? info.options.map(e).join(", ") : "none (one pass)"}</dd>` : ""}${info.runtime ? `<dt>Run with</dt><dd>${e(info.runtime)}</dd>` : ""}</dl>`;
+  const model = `<dl class="ids"><dt>Model</dt><dd>${info.model?.name ? `${e(info.model.name)} · ` : ""}<code>${e(doc.model.id)}</code> version <code>${e(doc.model.version)}</code></dd><dt>Model file sha256</dt><dd><code class="hash">${sha ? e(sha) : "not recorded"}</code></dd>${info.options ? `<dt>Inference options</dt><dd>${info.options.length ? info.options.map(e).join(", ") : "none (one pass, no cleanup)"}</dd>` : ""}${info.runtime ? `<dt>Run with</dt><dd>${e(info.runtime)}</dd>` : ""}</dl>`;
   const rows = doc.table.map((r) => {
     if (r.adapter === null) return `<tr><th scope="row">${e(r.site)}${synthetic.has(r.site) ? ' <span class="tag">synthetic</span>' : ""}</th><td>none (base only)</td><td>—</td></tr>`;
     const recorded = [...new Set(doc.cases.filter((c) => c.site === r.site && c.adapter === r.adapter && c.adapterSha256).map((c) => c.adapterSha256 as string))].sort();
