@@ -129,7 +129,7 @@ describe.skipIf(!existsSync(MODEL))("inference options (the manifest's extra pas
   it("refuses an option the manifest does not offer, naming those it does", async () => {
     const r = await siteseg("segment", "--image", PD, "--out", join(tmp, "o.nii.gz"), "--options", "flip,mirror");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--options: .* has no inference option "mirror"; it offers "flip", "triplanar", "adapt"\./);
+    expect(r.stderr).toMatch(/--options: .* has no inference option "mirror"; it offers "flip", "triplanar", "adapt", "cleanup"\./);
     noStack(r.stderr);
   });
 

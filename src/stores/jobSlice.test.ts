@@ -118,10 +118,11 @@ describe("inference options", () => {
     expect(useApp.getState().activeOptions()).toEqual(defaults);
     await useApp.getState().runSegmentation();
     expect(fake.runs).toEqual([defaults]);
-    expect(useApp.getState().job.passes).toBe(1 + defaults.length);
+    expect(defaults).toEqual(["flip", "cleanup"]);
+    expect(useApp.getState().job.passes).toBe(2); // the mirrored pass; the cleanup runs no model
 
     useApp.getState().setInferenceOption("triplanar", true);
-    expect(useApp.getState().activeOptions()).toEqual([...defaults, "triplanar"]);
+    expect(useApp.getState().activeOptions()).toEqual(["flip", "triplanar", "cleanup"]); // the manifest's order
     for (const id of defaults) useApp.getState().setInferenceOption(id, false);
     expect(useApp.getState().activeOptions()).toEqual(["triplanar"]);
     // compare: the base's kept mask was made with the defaults, so it runs again, then the adapter
@@ -137,18 +138,19 @@ describe("inference options", () => {
     useApp.setState({ manifest, client: fake.client, adapter: null, inferenceOptions: null, results: {}, result: null, backend: "wasm (2 threads)" });
     const flip = manifest.inference.options.find((o) => o.id === "flip")!;
     expect(offByDefault(flip, "wasm (2 threads)")).toMatch(/doubles the wait/);
-    expect(useApp.getState().activeOptions()).toEqual([]);
+    // the cleanup is on by default on every backend (it runs no model)
+    expect(useApp.getState().activeOptions()).toEqual(["cleanup"]);
     await useApp.getState().runSegmentation();
-    expect(fake.runs).toEqual([[]]);
+    expect(fake.runs).toEqual([["cleanup"]]);
     useApp.setState({ backend: "webgpu" });
     expect(offByDefault(flip, "webgpu")).toBeNull();
-    expect(useApp.getState().activeOptions()).toEqual(["flip"]);
+    expect(useApp.getState().activeOptions()).toEqual(["flip", "cleanup"]);
     useApp.setState({ backend: "wasm (1 thread)" });
     useApp.getState().setInferenceOption("flip", true);
-    expect(useApp.getState().activeOptions()).toEqual(["flip"]);
+    expect(useApp.getState().activeOptions()).toEqual(["flip", "cleanup"]);
     useApp.setState({ backend: "webgpu" });
     useApp.getState().setInferenceOption("flip", false);
-    expect(useApp.getState().activeOptions()).toEqual([]);
+    expect(useApp.getState().activeOptions()).toEqual(["cleanup"]);
   });
 });
 
