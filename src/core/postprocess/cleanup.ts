@@ -305,8 +305,8 @@ function fillHoles(labels: Uint8Array, dims: readonly [number, number, number], 
   }
 }
 
-/** A volume for the user: one decimal below 100 mL, whole millilitres above. */
-export const millilitres = (ml: number) => `${ml < 100 ? ml.toFixed(1) : Math.round(ml).toLocaleString("en-US")} mL`;
+/** A volume for the user: two decimals below 1 mL (a few voxels are not "0.0"), one below 100 mL, whole millilitres above. */
+export const millilitres = (ml: number) => `${ml < 1 ? ml.toFixed(2) : ml < 100 ? ml.toFixed(1) : Math.round(ml).toLocaleString("en-US")} mL`;
 
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 

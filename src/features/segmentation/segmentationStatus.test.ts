@@ -63,7 +63,7 @@ it("the model's line", () => {
 describe("cleanupSummary", () => {
   it("says what was removed outside the brain and filled inside it, in voxels, mL and pieces", () => {
     expect(cleanupSummary({ removed: { voxels: 2626, ml: 21.04, fragments: 61 }, filled: { voxels: 1, ml: 0.008, holes: 1 } })).toBe(
-      "2,626 voxels (21.0 mL) in 61 pieces removed outside the brain; 1 voxel (0.0 mL) in 1 hole inside it filled",
+      "2,626 voxels (21.0 mL) in 61 pieces removed outside the brain; 1 voxel (0.01 mL) in 1 hole inside it filled",
     );
   });
   it("says so when there was nothing to remove, and leaves out filling that did not happen", () => {
@@ -72,5 +72,6 @@ describe("cleanupSummary", () => {
   it("writes large volumes in whole millilitres", () => {
     expect(millilitres(1234.4)).toBe("1,234 mL");
     expect(millilitres(99.94)).toBe("99.9 mL");
+    expect(millilitres(0.036)).toBe("0.04 mL");
   });
 });
