@@ -72,7 +72,7 @@ export function scanOptions(manifest: Manifest, scan: Pick<Volume, "affine">, id
   return out;
 }
 
-/** The options among these that are passes over the scan (flip, planes): what a study or a site adapter's run can use. */
+/** The options among these that a study or a site adapter's run can use: passes over the scan (flip, planes) and the mask cleanup; not selfAdapt. */
 export function passOptions(manifest: Manifest, ids?: readonly string[]): string[] {
   return enabledOptions(manifest, ids).filter((o) => o.kind !== "selfAdapt").map((o) => o.id);
 }
@@ -180,7 +180,7 @@ const now = () => performance.now();
 export type CleanupSummary = Omit<CleanupResult, "labels"> & { option: string };
 
 /** The mask after the manifest's cleanup option among `options` (at most one runs: the first); the mask itself when none is on. */
-export function applyCleanup(manifest: Manifest, options: readonly string[], labels: Volume & { data: Uint8Array }): { labels: Uint8Array; cleanup?: CleanupSummary } {
+function applyCleanup(manifest: Manifest, options: readonly string[], labels: Volume & { data: Uint8Array }): { labels: Uint8Array; cleanup?: CleanupSummary } {
   const o = manifest.inference.options.find((x) => x.kind === "cleanup" && options.includes(x.id));
   if (!o || o.kind !== "cleanup") return { labels: labels.data };
   const { labels: cleaned, ...summary } = cleanupMask(labels, o);
