@@ -169,7 +169,7 @@ test.describe("on niivue's plain path", () => {
   for (const c of CASES.filter((c) => ["RAS", "LIA", "oblique (25° about x)"].includes(c.title))) {
     test(`mask and scan line up: ${c.title}`, async ({ page }) => {
       await lineUp(page, c, "?niivue=plain");
-      await expect(page.getByRole("alert").filter({ hasText: "Viewer problem" })).toContainText("niivue's plain, slower way");
+      await expect(page.getByRole("alert").filter({ hasText: "How the viewer draws" })).toContainText("niivue's plain, slower way");
     });
   }
 });

@@ -3,14 +3,32 @@ import { SyntheticBadge } from "./SyntheticBadge";
 
 const num = "py-1.5 pr-3 text-right tabular-nums";
 
+/** Both tables' first two column heads. */
+const SiteHeads = () => (
+  <>
+    <th className="py-1.5 pr-3">Site</th>
+    <th className="py-1.5 pr-3">Class</th>
+  </>
+);
+
+/** A site row's first two cells in both tables: the site (marked when its scans are synthetic) and "mean". */
+const SiteCells = ({ site, synthetic }: { site: string; synthetic: Set<string> }) => (
+  <>
+    <th scope="row" className="py-1.5 pr-3 text-left font-medium">
+      {site}
+      {synthetic.has(site) && <SyntheticBadge />}
+    </th>
+    <td className="py-1.5 pr-3 text-slate-400">mean</td>
+  </>
+);
+
 /** Site × {base, adapter, gain}: n, mean ± sd; per class on demand. */
 export function StudyTable({ table, classes, perClass, synthetic }: { table: SiteRow[]; classes: string[]; perClass: boolean; synthetic: Set<string> }) {
   return (
     <table aria-label="Study results" className="w-full border-collapse text-xs">
       <thead>
         <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
-          <th className="py-1.5 pr-3">Site</th>
-          <th className="py-1.5 pr-3">Class</th>
+          <SiteHeads />
           <th className={num} title="Cases scored, those the adapter learnt from left out">
             n
           </th>
@@ -28,11 +46,7 @@ export function StudyTable({ table, classes, perClass, synthetic }: { table: Sit
       <tbody>
         {table.flatMap((row) => [
           <tr key={row.site} className="border-b border-slate-800/70 text-slate-100">
-            <th scope="row" className="py-1.5 pr-3 text-left font-medium">
-              {row.site}
-              {synthetic.has(row.site) && <SyntheticBadge />}
-            </th>
-            <td className="py-1.5 pr-3 text-slate-400">mean</td>
+            <SiteCells site={row.site} synthetic={synthetic} />
             <td className={num}>
               {row.n}
               {row.failed ? <span className="text-red-300"> (+{row.failed} failed)</span> : null}
@@ -71,7 +85,7 @@ export function StudyTable({ table, classes, perClass, synthetic }: { table: Sit
 }
 
 /** Site × {base, adapter}: absolute volume error % and HD95 mm, mean ± sd over cases (of the mean over classes; per class on demand). */
-export function BeyondDiceTable({ table, classes, perClass }: { table: SiteRow[]; classes: string[]; perClass: boolean }) {
+export function BeyondDiceTable({ table, classes, perClass, synthetic }: { table: SiteRow[]; classes: string[]; perClass: boolean; synthetic: Set<string> }) {
   const cells = (m: SiteRow["hd95Mm"]["mean"] | undefined, digits: number) => (
     <>
       <td className={num}>{formatStat(m?.base.mean, m?.base.sd, digits)}</td>
@@ -85,8 +99,7 @@ export function BeyondDiceTable({ table, classes, perClass }: { table: SiteRow[]
       </caption>
       <thead>
         <tr className="border-b border-slate-700 text-left text-[11px] uppercase tracking-wide text-slate-500">
-          <th className="py-1.5 pr-3">Site</th>
-          <th className="py-1.5 pr-3">Class</th>
+          <SiteHeads />
           <th className={num}>|Vol. err.| % base</th>
           <th className={num}>+ adapter</th>
           <th className={num}>HD95 mm base</th>
@@ -96,10 +109,7 @@ export function BeyondDiceTable({ table, classes, perClass }: { table: SiteRow[]
       <tbody>
         {table.flatMap((row) => [
           <tr key={row.site} className="border-b border-slate-800/70 text-slate-100">
-            <th scope="row" className="py-1.5 pr-3 text-left font-medium">
-              {row.site}
-            </th>
-            <td className="py-1.5 pr-3 text-slate-400">mean</td>
+            <SiteCells site={row.site} synthetic={synthetic} />
             {cells(row.absVolumeErrorPct?.mean, 1)}
             {cells(row.hd95Mm?.mean, 2)}
           </tr>,

@@ -33,7 +33,7 @@ export function ResultsPanel() {
         <ReportButton />
       </div>
       <StudyTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
-      <BeyondDiceTable table={table} classes={classes} perClass={perClass} />
+      <BeyondDiceTable table={table} classes={classes} perClass={perClass} synthetic={synthetic} />
       <p className="text-xs text-slate-400">
         Each site is judged on cases its adapter never saw: a case the adapter learnt from (its scan's sha256 is recorded in the adapter) is marked <span className="text-fuchsia-200">trained on</span>, listed, and left out of n and every figure. The gain's 95% CI is a
         bootstrap over the site's cases (10,000 resamples, seeded); a site needs two cases for one.

@@ -17,11 +17,13 @@ export function Viewer() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const ctlRef = useRef<NiivueController | null>(null);
   const hasScan = useApp((s) => s.scan !== null);
-  const [viewerError, setViewerError] = useState<string | null>(null);
+  // an error, or the notice of how the viewer draws (a different title: nothing went wrong)
+  const [viewerMessage, setViewerMessage] = useState<{ text: string; notice: boolean } | null>(null);
+  const setViewerError = (text: string | null) => setViewerMessage(text === null ? null : { text, notice: false });
   const [drawing, setDrawing] = useState<string | null>(null);
   const [windowRange, setWindowRange] = useState<WindowRange | null>(null);
   const { voxel, onLocation, onHover } = useCursorLocation(ctlRef);
-  useNiivueController(canvasRef, ctlRef, { onLocation, onHover, onWindow: (min, max) => setWindowRange({ min, max }), onError: setViewerError, onDrawing: setDrawing });
+  useNiivueController(canvasRef, ctlRef, { onLocation, onHover, onWindow: (min, max) => setWindowRange({ min, max }), onError: setViewerError, onNotice: (text) => setViewerMessage({ text, notice: true }), onDrawing: setDrawing });
   const comparison = useComparison();
   useControllerSync(ctlRef, comparison?.diff ?? null);
 
@@ -32,10 +34,10 @@ export function Viewer() {
       {/* always there (disabled without a mask): the view never shrinks, and redraws, when a scan or mask arrives */}
       <CorrectionToolbar />
       {comparison && <CompareBar comparison={comparison} />}
-      {viewerError && (
+      {viewerMessage && (
         <div className="px-3 pt-2">
-          <Alert title="Viewer problem" onDismiss={() => setViewerError(null)}>
-            {viewerError}
+          <Alert title={viewerMessage.notice ? "How the viewer draws" : "Viewer problem"} tone={viewerMessage.notice ? "warning" : "error"} onDismiss={() => setViewerMessage(null)}>
+            {viewerMessage.text}
           </Alert>
         </div>
       )}

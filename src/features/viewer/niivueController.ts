@@ -22,8 +22,10 @@ export interface ControllerEvents {
   onHover: (mm: [number, number, number] | null) => void;
   /** The scan's display range changed (inputs or right-drag). */
   onWindow: (min: number, max: number) => void;
-  /** Something the viewer could not do, in words for the user. */
+  /** Something the viewer could not do, in words for the user (null: taken down). */
   onError: (message: string | null) => void;
+  /** How the viewer draws when not the usual way (niivue's plain path), in words for the user: shown until an error takes its place. */
+  onNotice: (message: string) => void;
   /** What niivue is drawing now that may hold the page (a scan's first drawing), or null when done. */
   onDrawing: (what: string | null) => void;
 }
@@ -68,7 +70,7 @@ export class NiivueController {
     this.nav = new Navigation(this.nv);
     this.queue = this.nv.ready.then(
       () => {
-        if (this.nv.notice) this.events.onError(this.nv.notice);
+        if (this.nv.notice) this.events.onNotice(this.nv.notice);
       },
       (e: unknown) => {
         this.events.onError(`The viewer needs WebGL2, which this browser did not provide (${describe(e)}). Try an up-to-date Chrome, Edge or Firefox with hardware acceleration on.`);
@@ -95,7 +97,10 @@ export class NiivueController {
 
   /** Take down a reported error, leaving the plain-path notice (if any) in its place. */
   private clearError() {
-    if (this.errorShown) this.events.onError(this.nv.notice);
+    if (this.errorShown) {
+      if (this.nv.notice) this.events.onNotice(this.nv.notice);
+      else this.events.onError(null);
+    }
     this.errorShown = false;
   }
 

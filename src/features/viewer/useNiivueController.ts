@@ -23,6 +23,7 @@ export function useNiivueController(canvasRef: RefObject<HTMLCanvasElement | nul
         onHover: (mm) => latest.current.onHover(mm),
         onWindow: (min, max) => latest.current.onWindow(min, max),
         onError: (message) => latest.current.onError(message),
+        onNotice: (message) => latest.current.onNotice(message),
         onDrawing: (what) => latest.current.onDrawing(what),
       });
       ctlRef.current = ctl;
