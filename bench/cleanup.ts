@@ -2,6 +2,9 @@
 // CLI's default options, onnxruntime-node) before and after cleanupMask. Per scan: mask voxels
 // outside the reference brain (any non-zero reference label, on the scan's grid) dilated by 2
 // voxels (a 5×5×5 cube), and the mean Dice `siteseg evaluate` reports. Prints a markdown table.
+// Then the scans with a brain but no tissue reference (lesion and tumour cases: their brain mask,
+// or the brain-extracted image's non-zero voxels): the default cleanup's effect on tissue outside
+// the brain, and what it removed inside it (tissue it should not have taken). A second table.
 // Run: nice npx tsx bench/cleanup.ts   (SITESEG_DATA as for the tests; scans missing are skipped)
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -21,6 +24,15 @@ const SCANS: { name: string; image: string; label: string; convention?: string }
   { name: "spm152 T1", image: "spm152/avg152T1.nii", label: "spm152/tissue.nii.gz", convention: "classes" },
   { name: "spm152 T2", image: "spm152/avg152T2.nii", label: "spm152/tissue.nii.gz", convention: "classes" },
   ...["GA23_notoperated", "GA28_operated", "GA31_operated"].map((c) => ({ name: `fetal ${c}`, image: `fetal_sb/${c}/srr.nii.gz`, label: `fetal_sb/${c}/parcellation.nii.gz`, convention: "feta" })),
+];
+
+/** Scans with a brain, not tissue: `brain` a mask, or the image itself when it is brain-extracted; `lesion` the lesion or tumour mask. */
+const BRAIN_SCANS: { name: string; image: string; brain: string; lesion: string }[] = [
+  ...["07", "19"].flatMap((p) => ["T1", "T1POST", "T2", "FLAIR"].map((c) => ({ name: `open_ms patient${p} ${c}`, image: `open_ms_mni/patient${p}/${c}.nii.gz`, brain: `open_ms_mni/patient${p}/${c}.nii.gz`, lesion: `open_ms_mni/patient${p}/GOLD.nii.gz` }))),
+  ...[1, 2, 3, 4, 5].flatMap((p) => ["Flair", "T1c"].map((c) => {
+    const dir = `brats_deepmedic/brats_2013_pat000${p}_1`;
+    return { name: `brats pat${p} ${c}`, image: `${dir}/${c}_subtrMeanDivStd.nii.gz`, brain: `${dir}/brainmask.nii.gz`, lesion: `${dir}/OTMultiClass.nii.gz` };
+  })),
 ];
 
 const VARIANTS: [string, CleanupOptions][] = [
@@ -65,6 +77,25 @@ for (const s of SCANS) {
     row(["", name, outside(r.labels, brain), `${r.removed.voxels} / ${r.removed.ml.toFixed(1)} / ${r.removed.fragments}`, r.filled.voxels, dice(r.labels).toFixed(4), `${found}; ${ms.toFixed(0)} ms`]);
   }
 }
+const table = (head: string[], body: string[]) => [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`, ...body].join("\n");
+console.log(table(["scan (grid)", "cleanup", "mask voxels outside brain + 2", "removed vox / mL / pieces", "filled vox", "mean Dice", "components, 2nd-largest / largest; time"], rows));
+
+// the manifest's own cleanup (its options) on the scans with a brain but no tissue reference
+const cleanupOption = manifest.inference.options.find((o): o is Extract<typeof o, { kind: "cleanup" }> => o.kind === "cleanup");
+const brainRows: string[] = [];
+for (const s of cleanupOption ? BRAIN_SCANS : []) {
+  if (!hasData(s.image, s.brain, s.lesion)) {
+    process.stderr.write(`skipped ${s.name}: ${s.image}, ${s.brain} or ${s.lesion} missing\n`);
+    continue;
+  }
+  const scan = read(s.image), brainVolume = s.brain === s.image ? scan : read(s.brain);
+  const { labels } = await segment(scan, manifest, runner, { options: passOptions(manifest).filter((id) => id !== cleanupOption!.id) });
+  const r = cleanupMask(labels, cleanupOption!);
+  const near = dilatedReference(brainVolume, labels, OUTSIDE_MARGIN_VOXELS), inside = dilatedReference(brainVolume, labels, 0);
+  const lesion = dilatedReference(read(s.lesion), labels, 0);
+  const removedIn = (where: Uint8Array) => labels.data.reduce((n, v, i) => n + (v && !r.labels[i] && where[i] ? 1 : 0), 0);
+  brainRows.push(`| ${[`${s.name} (${labels.dims.join("×")})`, `${outside(labels.data, near)} → ${outside(r.labels, near)}`, `${r.removed.voxels} / ${r.removed.ml.toFixed(1)} / ${r.removed.fragments}`, removedIn(inside), removedIn(lesion), r.filled.voxels, labels.data.reduce((n, v, i) => n + (!v && r.labels[i] && lesion[i] ? 1 : 0), 0)].join(" | ")} |`);
+  process.stderr.write(`${brainRows.at(-1)}\n`);
+}
 await runner.dispose();
-const head = ["scan (grid)", "cleanup", "mask voxels outside brain + 2", "removed vox / mL / pieces", "filled vox", "mean Dice", "components, 2nd-largest / largest; time"];
-console.log([`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`, ...rows].join("\n"));
+if (brainRows.length) console.log(`\n${table(["scan (grid)", "mask voxels outside brain + 2, without → with", "removed vox / mL / pieces", "of them inside the brain", "of them in the lesion / tumour", "filled vox", "of them in the lesion / tumour"], brainRows)}`);
