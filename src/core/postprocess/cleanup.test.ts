@@ -72,6 +72,16 @@ describe("cleanupMask", () => {
     expect(cleanupMask(mask(data), { keep: "largest", connectivity: 6 }).removed.voxels).toBe(1);
   });
 
+  it("joins voxels across every diagonal with 26-connectivity, none with 6", () => {
+    // a centre voxel and one at each of its 8 corners: 9 components with 6 (each of one voxel, so all
+    // are kept: none is below a tenth of the largest), one with 26
+    const data = new Uint8Array(N * N * N);
+    data[idx(5, 5, 5)] = 2;
+    for (const dz of [-1, 1]) for (const dy of [-1, 1]) for (const dx of [-1, 1]) data[idx(5 + dx, 5 + dy, 5 + dz)] = 3;
+    expect(cleanupMask(mask(data), { keep: "largest", connectivity: 26 })).toMatchObject({ components: 1, removed: { voxels: 0 } });
+    expect(cleanupMask(mask(data), { keep: "largest", connectivity: 6 })).toMatchObject({ components: 9, kept: 9 });
+  });
+
   it("an opening cuts a thin bridge to an object outside the head, leaving the head whole", () => {
     const head = phantomHead();
     const data = head.slice();
