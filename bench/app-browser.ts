@@ -4,6 +4,9 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 
+/** The seconds of an app status line "Done in 8.0 s (…)". */
+export const doneSeconds = (status: string) => Number(/Done in ([\d.]+) s/.exec(status)?.[1]);
+
 /** Proportional set size (MiB) of every Chromium process now: what the browser costs the machine (Linux /proc). */
 export function chromiumPssMiB(): number {
   let kib = 0;

@@ -5,13 +5,11 @@
 //   npx tsx bench/browser-cleanup.ts   (appends its line to BENCHMARKS.md)
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { withApp } from "./app-browser";
-import { loadAverage, machine } from "./machine";
+import { doneSeconds, withApp } from "./app-browser";
+import { loadAverage, machine, median } from "./machine";
 
 const root = resolve(import.meta.dirname, "..");
 const RUNS = 3;
-const seconds = (status: string) => Number(/Done in ([\d.]+) s/.exec(status)?.[1]);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const runs = await withApp(root, 4183, async (open) => {
   const page = await open();
@@ -30,7 +28,7 @@ const runs = await withApp(root, 4183, async (open) => {
     await done.waitFor({ timeout: 600_000 });
     const status = (await done.textContent()) ?? "";
     console.log(`cleanup ${on ? "on" : "off"}: ${status}`);
-    out[on ? "on" : "off"].push(seconds(status));
+    out[on ? "on" : "off"].push(doneSeconds(status));
     await page.waitForTimeout(2000);
   }
   return out;

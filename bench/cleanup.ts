@@ -93,8 +93,10 @@ for (const s of cleanupOption ? BRAIN_SCANS : []) {
   const r = cleanupMask(labels, cleanupOption!);
   const near = dilatedReference(brainVolume, labels, OUTSIDE_MARGIN_VOXELS), inside = dilatedReference(brainVolume, labels, 0);
   const lesion = dilatedReference(read(s.lesion), labels, 0);
+  // voxels within `where` that the cleanup took away, or gave a class
   const removedIn = (where: Uint8Array) => labels.data.reduce((n, v, i) => n + (v && !r.labels[i] && where[i] ? 1 : 0), 0);
-  brainRows.push(`| ${[`${s.name} (${labels.dims.join("×")})`, `${outside(labels.data, near)} → ${outside(r.labels, near)}`, `${r.removed.voxels} / ${r.removed.ml.toFixed(1)} / ${r.removed.fragments}`, removedIn(inside), removedIn(lesion), r.filled.voxels, labels.data.reduce((n, v, i) => n + (!v && r.labels[i] && lesion[i] ? 1 : 0), 0)].join(" | ")} |`);
+  const filledIn = (where: Uint8Array) => labels.data.reduce((n, v, i) => n + (!v && r.labels[i] && where[i] ? 1 : 0), 0);
+  brainRows.push(`| ${[`${s.name} (${labels.dims.join("×")})`, `${outside(labels.data, near)} → ${outside(r.labels, near)}`, `${r.removed.voxels} / ${r.removed.ml.toFixed(1)} / ${r.removed.fragments}`, removedIn(inside), removedIn(lesion), r.filled.voxels, filledIn(lesion)].join(" | ")} |`);
   process.stderr.write(`${brainRows.at(-1)}\n`);
 }
 await runner.dispose();

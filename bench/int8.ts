@@ -14,6 +14,7 @@ import { readModel, readScan } from "../src/cli/common";
 import { segment } from "../src/core/pipeline/segment";
 import type { InferenceRunner } from "../src/core/pipeline/runner";
 import { browserBatch } from "./browser-batch";
+import { median } from "./machine";
 
 const root = resolve(import.meta.dirname, "..");
 const out = resolve(root, "bench/results/int8");
@@ -74,7 +75,6 @@ for (let round = 0; round < 3; round++) {
     for (const n of ["1", "2"]) wasm[name][n].push(b.wasmMs[n]);
   }
 }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const summary = { nodeMs, wasmMs: Object.fromEntries(Object.entries(wasm).map(([k, v]) => [k, { 1: v[1], 2: v[2], median1: median(v[1]), median2: median(v[2]) }])) };
 writeFileSync(resolve(out, "times.json"), JSON.stringify(summary, null, 1));
 console.log(JSON.stringify(summary));

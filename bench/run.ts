@@ -13,6 +13,7 @@ import { sessionsCreated } from "../src/runtime/session";
 import { parseSampleIndex } from "../src/core/samples";
 import { pairFiles, reportIdentities, runStudy, scoredClasses, studyJson, studyModel, studyReportHtml } from "../src/core/study";
 import { DATA_DIR } from "../src/test/data";
+import { doneSeconds } from "./app-browser";
 import { browserBatch } from "./browser-batch";
 import { browserMemory, memoryLine } from "./browser-memory";
 import { browserTraining } from "./browser-train";
@@ -178,8 +179,6 @@ mkdirSync(resolve(root, "bench/results"), { recursive: true });
 if (!QUICK) writeFileSync(resolve(root, `bench/results/${date.slice(0, 19).replace(/:/g, "-")}.json`), JSON.stringify({ date, machine, threads, model: manifest.id, sessionMs, rows, onePassSampleMs: onePass, adapterRows, hardware, browserBatch: browserBatchMs, study, training, browser, memory, cliPeakMiB: cliPeak, fetal: { node: fetalNode, cli: fetalCli, browser: fetalBrowser }, load }, null, 2));
 const sampleRow = rows.find((r) => r.scan === SAMPLE);
 const sampleNodeMs = sampleRow ? Number(sampleRow.readMs) + Number(sampleRow.totalMs) : NaN;
-/** The seconds of an app status line "Done in 8.0 s (…)". */
-const seconds = (status: string) => Number(/Done in ([\d.]+) s/.exec(status)?.[1]);
 const table = [
   `\n## ${date.slice(0, 10)} — onnxruntime-node CPU, ${threads} threads, ${machine}, model ${manifest.id} ${manifest.version}`,
   "",
@@ -214,7 +213,7 @@ const table = [
   cliPeak ? `Peak memory of \`siteseg segment\` on niivue_fs/norm.mgz (256³, its own process, max RSS): ${cliPeak.toFixed(0)} MiB.` : "CLI peak memory: not measured (no /usr/bin/time).",
   "",
   browser
-    ? `Segmenting the niivue T1 sample in headless Chromium (WASM), the app's default passes there (${browser.passes.defaultPasses}): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}" (inference ${browser.segmentation.inferenceS.toFixed(1)} s of the ${browser.segmentation.runS.toFixed(1)} s run), mean Dice ${browser.passes.defaultDice}; onnxruntime-node reads and segments the same file with the same one pass in ${(onePass / 1000).toFixed(1)} s: the browser's wait is ${(seconds(browser.segmentation.status) / (onePass / 1000)).toFixed(1)}× it (target 2×, and 8 s). With the mirrored pass switched on (${browser.passes.mirrored.passes}), "${browser.passes.mirrored.status}", mean Dice ${browser.passes.mirrored.dice}; the CLI's default (the same two passes) ${(sampleNodeMs / 1000).toFixed(1)} s (table above): ${(seconds(browser.passes.mirrored.status) / (sampleNodeMs / 1000)).toFixed(1)}×. Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms. The default with \`?threads=1\` (${browser.oneThread.backend.replace(/^Backend:\s*/, "")}): "${browser.oneThread.status}".`
+    ? `Segmenting the niivue T1 sample in headless Chromium (WASM), the app's default passes there (${browser.passes.defaultPasses}): the first mask slices on screen ${(browser.segmentation.firstSlicesMs / 1000).toFixed(1)} s after pressing Segment; the app says "${browser.segmentation.status}" (inference ${browser.segmentation.inferenceS.toFixed(1)} s of the ${browser.segmentation.runS.toFixed(1)} s run), mean Dice ${browser.passes.defaultDice}; onnxruntime-node reads and segments the same file with the same one pass in ${(onePass / 1000).toFixed(1)} s: the browser's wait is ${(doneSeconds(browser.segmentation.status) / (onePass / 1000)).toFixed(1)}× it (target 2×, and 8 s). With the mirrored pass switched on (${browser.passes.mirrored.passes}), "${browser.passes.mirrored.status}", mean Dice ${browser.passes.mirrored.dice}; the CLI's default (the same two passes) ${(sampleNodeMs / 1000).toFixed(1)} s (table above): ${(doneSeconds(browser.passes.mirrored.status) / (sampleNodeMs / 1000)).toFixed(1)}×. Chromium's peak PSS meanwhile ${browser.segmentation.peakMiB.toFixed(0)} MiB; the page's main thread had ${browser.segmentation.longTasks} long tasks (over 50 ms), the longest ${browser.segmentation.longestTaskMs.toFixed(0)} ms (target: none over 50 ms). Opening the sample (the scan's first drawing included): ${browser.segmentation.opening.longTasks} long tasks, the longest ${browser.segmentation.opening.longestTaskMs.toFixed(0)} ms. The default with \`?threads=1\` (${browser.oneThread.backend.replace(/^Backend:\s*/, "")}): "${browser.oneThread.status}".`
     : "",
   "",
   memory ? memoryLine(memory) : "Chromium's memory for a 256³ scan: not measured (build the app, install Chromium, and have ../shared/data).",

@@ -63,6 +63,9 @@ export interface CleanupResult {
 
 /** Runs along x of a box's voxels of one kind, row by row (y, then z) in scan order, and the connected components they make up. */
 interface RunComponents {
+  /** The box's first voxel (x, y, z) and its height (rows per z). */
+  lo: readonly number[];
+  height: number;
   /** Each run's first x and its end (exclusive). */
   x0: number[];
   x1: number[];
@@ -147,14 +150,14 @@ function runComponents(dims: readonly [number, number, number], data: Uint8Array
     const y = rowOf[i] % by, z = (rowOf[i] / by) | 0;
     if (x0[i] === lo[0] || x1[i] === hi[0] + 1 || y === 0 || y === by - 1 || z === 0 || z === bz - 1) face[c] = 1;
   }
-  return { x0, x1, component, sizes, onFace: Uint8Array.from(face), rowFirst };
+  return { lo, height: by, x0, x1, component, sizes, onFace: Uint8Array.from(face), rowFirst };
 }
 
 /** Each voxel of the runs whose component `pick` takes, in scan order: its flat index and its component. */
-function forEachVoxel(dims: readonly [number, number, number], lo: readonly number[], hi: readonly number[], rc: RunComponents, pick: (component: number) => boolean, visit: (index: number, component: number) => void) {
-  const by = hi[1] - lo[1] + 1;
+function forEachVoxel(dims: readonly [number, number, number], rc: RunComponents, pick: (component: number) => boolean, visit: (index: number, component: number) => void) {
+  const { lo, height } = rc;
   for (let row = 0; row < rc.rowFirst.length - 1; row++) {
-    const base = (lo[2] + ((row / by) | 0)) * dims[0] * dims[1] + (lo[1] + (row % by)) * dims[0];
+    const base = (lo[2] + ((row / height) | 0)) * dims[0] * dims[1] + (lo[1] + (row % height)) * dims[0];
     for (let i = rc.rowFirst[row]; i < rc.rowFirst[row + 1]; i++) {
       const c = rc.component[i];
       if (!pick(c)) continue;
@@ -217,7 +220,7 @@ function keptComponents(data: Uint8Array, dims: readonly [number, number, number
     }
   }
   const keep = new Uint8Array(data.length);
-  forEachVoxel(dims, [0, 0, 0], dims.map((d) => d - 1), found, (c) => keepIt[c] === 1, (i) => (keep[i] = 1));
+  forEachVoxel(dims, found, (c) => keepIt[c] === 1, (i) => (keep[i] = 1));
   return { keep, components: count, kept, largest, secondLargest };
 }
 
@@ -296,7 +299,7 @@ function fillHoles(labels: Uint8Array, dims: readonly [number, number, number], 
   const hist = new Int32Array(holes * 256);
   const step = [-1, 1, -nx, nx, -nxy, nxy];
   const isHole = (c: number) => hole[c] >= 0;
-  forEachVoxel(dims, a, b, background, isHole, (v, c) => {
+  forEachVoxel(dims, background, isHole, (v, c) => {
     for (let d = 0; d < 6; d++) {
       const label = labels[v + step[d]];
       if (label !== 0) hist[hole[c] * 256 + label]++;
@@ -308,7 +311,7 @@ function fillHoles(labels: Uint8Array, dims: readonly [number, number, number], 
     for (let c = 2; c < 256; c++) if (hist[h * 256 + c] > hist[h * 256 + best]) best = c;
     fill[h] = best;
   }
-  forEachVoxel(dims, a, b, background, isHole, (v, c) => (labels[v] = fill[hole[c]]));
+  forEachVoxel(dims, background, isHole, (v, c) => (labels[v] = fill[hole[c]]));
   for (let c = 1; c <= count; c++) if (isHole(c)) filled.voxels += background.sizes[c];
   filled.holes += holes;
 }
