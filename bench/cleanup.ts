@@ -17,6 +17,7 @@ import { dilatedReference, OUTSIDE_MARGIN_VOXELS } from "../src/core/metrics/out
 import { conventionFor, modelFiles } from "../src/cli/common";
 import { createNodeRunner } from "../src/runtime/ort-node";
 import { dataPath, hasData } from "../src/test/data";
+import { loadAverage, machine } from "./machine";
 
 const SCANS: { name: string; image: string; label: string; convention?: string }[] = [
   { name: "niivue_fs T1", image: "niivue_fs/norm.mgz", label: "niivue_fs/aparc.a2009s+aseg.mgz" },
@@ -48,6 +49,8 @@ const read = (p: string) => readVolume(new Uint8Array(readFileSync(dataPath(p)))
 const outside = (labels: Uint8Array, brain: Uint8Array) => labels.reduce((s, v, i) => s + (v && !brain[i] ? 1 : 0), 0);
 
 const root = resolve(import.meta.dirname, "..");
+// the times below are of this machine at this load (uptime's averages, before and after)
+const loadBefore = loadAverage();
 const { manifest, onnx } = await loadModel(modelFiles(resolve(root, "public/models/siteseg-tissue")));
 const runner = await createNodeRunner(onnx, 2);
 const classNames = manifest.classes.map((c) => c.name);
@@ -78,6 +81,7 @@ for (const s of SCANS) {
   }
 }
 const table = (head: string[], body: string[]) => [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`, ...body].join("\n");
+console.log(`${machine()}; load ${loadBefore} before, ${loadAverage()} after the first table\n`);
 console.log(table(["scan (grid)", "cleanup", "mask voxels outside brain + 2", "removed vox / mL / pieces", "filled vox", "mean Dice", "components, 2nd-largest / largest; time"], rows));
 
 // the manifest's own cleanup (its options) on the scans with a brain but no tissue reference
